@@ -1,0 +1,148 @@
+// Builds the Fastify app from a database handle, a clock and the modules.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import fastifyCookie from '@fastify/cookie';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import { sql } from 'kysely';
+import { z } from 'zod';
+import { createAudit } from './platform/audit.js';
+import { createAuthResolver } from './platform/auth.js';
+import { createBus, type Bus } from './platform/bus.js';
+import { systemClock, type Clock } from './platform/clock.js';
+import type { DbHandle } from './platform/db/database.js';
+import { installAccessGuard, installErrorHandling, installIdempotency } from './platform/http.js';
+import { createJobs } from './platform/jobs.js';
+import { createRateLimiter } from './platform/rate-limit.js';
+import { createCannedService } from './modules/conversations/canned.service.js';
+import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
+import { createConversationsService } from './modules/conversations/conversations.service.js';
+import { createConversationsStore } from './modules/conversations/conversations.store.js';
+import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
+import { createCustomersService } from './modules/customers/customers.service.js';
+import { createCustomersStore } from './modules/customers/customers.store.js';
+import { createInteractionsService } from './modules/interactions/interactions.service.js';
+import { createInteractionsStore } from './modules/interactions/interactions.store.js';
+import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
+import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
+import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
+
+export type AppOptions = {
+  handle: DbHandle;
+  clock?: Clock;
+  logger?: FastifyBaseLogger | boolean;
+  bodyLimit?: number;
+  cookieSecure?: boolean;
+  sessionDays?: number;
+  passwordCost?: number;
+  loginMaxAttempts?: number;
+  trustProxy?: boolean;
+  publicUrl?: string;
+  webDir?: string | null;
+  runWorker?: boolean;
+  version?: string;
+};
+
+export function defaultWebDir(): string | null {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidate = path.resolve(here, '../../web/dist');
+  return existsSync(path.join(candidate, 'index.html')) ? candidate : null;
+}
+
+export async function buildApp(opts: AppOptions) {
+  const { handle } = opts;
+  const { db, engine } = handle;
+  const clock = opts.clock ?? systemClock;
+  const app = Fastify({
+    loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
+    logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
+    bodyLimit: opts.bodyLimit ?? 1024 * 1024,
+    trustProxy: opts.trustProxy ?? false,
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : `req_${Math.random().toString(36).slice(2, 12)}`;
+    },
+    requestIdHeader: false,
+    ajv: { customOptions: { removeAdditional: false } },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  app.addHook('onSend', async (req, reply) => {
+    reply.header('x-request-id', req.id);
+  });
+
+  const bus: Bus = createBus();
+  const audit = createAudit({ db, clock });
+  const jobs = createJobs({ db, engine, clock, logger: app.log });
+  const interactions = createInteractionsService({ store: createInteractionsStore(db), clock });
+  const workspaces = createWorkspacesService({
+    store: createWorkspacesStore(db),
+    clock,
+    audit,
+    bus,
+    loginLimiter: createRateLimiter({ max: opts.loginMaxAttempts ?? 10, windowMs: 15 * 60_000, now: () => clock.nowMs() }),
+    passwordCost: opts.passwordCost ?? 15,
+    sessionDays: opts.sessionDays ?? 14,
+    publicUrl: opts.publicUrl ?? 'http://localhost:3000',
+  });
+  const customers = createCustomersService({ store: createCustomersStore(db), clock });
+  const conversationsStore = createConversationsStore(db, engine);
+  const conversations = createConversationsService({ store: conversationsStore, clock, jobs, bus, audit, customers, workspaces, interactions });
+  const canned = createCannedService({ store: conversationsStore, clock, audit, conversations, customers });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'Rapport API', version: opts.version ?? '0.1.0', description: 'Customer service and customer experience in one platform.' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'rapport_session' } } },
+      security: [{ bearer: [] }, { session: [] }],
+    },
+    transform: jsonSchemaTransform,
+    transformObject: jsonSchemaTransformObject,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
+  installErrorHandling(app);
+  installAccessGuard(app, createAuthResolver({ db, clock }));
+  installIdempotency(app, { db, clock });
+
+  app.get('/health', { config: { access: 'public' }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get('/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
+    try {
+      await sql`select 1`.execute(db);
+      return { status: 'ready', engine };
+    } catch {
+      return reply.code(503).type('application/problem+json').send({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'The database does not answer' });
+    }
+  });
+  app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
+
+  registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure: opts.cookieSecure ?? false });
+  registerCustomerRoutes(app, { customers });
+  registerConversationRoutes(app, { conversations, canned });
+
+  const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
+  if (webDir) {
+    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
+    // The web app routes on the client: unknown non-API GETs get index.html.
+    app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
+      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) return reply.callNotFound();
+      return reply.type('text/html').sendFile('index.html');
+    });
+  }
+
+  if (opts.runWorker) {
+    bus.subscribe(() => undefined);
+    app.addHook('onReady', async () => jobs.start());
+  }
+  app.addHook('onClose', async () => {
+    await jobs.stop();
+  });
+
+  return { app, db, engine, clock, bus, jobs, audit, services: { workspaces, customers, conversations, canned, interactions } };
+}
+export type Rapport = Awaited<ReturnType<typeof buildApp>>;

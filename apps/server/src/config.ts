@@ -1,0 +1,67 @@
+// Configuration from flags and environment, validated with zod at start.
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const ZConfig = z.object({
+  port: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535, 'must be a port number (0-65535)'),
+  host: z.string().min(1),
+  dataDir: z.string().min(1),
+  databaseUrl: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
+    .optional(),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
+  bodyLimit: z.coerce.number({ message: 'must be a number of bytes' }).int().min(1024).max(64 * 1024 * 1024),
+  cookieSecure: bool,
+  sessionDays: z.coerce.number({ message: 'must be a number of days' }).int().min(1).max(365),
+  passwordCost: z.coerce.number({ message: 'must be a number' }).int().min(10).max(20),
+  loginMaxAttempts: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000),
+  trustProxy: bool,
+  runWorker: bool,
+  publicUrl: z.url({ message: 'must be a URL such as http://localhost:3000' }),
+  webDir: z.string().optional(),
+});
+export type Config = z.infer<typeof ZConfig>;
+
+export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; default: string; doc: string }> = [
+  { key: 'port', env: 'PORT', flag: '--port', default: '3000', doc: 'HTTP port' },
+  { key: 'host', env: 'HOST', flag: '--host', default: '127.0.0.1', doc: 'address to listen on (0.0.0.0 for all interfaces)' },
+  { key: 'dataDir', env: 'RAPPORT_DATA_DIR', flag: '--data', default: './data', doc: 'folder of the SQLite database (rapport.db)' },
+  { key: 'databaseUrl', env: 'DATABASE_URL', default: '', doc: 'postgres://… switches storage to PostgreSQL' },
+  { key: 'logLevel', env: 'LOG_LEVEL', default: 'info', doc: 'pino log level' },
+  { key: 'bodyLimit', env: 'RAPPORT_BODY_LIMIT', default: '1048576', doc: 'largest accepted request body in bytes (413 above)' },
+  { key: 'cookieSecure', env: 'RAPPORT_COOKIE_SECURE', default: 'false', doc: 'mark the session cookie Secure (set true behind HTTPS)' },
+  { key: 'sessionDays', env: 'RAPPORT_SESSION_DAYS', default: '14', doc: 'how long a browser session lasts' },
+  { key: 'passwordCost', env: 'RAPPORT_PASSWORD_COST', default: '15', doc: 'scrypt cost, log2(N); 15 uses 32 MiB per hash' },
+  { key: 'loginMaxAttempts', env: 'RAPPORT_LOGIN_MAX_ATTEMPTS', default: '10', doc: 'failed logins per email and per IP in 15 minutes before 429' },
+  { key: 'trustProxy', env: 'RAPPORT_TRUST_PROXY', default: 'false', doc: 'trust X-Forwarded-For for client IPs' },
+  { key: 'runWorker', env: 'RAPPORT_RUN_WORKER', default: 'true', doc: 'run the background job worker in this process' },
+  { key: 'publicUrl', env: 'RAPPORT_PUBLIC_URL', default: 'http://localhost:3000', doc: 'base URL used in invitation links' },
+];
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };
+
+export function loadConfig(flags: Record<string, string | undefined>, env: NodeJS.ProcessEnv = process.env): ConfigResult {
+  const raw: Record<string, string | undefined> = {};
+  for (const s of SETTINGS) {
+    const fromFlag = s.flag ? flags[s.flag.slice(2)] : undefined;
+    const value = fromFlag ?? env[s.env] ?? (s.default === '' ? undefined : s.default);
+    raw[s.key] = value;
+  }
+  const parsed = ZConfig.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((i) => {
+        const s = SETTINGS.find((x) => x.key === i.path[0]);
+        const name = s ? [s.flag, s.env].filter(Boolean).join(' / ') : String(i.path[0]);
+        return `${name}: ${i.message} (got ${JSON.stringify(raw[String(i.path[0])])})`;
+      }),
+    };
+  }
+  return { ok: true, config: { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) } };
+}

@@ -1,0 +1,130 @@
+// Customers: create, update, get, list and search; the email identity links service-desk
+// customers to the ones the ingest spine knows.
+import type { Customer, Page } from '@rapport/contracts';
+import { requirePermission, type AuthContext } from '../../platform/access.js';
+import type { Clock } from '../../platform/clock.js';
+import { decodeCursor, toPage } from '../../platform/cursor.js';
+import type { Tx } from '../../platform/db/database.js';
+import type { CustomerRow } from '../../platform/db/schema.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { parseJsonObject } from '../../platform/json.js';
+import type { CustomersStore } from './customers.store.js';
+
+export const toCustomer = (r: CustomerRow): Customer => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  phone: r.phone,
+  traits: parseJsonObject(r.traits),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+type CustomerInput = { name?: string | undefined; email?: string | undefined; phone?: string | undefined; traits?: Record<string, unknown> | undefined };
+
+export function createCustomersService(deps: { store: CustomersStore; clock: Clock }) {
+  const { store, clock } = deps;
+  const db = store.db;
+
+  /** Follows merge pointers, so a merged customer's id keeps resolving. */
+  async function resolve(tx: Tx | typeof db, workspaceId: string, id: string): Promise<CustomerRow | undefined> {
+    let row = await store.get(tx, workspaceId, id);
+    for (let hops = 0; row?.merged_into_id && hops < 10; hops++) row = await store.get(tx, workspaceId, row.merged_into_id);
+    return row;
+  }
+
+  async function insertCustomer(tx: Tx, workspaceId: string, input: CustomerInput): Promise<CustomerRow> {
+    const now = clock.nowIso();
+    const row: CustomerRow = {
+      workspace_id: workspaceId,
+      id: newId('customer'),
+      name: input.name ?? null,
+      email: input.email ?? null,
+      phone: input.phone ?? null,
+      traits: JSON.stringify(input.traits ?? {}),
+      created_at: now,
+      updated_at: now,
+      merged_into_id: null,
+    };
+    await store.insert(tx, row);
+    if (row.email) await store.upsertIdentity(tx, { workspace_id: workspaceId, kind: 'email', value: row.email, customer_id: row.id, created_at: now });
+    if (row.phone) await store.upsertIdentity(tx, { workspace_id: workspaceId, kind: 'phone', value: row.phone, customer_id: row.id, created_at: now });
+    return row;
+  }
+
+  return {
+    resolve,
+    async create(auth: AuthContext, input: CustomerInput): Promise<Customer> {
+      requirePermission(auth, 'customers.write');
+      return db.transaction().execute(async (tx) => {
+        if (input.email && (await store.findIdentity(tx, auth.workspaceId, 'email', input.email))) {
+          throw conflict(`A customer with the email ${input.email} already exists`);
+        }
+        return toCustomer(await insertCustomer(tx, auth.workspaceId, input));
+      });
+    },
+
+    /** The customer with this email, created if nobody has it yet (inside the caller's transaction). */
+    async findOrCreateByEmail(tx: Tx, workspaceId: string, email: string, name?: string): Promise<CustomerRow> {
+      const existing = await store.findIdentity(tx, workspaceId, 'email', email);
+      if (existing) {
+        const row = await resolve(tx, workspaceId, existing.customer_id);
+        if (row) {
+          if (name && !row.name) await store.update(tx, workspaceId, row.id, { name, updated_at: clock.nowIso() });
+          return name && !row.name ? { ...row, name } : row;
+        }
+      }
+      return insertCustomer(tx, workspaceId, { email, name });
+    },
+
+    async get(auth: AuthContext, id: string): Promise<Customer> {
+      requirePermission(auth, 'customers.read');
+      const row = await resolve(db, auth.workspaceId, id);
+      if (!row) throw notFound('Customer');
+      return toCustomer(row);
+    },
+
+    async getRow(tx: Tx | typeof db, workspaceId: string, id: string) {
+      return resolve(tx, workspaceId, id);
+    },
+
+    async getMany(workspaceId: string, ids: string[]): Promise<Map<string, Customer>> {
+      const rows = await store.getMany(workspaceId, [...new Set(ids)]);
+      return new Map(rows.map((r) => [r.id, toCustomer(r)]));
+    },
+
+    async update(auth: AuthContext, id: string, patch: { name?: string | null | undefined; email?: string | null | undefined; phone?: string | null | undefined; traits?: Record<string, unknown> | undefined }): Promise<Customer> {
+      requirePermission(auth, 'customers.write');
+      return db.transaction().execute(async (tx) => {
+        const row = await resolve(tx, auth.workspaceId, id);
+        if (!row) throw notFound('Customer');
+        const now = clock.nowIso();
+        const next: Partial<CustomerRow> = { updated_at: now };
+        if (patch.name !== undefined) next.name = patch.name;
+        if (patch.traits !== undefined) next.traits = JSON.stringify({ ...parseJsonObject(row.traits), ...patch.traits });
+        for (const kind of ['email', 'phone'] as const) {
+          const value = patch[kind];
+          if (value === undefined || value === row[kind]) continue;
+          if (value) {
+            const owner = await store.findIdentity(tx, auth.workspaceId, kind, value);
+            if (owner && owner.customer_id !== row.id) throw conflict(`Another customer already has this ${kind}`);
+          }
+          if (row[kind]) await tx.deleteFrom('identities').where('workspace_id', '=', auth.workspaceId).where('kind', '=', kind).where('value', '=', row[kind]).execute();
+          if (value) await store.upsertIdentity(tx, { workspace_id: auth.workspaceId, kind, value, customer_id: row.id, created_at: now });
+          next[kind] = value;
+        }
+        await store.update(tx, auth.workspaceId, row.id, next);
+        return toCustomer({ ...row, ...next });
+      });
+    },
+
+    async list(auth: AuthContext, q: { q?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<Customer>> {
+      requirePermission(auth, 'customers.read');
+      const after = decodeCursor(q.cursor, 2);
+      const rows = await store.list(auth.workspaceId, { q: q.q, limit: q.limit, after: after ? [String(after[0]), String(after[1])] : null });
+      return toPage(rows, q.limit, (r) => [r.updated_at, r.id], toCustomer);
+    },
+  };
+}
+export type CustomersService = ReturnType<typeof createCustomersService>;

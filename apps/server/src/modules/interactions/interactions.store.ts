@@ -1,0 +1,31 @@
+// SQL for the interactions timeline (the spine every module appends to).
+import type { Db, Tx } from '../../platform/db/database.js';
+import type { InteractionRow } from '../../platform/db/schema.js';
+
+export function createInteractionsStore(db: Db) {
+  return {
+    db,
+    /** Appends rows; a repeated source_id (dedupe key) is ignored. */
+    append: async (tx: Tx | Db, rows: InteractionRow[]) => {
+      if (rows.length === 0) return;
+      await tx
+        .insertInto('interactions')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['workspace_id', 'source_id']).doNothing())
+        .execute();
+    },
+    moveConversation: (tx: Tx | Db, workspaceId: string, from: string, to: string) =>
+      tx.updateTable('interactions').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute(),
+    listByCustomer: (workspaceId: string, customerId: string, limit: number) =>
+      db
+        .selectFrom('interactions')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .orderBy('occurred_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(limit)
+        .execute(),
+  };
+}
+export type InteractionsStore = ReturnType<typeof createInteractionsStore>;

@@ -1,0 +1,85 @@
+// Who is calling: a browser session cookie or a Bearer API token, resolved to the caller's
+// membership in one workspace. Secrets are stored as SHA-256 hashes only.
+import type { Role } from '@rapport/contracts';
+import { ROLES } from '@rapport/contracts';
+import type { AuthContext } from './access.js';
+import type { Clock } from './clock.js';
+import type { Db } from './db/database.js';
+import { AppError } from './errors.js';
+import { sha256 } from './ids.js';
+
+export const SESSION_COOKIE = 'rapport_session';
+export const TOKEN_PREFIX = 'rpt_';
+
+function isRole(v: string): v is Role {
+  return (ROLES as readonly string[]).includes(v);
+}
+
+export type AuthResolver = {
+  fromToken(token: string, ip: string | null): Promise<AuthContext>;
+  fromSession(sessionId: string, ip: string | null): Promise<AuthContext>;
+};
+
+export function createAuthResolver(deps: { db: Db; clock: Clock }): AuthResolver {
+  const { db, clock } = deps;
+  const unauthenticated = (detail: string) => new AppError('UNAUTHENTICATED', detail, undefined, { 'www-authenticate': 'Bearer' });
+
+  async function membership(workspaceId: string, userId: string, method: 'session' | 'token', tokenId: string | null, ip: string | null) {
+    const m = await db
+      .selectFrom('members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.role', 'm.status', 'u.name'])
+      .where('m.workspace_id', '=', workspaceId)
+      .where('m.user_id', '=', userId)
+      .executeTakeFirst();
+    if (!m || m.status !== 'active' || !isRole(m.role)) throw unauthenticated('This membership is not active');
+    const teams = await db
+      .selectFrom('team_members')
+      .select('team_id')
+      .where('workspace_id', '=', workspaceId)
+      .where('user_id', '=', userId)
+      .execute();
+    const auth: AuthContext = {
+      workspaceId,
+      userId,
+      userName: m.name,
+      role: m.role,
+      teamIds: teams.map((t) => t.team_id),
+      method,
+      tokenId,
+      ip,
+    };
+    return auth;
+  }
+
+  return {
+    async fromToken(token, ip) {
+      const row = await db
+        .selectFrom('api_tokens')
+        .select(['id', 'workspace_id', 'user_id', 'revoked_at', 'last_used_at'])
+        .where('token_hash', '=', sha256(token))
+        .executeTakeFirst();
+      if (!row || row.revoked_at) throw unauthenticated('The API token is unknown or revoked');
+      const now = clock.nowMs();
+      // Record use at most once a minute, so reads do not turn into writes.
+      if (!row.last_used_at || now - Date.parse(row.last_used_at) > 60_000) {
+        await db
+          .updateTable('api_tokens')
+          .set({ last_used_at: new Date(now).toISOString() })
+          .where('workspace_id', '=', row.workspace_id)
+          .where('id', '=', row.id)
+          .execute();
+      }
+      return membership(row.workspace_id, row.user_id, 'token', row.id, ip);
+    },
+    async fromSession(sessionId, ip) {
+      const row = await db
+        .selectFrom('sessions')
+        .select(['user_id', 'workspace_id', 'expires_at'])
+        .where('id_hash', '=', sha256(sessionId))
+        .executeTakeFirst();
+      if (!row || row.expires_at <= clock.nowIso()) throw unauthenticated('The session has expired; sign in again');
+      return membership(row.workspace_id, row.user_id, 'session', null, ip);
+    },
+  };
+}

@@ -1,0 +1,54 @@
+// One error type and one mapping to HTTP status (RFC 9457 problem details).
+export type AppErrorCode =
+  | 'NOT_FOUND'
+  | 'INVALID'
+  | 'CONFLICT'
+  | 'FORBIDDEN'
+  | 'UNAUTHENTICATED'
+  | 'TOO_LARGE'
+  | 'RATE_LIMITED'
+  | 'UNPROCESSABLE'
+  | 'UNSUPPORTED_MEDIA_TYPE';
+
+export const statusOf: Record<AppErrorCode, number> = {
+  NOT_FOUND: 404,
+  INVALID: 400,
+  CONFLICT: 409,
+  FORBIDDEN: 403,
+  UNAUTHENTICATED: 401,
+  TOO_LARGE: 413,
+  RATE_LIMITED: 429,
+  UNPROCESSABLE: 422,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+};
+
+export const titleOf: Record<AppErrorCode, string> = {
+  NOT_FOUND: 'Not found',
+  INVALID: 'Invalid request',
+  CONFLICT: 'Conflict',
+  FORBIDDEN: 'Forbidden',
+  UNAUTHENTICATED: 'Authentication required',
+  TOO_LARGE: 'Request too large',
+  RATE_LIMITED: 'Too many requests',
+  UNPROCESSABLE: 'Unprocessable request',
+  UNSUPPORTED_MEDIA_TYPE: 'Unsupported media type',
+};
+
+export type FieldError = { path: string; message: string };
+
+export class AppError extends Error {
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    readonly errors?: FieldError[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+export const forbidden = (detail = 'Your role does not allow this action') => new AppError('FORBIDDEN', detail);
+export const invalid = (detail: string, errors?: FieldError[]) => new AppError('INVALID', detail, errors);
+export const conflict = (detail: string) => new AppError('CONFLICT', detail);

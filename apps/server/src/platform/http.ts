@@ -1,0 +1,185 @@
+// HTTP plumbing shared by every route: RFC 9457 problems, the access hook and idempotency.
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import type { AuthContext, Permission } from './access.js';
+import { requirePermission } from './access.js';
+import { SESSION_COOKIE, TOKEN_PREFIX, type AuthResolver } from './auth.js';
+import type { Clock } from './clock.js';
+import type { Db } from './db/database.js';
+import { AppError, statusOf, titleOf, type AppErrorCode, type FieldError } from './errors.js';
+import { sha256 } from './ids.js';
+
+export type Access = Permission | 'public' | 'authenticated';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+  }
+  interface FastifyRequest {
+    auth: AuthContext | null;
+  }
+}
+
+export function requireAuth(req: FastifyRequest): AuthContext {
+  if (!req.auth) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token');
+  return req.auth;
+}
+
+const PROBLEM_BASE = 'https://rapport.dev/problems/';
+
+export function sendProblem(
+  reply: FastifyReply,
+  code: AppErrorCode,
+  detail: string,
+  errors?: FieldError[],
+  headers?: Record<string, string>,
+) {
+  const status = statusOf[code];
+  if (headers) reply.headers(headers);
+  return reply
+    .code(status)
+    .type('application/problem+json')
+    .send({
+      type: PROBLEM_BASE + code.toLowerCase().replaceAll('_', '-'),
+      title: titleOf[code],
+      status,
+      detail,
+      instance: reply.request.url,
+      requestId: String(reply.request.id),
+      ...(errors && errors.length > 0 ? { errors } : {}),
+    });
+}
+
+const fastifyCodes: Record<string, AppErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'TOO_LARGE',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'INVALID',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'INVALID',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'INVALID',
+  FST_ERR_VALIDATION: 'INVALID',
+};
+
+export function installErrorHandling(app: FastifyInstance) {
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof AppError) return sendProblem(reply, err.code, err.message, err.errors, err.headers);
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const errors = err.validation.map((v) => ({
+        path: [err.validationContext, ...String(v.instancePath).split('/').filter(Boolean)].filter(Boolean).join('.'),
+        message: v.message ?? 'invalid',
+      }));
+      return sendProblem(reply, 'INVALID', `The request ${err.validationContext ?? 'input'} is not valid`, errors);
+    }
+    if (err instanceof SyntaxError || err.code === 'FST_ERR_CTP_INVALID_JSON_BODY') {
+      return sendProblem(reply, 'INVALID', 'The body is not valid JSON');
+    }
+    const mapped = err.code ? fastifyCodes[err.code] : undefined;
+    if (mapped) return sendProblem(reply, mapped, err.message);
+    if (isResponseSerializationError(err)) {
+      req.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
+    } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
+      return reply
+        .code(err.statusCode)
+        .type('application/problem+json')
+        .send({ type: 'about:blank', title: err.name, status: err.statusCode, detail: err.message, requestId: String(req.id) });
+    } else {
+      req.log.error({ err }, 'unhandled error');
+    }
+    return reply
+      .code(500)
+      .type('application/problem+json')
+      .send({ type: 'about:blank', title: 'Internal server error', status: 500, detail: 'Something went wrong on our side; the request id identifies it in the logs', requestId: String(req.id) });
+  });
+  app.setNotFoundHandler((req, reply) => sendProblem(reply, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`));
+}
+
+/** Every route must say who may call it: the guard fails closed at start-up otherwise. */
+export function installAccessGuard(app: FastifyInstance, resolver: AuthResolver) {
+  app.decorateRequest('auth', null);
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    if (!access && !route.url.startsWith('/docs') && route.method !== 'HEAD') {
+      throw new Error(`route ${String(route.method)} ${route.url} declares no access rule`);
+    }
+  });
+  app.addHook('onRequest', async (req) => {
+    const access = req.routeOptions.config.access;
+    if (!access || access === 'public') return;
+    const header = req.headers.authorization;
+    if (header?.startsWith('Bearer ')) {
+      const token = header.slice(7).trim();
+      if (!token.startsWith(TOKEN_PREFIX)) throw new AppError('UNAUTHENTICATED', 'The API token is malformed');
+      req.auth = await resolver.fromToken(token, req.ip);
+    } else {
+      const sid = req.cookies[SESSION_COOKIE];
+      if (!sid) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token', undefined, { 'www-authenticate': 'Bearer' });
+      // Cookie sessions: refuse cross-site writes (CSRF) on top of SameSite=Lax.
+      if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
+        const origin = req.headers.origin;
+        if (origin && new URL(origin).host !== req.headers.host) {
+          throw new AppError('FORBIDDEN', 'Cross-site request refused');
+        }
+      }
+      req.auth = await resolver.fromSession(sid, req.ip);
+    }
+    if (access !== 'authenticated') requirePermission(req.auth, access);
+  });
+}
+
+/**
+ * Idempotency-Key on POST: the first response (2xx or 4xx) is stored and replayed for a retry
+ * with the same key and body; a different body under the same key is refused with 422, and a
+ * retry while the first is still running gets 409.
+ */
+export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+  const HEADER = 'idempotency-key';
+  app.addHook('preHandler', async (req, reply) => {
+    const key = req.headers[HEADER];
+    if (req.method !== 'POST' || typeof key !== 'string') return;
+    if (key.length < 1 || key.length > 255) throw new AppError('INVALID', 'Idempotency-Key must be 1 to 255 characters');
+    const workspaceId = req.auth?.workspaceId ?? 'public';
+    const principal = req.auth ? (req.auth.tokenId ?? req.auth.userId) : 'anonymous';
+    const path = req.url;
+    const requestHash = sha256(`${req.method} ${path} ${JSON.stringify(req.body ?? null)}`);
+    const inserted = await db
+      .insertInto('idempotency_keys')
+      .values({ workspace_id: workspaceId, principal, key, method: req.method, path, request_hash: requestHash, status_code: null, response: null, created_at: clock.nowIso() })
+      .onConflict((oc) => oc.doNothing())
+      .executeTakeFirst();
+    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+      (req as FastifyRequest & { idempotency?: object }).idempotency = { workspaceId, principal, key };
+      return;
+    }
+    const existing = await db
+      .selectFrom('idempotency_keys')
+      .selectAll()
+      .where('workspace_id', '=', workspaceId)
+      .where('principal', '=', principal)
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    if (existing.request_hash !== requestHash) {
+      throw new AppError('UNPROCESSABLE', 'This Idempotency-Key was used with a different request');
+    }
+    if (existing.status_code === null || existing.response === null) {
+      throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still being processed; retry later');
+    }
+    reply.header('idempotent-replayed', 'true');
+    const contentType = existing.status_code >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8';
+    return reply.code(existing.status_code).type(contentType).send(existing.response);
+  });
+  app.addHook('onSend', async (req, reply, payload) => {
+    const idem = (req as FastifyRequest & { idempotency?: { workspaceId: string; principal: string; key: string } }).idempotency;
+    if (!idem) return payload;
+    const where = db
+      .updateTable('idempotency_keys')
+      .where('workspace_id', '=', idem.workspaceId)
+      .where('principal', '=', idem.principal)
+      .where('key', '=', idem.key);
+    if (reply.statusCode >= 500 || typeof payload !== 'string') {
+      await db.deleteFrom('idempotency_keys').where('workspace_id', '=', idem.workspaceId).where('principal', '=', idem.principal).where('key', '=', idem.key).execute();
+    } else {
+      await where.set({ status_code: reply.statusCode, response: payload }).execute();
+    }
+    return payload;
+  });
+}

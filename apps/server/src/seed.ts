@@ -1,0 +1,111 @@
+// `rapport seed --demo`: a deterministic demo workspace (same people, customers, conversations
+// and messages on every run, from a seeded PRNG), written through the services so every
+// invariant (numbers, interactions, search index, first-response times) holds.
+import { CATEGORIES, CHANNELS, PRIORITIES, type Role } from '@rapport/contracts';
+import type { AuthContext } from './platform/access.js';
+import { buildApp } from './app.js';
+import { createFakeClock } from './platform/clock.js';
+import type { DbHandle } from './platform/db/database.js';
+
+export const DEMO_LOGIN = { email: 'demo@rapport.test', password: 'rapport-demo' };
+
+function mulberry32(seed: number) {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const FIRST = ['Sam', 'Alex', 'Maria', 'Yuki', 'Omar', 'Priya', 'Lena', 'Diego', 'Chen', 'Fatima', 'Noah', 'Ava', 'Kofi', 'Ingrid', 'Mateo', 'Zara', 'Luca', 'Amara', 'Jonas', 'Sofia'];
+const LAST = ['Patel', 'Garcia', 'Kim', 'Nguyen', 'Okafor', 'Schmidt', 'Rossi', 'Silva', 'Haddad', 'Novak', 'Jensen', 'Tanaka', 'Moreau', 'Kowalski'];
+const TOPICS: Record<string, Array<[string, string]>> = {
+  inquiry: [['Where is my order?', 'My parcel has not arrived yet and the tracking page has not moved for three days.'], ['Do you ship to Norway?', 'I would like to order the blue kettle but I live in Oslo.']],
+  complaint: [['Damaged on arrival', 'The box was crushed and the lid of the kettle is cracked. Very disappointed.'], ['Rude delivery driver', 'The courier threw the parcel over my fence in the rain.']],
+  dispute: [['Charged twice', 'My card statement shows two charges for order 4471. Please refund one.'], ['Price changed after checkout', 'I was charged more than the price shown at checkout.']],
+  return_refund: [['Return request', 'The jacket is too small, how do I return it for a refund?'], ['Refund not received', 'I sent the shoes back two weeks ago and still have no refund.']],
+  technical_support: [['App keeps crashing', 'The app crashes whenever I open my order history on Android.'], ['Cannot reset password', 'The password reset email never arrives.']],
+  product_locate: [['Looking for a replacement filter', 'Which filter fits the AquaPure 300? I cannot find it in the shop.'], ['Is the green sofa back in stock?', 'I have been waiting for the green sofa for a month.']],
+  other: [['Partnership idea', 'We run a cafe and would love to stock your mugs.'], ['Feedback on the new website', 'The new website is lovely but the search is slow.']],
+};
+const REPLIES = ['Thanks for reaching out, I am looking into this now.', 'Sorry about that! I have arranged a replacement, it ships tomorrow.', 'I have refunded the duplicate charge; it shows within 3-5 days.', 'Could you send a photo of the damage so we can file a claim with the courier?', 'Here is the link to our returns portal: it takes two minutes.'];
+
+export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; onlyIfEmpty?: boolean }): Promise<{ created: boolean }> {
+  const existing = await handle.db.selectFrom('users').select(['id', 'email']).limit(1000).execute();
+  if (existing.some((u) => u.email === DEMO_LOGIN.email)) return { created: false };
+  if (opts.onlyIfEmpty && existing.length > 0) return { created: false };
+
+  const rand = mulberry32(20261123);
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const start = new Date(Date.now() - 52 * 86_400_000);
+  start.setUTCHours(8, 0, 0, 0);
+  const clock = createFakeClock(start);
+  const { services, jobs, app } = await buildApp({ handle, clock, logger: false, passwordCost: opts.passwordCost, webDir: null });
+  const { workspaces, customers, conversations, canned } = services;
+
+  const owner = await workspaces.createOwner({ workspaceName: 'Acme Demo', name: 'Dana Demo', email: DEMO_LOGIN.email, password: DEMO_LOGIN.password }, null);
+  const auth: AuthContext = { workspaceId: owner.workspace.id, userId: owner.user.id, userName: 'Dana Demo', role: 'owner', teamIds: [], method: 'session', tokenId: null, ip: null };
+  const support = await workspaces.createTeam(auth, { name: 'Support', autoAssign: true, memberIds: [] });
+  const billing = await workspaces.createTeam(auth, { name: 'Billing', autoAssign: true, memberIds: [] });
+  const outsourced = await workspaces.createTeam(auth, { name: 'Outsourced (Tier 1)', autoAssign: true, memberIds: [] });
+  const people: Array<[string, string, Role, string[]]> = [
+    ['Ada Agent', 'ada@rapport.test', 'agent', [support.id]],
+    ['Ben Agent', 'ben@rapport.test', 'agent', [support.id, billing.id]],
+    ['Cleo Agent', 'cleo@rapport.test', 'agent', [billing.id]],
+    ['Lee Lead', 'lee@rapport.test', 'admin', [support.id]],
+    ['Ana Analyst', 'ana@rapport.test', 'analyst', []],
+    ['Pat Partner', 'pat@partner.test', 'partner', [outsourced.id]],
+    ['Pia Partner', 'pia@partner.test', 'partner', [outsourced.id]],
+  ];
+  const agentIds: string[] = [];
+  for (const [name, email, role, teamIds] of people) {
+    const id = await workspaces.addActiveMember(auth, { email, name, role, password: DEMO_LOGIN.password, teamIds, capacity: role === 'partner' ? 20 : null });
+    if (role !== 'analyst') agentIds.push(id);
+  }
+  await canned.create(auth, { shortcut: 'thanks', title: 'Thanks for waiting', body: 'Hi {{customer.first_name}}, thanks for your patience! — {{agent.name}}' });
+  await canned.create(auth, { shortcut: 'return', title: 'Returns portal', body: 'Hi {{customer.first_name}}, you can start a return at https://acme.test/returns. Reference: #{{conversation.number}}.' });
+  await conversations.createCustomField(auth, { key: 'order_id', label: 'Order ID', type: 'text' });
+  await conversations.createCustomField(auth, { key: 'plan', label: 'Plan', type: 'select', options: ['free', 'pro', 'enterprise'] });
+
+  const customerIds: string[] = [];
+  for (let i = 0; i < 200; i++) {
+    const name = `${pick(FIRST)} ${pick(LAST)}`;
+    const email = `${name.toLowerCase().replace(' ', '.')}.${i}@example.com`;
+    const c = await customers.create(auth, { name, email, ...(i % 3 === 0 ? { phone: `+1 555 01${String(i).padStart(2, '0')}` } : {}), traits: { plan: pick(['free', 'pro', 'enterprise']), city: pick(['Lisbon', 'Oslo', 'Austin', 'Osaka', 'Lagos']) } });
+    customerIds.push(c.id);
+  }
+  const teams = [support.id, billing.id, outsourced.id];
+  for (let i = 0; i < 500; i++) {
+    clock.set(new Date(start.getTime() + i * 2.4 * 3_600_000 + Math.floor(rand() * 60 * 60_000)));
+    const category = CATEGORIES[i % CATEGORIES.length] ?? 'inquiry';
+    const [subject, body] = pick(TOPICS[category] ?? []);
+    const conv = await conversations.create(auth, {
+      customer: { id: pick(customerIds) },
+      channel: CHANNELS[i % CHANNELS.length] ?? 'email',
+      subject,
+      category,
+      priority: pick(PRIORITIES),
+      status: 'open',
+      origin: i % 17 === 0 ? 'proactive' : 'reactive',
+      teamId: pick(teams),
+      tags: rand() < 0.3 ? [pick(['vip', 'shipping', 'refund', 'bug', 'follow-up'])] : [],
+      ...(rand() < 0.4 ? { customFields: { order_id: `A-${1000 + i}` } } : {}),
+      message: { body, author: 'customer' },
+    });
+    await jobs.drain();
+    const turns = Math.floor(rand() * 4);
+    for (let t = 0; t < turns; t++) {
+      clock.advance(Math.floor(rand() * 40 * 60_000));
+      await conversations.addMessage(auth, conv.id, { body: pick(REPLIES), kind: t === 1 && rand() < 0.3 ? 'note' : 'reply', author: 'agent' });
+      if (rand() < 0.5) await conversations.addMessage(auth, conv.id, { body: 'Thank you, that helps.', kind: 'reply', author: 'customer' });
+    }
+    const r = rand();
+    if (r < 0.45) await conversations.update(auth, conv.id, { status: 'resolved' });
+    else if (r < 0.55) await conversations.update(auth, conv.id, { status: 'pending' });
+    else if (r < 0.6) await conversations.update(auth, conv.id, { status: 'closed' });
+  }
+  await app.close();
+  return { created: true };
+}

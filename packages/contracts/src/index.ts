@@ -1,0 +1,4 @@
+export * from './common.js';
+export * from './workspaces.js';
+export * from './customers.js';
+export * from './conversations.js';

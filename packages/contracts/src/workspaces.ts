@@ -1,0 +1,149 @@
+// Workspaces, users, members, teams, API tokens and the audit log.
+import { z } from 'zod';
+import { ZIsoTime } from './common.js';
+
+export const ROLES = ['owner', 'admin', 'agent', 'analyst', 'partner'] as const;
+export const ZRole = z.enum(ROLES);
+export type Role = z.infer<typeof ZRole>;
+
+export const AVAILABILITY = ['online', 'away', 'offline'] as const;
+export const ZAvailability = z.enum(AVAILABILITY);
+export type Availability = z.infer<typeof ZAvailability>;
+
+export const ZWorkspace = z.object({ id: z.string(), name: z.string(), createdAt: ZIsoTime }).meta({ id: 'Workspace' });
+export type Workspace = z.infer<typeof ZWorkspace>;
+
+export const ZUser = z.object({ id: z.string(), email: z.string(), name: z.string() }).meta({ id: 'User' });
+export type User = z.infer<typeof ZUser>;
+
+const password = z.string().min(8).max(256);
+const email = z.email().max(254).transform((s) => s.toLowerCase());
+
+export const ZSetup = z.strictObject({
+  workspaceName: z.string().trim().min(1).max(120),
+  name: z.string().trim().min(1).max(120),
+  email,
+  password,
+});
+export const ZSetupResult = z.object({ workspace: ZWorkspace, user: ZUser, token: z.string() });
+
+export const ZSetupStatus = z.object({ needsSetup: z.boolean() });
+
+export const ZLogin = z.strictObject({ email, password: z.string().min(1).max(256), workspaceId: z.string().optional() });
+export const ZSwitchWorkspace = z.strictObject({ workspaceId: z.string() });
+
+export const ZMembership = z.object({ workspace: ZWorkspace, role: ZRole });
+
+export const ZMe = z
+  .object({
+    user: ZUser,
+    workspace: ZWorkspace,
+    role: ZRole,
+    teamIds: z.array(z.string()),
+    availability: ZAvailability,
+    workspaces: z.array(ZMembership),
+    authMethod: z.enum(['session', 'token']),
+  })
+  .meta({ id: 'Me' });
+export type Me = z.infer<typeof ZMe>;
+
+export const ZUpdateMe = z.strictObject({
+  name: z.string().trim().min(1).max(120).optional(),
+  availability: ZAvailability.optional(),
+});
+
+export const ZCreateWorkspace = z.strictObject({ name: z.string().trim().min(1).max(120) });
+export const ZCreateWorkspaceResult = z.object({ workspace: ZWorkspace, token: z.string() });
+
+export const MEMBER_STATUSES = ['invited', 'active', 'deactivated'] as const;
+export const ZMember = z
+  .object({
+    id: z.string(),
+    userId: z.string(),
+    email: z.string(),
+    name: z.string(),
+    role: ZRole,
+    status: z.enum(MEMBER_STATUSES),
+    availability: ZAvailability,
+    capacity: z.number().int().nullable(),
+    teamIds: z.array(z.string()),
+    createdAt: ZIsoTime,
+  })
+  .meta({ id: 'Member' });
+export type Member = z.infer<typeof ZMember>;
+
+export const ZInviteMember = z.strictObject({
+  email,
+  name: z.string().trim().min(1).max(120).optional(),
+  role: ZRole.exclude(['owner']).default('agent'),
+  teamIds: z.array(z.string()).max(50).optional(),
+  capacity: z.number().int().min(0).max(1000).nullable().optional(),
+});
+export const ZInviteResult = ZMember.extend({ inviteToken: z.string().nullable() });
+
+export const ZAcceptInvite = z.strictObject({
+  token: z.string().min(10).max(200),
+  name: z.string().trim().min(1).max(120).optional(),
+  password,
+});
+
+export const ZUpdateMember = z.strictObject({
+  role: ZRole.optional(),
+  status: z.enum(['active', 'deactivated']).optional(),
+  availability: ZAvailability.optional(),
+  capacity: z.number().int().min(0).max(1000).nullable().optional(),
+});
+
+export const ZTeam = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    autoAssign: z.boolean(),
+    memberIds: z.array(z.string()).meta({ description: 'user ids' }),
+    createdAt: ZIsoTime,
+  })
+  .meta({ id: 'Team' });
+export type Team = z.infer<typeof ZTeam>;
+export const ZCreateTeam = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  autoAssign: z.boolean().default(true),
+  memberIds: z.array(z.string()).max(500).default([]),
+});
+export const ZUpdateTeam = z.strictObject({
+  name: z.string().trim().min(1).max(120).optional(),
+  autoAssign: z.boolean().optional(),
+});
+export const ZTeamMember = z.strictObject({ userId: z.string() });
+
+export const ZApiToken = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    userId: z.string(),
+    createdAt: ZIsoTime,
+    lastUsedAt: ZIsoTime.nullable(),
+    revokedAt: ZIsoTime.nullable(),
+  })
+  .meta({ id: 'ApiToken' });
+export type ApiToken = z.infer<typeof ZApiToken>;
+export const ZCreateToken = z.strictObject({ name: z.string().trim().min(1).max(120) });
+export const ZCreateTokenResult = ZApiToken.extend({ token: z.string().meta({ description: 'shown once' }) });
+
+export const ZAuditEntry = z
+  .object({
+    id: z.string(),
+    actor: z.object({ type: z.enum(['user', 'system']), id: z.string().nullable(), name: z.string().nullable() }),
+    action: z.string(),
+    objectType: z.string(),
+    objectId: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+    ip: z.string().nullable(),
+    createdAt: ZIsoTime,
+  })
+  .meta({ id: 'AuditEntry' });
+export type AuditEntry = z.infer<typeof ZAuditEntry>;
+export const ZAuditQuery = z.object({
+  action: z.string().max(100).optional(),
+  objectId: z.string().max(64).optional(),
+});
