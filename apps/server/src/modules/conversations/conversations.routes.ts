@@ -77,6 +77,10 @@ export function registerConversationRoutes(app: FastifyZodInstance, deps: { conv
     async (req, reply) => reply.code(201).send(await conversations.addMessage(requireAuth(req), req.params.id, req.body)),
   );
 
+  app.get('/api/v1/messages/:id', { config: { access: 'conversations.read' }, schema: { tags: ['conversations'], params: ZIdParam, response: { 200: ZMessage, ...errors } } }, async (req) =>
+    conversations.getMessage(requireAuth(req), req.params.id),
+  );
+
   app.get('/api/v1/custom-fields', { config: { access: 'settings.read' }, schema: { tags: ['settings'], response: { 200: page(ZCustomFieldDef), ...errors } } }, async (req) => ({
     data: await conversations.listCustomFields(requireAuth(req)),
     nextCursor: null,

@@ -425,6 +425,16 @@ export function createConversationsService(deps: ConversationsDeps) {
       return message;
     },
 
+    async getMessage(auth: AuthContext, messageId: string): Promise<Message> {
+      requirePermission(auth, 'conversations.read');
+      const msg = await store.getMessage(auth.workspaceId, messageId);
+      if (!msg) throw notFound('Message');
+      await requireVisible(auth, msg.conversation_id).catch(() => {
+        throw notFound('Message');
+      });
+      return toMessage(msg);
+    },
+
     async listMessages(auth: AuthContext, id: string, q: { limit: number; cursor?: string | undefined }): Promise<Page<Message>> {
       const row = await requireVisible(auth, id);
       const after = decodeCursor(q.cursor, 1);
