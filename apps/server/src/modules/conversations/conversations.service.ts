@@ -1,6 +1,6 @@
 // The service desk's rules: conversations, messages, statuses, assignment and merge.
 import type { Conversation, ConversationQuery, CreateConversation, CustomFieldDef, Message, Page, Status } from '@rapport/contracts';
-import { ZCreateConversation, ZCreateMessage, ZUpdateConversation } from '@rapport/contracts';
+import type { ZCreateConversation, ZCreateMessage, ZUpdateConversation } from '@rapport/contracts';
 import type { z } from 'zod';
 import { conversationScope, isInScope, requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';

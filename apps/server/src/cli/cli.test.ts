@@ -1,0 +1,99 @@
+// The `rapport` CLI as a user runs it: config validation, migrate, seed --demo, start and
+// graceful shutdown on SIGTERM — on SQLite, and on PostgreSQL through DATABASE_URL.
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import pg from 'pg';
+import { afterAll, describe, expect, it } from 'vitest';
+import { engines, TEST_DATABASE_URL } from '../test/harness.js';
+
+const root = path.resolve(import.meta.dirname, '../../../..');
+const main = path.join(root, 'apps/server/src/main.ts');
+const dirs: string[] = [];
+const tmp = () => {
+  const d = mkdtempSync(path.join(tmpdir(), 'rapport-cli-'));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function rapport(args: string[], env: Record<string, string> = {}) {
+  return spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', RAPPORT_PASSWORD_COST: '10', ...env }, encoding: 'utf8', timeout: 120_000 });
+}
+
+async function withSchema(fn: (url: string) => Promise<void>) {
+  const schema = `cli_${Math.random().toString(36).slice(2, 10)}`;
+  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await c.connect();
+  await c.query(`CREATE SCHEMA ${schema}`);
+  try {
+    const url = new URL(TEST_DATABASE_URL);
+    url.searchParams.set('options', `-c search_path=${schema}`);
+    await fn(url.toString());
+  } finally {
+    await c.query(`DROP SCHEMA ${schema} CASCADE`);
+    await c.end();
+  }
+}
+
+describe('rapport CLI', () => {
+  it('explains each bad setting and exits 2', () => {
+    const res = rapport(['start', '--port', 'eighty'], { RAPPORT_COOKIE_SECURE: 'maybe', DATABASE_URL: 'mysql://x' });
+    expect(res.status).toBe(2);
+    expect(res.stderr).toContain('--port / PORT: must be a number');
+    expect(res.stderr).toContain('RAPPORT_COOKIE_SECURE: must be true or false');
+    expect(res.stderr).toContain('DATABASE_URL: must start with postgres://');
+  });
+
+  it('prints usage for an unknown command', () => {
+    const res = rapport(['explode']);
+    expect(res.status).toBe(2);
+    expect(res.stdout).toContain('Usage: rapport');
+    expect(res.stdout).toContain('RAPPORT_DATA_DIR');
+  });
+
+  it('migrates and seeds a deterministic demo workspace on SQLite, once', () => {
+    const data = tmp();
+    expect(rapport(['migrate', '--data', data]).stdout).toContain('up to date');
+    const seeded = rapport(['seed', '--demo', '--data', data]);
+    expect(seeded.status).toBe(0);
+    expect(seeded.stdout).toContain('demo@rapport.test');
+    expect(rapport(['seed', '--demo', '--data', data]).stdout).toContain('already exists');
+    const db = new SQLite(path.join(data, 'rapport.db'), { readonly: true });
+    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
+    expect(count('select count(*) as n from customers')).toBe(200);
+    expect(count('select count(*) as n from conversations')).toBe(500);
+    expect(count('select count(distinct channel) as n from conversations')).toBe(7);
+    expect(count('select count(distinct category) as n from conversations')).toBe(7);
+    expect(count('select count(*) as n from members')).toBe(8);
+    expect(count("select count(*) as n from conversations where assignee_id is not null")).toBeGreaterThan(300);
+    db.close();
+  });
+
+  it.each(engines)('starts on %s, serves /health and stops gracefully on SIGTERM', async (engine) => {
+    const run = async (env: Record<string, string>) => {
+      const data = tmp();
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--port', '0', '--data', data], { cwd: root, env: { ...process.env, LOG_LEVEL: 'info', RAPPORT_PASSWORD_COST: '10', ...env } });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      await expect.poll(() => /"url":"(http:[^"]+)"/.exec(out)?.[1], { timeout: 30_000, interval: 100 }).toBeTruthy();
+      const url = /"url":"(http:[^"]+)"/.exec(out)?.[1] ?? '';
+      expect(out).toContain(`"engine":"${engine}"`);
+      const health = await fetch(`${url}/health`);
+      expect(await health.json()).toEqual({ status: 'ok' });
+      const setup = await fetch(`${url}/api/v1/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workspaceName: 'CLI', name: 'C', email: 'c@cli.test', password: 'long enough pw' }) });
+      expect(setup.status).toBe(201);
+      const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      child.kill('SIGTERM');
+      expect(await exited).toBe(0);
+      expect(out).toContain('shutting down');
+      expect(out).toContain('"msg":"stopped"');
+      await expect(fetch(`${url}/health`)).rejects.toThrow();
+    };
+    if (engine === 'sqlite') await run({});
+    else await withSchema((url) => run({ DATABASE_URL: url }));
+  });
+});
