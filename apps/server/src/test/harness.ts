@@ -59,7 +59,7 @@ export async function openTestDatabase(engine: Engine): Promise<DbHandle> {
   };
 }
 
-export type Res = { status: number; body: any; headers: Record<string, string | string[] | undefined>; text: string };
+export type Res = { status: number; body: any; headers: Record<string, string | number | string[] | undefined>; text: string };
 export type ReqOpts = { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; cookie?: string };
 
 export type TestApp = {

@@ -298,8 +298,8 @@ export function createConversationsService(deps: ConversationsDeps) {
           resolution_seconds: null,
         };
         await store.insert(tx, conv);
-        await store.setTags(tx, auth.workspaceId, conv.id, tags);
-        await store.indexSubject(tx, auth.workspaceId, conv.id, conv.subject);
+        await store.setTags(tx, auth.workspaceId, conv.id, tags, true);
+        await store.indexSubject(tx, auth.workspaceId, conv.id, conv.subject, false);
         await interactions.append(tx, [
           { workspaceId: auth.workspaceId, customerId: customer.id, kind: 'conversation', name: 'Conversation Opened', channel: conv.channel, origin: input.origin === 'proactive' ? 'company' : 'customer', sourceId: `${conv.id}:opened`, conversationId: conv.id, touchpointId: conv.touchpoint_id, properties: { number: conv.number, subject: conv.subject, category: conv.category } },
         ]);
@@ -340,7 +340,7 @@ export function createConversationsService(deps: ConversationsDeps) {
         if (input.category) patch.category = input.category;
         if (input.subject !== undefined) {
           patch.subject = input.subject;
-          await store.indexSubject(tx, auth.workspaceId, id, input.subject);
+          await store.indexSubject(tx, auth.workspaceId, id, input.subject, true);
         }
         if (input.assigneeId !== undefined) patch.assignee_id = input.assigneeId;
         if (input.teamId !== undefined) patch.team_id = input.teamId;

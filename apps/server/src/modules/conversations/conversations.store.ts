@@ -78,8 +78,8 @@ export function createConversationsStore(db: Db, engine: Engine) {
         .executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
     },
-    async setTags(tx: Tx, workspaceId: string, conversationId: string, tags: string[]) {
-      await tx.deleteFrom('conversation_tags').where('workspace_id', '=', workspaceId).where('conversation_id', '=', conversationId).execute();
+    async setTags(tx: Tx, workspaceId: string, conversationId: string, tags: string[], isNew = false) {
+      if (!isNew) await tx.deleteFrom('conversation_tags').where('workspace_id', '=', workspaceId).where('conversation_id', '=', conversationId).execute();
       if (tags.length > 0) {
         await tx
           .insertInto('conversation_tags')
@@ -92,8 +92,9 @@ export function createConversationsStore(db: Db, engine: Engine) {
       await tx.insertInto('messages').values(row).execute();
       await tx.insertInto('message_search').values({ body: row.body, workspace_id: row.workspace_id, conversation_id: row.conversation_id, ref_id: row.id }).execute();
     },
-    async indexSubject(tx: Tx, workspaceId: string, conversationId: string, subject: string | null) {
-      await tx.deleteFrom('message_search').where('workspace_id', '=', workspaceId).where('ref_id', '=', conversationId).execute();
+    /** `replace` drops the old subject row first; FTS5 cannot index ref_id, so that is a scan: only on subject edits. */
+    async indexSubject(tx: Tx, workspaceId: string, conversationId: string, subject: string | null, replace: boolean) {
+      if (replace) await tx.deleteFrom('message_search').where('workspace_id', '=', workspaceId).where('ref_id', '=', conversationId).execute();
       if (subject) await tx.insertInto('message_search').values({ body: subject, workspace_id: workspaceId, conversation_id: conversationId, ref_id: conversationId }).execute();
     },
     async moveMessages(tx: Tx, workspaceId: string, from: string, to: string) {

@@ -61,7 +61,7 @@ describe.each(engines)('auth and workspaces on %s', (engine) => {
   });
 
   it('answers 401 problems for missing, malformed and unknown tokens', async () => {
-    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Bearer rpt_unknown' }]) {
+    for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Bearer rpt_unknown' }] as Array<Record<string, string>>) {
       const res = await t.request('GET', '/api/v1/me', { headers });
       expect(res.status).toBe(401);
       expect(res.body).toMatchObject({ status: 401, title: expect.any(String), type: expect.any(String) });
