@@ -23,6 +23,7 @@ import { registerConversationRoutes } from './modules/conversations/conversation
 import { createConversationsService } from './modules/conversations/conversations.service.js';
 import { createConversationsStore } from './modules/conversations/conversations.store.js';
 import { registerCustomerRoutes } from './modules/customers/customers.routes.js';
+import { registerLiveRoutes } from './modules/live/live.routes.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
 import { createCustomersStore } from './modules/customers/customers.store.js';
 import { createInteractionsService } from './modules/interactions/interactions.service.js';
@@ -124,6 +125,7 @@ export async function buildApp(opts: AppOptions) {
   registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure: opts.cookieSecure ?? false });
   registerCustomerRoutes(app, { customers });
   registerConversationRoutes(app, { conversations, canned });
+  await registerLiveRoutes(app, { db, bus, clock, conversations });
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
   if (webDir) {

@@ -2,3 +2,4 @@ export * from './common.js';
 export * from './workspaces.js';
 export * from './customers.js';
 export * from './conversations.js';
+export * from './live.js';

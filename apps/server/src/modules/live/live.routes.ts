@@ -1,0 +1,110 @@
+// GET /api/v1/stream: the WebSocket that keeps the web app live.
+import fastifyWebsocket from '@fastify/websocket';
+import { ZLiveClientMessage, ZLiveQuery, type LiveServerMessage } from '@rapport/contracts';
+import type { FastifyRequest } from 'fastify';
+import type { AuthContext } from '../../platform/access.js';
+import { createAuthResolver, SESSION_COOKIE, TOKEN_PREFIX, type AuthResolver } from '../../platform/auth.js';
+import type { Bus } from '../../platform/bus.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db } from '../../platform/db/database.js';
+import { AppError } from '../../platform/errors.js';
+import type { FastifyZodInstance } from '../../platform/fastify.js';
+import type { ConversationsService } from '../conversations/conversations.service.js';
+import { createLiveService, type LiveService } from './live.service.js';
+
+const HEARTBEAT_MS = 30_000;
+/** A client that cannot keep up is dropped; it reconnects with `since` and catches up from the ring. */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Browsers cannot set headers on a WebSocket, so besides the session cookie and a Bearer header
+ * this route also takes `?token=`; that is why it authenticates here rather than in the shared
+ * guard. A cookie is only honoured from the same origin (cross-site WebSocket hijacking).
+ */
+async function authenticate(req: FastifyRequest, resolver: AuthResolver, queryToken: string | undefined): Promise<AuthContext> {
+  const header = req.headers.authorization;
+  const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : queryToken;
+  if (token !== undefined) {
+    if (!token.startsWith(TOKEN_PREFIX)) throw new AppError('UNAUTHENTICATED', 'The API token is malformed');
+    return resolver.fromToken(token, req.ip);
+  }
+  const sid = req.cookies[SESSION_COOKIE];
+  if (!sid) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token');
+  const origin = req.headers.origin;
+  if (origin && new URL(origin).host !== req.headers.host) throw new AppError('FORBIDDEN', 'Cross-site WebSocket refused');
+  return resolver.fromSession(sid, req.ip);
+}
+
+/** Creates the live service on the app's bus and serves it; returns it for the caller to inspect. */
+export async function registerLiveRoutes(app: FastifyZodInstance, deps: { db: Db; bus: Bus; clock: Clock; conversations: ConversationsService }): Promise<LiveService> {
+  const live = createLiveService(deps);
+  const resolver = createAuthResolver(deps);
+  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
+  app.addHook('onClose', async () => live.close());
+
+  app.get(
+    '/api/v1/stream',
+    {
+      websocket: true,
+      config: { access: 'public' },
+      schema: { tags: ['live'], summary: 'WebSocket of workspace events, filtered by role; ?since=&epoch= to catch up', querystring: ZLiveQuery },
+      onRequest: async (req) => {
+        const parsed = ZLiveQuery.safeParse(req.query);
+        req.auth = await authenticate(req, resolver, parsed.success ? parsed.data.token : undefined);
+      },
+    },
+    (socket, req) => {
+      const auth = req.auth;
+      if (!auth) {
+        socket.close(1008, 'unauthenticated');
+        return;
+      }
+      const send = (message: LiveServerMessage) => {
+        if (socket.readyState !== socket.OPEN) return;
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+          socket.close(1013, 'too slow; reconnect with since');
+          return;
+        }
+        socket.send(JSON.stringify(message));
+      };
+      const session = live.connect({ auth, send }, { since: req.query.since, epoch: req.query.epoch });
+
+      let isAlive = true;
+      socket.on('pong', () => {
+        isAlive = true;
+      });
+      const heartbeat = setInterval(() => {
+        if (!isAlive) {
+          socket.terminate();
+          return;
+        }
+        isAlive = false;
+        socket.ping();
+      }, HEARTBEAT_MS);
+      heartbeat.unref();
+
+      socket.on('message', (raw) => {
+        let json: unknown;
+        try {
+          json = JSON.parse(String(raw));
+        } catch {
+          send({ kind: 'error', detail: 'Messages must be JSON' });
+          return;
+        }
+        const parsed = ZLiveClientMessage.safeParse(json);
+        if (!parsed.success) {
+          send({ kind: 'error', detail: 'Unknown message; send {type:"viewing"|"typing"|"left", conversationId} or {type:"ping"}' });
+          return;
+        }
+        session.receive(parsed.data).catch((err: unknown) => {
+          send({ kind: 'error', detail: err instanceof AppError ? err.message : 'The message could not be handled' });
+        });
+      });
+      socket.on('close', () => {
+        clearInterval(heartbeat);
+        session.disconnect();
+      });
+    },
+  );
+  return live;
+}

@@ -1,0 +1,209 @@
+import type { LiveEvent, LiveHello, LivePresence, LiveServerMessage } from '@rapport/contracts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { createTestApp, engines, newConversation, newMember, newWorkspace, type TestApp } from '../../test/harness.js';
+
+/** A real WebSocket client that records everything the server sends. */
+class Client {
+  readonly messages: LiveServerMessage[] = [];
+  private waiters: (() => void)[] = [];
+  constructor(readonly ws: WebSocket) {
+    ws.on('message', (raw) => {
+      this.messages.push(JSON.parse(String(raw)) as LiveServerMessage);
+      for (const w of this.waiters.splice(0)) w();
+    });
+  }
+  static async open(url: string, headers: Record<string, string> = {}): Promise<Client> {
+    const ws = new WebSocket(url, { headers });
+    const client = new Client(ws);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+      ws.once('error', reject);
+    });
+    return client;
+  }
+  /** Resolves with the first message (already received or to come) that matches. */
+  async waitFor<T extends LiveServerMessage>(match: (m: LiveServerMessage) => m is T, timeoutMs = 5000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.messages.find(match);
+      if (found) return found;
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no matching message; got ${JSON.stringify(this.messages.map((m) => ('type' in m ? m.type : m.kind)))}`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, left);
+        this.waiters.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+  events(): LiveEvent[] {
+    return this.messages.filter((m): m is LiveEvent => m.kind === 'event');
+  }
+  send(body: unknown) {
+    this.ws.send(JSON.stringify(body));
+  }
+  async close() {
+    if (this.ws.readyState === WebSocket.CLOSED) return;
+    await new Promise<void>((resolve) => {
+      this.ws.once('close', () => resolve());
+      this.ws.close();
+    });
+  }
+}
+
+const isHello = (m: LiveServerMessage): m is LiveHello => m.kind === 'hello';
+const isEvent = (type: string, conversationId?: string) => (m: LiveServerMessage): m is LiveEvent =>
+  m.kind === 'event' && m.type === type && (conversationId === undefined || m.conversationId === conversationId);
+const isPresence = (type: LivePresence['type'], conversationId: string) => (m: LiveServerMessage): m is LivePresence =>
+  m.kind === 'presence' && m.type === type && m.conversationId === conversationId;
+
+describe.each(engines)('live stream (%s)', (engine) => {
+  let t: TestApp;
+  let base: string;
+  let wsBase: string;
+  const clients: Client[] = [];
+  const open = async (query: string, headers: Record<string, string> = {}) => {
+    const c = await Client.open(`${wsBase}/api/v1/stream?${query}`, headers);
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    t = await createTestApp(engine);
+    base = await t.listen();
+    wsBase = base.replace('http', 'ws');
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.close()));
+    await t.close();
+  });
+
+  it('refuses a connection without credentials or with a bad token', async () => {
+    await expect(Client.open(`${wsBase}/api/v1/stream`)).rejects.toThrow('HTTP 401');
+    await expect(Client.open(`${wsBase}/api/v1/stream?token=rpt_nope`)).rejects.toThrow('HTTP 401');
+    await expect(Client.open(`${wsBase}/api/v1/stream?token=garbage`)).rejects.toThrow('HTTP 401');
+  });
+
+  it('pushes the workspace events in sequence, notes flagged internal, and nothing from other workspaces', async () => {
+    const ws = await newWorkspace(t);
+    const agent = await newMember(t, ws, 'agent');
+    const other = await newWorkspace(t, 'Other');
+    const c = await open(`token=${agent.token}`);
+    const hello = await c.waitFor(isHello);
+    expect(hello).toMatchObject({ resync: false, replayed: 0, userId: agent.userId });
+    const outsider = await open(`token=${other.token}`);
+    await outsider.waitFor(isHello);
+
+    const conv = await newConversation(t, ws.token, { subject: 'Live one' });
+    const created = await c.waitFor(isEvent('conversation.created', conv.id));
+    expect(created.data).toMatchObject({ id: conv.id, subject: 'Live one' });
+    expect(created.seq).toBeGreaterThan(hello.seq);
+
+    await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'Checking now', kind: 'reply' } });
+    await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'VIP, be nice', kind: 'note' } });
+    await c.waitFor((m): m is LiveEvent => m.kind === 'event' && m.type === 'message.created' && (m.data as { kind: string }).kind === 'note');
+    const messages = c.events().filter((e) => e.type === 'message.created');
+    expect(messages.map((e) => [(e.data as { body: string }).body, e.internal])).toEqual([
+      ['Checking now', false],
+      ['VIP, be nice', true],
+    ]);
+    const seqs = c.events().map((e) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+    expect(new Set(seqs).size).toBe(seqs.length);
+
+    // The other workspace's client saw none of it (a later event of its own proves it is live).
+    const mine = await newConversation(t, other.token);
+    await outsider.waitFor(isEvent('conversation.created', mine.id));
+    expect(outsider.events().every((e) => e.conversationId === mine.id)).toBe(true);
+  });
+
+  it('gives a partner only its own teams’ conversation events', async () => {
+    const ws = await newWorkspace(t);
+    const teamA = (await t.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'Outsourced', autoAssign: false } })).body.id as string;
+    const teamB = (await t.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'In-house', autoAssign: false } })).body.id as string;
+    const partner = await newMember(t, ws, 'partner', { teamIds: [teamA] });
+    const p = await open(`token=${partner.token}`);
+    await p.waitFor(isHello);
+
+    const hidden = await newConversation(t, ws.token, { teamId: teamB, subject: 'Not yours' });
+    const visible = await newConversation(t, ws.token, { teamId: teamA, subject: 'Yours' });
+    await t.request('PATCH', '/api/v1/me', { token: ws.token, body: { availability: 'away' } });
+    await t.request('POST', `/api/v1/conversations/${visible.id}/messages`, { token: ws.token, body: { body: 'after', kind: 'reply' } });
+    await p.waitFor(isEvent('message.created', visible.id));
+    expect(p.events().some((e) => e.conversationId === hidden.id)).toBe(false);
+    expect(p.events().some((e) => e.type === 'presence.changed')).toBe(false);
+    expect(p.events().find(isEvent('conversation.created', visible.id))).toBeDefined();
+  });
+
+  it('replays what a client missed after a reconnect, and asks for a resync when it cannot', async () => {
+    const ws = await newWorkspace(t);
+    const first = await open(`token=${ws.token}`);
+    const hello = await first.waitFor(isHello);
+    const a = await newConversation(t, ws.token, { subject: 'before' });
+    const seenA = await first.waitFor(isEvent('conversation.created', a.id));
+    await first.close();
+
+    const b = await newConversation(t, ws.token, { subject: 'missed 1' });
+    const c = await newConversation(t, ws.token, { subject: 'missed 2' });
+    const again = await open(`token=${ws.token}&since=${seenA.seq}&epoch=${hello.epoch}`);
+    const resumed = await again.waitFor(isHello);
+    expect(resumed.resync).toBe(false);
+    await again.waitFor(isEvent('conversation.created', c.id));
+    const created = again.events().filter((e) => e.type === 'conversation.created').map((e) => e.conversationId);
+    expect(created).toEqual([b.id, c.id]);
+    expect(resumed.replayed).toBe(again.events().length);
+
+    const otherProcess = await open(`token=${ws.token}&since=${seenA.seq}&epoch=elsewhere`);
+    expect((await otherProcess.waitFor(isHello)).resync).toBe(true);
+    const future = await open(`token=${ws.token}&since=${resumed.seq + 1_000_000}&epoch=${hello.epoch}`);
+    expect((await future.waitFor(isHello)).resync).toBe(true);
+  });
+
+  it('relays who is viewing and typing, within the role filter', async () => {
+    const ws = await newWorkspace(t);
+    const team = (await t.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'Partners', autoAssign: false } })).body.id as string;
+    const ada = await newMember(t, ws, 'agent', { name: 'Ada Agent' });
+    const ben = await newMember(t, ws, 'agent', { name: 'Ben Agent' });
+    const partner = await newMember(t, ws, 'partner', { teamIds: [team] });
+    const conv = await newConversation(t, ws.token);
+
+    const a = await open(`token=${ada.token}`);
+    const b = await open(`token=${ben.token}`);
+    const p = await open(`token=${partner.token}`);
+    await Promise.all([a.waitFor(isHello), b.waitFor(isHello), p.waitFor(isHello)]);
+
+    a.send({ type: 'viewing', conversationId: conv.id });
+    expect(await b.waitFor(isPresence('presence.viewing', conv.id))).toMatchObject({ userId: ada.userId, userName: 'Ada Agent' });
+    // Ben arrives second and is told that Ada is already there.
+    b.send({ type: 'viewing', conversationId: conv.id });
+    await a.waitFor(isPresence('presence.viewing', conv.id));
+    await b.waitFor((m): m is LivePresence => isPresence('presence.viewing', conv.id)(m) && m.userId === ada.userId);
+    b.send({ type: 'typing', conversationId: conv.id });
+    expect(await a.waitFor(isPresence('presence.typing', conv.id))).toMatchObject({ userId: ben.userId });
+    await b.close();
+    expect(await a.waitFor(isPresence('presence.left', conv.id))).toMatchObject({ userId: ben.userId });
+
+    // The partner may not see this conversation: it learns nothing, and cannot announce itself there.
+    p.send({ type: 'viewing', conversationId: conv.id });
+    expect((await p.waitFor((m): m is Extract<LiveServerMessage, { kind: 'error' }> => m.kind === 'error')).detail).toMatch(/not found/i);
+    expect(p.messages.some((m) => m.kind === 'presence')).toBe(false);
+    p.send({ type: 'nonsense' });
+    await expect.poll(() => p.messages.filter((m) => m.kind === 'error').length).toBe(2);
+  });
+
+  it('accepts the session cookie from the same origin only', async () => {
+    const ws = await newWorkspace(t);
+    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ws.email, password: 'correct horse battery' }) });
+    expect(login.status).toBe(200);
+    const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    expect(cookie).toMatch(/^rapport_session=/);
+    const host = new URL(base).host;
+    const c = await open('', { cookie, origin: `http://${host}` });
+    expect((await c.waitFor(isHello)).userId).toBe(ws.userId);
+    await expect(Client.open(`${wsBase}/api/v1/stream`, { cookie, origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+  });
+});
