@@ -20,6 +20,7 @@ if (mode === 'bare') {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+  process.on('SIGINT', () => void app.close().then(() => process.exit(0)));
 } else {
   const url = process.env.DATABASE_URL;
   const handle = url
@@ -30,4 +31,5 @@ if (mode === 'bare') {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+  process.on('SIGINT', () => void app.close().then(() => handle.close()).then(() => process.exit(0)));
 }

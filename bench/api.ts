@@ -9,7 +9,7 @@ import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { toFtsQuery, toTsQuery } from '../apps/server/src/modules/conversations/conversations.store.js';
-import { fmt, load, makeClient, percentile, startChild } from './lib.js';
+import { fmt, load, makeClient, percentile, startChild, stopChild } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -184,7 +184,7 @@ async function runEngine(engine: Engine) {
       if (res.status !== 200) throw new Error(`list ${res.status}`);
       listBody = res.body;
     });
-    server.child.kill('SIGTERM');
+    await stopChild(server.child);
 
     const bare = await startChild([path.join(here, 'api-server.ts'), 'bare'], { BENCH_LIST_BODY: listBody, BENCH_CREATE_BODY: createBody });
     const bareReq = makeClient(`http://127.0.0.1:${bare.port}`, CONCURRENCY);
@@ -194,7 +194,7 @@ async function runEngine(engine: Engine) {
     const bareList = await load(LISTS, CONCURRENCY, async () => {
       await bareReq('GET', '/api/v1/conversations?limit=50', undefined, auth);
     });
-    bare.child.kill('SIGTERM');
+    await stopChild(bare.child);
 
     console.log(`\n## ${engine}: HTTP API (${CONCURRENCY} concurrent keep-alive clients, list page = 50 conversations, ${(listBody.length / 1024).toFixed(0)} KB)`);
     console.log('| operation | Rapport /s | p50 ms | p99 ms | bare Fastify, same JSON /s | ratio |');
@@ -215,7 +215,7 @@ async function runEngine(engine: Engine) {
         apiLat.push(performance.now() - t0);
         if (res.status !== 200) throw new Error(`search ${res.status} ${res.body}`);
       }
-      server.child.kill('SIGTERM');
+      await stopChild(server.child);
       const raw = await rawSearch(engine, target, workspace.id);
       console.log(`\n## ${engine}: full-text search over ${fmt(loaded.conversations * 10 + CREATES)} messages in ${fmt(loaded.conversations + CREATES)} conversations (bulk load ${loaded.seconds.toFixed(0)} s), ${QUERIES} sequential queries, words from common to rare, first page of 50`);
       console.log('| path | p50 ms | p95 ms | max ms |');
