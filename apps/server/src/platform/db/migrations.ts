@@ -2,6 +2,7 @@
 // A migration is appended to `migrations` and never edited once released.
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Db, Engine } from './database.js';
+import { m002Interactions } from './migration-002-interactions.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 type AnyDb = Kysely<any>;
@@ -267,7 +268,10 @@ async function m001Foundation(db: AnyDb, engine: Engine): Promise<void> {
   }
 }
 
-export const migrations: Array<[string, EngineMigration]> = [['001_foundation', { up: m001Foundation }]];
+export const migrations: Array<[string, EngineMigration]> = [
+  ['001_foundation', { up: m001Foundation }],
+  ['002_interactions', { up: m002Interactions }],
+];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {
   const provider: MigrationProvider = {
@@ -276,7 +280,10 @@ export async function migrate(db: Db, engine: Engine): Promise<string[]> {
         migrations.map(([name, m]): [string, Migration] => [name, { up: (kdb) => m.up(kdb, engine) }]),
       ),
   };
-  const migrator = new Migrator({ db, provider });
+  // Kysely looks for its bookkeeping tables in every schema of the database; pin them to the
+  // schema we run in (search_path), so separate schemas (tests, tenants) never see each other's.
+  const schema = engine === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
+  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
