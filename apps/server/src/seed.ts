@@ -59,10 +59,10 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
     ['Pat Partner', 'pat@partner.test', 'partner', [outsourced.id]],
     ['Pia Partner', 'pia@partner.test', 'partner', [outsourced.id]],
   ];
-  const agentIds: string[] = [];
+  const authOf = new Map<string, AuthContext>();
   for (const [name, email, role, teamIds] of people) {
-    const id = await workspaces.addActiveMember(auth, { email, name, role, password: DEMO_LOGIN.password, teamIds, capacity: role === 'partner' ? 20 : null });
-    if (role !== 'analyst') agentIds.push(id);
+    const id = await workspaces.addActiveMember(auth, { email, name, role, password: DEMO_LOGIN.password, teamIds, capacity: role === 'partner' ? 40 : null });
+    authOf.set(id, { ...auth, userId: id, userName: name, role, teamIds });
   }
   await canned.create(auth, { shortcut: 'thanks', title: 'Thanks for waiting', body: 'Hi {{customer.first_name}}, thanks for your patience! — {{agent.name}}' });
   await canned.create(auth, { shortcut: 'return', title: 'Returns portal', body: 'Hi {{customer.first_name}}, you can start a return at https://acme.test/returns. Reference: #{{conversation.number}}.' });
@@ -95,16 +95,19 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
       message: { body, author: 'customer' },
     });
     await jobs.drain();
+    // The agent round-robin picked answers (the owner when nobody was free).
+    const assigned = await conversations.get(auth, conv.id);
+    const agent = (assigned.assigneeId && authOf.get(assigned.assigneeId)) || auth;
     const turns = Math.floor(rand() * 4);
     for (let t = 0; t < turns; t++) {
       clock.advance(Math.floor(rand() * 40 * 60_000));
-      await conversations.addMessage(auth, conv.id, { body: pick(REPLIES), kind: t === 1 && rand() < 0.3 ? 'note' : 'reply', author: 'agent' });
+      await conversations.addMessage(agent, conv.id, { body: pick(REPLIES), kind: t === 1 && rand() < 0.3 ? 'note' : 'reply', author: 'agent' });
       if (rand() < 0.5) await conversations.addMessage(auth, conv.id, { body: 'Thank you, that helps.', kind: 'reply', author: 'customer' });
     }
     const r = rand();
-    if (r < 0.45) await conversations.update(auth, conv.id, { status: 'resolved' });
-    else if (r < 0.55) await conversations.update(auth, conv.id, { status: 'pending' });
-    else if (r < 0.6) await conversations.update(auth, conv.id, { status: 'closed' });
+    if (r < 0.45) await conversations.update(agent, conv.id, { status: 'resolved' });
+    else if (r < 0.55) await conversations.update(agent, conv.id, { status: 'pending' });
+    else if (r < 0.6) await conversations.update(agent, conv.id, { status: 'closed' });
   }
   await app.close();
   return { created: true };
