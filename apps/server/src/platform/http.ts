@@ -135,10 +135,11 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
   const HEADER = 'idempotency-key';
   app.addHook('preHandler', async (req, reply) => {
     const key = req.headers[HEADER];
-    if (req.method !== 'POST' || typeof key !== 'string') return;
+    // Keys are scoped to an authenticated caller; public routes (setup, login, ingest) have their own guards.
+    if (req.method !== 'POST' || typeof key !== 'string' || !req.auth) return;
     if (key.length < 1 || key.length > 255) throw new AppError('INVALID', 'Idempotency-Key must be 1 to 255 characters');
-    const workspaceId = req.auth?.workspaceId ?? 'public';
-    const principal = req.auth ? (req.auth.tokenId ?? req.auth.userId) : 'anonymous';
+    const workspaceId = req.auth.workspaceId;
+    const principal = req.auth.tokenId ?? req.auth.userId;
     const path = req.url;
     const requestHash = sha256(`${req.method} ${path} ${JSON.stringify(req.body ?? null)}`);
     const inserted = await db
