@@ -3,3 +3,4 @@ export * from './workspaces.js';
 export * from './customers.js';
 export * from './conversations.js';
 export * from './live.js';
+export * from './interactions.js';

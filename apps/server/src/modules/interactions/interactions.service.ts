@@ -1,8 +1,14 @@
 // Appending interactions: service events are written in the same transaction as the change.
+// Once the spine is attached, appended interactions without a touchpoint are classified by the
+// workspace's rules and move the customer's journey stage.
 import type { Clock } from '../../platform/clock.js';
-import type { Tx } from '../../platform/db/database.js';
+import type { Db, Tx } from '../../platform/db/database.js';
+import type { InteractionRow } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import type { InteractionsStore } from './interactions.store.js';
+import type { JourneyService } from './journey.service.js';
+import type { Classifier } from './touchpoint-match.js';
+import { pathOf } from './touchpoints.service.js';
 
 export type NewInteraction = {
   workspaceId: string;
@@ -20,14 +26,34 @@ export type NewInteraction = {
   properties?: Record<string, unknown>;
 };
 
+type Spine = { classifierFor(ex: Tx | Db, workspaceId: string): Promise<Classifier>; journey: JourneyService };
+
 export function createInteractionsService(deps: { store: InteractionsStore; clock: Clock }) {
   const { store, clock } = deps;
+  let spine: Spine | null = null;
   return {
+    attachSpine(s: Spine) {
+      spine = s;
+    },
     async append(tx: Tx, items: NewInteraction[]) {
       const now = clock.nowIso();
-      await store.append(
-        tx,
-        items.map((i) => ({
+      const rows: InteractionRow[] = [];
+      for (const i of items) {
+        const properties = i.properties ?? {};
+        let touchpointId = i.touchpointId ?? null;
+        let stage = i.stage ?? null;
+        let department = i.department ?? null;
+        if (spine) {
+          const classifier = await spine.classifierFor(tx, i.workspaceId);
+          const tp = touchpointId ? classifier.touchpoints.find((t) => t.id === touchpointId) : undefined;
+          const c = tp ? { touchpointId: tp.id, stage: tp.stage, department: tp.department } : classifier.classify({ kind: i.kind, name: i.name, channel: i.channel, path: pathOf(properties), properties });
+          if (c) {
+            touchpointId = c.touchpointId;
+            stage = stage ?? c.stage;
+            department = department ?? c.department;
+          }
+        }
+        rows.push({
           workspace_id: i.workspaceId,
           id: newId('interaction'),
           customer_id: i.customerId,
@@ -36,17 +62,29 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
           kind: i.kind,
           name: i.name,
           channel: i.channel,
-          touchpoint_id: i.touchpointId ?? null,
-          stage: i.stage ?? null,
-          department: i.department ?? null,
+          touchpoint_id: touchpointId,
+          stage,
+          department,
           origin: i.origin,
           conversation_id: i.conversationId ?? null,
           sentiment: null,
           emotion: null,
           source_id: i.sourceId,
-          properties: JSON.stringify(i.properties ?? {}),
-        })),
-      );
+          properties: JSON.stringify(properties),
+        });
+      }
+      await store.append(tx, rows);
+      if (spine) {
+        const byWorkspace = new Map<string, InteractionRow[]>();
+        for (const r of rows) byWorkspace.set(r.workspace_id, [...(byWorkspace.get(r.workspace_id) ?? []), r]);
+        for (const [workspaceId, list] of byWorkspace) {
+          await spine.journey.track(
+            tx,
+            workspaceId,
+            list.map((r) => ({ customerId: r.customer_id, stage: r.stage, occurredAt: r.occurred_at, sourceId: r.source_id, kind: r.kind })),
+          );
+        }
+      }
     },
     moveConversation: (tx: Tx, workspaceId: string, from: string, to: string) => store.moveConversation(tx, workspaceId, from, to),
   };

@@ -154,6 +154,46 @@ export type InteractionRow = {
   source_id: string;
   properties: string;
 };
+export type WriteKeyRow = {
+  workspace_id: string;
+  id: string;
+  name: string;
+  prefix: string;
+  key_hash: string;
+  created_by: string | null;
+  created_at: string;
+  revoked_at: string | null;
+};
+export type JourneySettingsRow = { workspace_id: string; stages: string; departments: string; updated_at: string };
+export type TouchpointRow = {
+  workspace_id: string;
+  id: string;
+  key: string;
+  name: string;
+  channel: string | null;
+  stage: string | null;
+  department: string | null;
+  critical: number;
+  position: number;
+  rules: string;
+  created_at: string;
+  updated_at: string;
+};
+export type CustomerJourneyRow = { workspace_id: string; customer_id: string; stage: string; stage_at: string; updated_at: string };
+export type OrganizationRow = { workspace_id: string; id: string; group_id: string; name: string | null; traits: string; created_at: string; updated_at: string };
+export type OrganizationMemberRow = { workspace_id: string; organization_id: string; customer_id: string; created_at: string };
+export type CustomerMergeRow = { workspace_id: string; merged_id: string; survivor_id: string; reason: string; created_at: string };
+export type RejectedEventRow = {
+  workspace_id: string;
+  id: string;
+  received_at: string;
+  message_id: string | null;
+  type: string | null;
+  reason: string;
+  user_id: string | null;
+  anonymous_id: string | null;
+  payload: string;
+};
 export type MessageSearchRow = { body: string; workspace_id: string; conversation_id: string; ref_id: string };
 
 export type Database = {
@@ -176,4 +216,12 @@ export type Database = {
   canned_responses: CannedResponseRow;
   interactions: InteractionRow;
   message_search: MessageSearchRow;
+  write_keys: WriteKeyRow;
+  journey_settings: JourneySettingsRow;
+  touchpoints: TouchpointRow;
+  customer_journeys: CustomerJourneyRow;
+  organizations: OrganizationRow;
+  organization_members: OrganizationMemberRow;
+  customer_merges: CustomerMergeRow;
+  rejected_events: RejectedEventRow;
 };

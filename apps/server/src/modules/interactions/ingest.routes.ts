@@ -1,0 +1,81 @@
+// Segment-compatible ingest: POST /v1/{track,identify,page,screen,group,alias,batch,import}.
+// The write key arrives as the HTTP Basic user name (or `writeKey` in the body); bodies are
+// JSON sent as application/json or text/plain, at most INGEST_BODY_LIMIT bytes (413 above).
+import { ZIngestResult, ZPageQuery, ZProblem, ZRejectedEvent, ZOrganization, page } from '@rapport/contracts';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyZodInstance } from '../../platform/fastify.js';
+import { AppError, invalid } from '../../platform/errors.js';
+import { requireAuth } from '../../platform/http.js';
+import type { IngestService } from './ingest.service.js';
+import { EVENT_TYPES, type EventType } from './ingest.validate.js';
+import type { WriteKeysService } from './write-keys.service.js';
+
+/** 500 KB per batch as Segment documents it, with a little margin for framing. */
+export const INGEST_BODY_LIMIT = 512 * 1024;
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+function basicUser(header: string | undefined): string | null {
+  if (!header?.toLowerCase().startsWith('basic ')) return null;
+  const decoded = Buffer.from(header.slice(6).trim(), 'base64').toString('utf8');
+  const user = decoded.split(':')[0] ?? '';
+  return user.length > 0 ? user : null;
+}
+
+const responses = { 200: ZIngestResult, 400: ZProblem, 401: ZProblem, 413: ZProblem, 415: ZProblem };
+
+export async function registerIngestRoutes(app: FastifyZodInstance, deps: { ingest: IngestService; writeKeys: WriteKeysService }) {
+  const { ingest, writeKeys } = deps;
+
+  async function handle(req: FastifyRequest, fixedType: EventType | null) {
+    const body = req.body;
+    if (!isObject(body)) throw invalid('The body must be a JSON object');
+    const key = basicUser(req.headers.authorization) ?? (typeof body.writeKey === 'string' ? body.writeKey : null);
+    const principal = await writeKeys.authenticate(key);
+    let events: unknown[];
+    if (fixedType) events = [body];
+    else if (Array.isArray(body.batch)) events = body.batch;
+    else throw invalid('batch must be an array of events', [{ path: 'body.batch', message: 'expected an array' }]);
+    return ingest.ingest(principal, {
+      events,
+      fixedType,
+      sentAt: body.sentAt,
+      batchContext: !fixedType && isObject(body.context) ? body.context : null,
+      ip: req.ip ?? null,
+      bodyBytes: Number(req.headers['content-length'] ?? INGEST_BODY_LIMIT),
+    });
+  }
+
+  await app.register(async (scope) => {
+    // Some Segment libraries send JSON as text/plain (to dodge CORS preflights); accept any type as JSON.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: INGEST_BODY_LIMIT }, (_req, text, done) => {
+      try {
+        done(null, JSON.parse(String(text)));
+      } catch {
+        done(new AppError('INVALID', 'The body is not valid JSON'), undefined);
+      }
+    });
+    const opts = (summary: string) => ({
+      bodyLimit: INGEST_BODY_LIMIT,
+      config: { access: 'public' as const },
+      schema: { tags: ['ingest'], summary, security: [{ basic: [] }], response: responses },
+    });
+    for (const type of EVENT_TYPES) {
+      scope.post(`/v1/${type}`, opts(`Segment ${type} call`), async (req) => handle(req, type));
+    }
+    scope.post('/v1/batch', opts('Segment batch: up to 500 KB of events'), async (req) => handle(req, null));
+    scope.post('/v1/import', opts('Alias of /v1/batch'), async (req) => handle(req, null));
+  });
+
+  app.get(
+    '/api/v1/rejected-events',
+    { config: { access: 'ingest.manage' }, schema: { tags: ['ingest'], summary: 'Events refused by ingest, newest first', querystring: ZPageQuery, response: { 200: page(ZRejectedEvent), 401: ZProblem, 403: ZProblem } } },
+    async (req) => ingest.listRejected(requireAuth(req), req.query),
+  );
+  app.get(
+    '/api/v1/organizations',
+    { config: { access: 'customers.read' }, schema: { tags: ['customers'], summary: 'Organizations (B2B accounts from group calls)', querystring: ZPageQuery, response: { 200: page(ZOrganization), 401: ZProblem, 403: ZProblem } } },
+    async (req) => ingest.listOrganizations(requireAuth(req), req.query),
+  );
+}

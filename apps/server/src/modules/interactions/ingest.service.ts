@@ -1,0 +1,206 @@
+// The ingest hot path: validate a Segment batch, resolve identities, classify against the
+// touchpoint rules and store everything in ONE transaction with multi-row inserts. A 2xx
+// answer means the batch is committed; invalid events are answered and logged, not stored.
+import type { IngestResult, Organization, Page, RejectedEvent, Rejection } from '@rapport/contracts';
+import { requirePermission, type AuthContext } from '../../platform/access.js';
+import type { Clock } from '../../platform/clock.js';
+import { decodeCursor, toPage } from '../../platform/cursor.js';
+import type { Db, Engine, Tx } from '../../platform/db/database.js';
+import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
+import { invalid } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { parseJsonObject } from '../../platform/json.js';
+import type { IdentityService } from './identity.service.js';
+import { isInvalid, parseEvent, type EventType, type Invalid, type ParsedEvent } from './ingest.validate.js';
+import type { IngestStore } from './ingest.store.js';
+import type { JourneyService } from './journey.service.js';
+import type { TouchpointsService } from './touchpoints.service.js';
+import type { IngestPrincipal } from './write-keys.service.js';
+
+export type IngestInput = {
+  events: unknown[];
+  /** Set for the single-event endpoints (/v1/track, …); batch items carry their own type. */
+  fixedType: EventType | null;
+  sentAt: unknown;
+  batchContext: Record<string, unknown> | null;
+  ip: string | null;
+  bodyBytes: number;
+};
+
+const RETRYABLE = new Set(['40P01', '40001']);
+const isRetryable = (err: unknown) => err !== null && typeof err === 'object' && 'code' in err && RETRYABLE.has(String(err.code));
+
+export const toRejectedEvent = (r: RejectedEventRow): RejectedEvent => ({
+  id: r.id,
+  receivedAt: r.received_at,
+  messageId: r.message_id,
+  type: r.type,
+  reason: r.reason,
+  userId: r.user_id,
+  anonymousId: r.anonymous_id,
+  payload: r.payload,
+});
+
+export const toOrganization = (r: OrganizationRow): Organization => ({
+  id: r.id,
+  groupId: r.group_id,
+  name: r.name,
+  traits: parseJsonObject(r.traits),
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+});
+
+export function createIngestService(deps: { store: IngestStore; engine: Engine; clock: Clock; identity: IdentityService; touchpoints: TouchpointsService; journey: JourneyService }) {
+  const { store, clock, identity, touchpoints, journey } = deps;
+  const db: Db = store.db;
+
+  function rejectedRow(workspaceId: string, inv: Invalid, raw: unknown, receivedAt: string): RejectedEventRow {
+    let payload: string;
+    try {
+      payload = JSON.stringify(raw) ?? 'null';
+    } catch {
+      payload = String(raw);
+    }
+    return {
+      workspace_id: workspaceId,
+      id: newId('rejected'),
+      received_at: receivedAt,
+      message_id: inv.messageId,
+      type: inv.type,
+      reason: inv.reason,
+      user_id: inv.userId,
+      anonymous_id: inv.anonymousId,
+      payload: payload.slice(0, 2048),
+    };
+  }
+
+  async function upsertOrganizations(tx: Tx, workspaceId: string, groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string }>) {
+    if (groups.length === 0) return;
+    const now = clock.nowIso();
+    const byGroup = new Map<string, Record<string, unknown>>();
+    for (const g of groups) byGroup.set(g.groupId, { ...(byGroup.get(g.groupId) ?? {}), ...g.traits });
+    const ids = [...byGroup.keys()].sort();
+    const existing = new Map((await store.organizationsByGroup(tx, workspaceId, ids)).map((o) => [o.group_id, o]));
+    const inserts: OrganizationRow[] = [];
+    for (const groupId of ids) {
+      const traits = byGroup.get(groupId) ?? {};
+      const name = typeof traits.name === 'string' ? traits.name.slice(0, 200) : null;
+      const cur = existing.get(groupId);
+      if (cur) {
+        if (Object.keys(traits).length > 0) {
+          await store.updateOrganization(tx, workspaceId, cur.id, { name: name ?? cur.name, traits: JSON.stringify({ ...parseJsonObject(cur.traits), ...traits }), updated_at: now });
+        }
+      } else {
+        inserts.push({ workspace_id: workspaceId, id: newId('organization'), group_id: groupId, name, traits: JSON.stringify(traits), created_at: now, updated_at: now });
+      }
+    }
+    await store.insertOrganizations(tx, inserts);
+    const all = new Map((await store.organizationsByGroup(tx, workspaceId, ids)).map((o) => [o.group_id, o.id]));
+    const members = new Map<string, { workspace_id: string; organization_id: string; customer_id: string; created_at: string }>();
+    for (const g of groups) {
+      const orgId = all.get(g.groupId);
+      if (orgId) members.set(`${orgId}:${g.customerId}`, { workspace_id: workspaceId, organization_id: orgId, customer_id: g.customerId, created_at: now });
+    }
+    await store.addMembers(tx, [...members.values()].sort((a, b) => (a.organization_id + a.customer_id).localeCompare(b.organization_id + b.customer_id)));
+  }
+
+  async function storeBatch(workspaceId: string, valid: ParsedEvent[], rejected: RejectedEventRow[], receivedAt: string) {
+    const classifier = await touchpoints.classifierFor(db, workspaceId);
+    return db.transaction().execute(async (tx) => {
+      const resolution = await identity.resolve(
+        tx,
+        workspaceId,
+        valid.map((e) => ({ keys: e.keys, either: e.either, profile: e.profile })),
+        'ingest',
+      );
+      const seen = new Set<string>();
+      const rows: InteractionRow[] = [];
+      const groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string }> = [];
+      valid.forEach((e, i) => {
+        const customerId = resolution.customerIds[i] as string;
+        if (e.groupId) groups.push({ groupId: e.groupId, traits: e.groupTraits ?? {}, customerId });
+        if (seen.has(e.sourceId)) return;
+        seen.add(e.sourceId);
+        const c = e.kind === 'event' || e.kind === 'page' || e.kind === 'screen' ? classifier.classify(e) : null;
+        rows.push({
+          workspace_id: workspaceId,
+          id: newId('interaction'),
+          customer_id: customerId,
+          occurred_at: e.occurredAt,
+          received_at: receivedAt,
+          kind: e.kind,
+          name: e.name,
+          channel: c ? c.channel : e.channel,
+          touchpoint_id: c?.touchpointId ?? null,
+          stage: c?.stage ?? null,
+          department: c?.department ?? null,
+          origin: 'customer',
+          conversation_id: null,
+          sentiment: null,
+          emotion: null,
+          source_id: e.sourceId,
+          properties: JSON.stringify(e.properties),
+        });
+      });
+      const stored = await store.insertInteractions(tx, rows);
+      const fresh = rows.filter((r) => stored.has(r.source_id));
+      await journey.track(
+        tx,
+        workspaceId,
+        fresh.map((r) => ({ customerId: r.customer_id, stage: r.stage, occurredAt: r.occurred_at, sourceId: r.source_id, kind: r.kind })),
+      );
+      await upsertOrganizations(tx, workspaceId, groups);
+      await store.insertRejected(tx, rejected);
+      return resolution;
+    });
+  }
+
+  return {
+    async ingest(principal: IngestPrincipal, input: IngestInput): Promise<IngestResult> {
+      const { workspaceId } = principal;
+      const receivedAtMs = clock.nowMs();
+      const receivedAt = new Date(receivedAtMs).toISOString();
+      const ctx = { receivedAtMs, sentAt: input.sentAt, ip: input.ip, batchContext: input.batchContext, checkSize: input.bodyBytes > 32 * 1024 };
+      const valid: ParsedEvent[] = [];
+      const rejections: Rejection[] = [];
+      const rejected: RejectedEventRow[] = [];
+      input.events.forEach((raw, i) => {
+        const p = parseEvent(raw, i, input.fixedType, ctx);
+        if (isInvalid(p)) {
+          rejections.push({ index: i, messageId: p.messageId, reason: p.reason });
+          rejected.push(rejectedRow(workspaceId, p, raw, receivedAt));
+        } else valid.push(p);
+      });
+      if (input.fixedType && rejections.length > 0) {
+        await store.insertRejected(db, rejected);
+        throw invalid(`The event was rejected: ${rejections[0]?.reason ?? 'invalid'}`, [{ path: 'body', message: rejections[0]?.reason ?? 'invalid' }]);
+      }
+      for (let attempt = 1; ; attempt++) {
+        try {
+          const resolution = await storeBatch(workspaceId, valid, rejected, receivedAt);
+          identity.settle(workspaceId, resolution);
+          break;
+        } catch (err) {
+          identity.invalidate(workspaceId);
+          if (attempt >= 4 || !isRetryable(err)) throw err;
+        }
+      }
+      return { success: true, rejected: rejections };
+    },
+
+    async listRejected(auth: AuthContext, q: { limit: number; cursor?: string | undefined }): Promise<Page<RejectedEvent>> {
+      requirePermission(auth, 'ingest.manage');
+      const after = decodeCursor(q.cursor, 1);
+      const rows = await store.listRejected(auth.workspaceId, { before: after ? String(after[0]) : null, limit: q.limit });
+      return toPage(rows, q.limit, (r) => [r.id], toRejectedEvent);
+    },
+
+    async listOrganizations(auth: AuthContext, q: { limit: number; cursor?: string | undefined }): Promise<Page<Organization>> {
+      requirePermission(auth, 'customers.read');
+      const after = decodeCursor(q.cursor, 1);
+      const rows = await store.listOrganizations(auth.workspaceId, { before: after ? String(after[0]) : null, limit: q.limit });
+      return toPage(rows, q.limit, (r) => [r.id], toOrganization);
+    },
+  };
+}
+export type IngestService = ReturnType<typeof createIngestService>;

@@ -1,0 +1,58 @@
+// Wires the interactions spine: write keys, ingest, identity resolution, touchpoints, journey
+// stages, customer 360, timeline and privacy. app.ts calls this once.
+import type { Audit } from '../../platform/audit.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Db, Engine } from '../../platform/db/database.js';
+import type { FastifyZodInstance } from '../../platform/fastify.js';
+import type { Jobs } from '../../platform/jobs.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import { registerCustomer360Routes } from './customer360.routes.js';
+import { createCustomer360Service } from './customer360.service.js';
+import { createCustomer360Store } from './customer360.store.js';
+import { createIdentityService } from './identity.service.js';
+import { createIdentityStore } from './identity.store.js';
+import { registerIngestRoutes } from './ingest.routes.js';
+import { createIngestService } from './ingest.service.js';
+import { createIngestStore } from './ingest.store.js';
+import type { InteractionsService } from './interactions.service.js';
+import { createJourneyService } from './journey.service.js';
+import { createJourneyStore } from './journey.store.js';
+import { createPrivacyService } from './privacy.service.js';
+import { createPrivacyStore } from './privacy.store.js';
+import { registerTouchpointRoutes } from './touchpoints.routes.js';
+import { createTouchpointsService } from './touchpoints.service.js';
+import { createTouchpointsStore } from './touchpoints.store.js';
+import { registerWriteKeyRoutes } from './write-keys.routes.js';
+import { createWriteKeysService } from './write-keys.service.js';
+import { createWriteKeysStore } from './write-keys.store.js';
+
+export function createInteractionsModule(deps: { db: Db; engine: Engine; clock: Clock; jobs: Jobs; audit: Audit; customers: CustomersService; interactions: InteractionsService }) {
+  const { db, engine, clock, jobs, audit, customers, interactions } = deps;
+  const journey = createJourneyService({ store: createJourneyStore(db), clock });
+  const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), clock, audit, jobs, journey });
+  const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
+  const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), clock, audit });
+  const ingest = createIngestService({ store: createIngestStore(db), engine, clock, identity, touchpoints, journey });
+  const customer360 = createCustomer360Service({ store: createCustomer360Store(db), customers, journey });
+  const privacy = createPrivacyService({ store: createPrivacyStore(db), clock, audit, customers, customer360, identity });
+  touchpoints.registerJobs();
+  // Service-desk interactions are classified and move journey stages like ingested ones.
+  interactions.attachSpine({ classifierFor: touchpoints.classifierFor, journey });
+
+  return {
+    journey,
+    touchpoints,
+    identity,
+    writeKeys,
+    ingest,
+    customer360,
+    privacy,
+    async registerRoutes(app: FastifyZodInstance) {
+      await registerIngestRoutes(app, { ingest, writeKeys });
+      registerWriteKeyRoutes(app, { writeKeys });
+      registerTouchpointRoutes(app, { touchpoints });
+      registerCustomer360Routes(app, { customer360, privacy });
+    },
+  };
+}
+export type InteractionsModule = ReturnType<typeof createInteractionsModule>;

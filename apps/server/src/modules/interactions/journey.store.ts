@@ -1,0 +1,55 @@
+// SQL for each customer's current journey stage (history lives in 'stage_changed' interactions).
+import type { Db, Tx } from '../../platform/db/database.js';
+import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
+
+export function createJourneyStore(db: Db) {
+  return {
+    db,
+    getMany: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
+      customerIds.length === 0
+        ? Promise.resolve([])
+        : ex.selectFrom('customer_journeys').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute(),
+    upsert: async (ex: Tx | Db, rows: CustomerJourneyRow[]) => {
+      if (rows.length === 0) return;
+      await ex
+        .insertInto('customer_journeys')
+        .values(rows)
+        .onConflict((oc) =>
+          oc.columns(['workspace_id', 'customer_id']).doUpdateSet((eb) => ({
+            stage: eb.ref('excluded.stage'),
+            stage_at: eb.ref('excluded.stage_at'),
+            updated_at: eb.ref('excluded.updated_at'),
+          })),
+        )
+        .execute();
+    },
+    /** The newest interaction with a stage, per customer (stage changes themselves excluded). */
+    latestStaged: (ex: Tx | Db, workspaceId: string, customerId: string) =>
+      ex
+        .selectFrom('interactions')
+        .select(['stage', 'occurred_at', 'source_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('stage', 'is not', null)
+        .where('kind', '!=', 'stage_changed')
+        .orderBy('occurred_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    history: (workspaceId: string, customerId: string) =>
+      db
+        .selectFrom('interactions')
+        .select(['stage', 'occurred_at', 'properties'])
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('kind', '=', 'stage_changed')
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute(),
+    appendChanges: async (ex: Tx | Db, rows: InteractionRow[]) => {
+      if (rows.length === 0) return;
+      await ex.insertInto('interactions').values(rows).onConflict((oc) => oc.columns(['workspace_id', 'source_id']).doNothing()).execute();
+    },
+  };
+}
+export type JourneyStore = ReturnType<typeof createJourneyStore>;
