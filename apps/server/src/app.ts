@@ -11,7 +11,7 @@ import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, val
 import { sql } from 'kysely';
 import { z } from 'zod';
 import { createAudit } from './platform/audit.js';
-import { createAuthResolver } from './platform/auth.js';
+import { AUTH_CHANGED, createAuthResolver } from './platform/auth.js';
 import { createBus, type Bus } from './platform/bus.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { DbHandle } from './platform/db/database.js';
@@ -108,7 +108,9 @@ export async function buildApp(opts: AppOptions) {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' }, staticCSP: true });
   installErrorHandling(app);
-  installAccessGuard(app, createAuthResolver({ db, clock }));
+  const authResolver = createAuthResolver({ db, clock });
+  bus.subscribe((e) => e.type === AUTH_CHANGED && authResolver.invalidate());
+  installAccessGuard(app, authResolver);
   installIdempotency(app, { db, clock });
 
   app.get('/health', { config: { access: 'public' }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));

@@ -2,7 +2,7 @@
 import type { ApiToken, Member, Me, Role, Team, Workspace } from '@rapport/contracts';
 import { canAssignRole, requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
-import { TOKEN_PREFIX } from '../../platform/auth.js';
+import { AUTH_CHANGED, TOKEN_PREFIX } from '../../platform/auth.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Tx } from '../../platform/db/database.js';
@@ -101,6 +101,9 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     });
   }
 
+  /** Cached credentials must not outlive a revocation, role, status or team change. */
+  const authChanged = (workspaceId: string) => bus.publish({ workspaceId, type: AUTH_CHANGED, internal: true, data: null });
+
   async function requireMember(workspaceId: string, memberOrUserId: string) {
     const m = memberOrUserId.startsWith('usr_')
       ? await store.getMember(db, workspaceId, memberOrUserId)
@@ -187,12 +190,14 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
 
     async logout(sessionId: string) {
       await store.deleteSession(sha256(sessionId));
+      authChanged('*');
     },
 
     async switchWorkspace(auth: AuthContext, sessionId: string, workspaceId: string) {
       const memberships = await store.listMemberships(auth.userId);
       if (!memberships.some((m) => m.id === workspaceId)) throw notFound('Workspace');
       await store.setSessionWorkspace(sha256(sessionId), workspaceId);
+      authChanged(auth.workspaceId);
     },
 
     async me(auth: AuthContext): Promise<Me> {
@@ -300,6 +305,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         if (patch.status && patch.status !== m.status) await audit.record(tx, auth, { action: patch.status === 'deactivated' ? 'member.deactivated' : 'member.reactivated', objectType: 'member', objectId: m.user_id });
         if (patch.capacity !== undefined || patch.availability) await audit.record(tx, auth, { action: 'member.updated', objectType: 'member', objectId: m.user_id, data: { capacity: patch.capacity, availability: patch.availability } });
       });
+      if (patch.role || patch.status) authChanged(auth.workspaceId);
       if (patch.availability) bus.publish({ workspaceId: auth.workspaceId, type: 'presence.changed', data: { userId: m.user_id, availability: patch.availability } });
       const updated = await requireMember(auth.workspaceId, m.user_id);
       return toMember(updated, (await store.teamIdsByUser(auth.workspaceId)).get(m.user_id) ?? []);
@@ -350,6 +356,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         await store.deleteTeam(tx, auth.workspaceId, id);
         await audit.record(tx, auth, { action: 'team.deleted', objectType: 'team', objectId: id });
       });
+      authChanged(auth.workspaceId);
     },
 
     async setTeamMember(auth: AuthContext, teamId: string, userId: string, isMember: boolean) {
@@ -361,6 +368,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         else await store.removeTeamMember(tx, auth.workspaceId, teamId, m.user_id);
         await audit.record(tx, auth, { action: isMember ? 'team.member_added' : 'team.member_removed', objectType: 'team', objectId: teamId, data: { userId: m.user_id } });
       });
+      authChanged(auth.workspaceId);
       return this.getTeam(auth, teamId);
     },
 
@@ -391,6 +399,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         await store.revokeToken(tx, auth.workspaceId, id, at);
         await audit.record(tx, auth, { action: 'token.revoked', objectType: 'token', objectId: id });
       });
+      authChanged(auth.workspaceId);
       return toToken({ ...t, revoked_at: at });
     },
 

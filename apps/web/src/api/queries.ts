@@ -1,0 +1,185 @@
+// Query keys and hooks for every screen; the live stream updates these same keys.
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from '@tanstack/react-query';
+import type { ConversationQuery, CreateMessage, UpdateConversation } from '@rapport/contracts';
+import { ApiError, del, get, patch, post } from './client';
+import type {
+  ApiToken,
+  AuditEntry,
+  BulkResult,
+  CannedResponse,
+  Conversation,
+  CreatedToken,
+  CreatedWriteKey,
+  Customer,
+  CustomFieldDef,
+  InviteResult,
+  Me,
+  Member,
+  Message,
+  Page,
+  Team,
+  TimelineItem,
+  Touchpoint,
+  WriteKey,
+} from './types';
+
+export type ConversationFilters = Omit<ConversationQuery, 'updatedSince'>;
+
+export const keys = {
+  me: ['me'] as const,
+  setup: ['setup'] as const,
+  conversations: ['conversations'] as const,
+  conversationList: (f: ConversationFilters) => ['conversations', 'list', f] as const,
+  conversation: (id: string) => ['conversations', 'one', id] as const,
+  messages: (id: string) => ['messages', id] as const,
+  customers: ['customers'] as const,
+  customerList: (q: string) => ['customers', 'list', q] as const,
+  customer: (id: string) => ['customers', 'one', id] as const,
+  timeline: (id: string) => ['timeline', id] as const,
+  members: ['members'] as const,
+  teams: ['teams'] as const,
+  canned: ['canned'] as const,
+  customFields: ['custom-fields'] as const,
+  tokens: ['tokens'] as const,
+  audit: ['audit'] as const,
+  writeKeys: ['write-keys'] as const,
+  touchpoints: ['touchpoints'] as const,
+};
+
+const PAGE = 50;
+
+export const useSetupStatus = () => useQuery({ queryKey: keys.setup, queryFn: () => get<{ needsSetup: boolean }>('/api/v1/setup'), staleTime: Infinity });
+
+export const useMe = () =>
+  useQuery({
+    queryKey: keys.me,
+    queryFn: async () => {
+      try {
+        return await get<Me>('/api/v1/me');
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 401) return null;
+        throw err;
+      }
+    },
+    staleTime: 60_000,
+  });
+
+export const useConversations = (filters: ConversationFilters) =>
+  useInfiniteQuery({
+    queryKey: keys.conversationList(filters),
+    queryFn: ({ pageParam }) => get<Page<Conversation>>('/api/v1/conversations', { ...filters, limit: PAGE, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+
+export const useConversation = (id: string) => useQuery({ queryKey: keys.conversation(id), queryFn: () => get<Conversation>(`/api/v1/conversations/${id}`), retry: retryUnlessClientError });
+
+export const useMessages = (id: string) =>
+  useQuery({
+    queryKey: keys.messages(id),
+    queryFn: async () => {
+      const all: Message[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await get<Page<Message>>(`/api/v1/conversations/${id}/messages`, { limit: 200, cursor });
+        all.push(...page.data);
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      return all;
+    },
+    retry: retryUnlessClientError,
+  });
+
+export const useCustomers = (q: string) =>
+  useInfiniteQuery({
+    queryKey: keys.customerList(q),
+    queryFn: ({ pageParam }) => get<Page<Customer>>('/api/v1/customers', { q, limit: PAGE, cursor: pageParam }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last.nextCursor ?? undefined,
+  });
+
+export const useCustomer = (id: string) => useQuery({ queryKey: keys.customer(id), queryFn: () => get<Customer>(`/api/v1/customers/${id}`), retry: retryUnlessClientError });
+
+/** The timeline is served by the interactions module; until it exists, null (the screens say so). */
+export const useTimeline = (customerId: string) =>
+  useQuery({
+    queryKey: keys.timeline(customerId),
+    queryFn: async () => {
+      try {
+        return await get<Page<TimelineItem>>(`/api/v1/customers/${customerId}/timeline`, { limit: 200 });
+      } catch (err) {
+        if (err instanceof ApiError && err.status === 404 && err.problem?.detail?.startsWith('No route')) return null;
+        throw err;
+      }
+    },
+    retry: retryUnlessClientError,
+  });
+
+/** For settings sections whose endpoint may not exist yet: null when the route is missing. */
+function optionalList<T>(path: string) {
+  return async () => {
+    try {
+      return (await get<Page<T>>(path)).data;
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 404) return null;
+      throw err;
+    }
+  };
+}
+
+export const useMembers = (enabled = true) => useQuery({ queryKey: keys.members, queryFn: async () => (await get<Page<Member>>('/api/v1/members')).data, enabled, staleTime: 60_000 });
+export const useTeams = () => useQuery({ queryKey: keys.teams, queryFn: async () => (await get<Page<Team>>('/api/v1/teams')).data, staleTime: 60_000 });
+export const useCanned = () => useQuery({ queryKey: keys.canned, queryFn: async () => (await get<Page<CannedResponse>>('/api/v1/canned-responses')).data, staleTime: 60_000 });
+export const useCustomFields = () => useQuery({ queryKey: keys.customFields, queryFn: async () => (await get<Page<CustomFieldDef>>('/api/v1/custom-fields')).data, staleTime: 60_000 });
+export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: async () => (await get<Page<ApiToken>>('/api/v1/tokens')).data });
+export const useAudit = () => useQuery({ queryKey: keys.audit, queryFn: async () => (await get<Page<AuditEntry>>('/api/v1/audit-log', { limit: 100 })).data });
+export const useWriteKeys = () => useQuery({ queryKey: keys.writeKeys, queryFn: optionalList<WriteKey>('/api/v1/write-keys'), retry: false });
+export const useTouchpoints = (enabled = true) => useQuery({ queryKey: keys.touchpoints, queryFn: optionalList<Touchpoint>('/api/v1/touchpoints'), retry: false, enabled, staleTime: 60_000 });
+
+function retryUnlessClientError(count: number, err: unknown) {
+  if (err instanceof ApiError && err.status < 500) return false;
+  return count < 2;
+}
+
+/** A mutation that refreshes the given keys when it settles. */
+function useWrite<TVars, TResult>(fn: (vars: TVars) => Promise<TResult>, invalidate: (vars: TVars) => QueryKey[]) {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: fn,
+    onSettled: async (_data, _err, vars) => {
+      await Promise.all(invalidate(vars).map((queryKey) => qc.invalidateQueries({ queryKey })));
+    },
+  });
+}
+
+export const useUpdateConversation = (id: string) => {
+  const qc = useQueryClient();
+  return useMutation({
+    mutationFn: (body: UpdateConversation) => patch<Conversation>(`/api/v1/conversations/${id}`, body),
+    onSuccess: (c) => qc.setQueryData(keys.conversation(id), c),
+    onSettled: () => qc.invalidateQueries({ queryKey: keys.conversations }),
+  });
+};
+
+export const useSendMessage = (conversationId: string) =>
+  useWrite((body: CreateMessage) => post<Message>(`/api/v1/conversations/${conversationId}/messages`, body), () => [keys.messages(conversationId), keys.conversations]);
+
+export const useBulk = () => useWrite((body: { ids: string[]; update: Record<string, unknown> }) => post<BulkResult>('/api/v1/conversations/bulk', body), () => [keys.conversations]);
+
+export const useRenderCanned = () => useMutation({ mutationFn: (v: { id: string; conversationId: string }) => post<{ body: string }>(`/api/v1/canned-responses/${v.id}/render`, { conversationId: v.conversationId }) });
+
+export const useInvite = () => useWrite((body: { email: string; name?: string; role: string; teamIds?: string[] }) => post<InviteResult>('/api/v1/members', body), () => [keys.members]);
+export const useUpdateMember = () => useWrite((v: { id: string; body: Record<string, unknown> }) => patch<Member>(`/api/v1/members/${v.id}`, v.body), () => [keys.members]);
+export const useCreateTeam = () => useWrite((body: { name: string; autoAssign: boolean }) => post<Team>('/api/v1/teams', body), () => [keys.teams]);
+export const useAddTeamMember = () => useWrite((v: { teamId: string; userId: string }) => post<Team>(`/api/v1/teams/${v.teamId}/members`, { userId: v.userId }), () => [keys.teams, keys.members]);
+export const useDeleteTeam = () => useWrite((id: string) => del<null>(`/api/v1/teams/${id}`), () => [keys.teams]);
+export const useCreateCanned = () => useWrite((body: { shortcut: string; title: string; body: string }) => post<CannedResponse>('/api/v1/canned-responses', body), () => [keys.canned]);
+export const useDeleteCanned = () => useWrite((id: string) => del<null>(`/api/v1/canned-responses/${id}`), () => [keys.canned]);
+export const useCreateCustomField = () =>
+  useWrite((body: { key: string; label: string; type: string; options?: string[] }) => post<CustomFieldDef>('/api/v1/custom-fields', body), () => [keys.customFields]);
+export const useDeleteCustomField = () => useWrite((id: string) => del<null>(`/api/v1/custom-fields/${id}`), () => [keys.customFields]);
+export const useCreateToken = () => useWrite((body: { name: string }) => post<CreatedToken>('/api/v1/tokens', body), () => [keys.tokens]);
+export const useRevokeToken = () => useWrite((id: string) => del<ApiToken>(`/api/v1/tokens/${id}`), () => [keys.tokens]);
+export const useCreateWriteKey = () => useWrite((body: { name: string }) => post<CreatedWriteKey>('/api/v1/write-keys', body), () => [keys.writeKeys]);
+export const useCreateTouchpoint = () =>
+  useWrite((body: { key: string; name: string; channel?: string | null; stage?: string | null; critical?: boolean }) => post<Touchpoint>('/api/v1/touchpoints', body), () => [keys.touchpoints]);

@@ -1,0 +1,204 @@
+// The frame around every signed-in screen: header (workspace, live status, account) and navigation.
+import { useEffect, useState, type ReactNode } from 'react';
+import { AppShell, Badge, Burger, Group, Kbd, Menu, Modal, NavLink, ScrollArea, Select, Table, Text, UnstyledButton } from '@mantine/core';
+import { useDisclosure } from '@mantine/hooks';
+import { useQueryClient } from '@tanstack/react-query';
+import { Link, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
+import { describeError, post } from '../api/client';
+import { keys, useTeams } from '../api/queries';
+import type { Me } from '../api/types';
+import { STATUSES, label } from '../api/types';
+import { useLive } from '../live/LiveProvider';
+import { can } from './permissions';
+
+export const SHORTCUTS: [string, string][] = [
+  ['j / k', 'Next / previous conversation'],
+  ['Enter', 'Open the highlighted conversation'],
+  ['x', 'Select the highlighted conversation'],
+  ['r', 'Reply'],
+  ['n', 'Write an internal note'],
+  ['e', 'Resolve (the selection, or the highlighted conversation)'],
+  ['/', 'Search the inbox, or insert a canned response in the composer'],
+  ['?', 'Show these shortcuts'],
+];
+
+/** True when a key press belongs to a text field rather than to a shortcut. */
+export function isTyping(e: KeyboardEvent) {
+  const t = e.target;
+  return t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
+}
+
+function LiveBadge() {
+  const { status } = useLive();
+  const color = status === 'live' ? 'green' : status === 'connecting' ? 'gray' : 'orange';
+  const text = status === 'live' ? 'Live' : status === 'connecting' ? 'Connecting' : 'Reconnecting';
+  return (
+    <Badge color={color} variant="dot" aria-live="polite" data-testid="live-status" data-status={status}>
+      {text}
+    </Badge>
+  );
+}
+
+function WorkspaceSwitcher({ me }: { me: Me }) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [error, setError] = useState<string | null>(null);
+  if (me.workspaces.length < 2) {
+    return (
+      <Text fw={600} size="sm" data-testid="workspace-name">
+        {me.workspace.name}
+      </Text>
+    );
+  }
+  return (
+    <Select
+      aria-label="Workspace"
+      size="xs"
+      w={200}
+      allowDeselect={false}
+      value={me.workspace.id}
+      error={error}
+      data={me.workspaces.map((w) => ({ value: w.workspace.id, label: w.workspace.name }))}
+      onChange={async (workspaceId) => {
+        if (!workspaceId || workspaceId === me.workspace.id) return;
+        try {
+          await post('/api/v1/auth/switch', { workspaceId });
+          setError(null);
+          qc.clear();
+          navigate('/');
+          await qc.invalidateQueries({ queryKey: keys.me });
+        } catch (err) {
+          setError(describeError(err));
+        }
+      }}
+    />
+  );
+}
+
+function Navigation({ me, onNavigate }: { me: Me; onNavigate: () => void }) {
+  const teams = useTeams();
+  const [params] = useSearchParams();
+  const location = useLocation();
+  const view = location.pathname === '/' ? (params.get('view') ?? (me.role === 'analyst' ? 'all' : 'mine')) : null;
+  const item = (key: string, text: string) => (
+    <NavLink key={key} component={Link} to={`/?view=${encodeURIComponent(key)}`} label={text} active={view === key} onClick={onNavigate} aria-current={view === key ? 'page' : undefined} />
+  );
+  const myTeams = (teams.data ?? []).filter((t) => me.role !== 'partner' || me.teamIds.includes(t.id));
+  return (
+    <nav aria-label="Main">
+      <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="xs">
+        Inbox
+      </Text>
+      {me.role !== 'analyst' ? item('mine', 'Mine') : null}
+      {item('unassigned', 'Unassigned')}
+      {item('all', 'All')}
+      {myTeams.length > 0 ? (
+        <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="sm">
+          Teams
+        </Text>
+      ) : null}
+      {myTeams.map((t) => item(`team:${t.id}`, t.name))}
+      <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="sm">
+        Status
+      </Text>
+      {STATUSES.map((s) => item(`status:${s}`, label(s)))}
+      <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="sm">
+        Workspace
+      </Text>
+      {can(me.role, 'customers') ? <NavLink component={Link} to="/customers" label="Customers" active={location.pathname.startsWith('/customers')} onClick={onNavigate} /> : null}
+      {can(me.role, 'settings') ? <NavLink component={Link} to="/settings" label="Settings" active={location.pathname.startsWith('/settings')} onClick={onNavigate} /> : null}
+      <NavLink component={Link} to="/profile" label="Profile" active={location.pathname === '/profile'} onClick={onNavigate} />
+    </nav>
+  );
+}
+
+export function Shell({ me, children }: { me: Me; children: ReactNode }) {
+  const [opened, { toggle, close }] = useDisclosure();
+  const [helpOpen, help] = useDisclosure(false);
+  const qc = useQueryClient();
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === '?' && !isTyping(e) && !e.ctrlKey && !e.metaKey) {
+        e.preventDefault();
+        help.toggle();
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [help]);
+
+  const signOut = async () => {
+    await post('/api/v1/auth/logout');
+    qc.clear();
+    await qc.invalidateQueries({ queryKey: keys.me });
+    window.history.replaceState(null, '', '/');
+  };
+
+  return (
+    <AppShell header={{ height: 56 }} navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }} padding="md">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" aria-label="Toggle navigation" />
+            <Text component={Link} to="/" fw={800} size="lg" c="indigo.7" style={{ textDecoration: 'none' }}>
+              Rapport
+            </Text>
+            <WorkspaceSwitcher me={me} />
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <LiveBadge />
+            <UnstyledButton onClick={help.open} aria-label="Keyboard shortcuts">
+              <Kbd>?</Kbd>
+            </UnstyledButton>
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <UnstyledButton aria-label={`Account menu for ${me.user.name}`} data-testid="account-menu">
+                  <Group gap={6} wrap="nowrap">
+                    <Badge size="xs" color={me.availability === 'online' ? 'green' : me.availability === 'away' ? 'yellow' : 'gray'} circle aria-hidden>
+                      {' '}
+                    </Badge>
+                    <Text size="sm">{me.user.name}</Text>
+                    <Badge size="xs" variant="light">
+                      {me.role}
+                    </Badge>
+                  </Group>
+                </UnstyledButton>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item component={Link} to="/profile">
+                  Profile and availability
+                </Menu.Item>
+                <Menu.Item onClick={() => void signOut()}>Sign out</Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs">
+        <ScrollArea>
+          <Navigation me={me} onNavigate={close} />
+        </ScrollArea>
+      </AppShell.Navbar>
+      <AppShell.Main id="main" tabIndex={-1}>
+        {children}
+      </AppShell.Main>
+      <Modal opened={helpOpen} onClose={help.close} title="Keyboard shortcuts">
+        <Table>
+          <Table.Tbody>
+            {SHORTCUTS.map(([k, d]) => (
+              <Table.Tr key={k}>
+                <Table.Td>
+                  <Kbd>{k}</Kbd>
+                </Table.Td>
+                <Table.Td>{d}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      </Modal>
+    </AppShell>
+  );
+}

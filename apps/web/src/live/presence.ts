@@ -1,0 +1,49 @@
+// Who else is viewing or typing in a conversation: a tiny store fed by the live stream.
+import { useSyncExternalStore } from 'react';
+import type { LivePresence } from '@rapport/contracts';
+
+export type Viewer = { userId: string; userName: string; typingUntil: number; seenAt: number };
+
+const VIEWING_TTL_MS = 60_000;
+const TYPING_TTL_MS = 5_000;
+
+let state = new Map<string, Map<string, Viewer>>();
+const listeners = new Set<() => void>();
+
+function emit() {
+  state = new Map(state);
+  for (const l of listeners) l();
+}
+
+export function applyPresence(p: LivePresence, now = Date.now()) {
+  const viewers = new Map(state.get(p.conversationId) ?? []);
+  if (p.type === 'presence.left') viewers.delete(p.userId);
+  else {
+    const prev = viewers.get(p.userId);
+    viewers.set(p.userId, {
+      userId: p.userId,
+      userName: p.userName,
+      seenAt: now,
+      typingUntil: p.type === 'presence.typing' ? now + TYPING_TTL_MS : (prev?.typingUntil ?? 0),
+    });
+  }
+  state.set(p.conversationId, viewers);
+  emit();
+  if (p.type === 'presence.typing') setTimeout(emit, TYPING_TTL_MS + 50);
+}
+
+export function clearPresence() {
+  state = new Map();
+  emit();
+}
+
+const subscribe = (l: () => void) => {
+  listeners.add(l);
+  return () => listeners.delete(l);
+};
+
+export function useViewers(conversationId: string, selfId: string | undefined): Viewer[] {
+  const map = useSyncExternalStore(subscribe, () => state);
+  const now = Date.now();
+  return [...(map.get(conversationId)?.values() ?? [])].filter((v) => v.userId !== selfId && now - v.seenAt < VIEWING_TTL_MS);
+}

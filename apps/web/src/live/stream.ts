@@ -1,0 +1,100 @@
+// The WebSocket to /api/v1/stream: reconnects with backoff and resumes from the last sequence
+// number it saw, so nothing is missed across a network blip (or it is told to refetch).
+import type { LiveClientMessage, LiveEvent, LivePresence, LiveServerMessage } from '@rapport/contracts';
+
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
+
+export type LiveHandlers = {
+  onEvent(event: LiveEvent): void;
+  onPresence(presence: LivePresence): void;
+  /** The server could not replay what was missed: refetch everything shown. */
+  onResync(): void;
+  onStatus(status: LiveStatus): void;
+};
+
+export class LiveStream {
+  private socket: WebSocket | null = null;
+  private seq: number | null = null;
+  private epoch: string | null = null;
+  private attempts = 0;
+  private timer: ReturnType<typeof setTimeout> | null = null;
+  private stopped = false;
+  private readonly pending: LiveClientMessage[] = [];
+  userId: string | null = null;
+
+  constructor(private readonly handlers: LiveHandlers) {}
+
+  start() {
+    this.stopped = false;
+    this.open();
+  }
+
+  stop() {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.socket?.close(1000, 'bye');
+    this.socket = null;
+  }
+
+  send(message: LiveClientMessage) {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(message));
+    else if (message.type === 'viewing') this.pending.push(message);
+  }
+
+  private url() {
+    const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
+    const params = new URLSearchParams();
+    if (this.seq !== null && this.epoch) {
+      params.set('since', String(this.seq));
+      params.set('epoch', this.epoch);
+    }
+    const qs = params.toString();
+    return `${proto}//${location.host}/api/v1/stream${qs ? `?${qs}` : ''}`;
+  }
+
+  private open() {
+    this.handlers.onStatus(this.attempts === 0 && this.seq === null ? 'connecting' : 'reconnecting');
+    const socket = new WebSocket(this.url());
+    this.socket = socket;
+    socket.onmessage = (e: MessageEvent<string>) => this.receive(JSON.parse(e.data) as LiveServerMessage);
+    socket.onclose = () => {
+      if (this.socket !== socket) return;
+      this.socket = null;
+      if (!this.stopped) this.scheduleReconnect();
+    };
+  }
+
+  private scheduleReconnect() {
+    this.handlers.onStatus('reconnecting');
+    // Exponential backoff with jitter, capped at 30 s.
+    const delay = Math.min(30_000, 500 * 2 ** this.attempts) * (0.5 + Math.random() / 2);
+    this.attempts += 1;
+    this.timer = setTimeout(() => this.open(), delay);
+  }
+
+  private receive(message: LiveServerMessage) {
+    switch (message.kind) {
+      case 'hello': {
+        this.attempts = 0;
+        this.userId = message.userId;
+        const hadSeq = this.seq !== null;
+        this.epoch = message.epoch;
+        if (message.resync || !hadSeq) this.seq = message.seq;
+        if (message.resync) this.handlers.onResync();
+        this.handlers.onStatus('live');
+        for (const m of this.pending.splice(0)) this.send(m);
+        return;
+      }
+      case 'event':
+        if (this.seq !== null && message.seq <= this.seq) return;
+        this.seq = message.seq;
+        this.handlers.onEvent(message);
+        return;
+      case 'presence':
+        this.handlers.onPresence(message);
+        return;
+      case 'error':
+        return;
+    }
+  }
+}
