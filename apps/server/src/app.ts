@@ -1,5 +1,5 @@
 // Builds the Fastify app from a database handle, a clock and the modules.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
@@ -131,11 +131,19 @@ export async function buildApp(opts: AppOptions) {
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
   if (webDir) {
-    await app.register(fastifyStatic, { root: webDir, prefix: '/', wildcard: false, index: ['index.html'] });
-    // The web app routes on the client: unknown non-API GETs get index.html.
+    // serve:false: @fastify/static's own routes carry no access rule (the guard refuses them at
+    // start-up), so this one public route serves the built files and falls back to index.html.
+    await app.register(fastifyStatic, { root: webDir, serve: false });
+    const root = path.resolve(webDir);
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
       if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) return reply.callNotFound();
-      return reply.type('text/html').sendFile('index.html');
+      const rel = (req.url.split('?')[0] ?? '/').replace(/^\/+/, '');
+      const file = path.resolve(root, rel);
+      if (rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile()) {
+        // Vite names assets by content hash: cache them for good; index.html is always revalidated.
+        return reply.sendFile(path.relative(root, file), rel.startsWith('assets/') ? { maxAge: '365d', immutable: true } : { cacheControl: false });
+      }
+      return reply.type('text/html').header('cache-control', 'no-cache').sendFile('index.html', { cacheControl: false });
     });
   }
 
