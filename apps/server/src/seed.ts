@@ -30,7 +30,15 @@ const TOPICS: Record<string, Array<[string, string]>> = {
   product_locate: [['Looking for a replacement filter', 'Which filter fits the AquaPure 300? I cannot find it in the shop.'], ['Is the green sofa back in stock?', 'I have been waiting for the green sofa for a month.']],
   other: [['Partnership idea', 'We run a cafe and would love to stock your mugs.'], ['Feedback on the new website', 'The new website is lovely but the search is slow.']],
 };
-const REPLIES = ['Thanks for reaching out, I am looking into this now.', 'Sorry about that! I have arranged a replacement, it ships tomorrow.', 'I have refunded the duplicate charge; it shows within 3-5 days.', 'Could you send a photo of the damage so we can file a claim with the courier?', 'Here is the link to our returns portal: it takes two minutes.'];
+const REPLIES: Record<string, string[]> = {
+  inquiry: ['Thanks for reaching out! Your parcel is with the courier and arrives within two days.', 'Yes, we ship to Norway: delivery takes 4-6 working days.'],
+  complaint: ['I am so sorry about this. A replacement ships tomorrow, no need to return the damaged one.', 'That is not the service we promise. I have reported the courier and added a voucher to your account.'],
+  dispute: ['I have refunded the duplicate charge; it shows within 3-5 days.', 'You were right: I have refunded the difference to your card.'],
+  return_refund: ['Here is the link to our returns portal: it takes two minutes.', 'Your return arrived yesterday; the refund was issued this morning.'],
+  technical_support: ['Thanks! Could you tell me your app version? Settings > About shows it.', 'We found the bug; version 4.2.1 fixes it and is out today.'],
+  product_locate: ['The AquaPure 300 takes the F-30 filter: here is the link.', 'The green sofa is back in stock next week; I have added you to the waiting list.'],
+  other: ['Thank you! I have passed this on to the right team.', 'Thanks for the feedback, our web team is on it.'],
+};
 
 export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; onlyIfEmpty?: boolean }): Promise<{ created: boolean }> {
   const existing = await handle.db.selectFrom('users').select(['id', 'email']).limit(1000).execute();
@@ -101,7 +109,9 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
     const turns = Math.floor(rand() * 4);
     for (let t = 0; t < turns; t++) {
       clock.advance(Math.floor(rand() * 40 * 60_000));
-      await conversations.addMessage(agent, conv.id, { body: pick(REPLIES), kind: t === 1 && rand() < 0.3 ? 'note' : 'reply', author: 'agent' });
+      const isNote = t === 1 && rand() < 0.3;
+      const body = isNote ? pick(['Checked the order in the warehouse system: it left on Monday.', 'Loyal customer since 2021, be generous.', 'Escalated to the courier team.']) : pick(REPLIES[category] ?? []);
+      await conversations.addMessage(agent, conv.id, { body, kind: isNote ? 'note' : 'reply', author: 'agent' });
       if (rand() < 0.5) await conversations.addMessage(auth, conv.id, { body: 'Thank you, that helps.', kind: 'reply', author: 'customer' });
     }
     const r = rand();

@@ -440,7 +440,9 @@ export function createConversationsService(deps: ConversationsDeps) {
       const after = decodeCursor(q.cursor, 1);
       const rows = await store.listMessages(auth.workspaceId, row.id, { after: after ? String(after[0]) : null, limit: q.limit, includeNotes: true });
       const names = new Map((await workspaces.listMembers({ ...auth, role: 'admin' })).data.map((m) => [m.userId, m.name]));
-      return toPage(rows, q.limit, (r) => [r.id], (r) => toMessage(r, r.author_type === 'agent' ? (names.get(r.author_id ?? '') ?? null) : null));
+      const customer = await customers.getRow(db, auth.workspaceId, row.customer_id);
+      const nameOf = (r: MessageRow) => (r.author_type === 'agent' ? (names.get(r.author_id ?? '') ?? null) : r.author_type === 'customer' ? (customer?.name ?? customer?.email ?? null) : null);
+      return toPage(rows, q.limit, (r) => [r.id], (r) => toMessage(r, nameOf(r)));
     },
 
     /** Merges `otherId` into `survivorId`: messages, notes, tags and interactions move. */
