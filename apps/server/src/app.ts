@@ -16,6 +16,7 @@ import { createBus, type Bus } from './platform/bus.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { DbHandle } from './platform/db/database.js';
 import { installAccessGuard, installErrorHandling, installIdempotency } from './platform/http.js';
+import { runHousekeeping } from './platform/housekeeping.js';
 import { createJobs } from './platform/jobs.js';
 import { createRateLimiter } from './platform/rate-limit.js';
 import { createCannedService } from './modules/conversations/canned.service.js';
@@ -147,14 +148,21 @@ export async function buildApp(opts: AppOptions) {
     });
   }
 
+  let housekeeping: NodeJS.Timeout | null = null;
   if (opts.runWorker) {
-    bus.subscribe(() => undefined);
-    app.addHook('onReady', async () => jobs.start());
+    app.addHook('onReady', async () => {
+      jobs.start();
+      const sweep = () => void runHousekeeping(db, clock).catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
+      sweep();
+      housekeeping = setInterval(sweep, 3_600_000);
+      housekeeping.unref();
+    });
   }
   app.addHook('onClose', async () => {
+    if (housekeeping) clearInterval(housekeeping);
     await jobs.stop();
   });
 
-  return { app, db, engine, clock, bus, jobs, audit, services: { workspaces, customers, conversations, canned, interactions } };
+  return { app, db, engine, clock, bus, jobs, audit, services: { workspaces, customers, conversations, canned, interactions, spine } };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;
