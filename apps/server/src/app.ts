@@ -29,6 +29,7 @@ import { createCustomersService } from './modules/customers/customers.service.js
 import { createCustomersStore } from './modules/customers/customers.store.js';
 import { createInteractionsService } from './modules/interactions/interactions.service.js';
 import { createInteractionsStore } from './modules/interactions/interactions.store.js';
+import { createInteractionsModule } from './modules/interactions/interactions.module.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
@@ -95,6 +96,7 @@ export async function buildApp(opts: AppOptions) {
   const conversationsStore = createConversationsStore(db, engine);
   const conversations = createConversationsService({ store: conversationsStore, clock, jobs, bus, audit, customers, workspaces, interactions });
   const canned = createCannedService({ store: conversationsStore, clock, audit, conversations, customers });
+  const spine = createInteractionsModule({ db, engine, clock, jobs, audit, customers, interactions });
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {
@@ -126,8 +128,9 @@ export async function buildApp(opts: AppOptions) {
   app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure: opts.cookieSecure ?? false });
-  registerCustomerRoutes(app, { customers });
+  registerCustomerRoutes(app, { customers, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
+  await spine.registerRoutes(app);
   await registerLiveRoutes(app, { db, bus, clock, conversations });
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;

@@ -1,11 +1,14 @@
-import { ZCreateCustomer, ZCustomer, ZCustomerQuery, ZIdParam, ZPageQuery, ZProblem, ZUpdateCustomer, page } from '@rapport/contracts';
+import { ZCreateCustomer, ZCustomer, ZCustomer360, ZCustomerQuery, ZIdParam, ZPageQuery, ZProblem, ZUpdateCustomer, page } from '@rapport/contracts';
+import type { Customer360 } from '@rapport/contracts';
+import type { AuthContext } from '../../platform/access.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { requireAuth } from '../../platform/http.js';
 import type { CustomersService } from './customers.service.js';
 
 const errors = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem };
 
-export function registerCustomerRoutes(app: FastifyZodInstance, deps: { customers: CustomersService }) {
+/** `profile` (the interactions spine's customer 360) answers GET /customers/:id with a superset of Customer. */
+export function registerCustomerRoutes(app: FastifyZodInstance, deps: { customers: CustomersService; profile: (auth: AuthContext, id: string) => Promise<Customer360> }) {
   const { customers } = deps;
   app.get(
     '/api/v1/customers',
@@ -15,8 +18,8 @@ export function registerCustomerRoutes(app: FastifyZodInstance, deps: { customer
   app.post('/api/v1/customers', { config: { access: 'customers.write' }, schema: { tags: ['customers'], body: ZCreateCustomer, response: { 201: ZCustomer, ...errors } } }, async (req, reply) =>
     reply.code(201).send(await customers.create(requireAuth(req), req.body)),
   );
-  app.get('/api/v1/customers/:id', { config: { access: 'customers.read' }, schema: { tags: ['customers'], params: ZIdParam, response: { 200: ZCustomer, ...errors } } }, async (req) =>
-    customers.get(requireAuth(req), req.params.id),
+  app.get('/api/v1/customers/:id', { config: { access: 'customers.read' }, schema: { tags: ['customers'], summary: 'Customer 360', params: ZIdParam, response: { 200: ZCustomer360, ...errors } } }, async (req) =>
+    deps.profile(requireAuth(req), req.params.id),
   );
   app.patch(
     '/api/v1/customers/:id',

@@ -92,7 +92,8 @@ export function createIdentityStore(db: Db, engine: Engine) {
       } else if (mergedJourney) {
         await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', '=', from).execute();
       }
-      await tx.updateTable('customers').set({ merged_into_id: to, updated_at: now }).where('workspace_id', '=', workspaceId).where((eb) => eb.or([eb('id', '=', from), eb('merged_into_id', '=', from)])).execute();
+      await tx.updateTable('customers').set({ merged_into_id: to, updated_at: now }).where('workspace_id', '=', workspaceId).where('merged_into_id', '=', from).execute();
+      await tx.updateTable('customers').set({ merged_into_id: to, updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', from).execute();
       await tx
         .insertInto('customer_merges')
         .values({ workspace_id: workspaceId, merged_id: from, survivor_id: to, reason, created_at: now })

@@ -10,10 +10,11 @@ import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../pl
 import { invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
-import type { IdentityService } from './identity.service.js';
+import type { IdentityService, Resolution } from './identity.service.js';
 import { isInvalid, parseEvent, type EventType, type Invalid, type ParsedEvent } from './ingest.validate.js';
 import type { IngestStore } from './ingest.store.js';
 import type { JourneyService } from './journey.service.js';
+import type { Classifier } from './touchpoint-match.js';
 import type { TouchpointsService } from './touchpoints.service.js';
 import type { IngestPrincipal } from './write-keys.service.js';
 
@@ -104,54 +105,145 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
     await store.addMembers(tx, [...members.values()].sort((a, b) => (a.organization_id + a.customer_id).localeCompare(b.organization_id + b.customer_id)));
   }
 
-  async function storeBatch(workspaceId: string, valid: ParsedEvent[], rejected: RejectedEventRow[], receivedAt: string) {
-    const classifier = await touchpoints.classifierFor(db, workspaceId);
-    return db.transaction().execute(async (tx) => {
-      const resolution = await identity.resolve(
-        tx,
-        workspaceId,
-        valid.map((e) => ({ keys: e.keys, either: e.either, profile: e.profile })),
-        'ingest',
-      );
-      const seen = new Set<string>();
-      const rows: InteractionRow[] = [];
-      const groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string }> = [];
-      valid.forEach((e, i) => {
-        const customerId = resolution.customerIds[i] as string;
-        if (e.groupId) groups.push({ groupId: e.groupId, traits: e.groupTraits ?? {}, customerId });
-        if (seen.has(e.sourceId)) return;
-        seen.add(e.sourceId);
-        const c = e.kind === 'event' || e.kind === 'page' || e.kind === 'screen' ? classifier.classify(e) : null;
-        rows.push({
-          workspace_id: workspaceId,
-          id: newId('interaction'),
-          customer_id: customerId,
-          occurred_at: e.occurredAt,
-          received_at: receivedAt,
-          kind: e.kind,
-          name: e.name,
-          channel: c ? c.channel : e.channel,
-          touchpoint_id: c?.touchpointId ?? null,
-          stage: c?.stage ?? null,
-          department: c?.department ?? null,
-          origin: 'customer',
-          conversation_id: null,
-          sentiment: null,
-          emotion: null,
-          source_id: e.sourceId,
-          properties: JSON.stringify(e.properties),
+  type Pending = { workspaceId: string; valid: ParsedEvent[]; rejected: RejectedEventRow[]; receivedAt: string; done: (err: unknown) => void };
+
+  /** Stores the batches of one group in one transaction; all commit or none does. */
+  async function storeGroup(group: Pending[]) {
+    const workspaces = [...new Set(group.map((p) => p.workspaceId))];
+    const classifiers = new Map<string, Classifier>();
+    for (const w of workspaces) classifiers.set(w, await touchpoints.classifierFor(db, w));
+    const resolutions = await db.transaction().execute(async (tx) => {
+      const out: Array<[string, Resolution]> = [];
+      for (const workspaceId of workspaces) {
+        const mine = group.filter((p) => p.workspaceId === workspaceId);
+        const valid = mine.flatMap((p) => p.valid.map((e) => ({ e, receivedAt: p.receivedAt })));
+        const resolution = await identity.resolve(
+          tx,
+          workspaceId,
+          valid.map(({ e }) => ({ keys: e.keys, either: e.either, profile: e.profile })),
+          'ingest',
+        );
+        const classifier = classifiers.get(workspaceId) as Classifier;
+        const seen = new Set<string>();
+        const rows: InteractionRow[] = [];
+        const groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string }> = [];
+        valid.forEach(({ e, receivedAt }, i) => {
+          const customerId = resolution.customerIds[i] as string;
+          if (e.groupId) groups.push({ groupId: e.groupId, traits: e.groupTraits ?? {}, customerId });
+          if (seen.has(e.sourceId)) return;
+          seen.add(e.sourceId);
+          const c = e.kind === 'event' || e.kind === 'page' || e.kind === 'screen' ? classifier.classify(e) : null;
+          rows.push({
+            workspace_id: workspaceId,
+            id: newId('interaction'),
+            customer_id: customerId,
+            occurred_at: e.occurredAt,
+            received_at: receivedAt,
+            kind: e.kind,
+            name: e.name,
+            channel: c ? c.channel : e.channel,
+            touchpoint_id: c?.touchpointId ?? null,
+            stage: c?.stage ?? null,
+            department: c?.department ?? null,
+            origin: 'customer',
+            conversation_id: null,
+            sentiment: null,
+            emotion: null,
+            source_id: e.sourceId,
+            properties: JSON.stringify(e.properties),
+          });
         });
+        const stored = await store.insertInteractions(tx, rows);
+        const fresh = rows.filter((r) => stored.has(r.source_id));
+        await journey.track(
+          tx,
+          workspaceId,
+          classifier.stages,
+          fresh.map((r) => ({ customerId: r.customer_id, stage: r.stage, occurredAt: r.occurred_at, sourceId: r.source_id, kind: r.kind })),
+        );
+        await upsertOrganizations(tx, workspaceId, groups);
+        await store.insertRejected(
+          tx,
+          mine.flatMap((p) => p.rejected),
+        );
+        out.push([workspaceId, resolution]);
+      }
+      return out;
+    });
+    for (const [workspaceId, r] of resolutions) identity.settle(workspaceId, r);
+  }
+
+  async function storeWithRetry(group: Pending[]) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await storeGroup(group);
+      } catch (err) {
+        for (const w of new Set(group.map((p) => p.workspaceId))) identity.invalidate(w);
+        if (attempt >= 4 || !isRetryable(err)) throw err;
+      }
+    }
+  }
+
+  // Group commit: batches that arrive while a transaction is running are stored together in
+  // the next one (each still answered only after its commit). SQLite has one writer, so one
+  // group at a time; PostgreSQL runs a few in parallel. A failing group is retried batch by batch.
+  const queue: Pending[] = [];
+  let inFlight = 0;
+  const maxInFlight = deps.engine === 'sqlite' ? 1 : 4;
+  const MAX_GROUP_EVENTS = 5000;
+
+  let scheduled = false;
+  // Deferred by one turn of the event loop, so requests already received join the next group.
+  function pump() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => {
+      scheduled = false;
+      startGroups();
+    });
+  }
+
+  function startGroups() {
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const group: Pending[] = [];
+      let size = 0;
+      while (queue.length > 0 && (group.length === 0 || size + (queue[0]?.valid.length ?? 0) <= MAX_GROUP_EVENTS)) {
+        const next = queue.shift() as Pending;
+        size += next.valid.length;
+        group.push(next);
+      }
+      inFlight++;
+      void runGroup(group).finally(() => {
+        inFlight--;
+        pump();
       });
-      const stored = await store.insertInteractions(tx, rows);
-      const fresh = rows.filter((r) => stored.has(r.source_id));
-      await journey.track(
-        tx,
-        workspaceId,
-        fresh.map((r) => ({ customerId: r.customer_id, stage: r.stage, occurredAt: r.occurred_at, sourceId: r.source_id, kind: r.kind })),
-      );
-      await upsertOrganizations(tx, workspaceId, groups);
-      await store.insertRejected(tx, rejected);
-      return resolution;
+    }
+  }
+
+  async function runGroup(group: Pending[]) {
+    try {
+      await storeWithRetry(group);
+      for (const p of group) p.done(null);
+    } catch (err) {
+      if (group.length === 1) {
+        group[0]?.done(err);
+        return;
+      }
+      for (const p of group) {
+        try {
+          await storeWithRetry([p]);
+          p.done(null);
+        } catch (e) {
+          p.done(e);
+        }
+      }
+    }
+  }
+
+  function submit(p: Omit<Pending, 'done'>): Promise<void> {
+    return new Promise((resolve, reject) => {
+      queue.push({ ...p, done: (err) => (err ? reject(err) : resolve()) });
+      pump();
     });
   }
 
@@ -175,16 +267,7 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
         await store.insertRejected(db, rejected);
         throw invalid(`The event was rejected: ${rejections[0]?.reason ?? 'invalid'}`, [{ path: 'body', message: rejections[0]?.reason ?? 'invalid' }]);
       }
-      for (let attempt = 1; ; attempt++) {
-        try {
-          const resolution = await storeBatch(workspaceId, valid, rejected, receivedAt);
-          identity.settle(workspaceId, resolution);
-          break;
-        } catch (err) {
-          identity.invalidate(workspaceId);
-          if (attempt >= 4 || !isRetryable(err)) throw err;
-        }
-      }
+      await submit({ workspaceId, valid, rejected, receivedAt });
       return { success: true, rejected: rejections };
     },
 

@@ -32,7 +32,7 @@ export function createInteractionsModule(deps: { db: Db; engine: Engine; clock: 
   const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), clock, audit, jobs, journey });
   const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
   const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), clock, audit });
-  const ingest = createIngestService({ store: createIngestStore(db), engine, clock, identity, touchpoints, journey });
+  const ingest = createIngestService({ store: createIngestStore(db, engine), engine, clock, identity, touchpoints, journey });
   const customer360 = createCustomer360Service({ store: createCustomer360Store(db), customers, journey });
   const privacy = createPrivacyService({ store: createPrivacyStore(db), clock, audit, customers, customer360, identity });
   touchpoints.registerJobs();

@@ -81,6 +81,7 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
           await spine.journey.track(
             tx,
             workspaceId,
+            (await spine.classifierFor(tx, workspaceId)).stages,
             list.map((r) => ({ customerId: r.customer_id, stage: r.stage, occurredAt: r.occurred_at, sourceId: r.source_id, kind: r.kind })),
           );
         }

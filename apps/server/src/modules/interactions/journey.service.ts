@@ -1,11 +1,26 @@
-// Journey stage: a customer's current stage is the stage of their newest classified
-// interaction; every change is itself appended as a 'stage_changed' interaction.
+// Journey stage: derived from a customer's classified interactions. The stage moves forward
+// along the workspace's ordered stages; it moves back to an earlier stage only when the current
+// one was entered more than RESTART_MS before (a new cycle, e.g. a repeat purchase), so browsing
+// the pricing page after checkout does not flip the journey back and forth. Every change is
+// itself appended as a 'stage_changed' interaction.
 import type { Clock } from '../../platform/clock.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { JourneyStore } from './journey.store.js';
+
+export const RESTART_MS = 30 * 24 * 60 * 60 * 1000;
+
+/** Whether a customer in stage `cur` (entered at `curAt`) moves to `next` seen at `nextAt`. */
+export function movesTo(order: readonly string[], cur: { stage: string; at: string } | null, next: string, nextAt: string): boolean {
+  if (!cur) return true;
+  if (cur.stage === next || nextAt < cur.at) return false;
+  const from = order.indexOf(cur.stage);
+  const to = order.indexOf(next);
+  if (to > from) return true;
+  return Date.parse(nextAt) - Date.parse(cur.at) > RESTART_MS;
+}
 
 export type StagedItem = { customerId: string; stage: string | null; occurredAt: string; sourceId: string; kind: string };
 
@@ -36,40 +51,50 @@ export function createJourneyService(deps: { store: JourneyStore; clock: Clock }
 
   return {
     /** Applies newly stored interactions to their customers' stages, inside the caller's transaction. */
-    async track(tx: Tx | Db, workspaceId: string, items: StagedItem[]): Promise<number> {
-      const latest = new Map<string, StagedItem>();
+    async track(tx: Tx | Db, workspaceId: string, order: readonly string[], items: StagedItem[]): Promise<number> {
+      const byCustomer = new Map<string, StagedItem[]>();
       for (const item of items) {
         if (!item.stage || item.kind === 'stage_changed') continue;
-        const prev = latest.get(item.customerId);
-        if (!prev || item.occurredAt >= prev.occurredAt) latest.set(item.customerId, item);
+        const list = byCustomer.get(item.customerId);
+        if (list) list.push(item);
+        else byCustomer.set(item.customerId, [item]);
       }
-      if (latest.size === 0) return 0;
-      const current = new Map((await store.getMany(tx, workspaceId, [...latest.keys()])).map((r) => [r.customer_id, r]));
+      if (byCustomer.size === 0) return 0;
+      const current = new Map((await store.getMany(tx, workspaceId, [...byCustomer.keys()])).map((r) => [r.customer_id, r]));
       const now = clock.nowIso();
       const upserts: CustomerJourneyRow[] = [];
       const changes: InteractionRow[] = [];
-      for (const [customerId, item] of [...latest.entries()].sort(([a], [b]) => a.localeCompare(b))) {
-        const stage = item.stage ?? '';
-        const cur = current.get(customerId);
-        if (cur && (cur.stage === stage || item.occurredAt < cur.stage_at)) continue;
-        upserts.push({ workspace_id: workspaceId, customer_id: customerId, stage, stage_at: item.occurredAt, updated_at: now });
-        changes.push(changeRow(workspaceId, customerId, cur?.stage ?? null, stage, item.occurredAt, item.sourceId));
+      for (const [customerId, list] of [...byCustomer.entries()].sort(([a], [b]) => a.localeCompare(b))) {
+        const row = current.get(customerId);
+        const start = row ? { stage: row.stage, at: row.stage_at } : null;
+        let cur = start;
+        list.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
+        for (const item of list) {
+          const stage = item.stage ?? '';
+          if (!movesTo(order, cur, stage, item.occurredAt)) continue;
+          changes.push(changeRow(workspaceId, customerId, cur?.stage ?? null, stage, item.occurredAt, item.sourceId));
+          cur = { stage, at: item.occurredAt };
+        }
+        if (cur && cur !== start) upserts.push({ workspace_id: workspaceId, customer_id: customerId, stage: cur.stage, stage_at: cur.at, updated_at: now });
       }
       await store.upsert(tx, upserts);
       await store.appendChanges(tx, changes);
       return changes.length;
     },
 
-    /** Recomputes stages from scratch for some customers (after reclassification). */
-    async recompute(tx: Tx | Db, workspaceId: string, customerIds: string[], cause: string): Promise<void> {
+    /** Replays a customer's whole staged history (after reclassification) and records the difference. */
+    async recompute(tx: Tx | Db, workspaceId: string, order: readonly string[], customerIds: string[], cause: string): Promise<void> {
       const current = new Map((await store.getMany(tx, workspaceId, customerIds)).map((r) => [r.customer_id, r]));
       const now = clock.nowIso();
       for (const customerId of customerIds) {
-        const latest = await store.latestStaged(tx, workspaceId, customerId);
+        let replay: { stage: string; at: string } | null = null;
+        for (const r of await store.staged(tx, workspaceId, customerId)) {
+          if (r.stage && movesTo(order, replay, r.stage, r.occurred_at)) replay = { stage: r.stage, at: r.occurred_at };
+        }
         const cur = current.get(customerId);
-        if (!latest?.stage || cur?.stage === latest.stage) continue;
-        await store.upsert(tx, [{ workspace_id: workspaceId, customer_id: customerId, stage: latest.stage, stage_at: latest.occurred_at, updated_at: now }]);
-        await store.appendChanges(tx, [changeRow(workspaceId, customerId, cur?.stage ?? null, latest.stage, latest.occurred_at, `${cause}:${customerId}`)]);
+        if (!replay || cur?.stage === replay.stage) continue;
+        await store.upsert(tx, [{ workspace_id: workspaceId, customer_id: customerId, stage: replay.stage, stage_at: replay.at, updated_at: now }]);
+        await store.appendChanges(tx, [changeRow(workspaceId, customerId, cur?.stage ?? null, replay.stage, replay.at, `${cause}:${customerId}`)]);
       }
     },
 

@@ -23,8 +23,8 @@ export function createJourneyStore(db: Db) {
         )
         .execute();
     },
-    /** The newest interaction with a stage, per customer (stage changes themselves excluded). */
-    latestStaged: (ex: Tx | Db, workspaceId: string, customerId: string) =>
+    /** Every interaction with a stage, oldest first (stage changes themselves excluded). */
+    staged: (ex: Tx | Db, workspaceId: string, customerId: string) =>
       ex
         .selectFrom('interactions')
         .select(['stage', 'occurred_at', 'source_id'])
@@ -32,10 +32,9 @@ export function createJourneyStore(db: Db) {
         .where('customer_id', '=', customerId)
         .where('stage', 'is not', null)
         .where('kind', '!=', 'stage_changed')
-        .orderBy('occurred_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(1)
-        .executeTakeFirst(),
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute(),
     history: (workspaceId: string, customerId: string) =>
       db
         .selectFrom('interactions')

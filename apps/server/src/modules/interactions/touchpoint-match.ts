@@ -21,7 +21,7 @@ type CompiledRule = {
   property: { name: string[]; equals: string | number | boolean } | null;
 };
 type CompiledTouchpoint = { row: TouchpointRow; rules: CompiledRule[] };
-export type Classifier = { classify(item: Classifiable): Classification | null; touchpoints: TouchpointRow[] };
+export type Classifier = { classify(item: Classifiable): Classification | null; touchpoints: TouchpointRow[]; stages: string[] };
 
 /** `*` matches within one path segment, `**` across segments; a trailing slash is ignored. */
 export function globToRegExp(glob: string): RegExp {
@@ -70,7 +70,7 @@ export function parseRules(text: string): TouchpointRule[] {
   }
 }
 
-export function compileClassifier(rows: TouchpointRow[]): Classifier {
+export function compileClassifier(rows: TouchpointRow[], stages: string[] = []): Classifier {
   const sorted = [...rows].sort((a, b) => a.position - b.position || a.key.localeCompare(b.key));
   const compiled: CompiledTouchpoint[] = sorted.map((row) => ({
     row,
@@ -84,6 +84,7 @@ export function compileClassifier(rows: TouchpointRow[]): Classifier {
   }));
   return {
     touchpoints: sorted,
+    stages,
     classify(item) {
       for (const tp of compiled) {
         for (const rule of tp.rules) {

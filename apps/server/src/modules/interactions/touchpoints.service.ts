@@ -98,8 +98,8 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
   async function classifierFor(ex: Tx | Db, workspaceId: string): Promise<Classifier> {
     const hit = cache.get(workspaceId);
     if (hit && clock.nowMs() - hit.at < CACHE_MS && hit.at <= clock.nowMs()) return hit.classifier;
-    await ensureDefaults(ex, workspaceId);
-    const classifier = compileClassifier(await store.list(ex, workspaceId));
+    const settings = await ensureDefaults(ex, workspaceId);
+    const classifier = compileClassifier(await store.list(ex, workspaceId), toItems(settings.stages).map((i) => i.key));
     cache.set(workspaceId, { at: clock.nowMs(), classifier });
     return classifier;
   }
@@ -140,6 +140,7 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
       await store.updateSettings(tx, auth.workspaceId, { [which]: JSON.stringify(items), updated_at: clock.nowIso() });
       await audit.record(tx, auth, { action: `${which}.updated`, objectType: 'workspace', objectId: auth.workspaceId, data: { keys: [...keys] } });
     });
+    cache.delete(auth.workspaceId);
     return { data: items };
   }
 
@@ -265,7 +266,7 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
           }
         }
         if (touched.size > 0) {
-          await db.transaction().execute(async (tx) => journey.recompute(tx, workspaceId, [...touched].sort(), `reclassify:${job.id}`));
+          await db.transaction().execute(async (tx) => journey.recompute(tx, workspaceId, classifier.stages, [...touched].sort(), `reclassify:${job.id}`));
         }
       });
     },

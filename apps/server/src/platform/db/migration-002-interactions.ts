@@ -96,5 +96,5 @@ export async function m002Interactions(db: Kysely<any>, _engine: Engine): Promis
     .addColumn('payload', text, (c) => c.notNull())
     .addPrimaryKeyConstraint('rejected_events_pk', ['workspace_id', 'id'])
     .execute();
-  await db.schema.createIndex('interactions_customer_kind').on('interactions').columns(['workspace_id', 'customer_id', 'kind']).execute();
+  await db.schema.createIndex('customers_merged_into').on('customers').columns(['workspace_id', 'merged_into_id']).execute();
 }
