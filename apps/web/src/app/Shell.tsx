@@ -64,7 +64,7 @@ function WorkspaceSwitcher({ me }: { me: Me }) {
         try {
           await post('/api/v1/auth/switch', { workspaceId });
           setError(null);
-          qc.clear();
+          qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'setup' });
           navigate('/');
           await qc.invalidateQueries({ queryKey: keys.me });
         } catch (err) {
@@ -129,8 +129,8 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
 
   const signOut = async () => {
     await post('/api/v1/auth/logout');
-    qc.clear();
-    await qc.invalidateQueries({ queryKey: keys.me });
+    qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'setup' });
+    qc.setQueryData(keys.me, null);
     window.history.replaceState(null, '', '/');
   };
 
@@ -155,7 +155,7 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
             </UnstyledButton>
             <Menu position="bottom-end" withinPortal>
               <Menu.Target>
-                <UnstyledButton aria-label={`Account menu for ${me.user.name}`} data-testid="account-menu">
+                <UnstyledButton data-testid="account-menu">
                   <Group gap={6} wrap="nowrap">
                     <Badge size="xs" color={me.availability === 'online' ? 'green' : me.availability === 'away' ? 'yellow' : 'gray'} circle aria-hidden>
                       {' '}

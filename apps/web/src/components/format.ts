@@ -8,5 +8,6 @@ export function age(iso: string, now = Date.now()): string {
 
 export const dateTime = (iso: string) => new Date(iso).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-export const priorityColor: Record<string, string> = { low: 'gray', normal: 'blue', high: 'orange', urgent: 'red' };
-export const statusColor: Record<string, string> = { open: 'green', pending: 'yellow', snoozed: 'grape', resolved: 'gray', closed: 'dark' };
+// Dark shades: badge text must keep a 4.5:1 contrast (axe checks it in e2e).
+export const priorityColor: Record<string, string> = { low: '#495057', normal: '#1864ab', high: '#a63c06', urgent: '#b02525' };
+export const statusColor: Record<string, string> = { open: '#1e6b33', pending: '#8a5a00', snoozed: '#862e9c', resolved: '#495057', closed: '#212529' };

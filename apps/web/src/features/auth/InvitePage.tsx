@@ -21,7 +21,7 @@ export function InvitePage() {
     setBusy(true);
     try {
       await post('/api/v1/invites/accept', { token, password, ...(name ? { name } : {}) });
-      qc.clear();
+      qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'setup' });
       await qc.invalidateQueries({ queryKey: keys.me });
       navigate('/');
     } catch (err) {

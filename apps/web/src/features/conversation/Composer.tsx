@@ -90,9 +90,7 @@ export function Composer({ conversationId, onTyping, ref }: { conversationId: st
               minRows={3}
               maxRows={12}
               value={body}
-              aria-expanded={menuOpen}
               aria-controls={menuOpen ? 'canned-list' : undefined}
-              aria-autocomplete="list"
               onChange={(e) => {
                 setBody(e.currentTarget.value);
                 setCaret(e.currentTarget.selectionStart);
@@ -159,7 +157,7 @@ export function Composer({ conversationId, onTyping, ref }: { conversationId: st
             <Text size="xs" c="dimmed">
               {kind === 'note' ? 'Internal: never sent to the customer.' : 'Sent to the customer.'}
             </Text>
-            <Button type="submit" size="sm" loading={send.isPending} disabled={!body.trim()} color={kind === 'note' ? 'yellow.9' : undefined}>
+            <Button type="submit" size="sm" loading={send.isPending} disabled={!body.trim()} color={kind === 'note' ? '#8a5a00' : undefined}>
               {kind === 'note' ? 'Add note' : 'Send reply'}
             </Button>
           </Group>

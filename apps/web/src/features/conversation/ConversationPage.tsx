@@ -27,7 +27,7 @@ function MessageItem({ m }: { m: Message }) {
             {who}
           </Text>
           {isNote ? (
-            <Badge size="xs" color="yellow.9" variant="filled">
+            <Badge size="xs" color="#8a5a00" variant="filled">
               Internal note
             </Badge>
           ) : null}

@@ -67,7 +67,7 @@ export function CustomerPanel({ conversation: c, me }: { conversation: Conversat
             <Anchor component={Link} to={`/conversations/${o.id}`} size="sm" truncate>
               #{o.number} {o.subject ?? '(no subject)'}
             </Anchor>
-            <Badge size="xs" variant="outline" color={statusColor[o.status]}>
+            <Badge size="xs" variant="filled" color={statusColor[o.status]}>
               {o.status}
             </Badge>
           </Group>

@@ -25,7 +25,7 @@ function ConversationLink({ c }: { c: Conversation }) {
       <Anchor component={Link} to={`/conversations/${c.id}`} size="sm">
         #{c.number} {c.subject ?? '(no subject)'}
       </Anchor>
-      <Badge size="xs" variant="outline" color={statusColor[c.status]}>
+      <Badge size="xs" variant="filled" color={statusColor[c.status]}>
         {c.status}
       </Badge>
     </Group>

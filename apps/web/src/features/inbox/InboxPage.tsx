@@ -305,7 +305,7 @@ export function InboxPage({ me }: { me: Me }) {
                     <div role="cell" className="cell">{label(c.channel)}</div>
                     <div role="cell" className="cell">{label(c.category)}</div>
                     <div role="cell" className="cell">
-                      <Badge size="sm" variant="outline" color={priorityColor[c.priority]}>
+                      <Badge size="sm" variant="filled" color={priorityColor[c.priority]}>
                         {c.priority}
                       </Badge>
                     </div>

@@ -149,7 +149,7 @@ export function TouchpointsSection() {
                     <Table.Td>{t.key}</Table.Td>
                     <Table.Td>{t.channel ?? ''}</Table.Td>
                     <Table.Td>{t.stage ?? ''}</Table.Td>
-                    <Table.Td>{t.critical ? <Badge color="red" variant="outline">critical</Badge> : null}</Table.Td>
+                    <Table.Td>{t.critical ? <Badge color="#b02525" variant="filled">critical</Badge> : null}</Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

@@ -124,7 +124,7 @@ export function MembersSection({ me }: { me: Me }) {
                   </Table.Td>
                   <Table.Td>{m.teamIds.map((t) => teamName.get(t) ?? t).join(', ')}</Table.Td>
                   <Table.Td>
-                    <Badge variant="outline" color={m.status === 'active' ? 'green' : 'gray'}>
+                    <Badge variant="filled" color={m.status === 'active' ? '#1e6b33' : '#495057'}>
                       {m.status}
                     </Badge>
                   </Table.Td>
@@ -192,7 +192,7 @@ export function TeamsSection() {
                 {list.map((t) => (
                   <Table.Tr key={t.id}>
                     <Table.Td>
-                      {t.name} {t.autoAssign ? <Badge size="xs" variant="outline">auto-assign</Badge> : null}
+                      {t.name} {t.autoAssign ? <Badge size="xs" variant="filled" color="#364fc7">auto-assign</Badge> : null}
                     </Table.Td>
                     <Table.Td>{t.memberIds.map((id) => names.get(id) ?? id).join(', ') || '—'}</Table.Td>
                     <Table.Td>

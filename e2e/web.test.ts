@@ -1,0 +1,257 @@
+// The web app in real Chromium against an in-process server: setup, sign-in, live inboxes and
+// threads across two agents, notes staying internal, partner scoping, bulk resolve, the customer
+// timeline, and axe-core on the main screens.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { newConversation, newMember, newWorkspace, unique, type TestApp } from '../apps/server/src/test/harness.js';
+import { launchBrowser, PASSWORD, ROOT, screenshot, seriousA11yViolations, signedIn, startServer, waitLive } from './support.js';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe('first run', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => ({ t, base } = await startServer()));
+  afterAll(async () => t?.close());
+
+  it('sets up the first workspace through the UI, then signs out and back in', async () => {
+    const context = await browser.newContext({ baseURL: base });
+    const page = await context.newPage();
+    await page.goto('/');
+    await page.getByRole('heading', { name: 'Set up Rapport' }).waitFor();
+    await page.getByLabel('Workspace name').fill('Acme Support');
+    await page.getByLabel('Your name').fill('Olive Owner');
+    await page.getByLabel('Email').fill('olive@acme.test');
+    await page.locator('input[type="password"]').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Create workspace' }).click();
+    await page.getByRole('heading', { name: 'Mine' }).waitFor();
+    await waitLive(page);
+    expect(await page.getByTestId('workspace-name').textContent()).toBe('Acme Support');
+    expect((await t.request('GET', '/api/v1/setup')).body).toEqual({ needsSetup: false });
+
+    await page.getByTestId('account-menu').click();
+    await page.getByRole('menuitem', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Email').fill('olive@acme.test');
+    await page.locator('input[type="password"]').fill('wrong password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('alert').waitFor();
+    expect(await page.getByRole('alert').textContent()).toMatch(/password/i);
+    await page.locator('input[type="password"]').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Mine' }).waitFor();
+    await context.close();
+  });
+});
+
+describe('signed-in app', () => {
+  let t: TestApp;
+  let base: string;
+  beforeAll(async () => ({ t, base } = await startServer()));
+  afterAll(async () => t?.close());
+
+  it('shows a new conversation in two agents’ inboxes and a reply in both threads, live', async () => {
+    const ws = await newWorkspace(t, 'Live Co');
+    const ada = await newMember(t, ws, 'agent', { name: 'Ada Agent' });
+    const ben = await newMember(t, ws, 'agent', { name: 'Ben Agent' });
+    const a = await signedIn(browser, base, ada.email);
+    const b = await signedIn(browser, base, ben.email);
+
+    const subject = `Parcel ${unique()}`;
+    const conv = await newConversation(t, ws.token, { subject, customer: { email: `${unique('sam')}@example.com`, name: 'Sam Customer' } });
+    // No reload: the rows arrive through the WebSocket.
+    await a.page.getByTestId('inbox-row').filter({ hasText: subject }).waitFor({ timeout: 10_000 });
+    await b.page.getByTestId('inbox-row').filter({ hasText: subject }).waitFor({ timeout: 10_000 });
+    await screenshot(a.page, 'inbox');
+
+    await a.page.getByTestId('inbox-row').filter({ hasText: subject }).getByRole('link').click();
+    await a.page.getByTestId('conversation-title').filter({ hasText: subject }).waitFor();
+    await b.page.getByTestId('inbox-row').filter({ hasText: subject }).click();
+    await b.page.getByTestId('conversation-title').filter({ hasText: subject }).waitFor();
+    // Each sees the other there.
+    await b.page.getByTestId('presence').filter({ hasText: 'Ada Agent' }).waitFor({ timeout: 10_000 });
+    await a.page.getByTestId('presence').filter({ hasText: 'Ben Agent' }).waitFor({ timeout: 10_000 });
+
+    await a.page.getByLabel('Reply to the customer').fill('We are on it, Sam: the parcel left the depot.');
+    await a.page.getByRole('button', { name: 'Send reply' }).click();
+    await b.page.getByTestId('message').filter({ hasText: 'the parcel left the depot' }).waitFor({ timeout: 10_000 });
+    expect(await b.page.getByTestId('message').filter({ hasText: 'the parcel left the depot' }).getAttribute('data-kind')).toBe('reply');
+    const messages = await t.request('GET', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token });
+    expect(messages.body.data.map((m: { body: string }) => m.body)).toContain('We are on it, Sam: the parcel left the depot.');
+    await screenshot(b.page, 'conversation');
+
+    await a.context.close();
+    await b.context.close();
+  });
+
+  it('keeps a note internal: agents see it as a note, nothing customer-facing carries it', async () => {
+    const ws = await newWorkspace(t, 'Notes Co');
+    const ada = await newMember(t, ws, 'agent', { name: 'Ada Agent' });
+    const ben = await newMember(t, ws, 'agent', { name: 'Ben Agent' });
+    const conv = await newConversation(t, ws.token, { subject: 'Refund please' });
+    // A raw stream client stands in for any consumer of the live events (the widget, webhooks).
+    const stream = new WebSocket(`${base.replace('http', 'ws')}/api/v1/stream?token=${ws.token}`);
+    const events: { type: string; internal: boolean; data: { body?: string; kind?: string } }[] = [];
+    stream.on('message', (raw) => {
+      const m = JSON.parse(String(raw));
+      if (m.kind === 'event') events.push(m);
+    });
+    await new Promise((resolve) => stream.once('open', resolve));
+
+    const a = await signedIn(browser, base, ada.email, `/conversations/${conv.id}`);
+    const b = await signedIn(browser, base, ben.email, `/conversations/${conv.id}`);
+    await a.page.getByRole('region', { name: 'Composer' }).getByText('Internal note', { exact: true }).click();
+    await a.page.getByLabel('Internal note (only your team sees it)').fill('Customer is a VIP; approve the refund.');
+    await a.page.getByRole('button', { name: 'Add note' }).click();
+    const noteInB = b.page.getByTestId('message').filter({ hasText: 'approve the refund' });
+    await noteInB.waitFor({ timeout: 10_000 });
+    expect(await noteInB.getAttribute('data-kind')).toBe('note');
+    expect(await noteInB.textContent()).toContain('Internal note');
+
+    await a.page.getByRole('region', { name: 'Composer' }).getByText('Reply to customer', { exact: true }).click();
+    await a.page.getByLabel('Reply to the customer').fill('Your refund is on its way.');
+    await a.page.getByRole('button', { name: 'Send reply' }).click();
+    await b.page.getByTestId('message').filter({ hasText: 'refund is on its way' }).waitFor({ timeout: 10_000 });
+
+    // 1. The live event for the note is flagged internal; the reply's is not.
+    await expect.poll(() => events.filter((e) => e.type === 'message.created').length, { timeout: 10_000 }).toBe(2);
+    const created = events.filter((e) => e.type === 'message.created').map((e) => [e.data.kind, e.internal]);
+    expect(created).toEqual([
+      ['note', true],
+      ['reply', false],
+    ]);
+    // 2. The conversation's last-message preview (what notifications and lists show) is the reply, never the note.
+    const after = await t.request('GET', `/api/v1/conversations/${conv.id}`, { token: ws.token });
+    expect(after.body.lastMessagePreview).toBe('Your refund is on its way.');
+    // 3. The customer's journey timeline records the message sent to them, and nothing of the note.
+    const timeline = await t.request('GET', `/api/v1/customers/${conv.customer.id}/timeline`, { token: ws.token });
+    if (timeline.status === 200) {
+      const text = JSON.stringify(timeline.body.data);
+      expect(text).toContain('refund is on its way');
+      expect(text).not.toContain('approve the refund');
+    }
+    stream.close();
+    await a.context.close();
+    await b.context.close();
+  });
+
+  it('shows a partner a not-found screen for another team’s conversation opened by URL', async () => {
+    const ws = await newWorkspace(t, 'Partner Co');
+    const mine = (await t.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'Outsourced', autoAssign: false } })).body.id as string;
+    const theirs = (await t.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'In-house', autoAssign: false } })).body.id as string;
+    const pat = await newMember(t, ws, 'partner', { teamIds: [mine], name: 'Pat Partner' });
+    const hidden = await newConversation(t, ws.token, { teamId: theirs, subject: 'In-house only' });
+    const visible = await newConversation(t, ws.token, { teamId: mine, subject: 'For the partner' });
+
+    const p = await signedIn(browser, base, pat.email, `/conversations/${hidden.id}`);
+    await p.page.getByTestId('not-found').waitFor();
+    expect(await p.page.getByText('In-house only').count()).toBe(0);
+    // The partner's own team's conversation opens, and Settings is not offered.
+    await p.page.goto(`/conversations/${visible.id}`);
+    await p.page.getByTestId('conversation-title').filter({ hasText: 'For the partner' }).waitFor();
+    expect(await p.page.getByRole('link', { name: 'Settings' }).count()).toBe(0);
+    await p.page.goto('/settings');
+    await p.page.getByTestId('not-found').waitFor();
+    await p.context.close();
+  });
+
+  it('resolves several conversations at once from the inbox', async () => {
+    const ws = await newWorkspace(t, 'Bulk Co');
+    const ada = await newMember(t, ws, 'agent', { name: 'Ada Agent' });
+    const word = unique('bulk');
+    const convs = [];
+    for (let i = 0; i < 3; i += 1) convs.push(await newConversation(t, ws.token, { subject: `${word} order ${i}` }));
+    const keep = await newConversation(t, ws.token, { subject: 'Not part of it' });
+
+    const a = await signedIn(browser, base, ada.email, `/?view=all&q=${word}`);
+    const rows = a.page.getByTestId('inbox-row');
+    await a.page.waitForFunction(() => document.querySelectorAll('[data-testid="inbox-row"]').length === 3, undefined, { timeout: 10_000 });
+    await a.page.getByLabel('Select all loaded conversations').check();
+    await a.page.getByTestId('bulk-bar').getByRole('button', { name: 'Resolve' }).click();
+    await a.page.getByTestId('bulk-message').filter({ hasText: 'Resolved: 3 conversations' }).waitFor();
+    await a.page.waitForFunction(() => document.querySelectorAll('[data-testid="inbox-row"]').length === 0, undefined, { timeout: 10_000 });
+    expect(await rows.count()).toBe(0);
+    for (const c of convs) expect((await t.request('GET', `/api/v1/conversations/${c.id}`, { token: ws.token })).body.status).toBe('resolved');
+    expect((await t.request('GET', `/api/v1/conversations/${keep.id}`, { token: ws.token })).body.status).toBe('open');
+    await a.context.close();
+  });
+
+  it('shows the customer timeline by journey stage with conversations (and tracked events)', async () => {
+    const ws = await newWorkspace(t, 'Journey Co');
+    const email = `${unique('jo')}@example.com`;
+    const conv = await newConversation(t, ws.token, { subject: 'Box arrived damaged', category: 'complaint', customer: { email, name: 'Jo Journey' } });
+    const hasIngest = existsSync(path.join(ROOT, 'apps/server/src/modules/interactions/ingest.routes.ts'));
+    if (hasIngest) {
+      const key = await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'website' } });
+      expect(key.status).toBe(201);
+      const auth = `Basic ${Buffer.from(`${key.body.key}:`).toString('base64')}`;
+      const track = await t.request('POST', '/v1/track', {
+        headers: { authorization: auth },
+        body: { type: 'track', event: 'Order Completed', userId: unique('u'), messageId: unique('m'), context: { traits: { email } }, properties: { total: 42 } },
+      });
+      expect(track.status).toBe(200);
+    }
+
+    const owner = await signedIn(browser, base, ws.email, `/customers/${conv.customer.id}`);
+    await owner.page.getByTestId('customer-name').filter({ hasText: 'Jo Journey' }).waitFor();
+    await owner.page.getByTestId('customer-conversations').getByRole('link', { name: /Box arrived damaged/ }).waitFor();
+    await owner.page.getByTestId('timeline').waitFor({ timeout: 10_000 });
+    if (hasIngest) await owner.page.getByTestId('timeline-item').filter({ hasText: 'Order Completed' }).waitFor({ timeout: 10_000 });
+    // A conversation on the timeline links to it inline.
+    await owner.page.getByTestId('timeline').getByRole('link', { name: /Box arrived damaged/ }).first().waitFor();
+    await screenshot(owner.page, 'customer');
+    await owner.context.close();
+  });
+
+  it('has no serious or critical accessibility violations on the inbox, conversation and settings', async () => {
+    const ws = await newWorkspace(t, 'A11y Co');
+    const conv = await newConversation(t, ws.token, { subject: 'Accessible?' });
+    await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'A note for the team', kind: 'note' } });
+    const o = await signedIn(browser, base, ws.email, '/?view=all');
+    await o.page.getByTestId('inbox-row').first().waitFor();
+    expect(await seriousA11yViolations(o.page)).toEqual([]);
+
+    await o.page.goto(`/conversations/${conv.id}`);
+    await o.page.getByTestId('message').first().waitFor();
+    expect(await seriousA11yViolations(o.page)).toEqual([]);
+
+    for (const section of ['members', 'tokens', 'write-keys']) {
+      await o.page.goto(`/settings/${section}`);
+      await o.page.getByRole('heading', { name: 'Settings' }).waitFor();
+      await o.page.getByRole('table').or(o.page.getByText(/not offer this yet|No write keys/)).first().waitFor();
+      expect(await seriousA11yViolations(o.page), section).toEqual([]);
+    }
+    await o.context.close();
+  });
+
+  it('keeps the keyboard in charge: j/k, enter, and the shortcut help', async () => {
+    const ws = await newWorkspace(t, 'Keys Co');
+    const first = await newConversation(t, ws.token, { subject: 'Older one' });
+    const second = await newConversation(t, ws.token, { subject: 'Newer one' });
+    const o = await signedIn(browser, base, ws.email, '/?view=all');
+    await o.page.getByTestId('inbox-row').nth(1).waitFor();
+    await o.page.locator('body').press('j');
+    await o.page.locator('[data-testid="inbox-row"][data-active="true"]').filter({ hasText: 'Older one' }).waitFor();
+    await o.page.locator('body').press('k');
+    await o.page.locator('[data-testid="inbox-row"][data-active="true"]').filter({ hasText: 'Newer one' }).waitFor();
+    await o.page.locator('body').press('Enter');
+    await o.page.waitForURL(`**/conversations/${second.id}`);
+    await o.page.locator('body').press('?');
+    await o.page.getByRole('dialog', { name: 'Keyboard shortcuts' }).waitFor();
+    await o.page.keyboard.press('Escape');
+    await o.page.locator('body').press('r');
+    await expect.poll(() => o.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Reply to the customer');
+    expect(first.id).not.toBe(second.id);
+    await o.context.close();
+  });
+});
