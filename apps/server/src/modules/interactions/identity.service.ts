@@ -185,14 +185,10 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     for (const [id, p] of [...profiles.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const row = existing.get(id);
       if (!row) continue;
-      const traits = { ...parseJsonObject(row.traits), ...p.traits };
-      await store.updateCustomer(tx, workspaceId, id, {
-        name: p.name ?? row.name,
-        email: row.email ?? p.email,
-        phone: row.phone ?? p.phone,
-        traits: JSON.stringify(traits),
-        updated_at: now,
-      });
+      const traits = JSON.stringify({ ...parseJsonObject(row.traits), ...p.traits });
+      const next = { name: p.name ?? row.name, email: row.email ?? p.email, phone: row.phone ?? p.phone, traits };
+      if (next.name === row.name && next.email === row.email && next.phone === row.phone && traits === row.traits) continue;
+      await store.updateCustomer(tx, workspaceId, id, { ...next, updated_at: now });
     }
 
     // New identities; on PostgreSQL a concurrent batch may have claimed one first: its owner wins.

@@ -185,14 +185,16 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
   }
 
   // Group commit: batches that arrive while a transaction is running are stored together in
-  // the next one (each still answered only after its commit). SQLite has one writer, so one
-  // group at a time; PostgreSQL runs a few in parallel. A failing group is retried batch by batch.
+  // the next one (each still answered only after its commit). One group per workspace at a
+  // time, so a workspace's batches never wait on each other's row locks; SQLite has one writer
+  // anyway, PostgreSQL runs groups of different workspaces in parallel. A failing group is
+  // retried batch by batch.
   const queue: Pending[] = [];
-  let inFlight = 0;
+  const busy = new Set<string>();
   const maxInFlight = deps.engine === 'sqlite' ? 1 : 4;
   const MAX_GROUP_EVENTS = 5000;
-
   let scheduled = false;
+
   // Deferred by one turn of the event loop, so requests already received join the next group.
   function pump() {
     if (scheduled) return;
@@ -204,17 +206,24 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
   }
 
   function startGroups() {
-    while (inFlight < maxInFlight && queue.length > 0) {
+    for (;;) {
+      if (busy.size >= maxInFlight) return;
+      const first = queue.find((p) => !busy.has(p.workspaceId));
+      if (!first) return;
+      const workspaceId = first.workspaceId;
       const group: Pending[] = [];
       let size = 0;
-      while (queue.length > 0 && (group.length === 0 || size + (queue[0]?.valid.length ?? 0) <= MAX_GROUP_EVENTS)) {
-        const next = queue.shift() as Pending;
-        size += next.valid.length;
-        group.push(next);
+      for (let i = 0; i < queue.length; ) {
+        const p = queue[i] as Pending;
+        if (p.workspaceId === workspaceId && (group.length === 0 || size + p.valid.length <= MAX_GROUP_EVENTS)) {
+          group.push(p);
+          size += p.valid.length;
+          queue.splice(i, 1);
+        } else i++;
       }
-      inFlight++;
+      busy.add(workspaceId);
       void runGroup(group).finally(() => {
-        inFlight--;
+        busy.delete(workspaceId);
         pump();
       });
     }
