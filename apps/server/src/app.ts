@@ -12,7 +12,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { createAudit } from './platform/audit.js';
 import { AUTH_CHANGED, createAuthResolver } from './platform/auth.js';
-import { createBus, type Bus } from './platform/bus.js';
+import { createBus, createPostgresBus, type Bus } from './platform/bus.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import type { DbHandle } from './platform/db/database.js';
 import { installAccessGuard, installErrorHandling, installIdempotency } from './platform/http.js';
@@ -78,7 +78,15 @@ export async function buildApp(opts: AppOptions) {
     reply.header('x-request-id', req.id);
   });
 
-  const bus: Bus = createBus();
+  // Several processes on one PostgreSQL share live events through LISTEN/NOTIFY.
+  const pgBus = handle.postgres
+    ? await createPostgresBus({
+        url: handle.postgres.url,
+        schema: handle.postgres.schema ?? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public',
+        onError: (err) => app.log.warn({ err }, 'event bus (PostgreSQL) error'),
+      })
+    : null;
+  const bus: Bus = pgBus ?? createBus();
   const audit = createAudit({ db, clock });
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const interactions = createInteractionsService({ store: createInteractionsStore(db), clock });
@@ -103,7 +111,7 @@ export async function buildApp(opts: AppOptions) {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Rapport API', version: opts.version ?? '0.1.0', description: 'Customer service and customer experience in one platform.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'rapport_session' } } },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'rapport_session' }, basic: { type: 'http', scheme: 'basic', description: 'ingest: the write key as user name' } } },
       security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
@@ -164,6 +172,7 @@ export async function buildApp(opts: AppOptions) {
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
     await jobs.stop();
+    await pgBus?.close();
   });
 
   return { app, db, engine, clock, bus, jobs, audit, services: { workspaces, customers, conversations, canned, interactions, spine } };

@@ -9,7 +9,13 @@ import type { Database } from './schema.js';
 export type Engine = 'sqlite' | 'postgres';
 export type Db = Kysely<Database>;
 export type Tx = Transaction<Database>;
-export type DbHandle = { db: Db; engine: Engine; close(): Promise<void> };
+export type DbHandle = {
+  db: Db;
+  engine: Engine;
+  /** PostgreSQL only: how to open more connections (the bus listener). */
+  postgres?: { url: string; schema?: string | undefined };
+  close(): Promise<void>;
+};
 
 export type DbOptions =
   | { engine: 'sqlite'; file: string }
@@ -33,7 +39,7 @@ export function openDatabase(opts: DbOptions): DbHandle {
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, engine: 'postgres', close: () => db.destroy() };
+  return { db, engine: 'postgres', postgres: { url: opts.url, schema: opts.schema }, close: () => db.destroy() };
 }
 
 /**

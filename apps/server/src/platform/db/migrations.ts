@@ -268,9 +268,20 @@ async function m001Foundation(db: AnyDb, engine: Engine): Promise<void> {
   }
 }
 
+/** Oversize events of the PostgreSQL bus (NOTIFY carries at most 8000 bytes); kept a minute. */
+async function m003BusPayloads(db: AnyDb, engine: Engine): Promise<void> {
+  await db.schema
+    .createTable('bus_payloads')
+    .addColumn('id', engine === 'postgres' ? 'bigserial' : 'integer', (c) => (engine === 'postgres' ? c.primaryKey() : c.primaryKey().autoIncrement()))
+    .addColumn('payload', text, (c) => c.notNull())
+    .addColumn('created_at', text, (c) => c.notNull())
+    .execute();
+}
+
 export const migrations: Array<[string, EngineMigration]> = [
   ['001_foundation', { up: m001Foundation }],
   ['002_interactions', { up: m002Interactions }],
+  ['003_bus_payloads', { up: m003BusPayloads }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {

@@ -1,0 +1,53 @@
+// Two server processes on one PostgreSQL: an event published in one reaches the other's
+// subscribers (LISTEN/NOTIFY), large events included, and a revocation in one is honoured by the
+// other's credential cache at once.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type Rapport } from '../app.js';
+import { createFakeClock } from './clock.js';
+import { openDatabase } from './db/database.js';
+import type { BusEvent } from './bus.js';
+import { createTestApp, engines, newConversation, newWorkspace, TEST_DATABASE_URL, type TestApp } from '../test/harness.js';
+
+describe.skipIf(!engines.includes('postgres'))('event bus across processes on postgres', () => {
+  let a: TestApp;
+  let b: Rapport;
+  let closeB: () => Promise<void>;
+  beforeAll(async () => {
+    a = await createTestApp('postgres');
+    const current = await a.rapport.db.selectNoFrom((eb) => eb.fn<string>('current_schema').as('s')).executeTakeFirstOrThrow();
+    const handle = openDatabase({ engine: 'postgres', url: TEST_DATABASE_URL, schema: current.s, poolSize: 3 });
+    // A clock that never moves: B's credential cache only forgets through the bus.
+    b = await buildApp({ handle, logger: false, passwordCost: 10, webDir: null, clock: createFakeClock() });
+    await b.app.ready();
+    closeB = async () => {
+      await b.app.close();
+      await handle.close();
+    };
+  });
+  afterAll(async () => {
+    await closeB();
+    await a.close();
+  });
+
+  it('delivers events made in one process to the other, small and large', async () => {
+    const seen: BusEvent[] = [];
+    b.bus.subscribe((e) => seen.push(e));
+    const ws = await newWorkspace(a);
+    const conv = await newConversation(a, ws.token, { message: { body: 'x'.repeat(20_000) } });
+    await expect.poll(() => seen.filter((e) => e.type === 'conversation.created').map((e) => (e.data as { id: string }).id), { timeout: 5000 }).toEqual([conv.id]);
+    const created = seen.find((e) => e.type === 'conversation.created');
+    expect(created).toMatchObject({ workspaceId: ws.workspaceId, conversation: { id: conv.id } });
+    expect((created?.data as { lastMessagePreview: string }).lastMessagePreview).toHaveLength(140);
+    await a.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'y'.repeat(30_000) } });
+    await expect.poll(() => seen.some((e) => e.type === 'message.created' && (e.data as { body: string }).body.length === 30_000), { timeout: 5000 }).toBe(true);
+  });
+
+  it('forgets a revoked token in the other process at once', async () => {
+    const ws = await newWorkspace(a);
+    const token = (await a.request('POST', '/api/v1/tokens', { token: ws.token, body: { name: 'shared' } })).body;
+    const viaB = async () => (await b.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token.token}` } })).statusCode;
+    expect(await viaB()).toBe(200);
+    await a.request('DELETE', `/api/v1/tokens/${token.id}`, { token: ws.token });
+    await expect.poll(viaB, { timeout: 1500 }).toBe(401);
+  });
+});
