@@ -49,8 +49,30 @@ export function createJourneyService(deps: { store: JourneyStore; clock: Clock }
     };
   }
 
+  /** Rebuilds customers' stage and stage history from all their classified interactions. */
+  async function replay(tx: Tx | Db, workspaceId: string, order: readonly string[], customerIds: string[]): Promise<void> {
+    const now = clock.nowIso();
+    for (const customerId of customerIds) {
+      let cur: { stage: string; at: string } | null = null;
+      const changes: InteractionRow[] = [];
+      for (const r of await store.staged(tx, workspaceId, customerId)) {
+        if (!r.stage || !movesTo(order, cur, r.stage, r.occurred_at)) continue;
+        changes.push(changeRow(workspaceId, customerId, cur?.stage ?? null, r.stage, r.occurred_at, r.source_id));
+        cur = { stage: r.stage, at: r.occurred_at };
+      }
+      await store.deleteChanges(tx, workspaceId, customerId);
+      await store.appendChanges(tx, changes);
+      if (cur) await store.upsert(tx, [{ workspace_id: workspaceId, customer_id: customerId, stage: cur.stage, stage_at: cur.at, updated_at: now }]);
+      else await store.deleteJourney(tx, workspaceId, customerId);
+    }
+  }
+
   return {
-    /** Applies newly stored interactions to their customers' stages, inside the caller's transaction. */
+    /**
+     * Applies newly stored interactions to their customers' stages, inside the caller's
+     * transaction. Interactions in time order extend the history; a customer who receives one
+     * older than their current stage (late or imported data) has the whole history replayed.
+     */
     async track(tx: Tx | Db, workspaceId: string, order: readonly string[], items: StagedItem[]): Promise<number> {
       const byCustomer = new Map<string, StagedItem[]>();
       for (const item of items) {
@@ -64,9 +86,14 @@ export function createJourneyService(deps: { store: JourneyStore; clock: Clock }
       const now = clock.nowIso();
       const upserts: CustomerJourneyRow[] = [];
       const changes: InteractionRow[] = [];
+      const late: string[] = [];
       for (const [customerId, list] of [...byCustomer.entries()].sort(([a], [b]) => a.localeCompare(b))) {
         const row = current.get(customerId);
         const start = row ? { stage: row.stage, at: row.stage_at } : null;
+        if (start && list.some((i) => i.occurredAt < start.at)) {
+          late.push(customerId);
+          continue;
+        }
         let cur = start;
         list.sort((a, b) => (a.occurredAt < b.occurredAt ? -1 : a.occurredAt > b.occurredAt ? 1 : 0));
         for (const item of list) {
@@ -79,24 +106,11 @@ export function createJourneyService(deps: { store: JourneyStore; clock: Clock }
       }
       await store.upsert(tx, upserts);
       await store.appendChanges(tx, changes);
+      if (late.length > 0) await replay(tx, workspaceId, order, late);
       return changes.length;
     },
 
-    /** Replays a customer's whole staged history (after reclassification) and records the difference. */
-    async recompute(tx: Tx | Db, workspaceId: string, order: readonly string[], customerIds: string[], cause: string): Promise<void> {
-      const current = new Map((await store.getMany(tx, workspaceId, customerIds)).map((r) => [r.customer_id, r]));
-      const now = clock.nowIso();
-      for (const customerId of customerIds) {
-        let replay: { stage: string; at: string } | null = null;
-        for (const r of await store.staged(tx, workspaceId, customerId)) {
-          if (r.stage && movesTo(order, replay, r.stage, r.occurred_at)) replay = { stage: r.stage, at: r.occurred_at };
-        }
-        const cur = current.get(customerId);
-        if (!replay || cur?.stage === replay.stage) continue;
-        await store.upsert(tx, [{ workspace_id: workspaceId, customer_id: customerId, stage: replay.stage, stage_at: replay.at, updated_at: now }]);
-        await store.appendChanges(tx, [changeRow(workspaceId, customerId, cur?.stage ?? null, replay.stage, replay.at, `${cause}:${customerId}`)]);
-      }
-    },
+    replay,
 
     async current(workspaceId: string, customerId: string) {
       return (await store.getMany(store.db, workspaceId, [customerId]))[0] ?? null;

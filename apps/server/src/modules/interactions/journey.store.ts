@@ -45,6 +45,10 @@ export function createJourneyStore(db: Db) {
         .orderBy('occurred_at')
         .orderBy('id')
         .execute(),
+    deleteChanges: (ex: Tx | Db, workspaceId: string, customerId: string) =>
+      ex.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).where('kind', '=', 'stage_changed').execute(),
+    deleteJourney: (ex: Tx | Db, workspaceId: string, customerId: string) =>
+      ex.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).execute(),
     appendChanges: async (ex: Tx | Db, rows: InteractionRow[]) => {
       if (rows.length === 0) return;
       await ex.insertInto('interactions').values(rows).onConflict((oc) => oc.columns(['workspace_id', 'source_id']).doNothing()).execute();

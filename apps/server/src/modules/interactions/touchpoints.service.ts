@@ -235,7 +235,7 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
     getDepartments: (auth: AuthContext) => getList(auth, 'departments'),
     putDepartments: (auth: AuthContext, items: ListItem[]) => putList(auth, 'departments', items),
 
-    /** The background job: reclassifies past event/page/screen interactions, then recomputes stages. */
+    /** The background job: reclassifies past event/page/screen interactions, then replays the stage history of every customer it touched. */
     registerJobs() {
       jobs.register(RECLASSIFY_JOB, async (job) => {
         const workspaceId = job.workspaceId;
@@ -266,7 +266,7 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
           }
         }
         if (touched.size > 0) {
-          await db.transaction().execute(async (tx) => journey.recompute(tx, workspaceId, classifier.stages, [...touched].sort(), `reclassify:${job.id}`));
+          await db.transaction().execute(async (tx) => journey.replay(tx, workspaceId, classifier.stages, [...touched].sort()));
         }
       });
     },
