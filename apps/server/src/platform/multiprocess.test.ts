@@ -1,6 +1,7 @@
 // Two server processes on one PostgreSQL: an event published in one reaches the other's
-// subscribers (LISTEN/NOTIFY), large events included, and a revocation in one is honoured by the
-// other's credential cache at once.
+// subscribers (LISTEN/NOTIFY), large events included; a revocation in one is honoured by the
+// other's credential cache at once; their job workers share the outbox without running a job twice.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp, type Rapport } from '../app.js';
 import { createFakeClock } from './clock.js';
@@ -8,7 +9,7 @@ import { openDatabase } from './db/database.js';
 import type { BusEvent } from './bus.js';
 import { createTestApp, engines, newConversation, newWorkspace, TEST_DATABASE_URL, type TestApp } from '../test/harness.js';
 
-describe.skipIf(!engines.includes('postgres'))('event bus across processes on postgres', () => {
+describe.skipIf(!engines.includes('postgres'))('two processes on one postgres', () => {
   let a: TestApp;
   let b: Rapport;
   let closeB: () => Promise<void>;
@@ -49,5 +50,44 @@ describe.skipIf(!engines.includes('postgres'))('event bus across processes on po
     expect(await viaB()).toBe(200);
     await a.request('DELETE', `/api/v1/tokens/${token.id}`, { token: ws.token });
     await expect.poll(viaB, { timeout: 1500 }).toBe(401);
+  });
+
+  it('runs each outbox job exactly once when both workers claim at the same time (SKIP LOCKED)', async () => {
+    const ws = await newWorkspace(a);
+    const runs = new Map<string, string[]>();
+    for (const [name, r] of [['a', a.rapport], ['b', b]] as const) {
+      r.jobs.register('test.count', async (job) => {
+        const id = (job.payload as { n: number }).n.toString();
+        runs.set(id, [...(runs.get(id) ?? []), name]);
+        // Yield so the other worker gets to claim while this one holds its batch.
+        await new Promise((resolve) => setImmediate(resolve));
+      });
+    }
+    for (let n = 0; n < 60; n++) await a.rapport.jobs.enqueue(a.rapport.db, { workspaceId: ws.workspaceId, type: 'test.count', payload: { n }, idempotencyKey: `count-${n}` });
+    const [ranA, ranB] = await Promise.all([a.rapport.jobs.drain(), b.jobs.drain()]);
+    expect(ranA + ranB).toBe(60);
+    expect(runs.size).toBe(60);
+    expect([...runs.values()].every((who) => who.length === 1)).toBe(true);
+    const left = await a.rapport.jobs.list(ws.workspaceId);
+    expect(left.every((j) => j.status === 'done')).toBe(true);
+  });
+
+  it('skips jobs another worker holds instead of waiting for them', async () => {
+    const ws = await newWorkspace(a);
+    a.rapport.jobs.register('test.held', async () => undefined);
+    for (let n = 0; n < 12; n++) await a.rapport.jobs.enqueue(a.rapport.db, { workspaceId: ws.workspaceId, type: 'test.held', payload: { n }, idempotencyKey: `held-${n}` });
+    const current = await a.rapport.db.selectNoFrom((eb) => eb.fn<string>('current_schema').as('s')).executeTakeFirstOrThrow();
+    const other = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${current.s}` });
+    await other.connect();
+    try {
+      // Another worker has claimed (locked) four jobs and is still working on them.
+      await other.query('BEGIN');
+      await other.query("SELECT id FROM jobs WHERE workspace_id = $1 AND type = 'test.held' ORDER BY idempotency_key LIMIT 4 FOR UPDATE", [ws.workspaceId]);
+      expect(await a.rapport.jobs.drain()).toBe(8);
+      await other.query('ROLLBACK');
+      expect(await a.rapport.jobs.drain()).toBe(4);
+    } finally {
+      await other.end();
+    }
   });
 });
