@@ -3,7 +3,7 @@
 // timeline, and axe-core on the main screens.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Browser } from 'playwright-core';
+import type { Browser, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { newConversation, newMember, newWorkspace, unique, type TestApp } from '../apps/server/src/test/harness.js';
@@ -64,6 +64,15 @@ describe('signed-in app', () => {
     const ws = await newWorkspace(t, 'Live Co');
     const ada = await newMember(t, ws, 'agent', { name: 'Ada Agent' });
     const ben = await newMember(t, ws, 'agent', { name: 'Ben Agent' });
+    // Some variety in the inbox (it is also the screenshot in docs/).
+    const variety = [
+      { subject: 'Charged twice for one order', channel: 'email', category: 'dispute', priority: 'urgent', assigneeId: ada.userId, customer: { email: 'lee@example.com', name: 'Lee Park' } },
+      { subject: 'How do I reset the thermostat?', channel: 'chat', category: 'technical_support', priority: 'normal', customer: { email: 'ana@example.com', name: 'Ana Lima' } },
+      { subject: 'Return label for size swap', channel: 'web_form', category: 'return_refund', priority: 'low', assigneeId: ben.userId, customer: { email: 'kim@example.com', name: 'Kim Osei' } },
+      { subject: 'Is the blue model in stock in Leeds?', channel: 'social', category: 'product_locate', priority: 'normal', customer: { email: 'raj@example.com', name: 'Raj Patel' } },
+      { subject: 'Courier left the box in the rain', channel: 'sms', category: 'complaint', priority: 'high', customer: { email: 'mo@example.com', name: 'Mo Haddad' } },
+    ];
+    for (const v of variety) await newConversation(t, ws.token, { ...v, message: { body: v.subject.endsWith('?') ? v.subject : `${v.subject}.` } });
     const a = await signedIn(browser, base, ada.email);
     const b = await signedIn(browser, base, ben.email);
 
@@ -234,6 +243,41 @@ describe('signed-in app', () => {
     await o.context.close();
   });
 
+  it('reconnects after the stream drops and catches up on what it missed, without a reload', async () => {
+    const ws = await newWorkspace(t, 'Reconnect Co');
+    const context = await browser.newContext({ baseURL: base });
+    await context.request.post('/api/v1/auth/login', { data: { email: ws.email, password: PASSWORD } });
+    const page = await context.newPage();
+    const urls: string[] = [];
+    const routes: WebSocketRoute[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    await page.routeWebSocket(/\/api\/v1\/stream/, async (route) => {
+      urls.push(route.url());
+      routes.push(route);
+      // Hold the second connection until the test has written while the client was away.
+      if (urls.length > 1) await gate;
+      route.connectToServer();
+    });
+    await page.goto('/?view=all');
+    await waitLive(page);
+    expect(new URL(urls[0] ?? '').searchParams.has('since')).toBe(false);
+    const before = await newConversation(t, ws.token, { subject: 'Seen live' });
+    await page.getByTestId('inbox-row').filter({ hasText: before.subject }).waitFor({ timeout: 10_000 });
+
+    await routes[0]?.close({ code: 1012, reason: 'test drops the stream' });
+    await page.locator('[data-testid="live-status"][data-status="reconnecting"]').waitFor({ timeout: 10_000 });
+    await expect.poll(() => urls.length, { timeout: 10_000 }).toBe(2);
+    const missed = await newConversation(t, ws.token, { subject: 'Written while away' });
+    release();
+    await waitLive(page);
+    const resumed = new URL(urls[1] ?? '');
+    expect(Number(resumed.searchParams.get('since'))).toBeGreaterThan(0);
+    expect(resumed.searchParams.get('epoch')).toBeTruthy();
+    await page.getByTestId('inbox-row').filter({ hasText: missed.subject }).waitFor({ timeout: 10_000 });
+    await context.close();
+  });
+
   it('keeps the keyboard in charge: j/k, enter, and the shortcut help', async () => {
     const ws = await newWorkspace(t, 'Keys Co');
     const first = await newConversation(t, ws.token, { subject: 'Older one' });
@@ -252,6 +296,18 @@ describe('signed-in app', () => {
     await o.page.locator('body').press('r');
     await expect.poll(() => o.page.evaluate(() => document.activeElement?.getAttribute('aria-label'))).toBe('Reply to the customer');
     expect(first.id).not.toBe(second.id);
+
+    // "/" in the composer offers the canned responses; Enter inserts the one filled in for this customer.
+    const canned = await t.request('POST', '/api/v1/canned-responses', { token: ws.token, body: { shortcut: 'shipped', title: 'Order shipped', body: 'Hi {{customer.name}}, your order has shipped.' } });
+    expect(canned.status).toBe(201);
+    await o.page.reload();
+    await waitLive(o.page);
+    const composer = o.page.getByLabel('Reply to the customer');
+    await composer.click();
+    await composer.pressSequentially('/ship');
+    await o.page.getByRole('option', { name: /shipped/ }).waitFor();
+    await composer.press('Enter');
+    await expect.poll(() => composer.inputValue()).toBe('Hi Sam Customer, your order has shipped.');
     await o.context.close();
   });
 });

@@ -34,4 +34,5 @@ export const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'urgent'];
 export const CHANNELS: Channel[] = ['email', 'chat', 'sms', 'social', 'phone', 'api', 'web_form'];
 export const CATEGORIES = ['inquiry', 'complaint', 'dispute', 'return_refund', 'technical_support', 'product_locate', 'other'] as const;
 
-export const label = (s: string) => s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+const SPECIAL: Record<string, string> = { sms: 'SMS', api: 'API', post_sales: 'Post-sales' };
+export const label = (s: string) => SPECIAL[s] ?? s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());

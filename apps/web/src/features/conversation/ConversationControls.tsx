@@ -65,6 +65,7 @@ export function ConversationControls({ conversation: c, me }: { conversation: Co
             description="Where the experience broke"
             size="xs"
             clearable
+            placeholder="None"
             disabled={readOnly}
             value={c.touchpointId}
             data={touchpoints.data.map((t) => ({ value: t.id, label: t.name }))}

@@ -175,7 +175,7 @@ export function InboxPage({ me }: { me: Me }) {
           w={240}
         />
         {!view.startsWith('status:') ? (
-          <Select aria-label="Status" placeholder="Open and pending" clearable w={160} value={params.get('status')} onChange={(v) => setParam('status', v)} data={STATUSES.map((s) => ({ value: s, label: label(s) }))} />
+          <Select aria-label="Status" placeholder="Open and pending" clearable w={190} value={params.get('status')} onChange={(v) => setParam('status', v)} data={STATUSES.map((s) => ({ value: s, label: label(s) }))} />
         ) : null}
         <Select aria-label="Channel" placeholder="Any channel" clearable w={150} value={params.get('channel')} onChange={(v) => setParam('channel', v)} data={CHANNELS.map((s) => ({ value: s, label: label(s) }))} />
         <Select aria-label="Category" placeholder="Any category" clearable w={170} value={params.get('category')} onChange={(v) => setParam('category', v)} data={CATEGORIES.map((s) => ({ value: s, label: label(s) }))} />
