@@ -3,6 +3,7 @@
 // JSON sent as application/json or text/plain, at most INGEST_BODY_LIMIT bytes (413 above).
 import { ZIngestResult, ZPageQuery, ZProblem, ZRejectedEvent, ZOrganization, page } from '@rapport/contracts';
 import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import { requireAuth } from '../../platform/http.js';
@@ -63,10 +64,31 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
     });
     for (const type of EVENT_TYPES) {
       scope.post(`/v1/${type}`, opts(`Segment ${type} call`), async (req) => handle(req, type));
+      // analytics.js (analytics-next) posts to the first letter of the type: /v1/t, /v1/i, …
+      scope.post(`/v1/${type.charAt(0)}`, { ...opts(`Segment ${type} call (analytics.js short path)`), schema: { ...opts('').schema, hide: true } }, async (req) => handle(req, type));
     }
     scope.post('/v1/batch', opts('Segment batch: up to 500 KB of events'), async (req) => handle(req, null));
     scope.post('/v1/import', opts('Alias of /v1/batch'), async (req) => handle(req, null));
+    scope.post('/v1/b', { ...opts('Alias of /v1/batch (analytics.js batching)'), schema: { ...opts('').schema, hide: true } }, async (req) => handle(req, null));
   });
+
+  // analytics.js loads its settings from `${cdnURL}/v1/projects/<writeKey>/settings`: answering
+  // it lets the browser library run with `cdnURL` pointed at Rapport and nothing else.
+  app.get(
+    '/v1/projects/:writeKey/settings',
+    { config: { access: 'public' }, schema: { tags: ['ingest'], summary: 'analytics.js settings for a write key', params: z.object({ writeKey: z.string().max(200) }) } },
+    async (req) => {
+      await writeKeys.authenticate(req.params.writeKey);
+      return {
+        integrations: { 'Segment.io': { apiKey: req.params.writeKey, apiHost: `${req.host}/v1`, protocol: req.protocol } },
+        plan: { track: { __default: { enabled: true } }, identify: { __default: { enabled: true } }, group: { __default: { enabled: true } } },
+        enabledMiddleware: {},
+        middlewareSettings: {},
+        metrics: { sampleRate: 0 },
+        remotePlugins: [],
+      };
+    },
+  );
 
   app.get(
     '/api/v1/rejected-events',

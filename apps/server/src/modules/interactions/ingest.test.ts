@@ -99,6 +99,24 @@ describe.each(engines)('ingest on %s', (engine) => {
     expect([...times].sort().reverse()).toEqual(times);
   });
 
+  it('serves analytics.js: its settings, its short paths and text/plain bodies with the key inside', async () => {
+    const ws = await newWorkspace(t);
+    const writeKey = await newWriteKey(t, ws);
+    const settings = await t.request('GET', `/v1/projects/${writeKey}/settings`, { headers: { host: 'rapport.test' } });
+    expect(settings.status).toBe(200);
+    expect(settings.body.integrations['Segment.io']).toEqual({ apiKey: writeKey, apiHost: 'rapport.test/v1', protocol: 'http' });
+    expect((await t.request('GET', '/v1/projects/rwk_nope/settings')).status).toBe(401);
+    const plain = { 'content-type': 'text/plain;charset=UTF-8' };
+    const ts = clock.nowIso();
+    expect((await t.request('POST', '/v1/p', { headers: plain, raw: JSON.stringify({ type: 'page', anonymousId: 'ajs-1', name: 'Home', properties: { path: '/' }, writeKey, messageId: 'ajs-m1', timestamp: ts, sentAt: ts }) })).status).toBe(200);
+    const identify = { type: 'identify', userId: 'ajs-user', anonymousId: 'ajs-1', traits: { email: 'ajs@example.com' }, writeKey, messageId: 'ajs-m2', timestamp: ts };
+    expect((await t.request('POST', '/v1/i', { headers: plain, raw: JSON.stringify(identify) })).status).toBe(200);
+    const b = await t.request('POST', '/v1/b', { headers: plain, raw: JSON.stringify({ writeKey, batch: [{ type: 'track', anonymousId: 'ajs-1', event: 'Clicked', messageId: 'ajs-m3', timestamp: ts }] }) });
+    expect(b.status).toBe(200);
+    const c = await customerByEmail(t, ws, 'ajs@example.com');
+    expect((await timeline(t, ws, c.id)).map((i) => i.name)).toEqual(expect.arrayContaining(['Home', 'Identified', 'Clicked']));
+  });
+
   it('dedupes by messageId: a retried batch stores nothing twice', async () => {
     const ws = await newWorkspace(t);
     const key = await newWriteKey(t, ws);
