@@ -243,6 +243,92 @@ describe('signed-in app', () => {
     await o.context.close();
   });
 
+  it('lets an owner invite by link (accepted in another browser), create a token shown once and a write key with its snippet', async () => {
+    const ws = await newWorkspace(t, 'Settings Co');
+    const o = await signedIn(browser, base, ws.email, '/settings/members');
+    const invite = o.page.getByRole('form', { name: 'Invite a member' });
+    await invite.getByLabel('Email').fill('newbie@settings.test');
+    await invite.getByRole('button', { name: 'Invite' }).click();
+    const link = (await o.page.getByTestId('secret-value').textContent()) ?? '';
+    expect(link).toMatch(new RegExp(`^${base}/invite/\\S+$`));
+
+    const guest = await browser.newContext({ baseURL: base });
+    const g = await guest.newPage();
+    await g.goto(link);
+    await g.getByLabel('Your name').fill('Nia Newbie');
+    await g.locator('input[type="password"]').fill(PASSWORD);
+    await g.getByRole('button', { name: 'Accept invitation' }).click();
+    await g.getByRole('heading', { name: 'Mine' }).waitFor();
+    await g.getByText('Nia Newbie').waitFor();
+    await guest.close();
+
+    await o.page.getByRole('tab', { name: 'API tokens' }).click();
+    await o.page.getByLabel('Token name').fill('zapier');
+    await o.page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await o.page.getByTestId('secret-value').textContent()) ?? '';
+    expect((await t.request('GET', '/api/v1/me', { token })).status).toBe(200);
+    await o.page.getByRole('table', { name: 'API tokens' }).getByText('zapier').waitFor();
+    await o.page.reload();
+    await o.page.getByRole('table', { name: 'API tokens' }).waitFor();
+    expect(await o.page.getByText(token).count()).toBe(0);
+
+    await o.page.getByRole('tab', { name: 'Write keys' }).click();
+    await o.page.getByRole('button', { name: 'Create write key' }).click();
+    const snippet = (await o.page.getByTestId('tracking-snippet').textContent()) ?? '';
+    expect(snippet).toContain(`${base}/v1/track`);
+    const key = (await o.page.getByTestId('secret-value').textContent()) ?? '';
+    expect(snippet).toContain(JSON.stringify(key));
+    await o.context.close();
+  });
+
+  it('gives an analyst the conversation without a composer or write controls', async () => {
+    const ws = await newWorkspace(t, 'Analyst Co');
+    const ana = await newMember(t, ws, 'analyst', { name: 'Ana Analyst' });
+    const conv = await newConversation(t, ws.token, { subject: 'Read me' });
+    const a = await signedIn(browser, base, ana.email, `/conversations/${conv.id}`);
+    await a.page.getByTestId('message').first().waitFor();
+    expect(await a.page.getByRole('region', { name: 'Composer' }).count()).toBe(0);
+    expect(await a.page.getByRole('button', { name: 'Resolve' }).count()).toBe(0);
+    expect(await a.page.getByLabel('Status', { exact: true }).first().isDisabled()).toBe(true);
+    await a.page.getByText('Your role can read conversations but not answer them.').waitFor();
+    await a.context.close();
+  });
+
+  it('switches workspace and sets availability from the header and profile', async () => {
+    const ws = await newWorkspace(t, 'First Co');
+    const o = await signedIn(browser, base, ws.email, '/profile');
+    const created = await o.context.request.post('/api/v1/workspaces', { data: { name: 'Second Co' } });
+    expect(created.status()).toBe(201);
+    await o.page.getByText('Away', { exact: true }).click();
+    await expect.poll(async () => (await t.request('GET', '/api/v1/me', { token: ws.token })).body.availability).toBe('away');
+
+    await o.page.reload();
+    await waitLive(o.page);
+    await o.page.getByLabel('Workspace', { exact: true }).first().click();
+    await o.page.getByRole('option', { name: 'Second Co' }).click();
+    await expect.poll(() => o.page.getByLabel('Workspace', { exact: true }).first().inputValue(), { timeout: 10_000 }).toBe('Second Co');
+    await o.page.getByRole('heading', { name: 'Mine' }).waitFor();
+    await o.context.close();
+  });
+
+  it('keeps the inbox DOM small however long the list, loading cursor pages as it scrolls', async () => {
+    const ws = await newWorkspace(t, 'Big Co');
+    const total = 260;
+    for (let i = 0; i < total; i += 1) await t.rapport.services.conversations.create(ws.auth, { customer: { email: `c${i}@big.test` }, channel: 'email', subject: `Case ${i}`, category: 'inquiry', priority: 'normal', status: 'open', origin: 'reactive' });
+    const o = await signedIn(browser, base, ws.email, '/?view=all');
+    await o.page.getByTestId('inbox-row').first().waitFor();
+    const list = o.page.getByTestId('inbox-list');
+    const count = async () => Number.parseInt((await o.page.getByTestId('inbox-count').textContent()) ?? '0', 10);
+    for (let loaded = await count(); loaded < total; loaded = await count()) {
+      await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
+      await o.page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-testid="inbox-count"]')?.textContent ?? '0', 10) > n, loaded, { timeout: 10_000 });
+    }
+    await o.page.getByTestId('inbox-count').filter({ hasText: `${total} conversations` }).waitFor({ timeout: 10_000 });
+    await o.page.getByTestId('inbox-row').filter({ hasText: 'Case 0' }).waitFor();
+    expect(await o.page.getByTestId('inbox-row').count()).toBeLessThan(60);
+    await o.context.close();
+  });
+
   it('reconnects after the stream drops and catches up on what it missed, without a reload', async () => {
     const ws = await newWorkspace(t, 'Reconnect Co');
     const context = await browser.newContext({ baseURL: base });

@@ -71,6 +71,7 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         void qc.invalidateQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'setup' });
       },
       onStatus: setStatus,
+      onTrouble: () => void qc.invalidateQueries({ queryKey: keys.me }),
     });
   }, [qc]);
   useEffect(() => {

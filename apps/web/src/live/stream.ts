@@ -10,6 +10,8 @@ export type LiveHandlers = {
   /** The server could not replay what was missed: refetch everything shown. */
   onResync(): void;
   onStatus(status: LiveStatus): void;
+  /** Several reconnects failed in a row: the session may have ended (a WebSocket hides the 401). */
+  onTrouble(): void;
 };
 
 export class LiveStream {
@@ -69,6 +71,7 @@ export class LiveStream {
     // Exponential backoff with jitter, capped at 30 s.
     const delay = Math.min(30_000, 500 * 2 ** this.attempts) * (0.5 + Math.random() / 2);
     this.attempts += 1;
+    if (this.attempts === 3) this.handlers.onTrouble();
     this.timer = setTimeout(() => this.open(), delay);
   }
 
