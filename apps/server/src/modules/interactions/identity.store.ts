@@ -5,8 +5,20 @@
 import { sql } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { CustomerRow, IdentityRow } from '../../platform/db/schema.js';
+import { bulkInsert, type BulkInsert } from './bulk-insert.js';
 
 export type IdentityKey = { kind: string; value: string };
+
+const CUSTOMER_INSERT: BulkInsert<CustomerRow> = {
+  table: 'customers',
+  columns: ['workspace_id', 'id', 'name', 'email', 'phone', 'traits', 'created_at', 'updated_at', 'merged_into_id'],
+};
+const IDENTITY_INSERT: BulkInsert<IdentityRow> = {
+  table: 'identities',
+  columns: ['workspace_id', 'kind', 'value', 'customer_id', 'created_at'],
+  onConflict: 'on conflict (workspace_id, kind, value) do nothing',
+  returning: 'kind, value',
+};
 
 const CHUNK = 400;
 function chunks<T>(items: T[], size = CHUNK): T[][] {
@@ -52,22 +64,13 @@ export function createIdentityStore(db: Db, engine: Engine) {
       }
       return out;
     },
-    insertCustomers: async (ex: Tx | Db, rows: CustomerRow[]) => {
-      for (const part of chunks(rows, 200)) await ex.insertInto('customers').values(part).execute();
+    insertCustomers: async (tx: Tx, rows: CustomerRow[]) => {
+      await bulkInsert(tx, engine, CUSTOMER_INSERT, rows);
     },
     /** Inserts identities; returns the ones this call created (the others already had an owner). */
-    async insertIdentities(ex: Tx | Db, rows: IdentityRow[]): Promise<Set<string>> {
-      const created = new Set<string>();
-      for (const part of chunks(rows, 300)) {
-        const r = await ex
-          .insertInto('identities')
-          .values(part)
-          .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doNothing())
-          .returning(['kind', 'value'])
-          .execute();
-        for (const x of r) created.add(`${x.kind}\u0000${x.value}`);
-      }
-      return created;
+    async insertIdentities(tx: Tx, rows: IdentityRow[]): Promise<Set<string>> {
+      const created = await bulkInsert<IdentityRow, { kind: string; value: string }>(tx, engine, IDENTITY_INSERT, rows);
+      return new Set(created.map((x) => `${x.kind}\u0000${x.value}`));
     },
     updateCustomer: (ex: Tx | Db, workspaceId: string, id: string, patch: Partial<CustomerRow>) =>
       ex.updateTable('customers').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),

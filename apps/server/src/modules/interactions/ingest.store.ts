@@ -1,45 +1,23 @@
 // SQL of the ingest hot path: multi-row inserts of interactions (deduplicated by source_id),
 // organizations and their members, and the rejected-events log.
-import { CompiledQuery } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
+import { bulkInsert, type BulkInsert } from './bulk-insert.js';
 
-const ROWS_PER_INSERT = 100;
-const COLUMNS = ['workspace_id', 'id', 'customer_id', 'occurred_at', 'received_at', 'kind', 'name', 'channel', 'touchpoint_id', 'stage', 'department', 'origin', 'conversation_id', 'sentiment', 'emotion', 'source_id', 'properties'];
-
-const insertSqlCache = new Map<string, string>();
-function insertSql(engine: Engine, rowCount: number): string {
-  const key = `${engine}:${rowCount}`;
-  let text = insertSqlCache.get(key);
-  if (!text) {
-    let n = 0;
-    const tuple = () => `(${COLUMNS.map(() => (engine === 'postgres' ? `$${++n}` : '?')).join(',')})`;
-    text = `insert into interactions (${COLUMNS.join(',')}) values ${Array.from({ length: rowCount }, tuple).join(',')} on conflict (workspace_id, source_id) do nothing returning source_id`;
-    insertSqlCache.set(key, text);
-  }
-  return text;
-}
+export const INTERACTION_INSERT: BulkInsert<InteractionRow> = {
+  table: 'interactions',
+  columns: ['workspace_id', 'id', 'customer_id', 'occurred_at', 'received_at', 'kind', 'name', 'channel', 'touchpoint_id', 'stage', 'department', 'origin', 'conversation_id', 'sentiment', 'emotion', 'source_id', 'properties'],
+  onConflict: 'on conflict (workspace_id, source_id) do nothing',
+  returning: 'source_id',
+};
 
 export function createIngestStore(db: Db, engine: Engine) {
   return {
     db,
-    /**
-     * Inserts rows, skipping any whose source_id is already stored; returns the stored source
-     * ids. Hand-built, fixed-size multi-row statements: the SQL text repeats, so SQLite's
-     * statement cache hits and no query builder runs on the hot path.
-     */
+    /** Inserts rows, skipping any whose source_id is already stored; returns the stored source ids. */
     async insertInteractions(tx: Tx, rows: InteractionRow[]): Promise<Set<string>> {
-      const stored = new Set<string>();
-      for (let i = 0; i < rows.length; i += ROWS_PER_INSERT) {
-        const part = rows.slice(i, i + ROWS_PER_INSERT);
-        const params: unknown[] = [];
-        for (const r of part) {
-          params.push(r.workspace_id, r.id, r.customer_id, r.occurred_at, r.received_at, r.kind, r.name, r.channel, r.touchpoint_id, r.stage, r.department, r.origin, r.conversation_id, r.sentiment, r.emotion, r.source_id, r.properties);
-        }
-        const res = await tx.executeQuery<{ source_id: string }>(CompiledQuery.raw(insertSql(engine, part.length), params));
-        for (const x of res.rows) stored.add(x.source_id);
-      }
-      return stored;
+      const stored = await bulkInsert<InteractionRow, { source_id: string }>(tx, engine, INTERACTION_INSERT, rows);
+      return new Set(stored.map((r) => r.source_id));
     },
     organizationsByGroup: (tx: Tx, workspaceId: string, groupIds: string[]) =>
       tx.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId).where('group_id', 'in', groupIds).execute(),

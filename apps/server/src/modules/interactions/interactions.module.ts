@@ -28,7 +28,7 @@ import { createWriteKeysStore } from './write-keys.store.js';
 
 export function createInteractionsModule(deps: { db: Db; engine: Engine; clock: Clock; jobs: Jobs; audit: Audit; customers: CustomersService; interactions: InteractionsService }) {
   const { db, engine, clock, jobs, audit, customers, interactions } = deps;
-  const journey = createJourneyService({ store: createJourneyStore(db), clock });
+  const journey = createJourneyService({ store: createJourneyStore(db, engine), clock });
   const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), clock, audit, jobs, journey });
   const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
   const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), clock, audit });

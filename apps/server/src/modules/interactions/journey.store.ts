@@ -1,8 +1,10 @@
 // SQL for each customer's current journey stage (history lives in 'stage_changed' interactions).
-import type { Db, Tx } from '../../platform/db/database.js';
+import type { Db, Engine, Tx } from '../../platform/db/database.js';
+import { bulkInsert } from './bulk-insert.js';
+import { INTERACTION_INSERT } from './ingest.store.js';
 import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
 
-export function createJourneyStore(db: Db) {
+export function createJourneyStore(db: Db, engine: Engine) {
   return {
     db,
     getMany: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
@@ -49,9 +51,8 @@ export function createJourneyStore(db: Db) {
       ex.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).where('kind', '=', 'stage_changed').execute(),
     deleteJourney: (ex: Tx | Db, workspaceId: string, customerId: string) =>
       ex.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).execute(),
-    appendChanges: async (ex: Tx | Db, rows: InteractionRow[]) => {
-      if (rows.length === 0) return;
-      await ex.insertInto('interactions').values(rows).onConflict((oc) => oc.columns(['workspace_id', 'source_id']).doNothing()).execute();
+    appendChanges: async (tx: Tx | Db, rows: InteractionRow[]) => {
+      await bulkInsert(tx, engine, INTERACTION_INSERT, rows);
     },
   };
 }
