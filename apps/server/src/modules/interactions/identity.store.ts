@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { CustomerRow, IdentityRow } from '../../platform/db/schema.js';
-import { bulkInsert, type BulkInsert } from './bulk-insert.js';
+import { bulkInsert, type BulkInsert } from './bulk-insert.store.js';
 
 export type IdentityKey = { kind: string; value: string };
 

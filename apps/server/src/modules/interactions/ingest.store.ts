@@ -2,7 +2,7 @@
 // organizations and their members, and the rejected-events log.
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
-import { bulkInsert, type BulkInsert } from './bulk-insert.js';
+import { bulkInsert, type BulkInsert } from './bulk-insert.store.js';
 
 export const INTERACTION_INSERT: BulkInsert<InteractionRow> = {
   table: 'interactions',

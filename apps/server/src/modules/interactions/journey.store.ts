@@ -1,6 +1,6 @@
 // SQL for each customer's current journey stage (history lives in 'stage_changed' interactions).
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
-import { bulkInsert } from './bulk-insert.js';
+import { bulkInsert } from './bulk-insert.store.js';
 import { INTERACTION_INSERT } from './ingest.store.js';
 import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
 
