@@ -91,7 +91,10 @@ async function main() {
     if (res.status !== 201) throw new Error(`POST failed: ${res.status} ${await res.text()}`);
     const atStream = await arrived;
     waiting.delete(body);
-    const handle = await page.waitForFunction((b) => (window as unknown as { __seen: Record<string, number> }).__seen[b], body, { timeout: 10_000, polling: 5 });
+    const handle = await page.waitForFunction((b) => (window as unknown as { __seen: Record<string, number> }).__seen[b], body, {
+      timeout: 10_000,
+      polling: 5,
+    });
     const seenAt = Number(await handle.jsonValue());
     if (i >= WARMUP) {
       apiWrite.push(t1 - t0);

@@ -66,11 +66,43 @@ describe('signed-in app', () => {
     const ben = await newMember(t, ws, 'agent', { name: 'Ben Agent' });
     // Some variety in the inbox (it is also the screenshot in docs/).
     const variety = [
-      { subject: 'Charged twice for one order', channel: 'email', category: 'dispute', priority: 'urgent', assigneeId: ada.userId, customer: { email: 'lee@example.com', name: 'Lee Park' } },
-      { subject: 'How do I reset the thermostat?', channel: 'chat', category: 'technical_support', priority: 'normal', customer: { email: 'ana@example.com', name: 'Ana Lima' } },
-      { subject: 'Return label for size swap', channel: 'web_form', category: 'return_refund', priority: 'low', assigneeId: ben.userId, customer: { email: 'kim@example.com', name: 'Kim Osei' } },
-      { subject: 'Is the blue model in stock in Leeds?', channel: 'social', category: 'product_locate', priority: 'normal', customer: { email: 'raj@example.com', name: 'Raj Patel' } },
-      { subject: 'Courier left the box in the rain', channel: 'sms', category: 'complaint', priority: 'high', customer: { email: 'mo@example.com', name: 'Mo Haddad' } },
+      {
+        subject: 'Charged twice for one order',
+        channel: 'email',
+        category: 'dispute',
+        priority: 'urgent',
+        assigneeId: ada.userId,
+        customer: { email: 'lee@example.com', name: 'Lee Park' },
+      },
+      {
+        subject: 'How do I reset the thermostat?',
+        channel: 'chat',
+        category: 'technical_support',
+        priority: 'normal',
+        customer: { email: 'ana@example.com', name: 'Ana Lima' },
+      },
+      {
+        subject: 'Return label for size swap',
+        channel: 'web_form',
+        category: 'return_refund',
+        priority: 'low',
+        assigneeId: ben.userId,
+        customer: { email: 'kim@example.com', name: 'Kim Osei' },
+      },
+      {
+        subject: 'Is the blue model in stock in Leeds?',
+        channel: 'social',
+        category: 'product_locate',
+        priority: 'normal',
+        customer: { email: 'raj@example.com', name: 'Raj Patel' },
+      },
+      {
+        subject: 'Courier left the box in the rain',
+        channel: 'sms',
+        category: 'complaint',
+        priority: 'high',
+        customer: { email: 'mo@example.com', name: 'Mo Haddad' },
+      },
     ];
     for (const v of variety) await newConversation(t, ws.token, { ...v, message: { body: v.subject.endsWith('?') ? v.subject : `${v.subject}.` } });
     const a = await signedIn(browser, base, ada.email);
@@ -206,18 +238,32 @@ describe('signed-in app', () => {
       const auth = `Basic ${Buffer.from(`${key.body.key}:`).toString('base64')}`;
       const track = await t.request('POST', '/v1/track', {
         headers: { authorization: auth },
-        body: { type: 'track', event: 'Order Completed', userId: unique('u'), messageId: unique('m'), context: { traits: { email } }, properties: { total: 42 } },
+        body: {
+          type: 'track',
+          event: 'Order Completed',
+          userId: unique('u'),
+          messageId: unique('m'),
+          context: { traits: { email } },
+          properties: { total: 42 },
+        },
       });
       expect(track.status).toBe(200);
     }
 
     const owner = await signedIn(browser, base, ws.email, `/customers/${conv.customer.id}`);
     await owner.page.getByTestId('customer-name').filter({ hasText: 'Jo Journey' }).waitFor();
-    await owner.page.getByTestId('customer-conversations').getByRole('link', { name: /Box arrived damaged/ }).waitFor();
+    await owner.page
+      .getByTestId('customer-conversations')
+      .getByRole('link', { name: /Box arrived damaged/ })
+      .waitFor();
     await owner.page.getByTestId('timeline').waitFor({ timeout: 10_000 });
     if (hasIngest) await owner.page.getByTestId('timeline-item').filter({ hasText: 'Order Completed' }).waitFor({ timeout: 10_000 });
     // A conversation on the timeline links to it inline.
-    await owner.page.getByTestId('timeline').getByRole('link', { name: /Box arrived damaged/ }).first().waitFor();
+    await owner.page
+      .getByTestId('timeline')
+      .getByRole('link', { name: /Box arrived damaged/ })
+      .first()
+      .waitFor();
     await screenshot(owner.page, 'customer');
     await owner.context.close();
   });
@@ -237,7 +283,11 @@ describe('signed-in app', () => {
     for (const section of ['members', 'tokens', 'write-keys']) {
       await o.page.goto(`/settings/${section}`);
       await o.page.getByRole('heading', { name: 'Settings' }).waitFor();
-      await o.page.getByRole('table').or(o.page.getByText(/not offer this yet|No write keys/)).first().waitFor();
+      await o.page
+        .getByRole('table')
+        .or(o.page.getByText(/not offer this yet|No write keys/))
+        .first()
+        .waitFor();
       expect(await seriousA11yViolations(o.page), section).toEqual([]);
     }
     await o.context.close();
@@ -314,16 +364,30 @@ describe('signed-in app', () => {
   it('keeps the inbox DOM small however long the list, loading cursor pages as it scrolls', async () => {
     const ws = await newWorkspace(t, 'Big Co');
     const total = 260;
-    for (let i = 0; i < total; i += 1) await t.rapport.services.conversations.create(ws.auth, { customer: { email: `c${i}@big.test` }, channel: 'email', subject: `Case ${i}`, category: 'inquiry', priority: 'normal', status: 'open', origin: 'reactive' });
+    for (let i = 0; i < total; i += 1)
+      await t.rapport.services.conversations.create(ws.auth, {
+        customer: { email: `c${i}@big.test` },
+        channel: 'email',
+        subject: `Case ${i}`,
+        category: 'inquiry',
+        priority: 'normal',
+        status: 'open',
+        origin: 'reactive',
+      });
     const o = await signedIn(browser, base, ws.email, '/?view=all');
     await o.page.getByTestId('inbox-row').first().waitFor();
     const list = o.page.getByTestId('inbox-list');
     const count = async () => Number.parseInt((await o.page.getByTestId('inbox-count').textContent()) ?? '0', 10);
     for (let loaded = await count(); loaded < total; loaded = await count()) {
       await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
-      await o.page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-testid="inbox-count"]')?.textContent ?? '0', 10) > n, loaded, { timeout: 10_000 });
+      await o.page.waitForFunction((n) => Number.parseInt(document.querySelector('[data-testid="inbox-count"]')?.textContent ?? '0', 10) > n, loaded, {
+        timeout: 10_000,
+      });
     }
-    await o.page.getByTestId('inbox-count').filter({ hasText: `${total} conversations` }).waitFor({ timeout: 10_000 });
+    await o.page
+      .getByTestId('inbox-count')
+      .filter({ hasText: `${total} conversations` })
+      .waitFor({ timeout: 10_000 });
     await o.page.getByTestId('inbox-row').filter({ hasText: 'Case 0' }).waitFor();
     expect(await o.page.getByTestId('inbox-row').count()).toBeLessThan(60);
     await o.context.close();
@@ -384,7 +448,10 @@ describe('signed-in app', () => {
     expect(first.id).not.toBe(second.id);
 
     // "/" in the composer offers the canned responses; Enter inserts the one filled in for this customer.
-    const canned = await t.request('POST', '/api/v1/canned-responses', { token: ws.token, body: { shortcut: 'shipped', title: 'Order shipped', body: 'Hi {{customer.name}}, your order has shipped.' } });
+    const canned = await t.request('POST', '/api/v1/canned-responses', {
+      token: ws.token,
+      body: { shortcut: 'shipped', title: 'Order shipped', body: 'Hi {{customer.name}}, your order has shipped.' },
+    });
     expect(canned.status).toBe(201);
     await o.page.reload();
     await waitLive(o.page);

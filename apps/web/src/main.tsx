@@ -7,7 +7,12 @@ import { BrowserRouter } from 'react-router-dom';
 import { App } from './app/App';
 import './app/app.css';
 
-const theme = createTheme({ primaryColor: 'indigo', primaryShade: 8, defaultRadius: 'md', fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif' });
+const theme = createTheme({
+  primaryColor: 'indigo',
+  primaryShade: 8,
+  defaultRadius: 'md',
+  fontFamily: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif',
+});
 const queryClient = new QueryClient({ defaultOptions: { queries: { staleTime: 15_000, refetchOnWindowFocus: false } } });
 
 const root = document.getElementById('root');

@@ -72,7 +72,8 @@ export const useConversations = (filters: ConversationFilters) =>
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
 
-export const useConversation = (id: string) => useQuery({ queryKey: keys.conversation(id), queryFn: () => get<Conversation>(`/api/v1/conversations/${id}`), retry: retryUnlessClientError });
+export const useConversation = (id: string) =>
+  useQuery({ queryKey: keys.conversation(id), queryFn: () => get<Conversation>(`/api/v1/conversations/${id}`), retry: retryUnlessClientError });
 
 export const useMessages = (id: string) =>
   useQuery({
@@ -98,7 +99,8 @@ export const useCustomers = (q: string) =>
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
 
-export const useCustomer = (id: string) => useQuery({ queryKey: keys.customer(id), queryFn: () => get<Customer>(`/api/v1/customers/${id}`), retry: retryUnlessClientError });
+export const useCustomer = (id: string) =>
+  useQuery({ queryKey: keys.customer(id), queryFn: () => get<Customer>(`/api/v1/customers/${id}`), retry: retryUnlessClientError });
 
 /** The timeline is served by the interactions module; until it exists, null (the screens say so). */
 export const useTimeline = (customerId: string) =>
@@ -127,14 +129,18 @@ function optionalList<T>(path: string) {
   };
 }
 
-export const useMembers = (enabled = true) => useQuery({ queryKey: keys.members, queryFn: async () => (await get<Page<Member>>('/api/v1/members')).data, enabled, staleTime: 60_000 });
+export const useMembers = (enabled = true) =>
+  useQuery({ queryKey: keys.members, queryFn: async () => (await get<Page<Member>>('/api/v1/members')).data, enabled, staleTime: 60_000 });
 export const useTeams = () => useQuery({ queryKey: keys.teams, queryFn: async () => (await get<Page<Team>>('/api/v1/teams')).data, staleTime: 60_000 });
-export const useCanned = () => useQuery({ queryKey: keys.canned, queryFn: async () => (await get<Page<CannedResponse>>('/api/v1/canned-responses')).data, staleTime: 60_000 });
-export const useCustomFields = () => useQuery({ queryKey: keys.customFields, queryFn: async () => (await get<Page<CustomFieldDef>>('/api/v1/custom-fields')).data, staleTime: 60_000 });
+export const useCanned = () =>
+  useQuery({ queryKey: keys.canned, queryFn: async () => (await get<Page<CannedResponse>>('/api/v1/canned-responses')).data, staleTime: 60_000 });
+export const useCustomFields = () =>
+  useQuery({ queryKey: keys.customFields, queryFn: async () => (await get<Page<CustomFieldDef>>('/api/v1/custom-fields')).data, staleTime: 60_000 });
 export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: async () => (await get<Page<ApiToken>>('/api/v1/tokens')).data });
 export const useAudit = () => useQuery({ queryKey: keys.audit, queryFn: async () => (await get<Page<AuditEntry>>('/api/v1/audit-log', { limit: 100 })).data });
 export const useWriteKeys = () => useQuery({ queryKey: keys.writeKeys, queryFn: optionalList<WriteKey>('/api/v1/write-keys'), retry: false });
-export const useTouchpoints = (enabled = true) => useQuery({ queryKey: keys.touchpoints, queryFn: optionalList<Touchpoint>('/api/v1/touchpoints'), retry: false, enabled, staleTime: 60_000 });
+export const useTouchpoints = (enabled = true) =>
+  useQuery({ queryKey: keys.touchpoints, queryFn: optionalList<Touchpoint>('/api/v1/touchpoints'), retry: false, enabled, staleTime: 60_000 });
 
 function retryUnlessClientError(count: number, err: unknown) {
   if (err instanceof ApiError && err.status < 500) return false;
@@ -162,24 +168,85 @@ export const useUpdateConversation = (id: string) => {
 };
 
 export const useSendMessage = (conversationId: string) =>
-  useWrite((body: CreateMessage) => post<Message>(`/api/v1/conversations/${conversationId}/messages`, body), () => [keys.messages(conversationId), keys.conversations]);
+  useWrite(
+    (body: CreateMessage) => post<Message>(`/api/v1/conversations/${conversationId}/messages`, body),
+    () => [keys.messages(conversationId), keys.conversations],
+  );
 
-export const useBulk = () => useWrite((body: { ids: string[]; update: Record<string, unknown> }) => post<BulkResult>('/api/v1/conversations/bulk', body), () => [keys.conversations]);
+export const useBulk = () =>
+  useWrite(
+    (body: { ids: string[]; update: Record<string, unknown> }) => post<BulkResult>('/api/v1/conversations/bulk', body),
+    () => [keys.conversations],
+  );
 
-export const useRenderCanned = () => useMutation({ mutationFn: (v: { id: string; conversationId: string }) => post<{ body: string }>(`/api/v1/canned-responses/${v.id}/render`, { conversationId: v.conversationId }) });
+export const useRenderCanned = () =>
+  useMutation({
+    mutationFn: (v: { id: string; conversationId: string }) =>
+      post<{ body: string }>(`/api/v1/canned-responses/${v.id}/render`, { conversationId: v.conversationId }),
+  });
 
-export const useInvite = () => useWrite((body: { email: string; name?: string; role: string; teamIds?: string[] }) => post<InviteResult>('/api/v1/members', body), () => [keys.members]);
-export const useUpdateMember = () => useWrite((v: { id: string; body: Record<string, unknown> }) => patch<Member>(`/api/v1/members/${v.id}`, v.body), () => [keys.members]);
-export const useCreateTeam = () => useWrite((body: { name: string; autoAssign: boolean }) => post<Team>('/api/v1/teams', body), () => [keys.teams]);
-export const useAddTeamMember = () => useWrite((v: { teamId: string; userId: string }) => post<Team>(`/api/v1/teams/${v.teamId}/members`, { userId: v.userId }), () => [keys.teams, keys.members]);
-export const useDeleteTeam = () => useWrite((id: string) => del<null>(`/api/v1/teams/${id}`), () => [keys.teams]);
-export const useCreateCanned = () => useWrite((body: { shortcut: string; title: string; body: string }) => post<CannedResponse>('/api/v1/canned-responses', body), () => [keys.canned]);
-export const useDeleteCanned = () => useWrite((id: string) => del<null>(`/api/v1/canned-responses/${id}`), () => [keys.canned]);
+export const useInvite = () =>
+  useWrite(
+    (body: { email: string; name?: string; role: string; teamIds?: string[] }) => post<InviteResult>('/api/v1/members', body),
+    () => [keys.members],
+  );
+export const useUpdateMember = () =>
+  useWrite(
+    (v: { id: string; body: Record<string, unknown> }) => patch<Member>(`/api/v1/members/${v.id}`, v.body),
+    () => [keys.members],
+  );
+export const useCreateTeam = () =>
+  useWrite(
+    (body: { name: string; autoAssign: boolean }) => post<Team>('/api/v1/teams', body),
+    () => [keys.teams],
+  );
+export const useAddTeamMember = () =>
+  useWrite(
+    (v: { teamId: string; userId: string }) => post<Team>(`/api/v1/teams/${v.teamId}/members`, { userId: v.userId }),
+    () => [keys.teams, keys.members],
+  );
+export const useDeleteTeam = () =>
+  useWrite(
+    (id: string) => del<null>(`/api/v1/teams/${id}`),
+    () => [keys.teams],
+  );
+export const useCreateCanned = () =>
+  useWrite(
+    (body: { shortcut: string; title: string; body: string }) => post<CannedResponse>('/api/v1/canned-responses', body),
+    () => [keys.canned],
+  );
+export const useDeleteCanned = () =>
+  useWrite(
+    (id: string) => del<null>(`/api/v1/canned-responses/${id}`),
+    () => [keys.canned],
+  );
 export const useCreateCustomField = () =>
-  useWrite((body: { key: string; label: string; type: string; options?: string[] }) => post<CustomFieldDef>('/api/v1/custom-fields', body), () => [keys.customFields]);
-export const useDeleteCustomField = () => useWrite((id: string) => del<null>(`/api/v1/custom-fields/${id}`), () => [keys.customFields]);
-export const useCreateToken = () => useWrite((body: { name: string }) => post<CreatedToken>('/api/v1/tokens', body), () => [keys.tokens]);
-export const useRevokeToken = () => useWrite((id: string) => del<ApiToken>(`/api/v1/tokens/${id}`), () => [keys.tokens]);
-export const useCreateWriteKey = () => useWrite((body: { name: string }) => post<CreatedWriteKey>('/api/v1/write-keys', body), () => [keys.writeKeys]);
+  useWrite(
+    (body: { key: string; label: string; type: string; options?: string[] }) => post<CustomFieldDef>('/api/v1/custom-fields', body),
+    () => [keys.customFields],
+  );
+export const useDeleteCustomField = () =>
+  useWrite(
+    (id: string) => del<null>(`/api/v1/custom-fields/${id}`),
+    () => [keys.customFields],
+  );
+export const useCreateToken = () =>
+  useWrite(
+    (body: { name: string }) => post<CreatedToken>('/api/v1/tokens', body),
+    () => [keys.tokens],
+  );
+export const useRevokeToken = () =>
+  useWrite(
+    (id: string) => del<ApiToken>(`/api/v1/tokens/${id}`),
+    () => [keys.tokens],
+  );
+export const useCreateWriteKey = () =>
+  useWrite(
+    (body: { name: string }) => post<CreatedWriteKey>('/api/v1/write-keys', body),
+    () => [keys.writeKeys],
+  );
 export const useCreateTouchpoint = () =>
-  useWrite((body: { key: string; name: string; channel?: string | null; stage?: string | null; critical?: boolean }) => post<Touchpoint>('/api/v1/touchpoints', body), () => [keys.touchpoints]);
+  useWrite(
+    (body: { key: string; name: string; channel?: string | null; stage?: string | null; critical?: boolean }) => post<Touchpoint>('/api/v1/touchpoints', body),
+    () => [keys.touchpoints],
+  );

@@ -2,7 +2,24 @@
 // read leniently, so the screens work with whatever fields the server sends.
 import type { Channel, Conversation, Page, Priority, Status } from '@rapport/contracts';
 
-export type { AuditEntry, ApiToken, CannedResponse, Channel, Conversation, Customer, CustomFieldDef, Me, Member, Message, Page, Priority, Role, Status, Team, Category } from '@rapport/contracts';
+export type {
+  AuditEntry,
+  ApiToken,
+  CannedResponse,
+  Channel,
+  Conversation,
+  Customer,
+  CustomFieldDef,
+  Me,
+  Member,
+  Message,
+  Page,
+  Priority,
+  Role,
+  Status,
+  Team,
+  Category,
+} from '@rapport/contracts';
 
 export type TimelineItem = {
   id: string;
@@ -21,7 +38,15 @@ export type TimelineItem = {
 export type WriteKey = { id: string; name: string; prefix?: string; createdAt?: string; revokedAt?: string | null };
 export type CreatedWriteKey = WriteKey & { key: string };
 
-export type Touchpoint = { id: string; key: string; name: string; channel?: string | null; stage?: string | null; department?: string | null; critical?: boolean };
+export type Touchpoint = {
+  id: string;
+  key: string;
+  name: string;
+  channel?: string | null;
+  stage?: string | null;
+  department?: string | null;
+  critical?: boolean;
+};
 
 export type InviteResult = { id: string; userId: string; email: string; inviteToken: string | null };
 export type CreatedToken = { id: string; name: string; token: string };

@@ -81,7 +81,15 @@ function Navigation({ me, onNavigate }: { me: Me; onNavigate: () => void }) {
   const location = useLocation();
   const view = location.pathname === '/' ? (params.get('view') ?? (me.role === 'analyst' ? 'all' : 'mine')) : null;
   const item = (key: string, text: string) => (
-    <NavLink key={key} component={Link} to={`/?view=${encodeURIComponent(key)}`} label={text} active={view === key} onClick={onNavigate} aria-current={view === key ? 'page' : undefined} />
+    <NavLink
+      key={key}
+      component={Link}
+      to={`/?view=${encodeURIComponent(key)}`}
+      label={text}
+      active={view === key}
+      onClick={onNavigate}
+      aria-current={view === key ? 'page' : undefined}
+    />
   );
   const myTeams = (teams.data ?? []).filter((t) => me.role !== 'partner' || me.teamIds.includes(t.id));
   return (
@@ -105,8 +113,12 @@ function Navigation({ me, onNavigate }: { me: Me; onNavigate: () => void }) {
       <Text size="xs" fw={700} c="dimmed" tt="uppercase" px="sm" pt="sm">
         Workspace
       </Text>
-      {can(me.role, 'customers') ? <NavLink component={Link} to="/customers" label="Customers" active={location.pathname.startsWith('/customers')} onClick={onNavigate} /> : null}
-      {can(me.role, 'settings') ? <NavLink component={Link} to="/settings" label="Settings" active={location.pathname.startsWith('/settings')} onClick={onNavigate} /> : null}
+      {can(me.role, 'customers') ? (
+        <NavLink component={Link} to="/customers" label="Customers" active={location.pathname.startsWith('/customers')} onClick={onNavigate} />
+      ) : null}
+      {can(me.role, 'settings') ? (
+        <NavLink component={Link} to="/settings" label="Settings" active={location.pathname.startsWith('/settings')} onClick={onNavigate} />
+      ) : null}
       <NavLink component={Link} to="/profile" label="Profile" active={location.pathname === '/profile'} onClick={onNavigate} />
     </nav>
   );

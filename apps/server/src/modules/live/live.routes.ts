@@ -36,7 +36,10 @@ async function authenticate(req: FastifyRequest, resolver: AuthResolver, queryTo
 }
 
 /** Creates the live service on the app's bus and serves it; returns it for the caller to inspect. */
-export async function registerLiveRoutes(app: FastifyZodInstance, deps: { db: Db; bus: Bus; clock: Clock; conversations: ConversationsService }): Promise<LiveService> {
+export async function registerLiveRoutes(
+  app: FastifyZodInstance,
+  deps: { db: Db; bus: Bus; clock: Clock; conversations: ConversationsService },
+): Promise<LiveService> {
   const live = createLiveService(deps);
   const resolver = createAuthResolver(deps);
   await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });

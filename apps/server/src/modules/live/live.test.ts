@@ -56,10 +56,14 @@ class Client {
 }
 
 const isHello = (m: LiveServerMessage): m is LiveHello => m.kind === 'hello';
-const isEvent = (type: string, conversationId?: string) => (m: LiveServerMessage): m is LiveEvent =>
-  m.kind === 'event' && m.type === type && (conversationId === undefined || m.conversationId === conversationId);
-const isPresence = (type: LivePresence['type'], conversationId: string) => (m: LiveServerMessage): m is LivePresence =>
-  m.kind === 'presence' && m.type === type && m.conversationId === conversationId;
+const isEvent =
+  (type: string, conversationId?: string) =>
+  (m: LiveServerMessage): m is LiveEvent =>
+    m.kind === 'event' && m.type === type && (conversationId === undefined || m.conversationId === conversationId);
+const isPresence =
+  (type: LivePresence['type'], conversationId: string) =>
+  (m: LiveServerMessage): m is LivePresence =>
+    m.kind === 'presence' && m.type === type && m.conversationId === conversationId;
 
 describe.each(engines)('live stream (%s)', (engine) => {
   let t: TestApp;
@@ -153,7 +157,10 @@ describe.each(engines)('live stream (%s)', (engine) => {
     const resumed = await again.waitFor(isHello);
     expect(resumed.resync).toBe(false);
     await again.waitFor(isEvent('conversation.created', c.id));
-    const created = again.events().filter((e) => e.type === 'conversation.created').map((e) => e.conversationId);
+    const created = again
+      .events()
+      .filter((e) => e.type === 'conversation.created')
+      .map((e) => e.conversationId);
     expect(created).toEqual([b.id, c.id]);
     expect(resumed.replayed).toBe(again.events().length);
 
@@ -197,7 +204,11 @@ describe.each(engines)('live stream (%s)', (engine) => {
 
   it('accepts the session cookie from the same origin only', async () => {
     const ws = await newWorkspace(t);
-    const login = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: ws.email, password: 'correct horse battery' }) });
+    const login = await fetch(`${base}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email: ws.email, password: 'correct horse battery' }),
+    });
     expect(login.status).toBe(200);
     const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
     expect(cookie).toMatch(/^rapport_session=/);

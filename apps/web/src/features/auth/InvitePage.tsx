@@ -35,7 +35,15 @@ export function InvitePage() {
       <form onSubmit={submit} aria-label="Accept invitation">
         <Stack>
           <TextInput label="Your name" value={name} onChange={(e) => setName(e.currentTarget.value)} autoComplete="name" />
-          <PasswordInput label="Password" description="At least 8 characters" required minLength={8} value={password} onChange={(e) => setPassword(e.currentTarget.value)} autoComplete="new-password" />
+          <PasswordInput
+            label="Password"
+            description="At least 8 characters"
+            required
+            minLength={8}
+            value={password}
+            onChange={(e) => setPassword(e.currentTarget.value)}
+            autoComplete="new-password"
+          />
           {error ? <ErrorNotice error={error} title="The invitation could not be accepted" /> : null}
           <Button type="submit" loading={busy}>
             Accept invitation

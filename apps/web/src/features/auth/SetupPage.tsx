@@ -33,7 +33,15 @@ export function SetupPage() {
           <TextInput label="Workspace name" required value={form.workspaceName} onChange={set('workspaceName')} autoComplete="organization" />
           <TextInput label="Your name" required value={form.name} onChange={set('name')} autoComplete="name" />
           <TextInput label="Email" type="email" required value={form.email} onChange={set('email')} autoComplete="email" />
-          <PasswordInput label="Password" description="At least 8 characters" required minLength={8} value={form.password} onChange={set('password')} autoComplete="new-password" />
+          <PasswordInput
+            label="Password"
+            description="At least 8 characters"
+            required
+            minLength={8}
+            value={form.password}
+            onChange={set('password')}
+            autoComplete="new-password"
+          />
           {error ? <ErrorNotice error={error} title="Setup failed" /> : null}
           <Button type="submit" loading={busy}>
             Create workspace

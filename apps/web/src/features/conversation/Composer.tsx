@@ -129,7 +129,15 @@ export function Composer({ conversationId, onTyping, ref }: { conversationId: st
               }}
             />
             {menuOpen ? (
-              <Paper withBorder shadow="md" p={4} id="canned-list" role="listbox" aria-label="Canned responses" style={{ position: 'absolute', bottom: '100%', left: 0, zIndex: 10, minWidth: 280 }}>
+              <Paper
+                withBorder
+                shadow="md"
+                p={4}
+                id="canned-list"
+                role="listbox"
+                aria-label="Canned responses"
+                style={{ position: 'absolute', bottom: '100%', left: 0, zIndex: 10, minWidth: 280 }}
+              >
                 {matches.map((c, i) => (
                   <UnstyledButton
                     key={c.id}
@@ -144,7 +152,10 @@ export function Composer({ conversationId, onTyping, ref }: { conversationId: st
                     onClick={() => void insert(c.id)}
                   >
                     <Text size="sm" fw={600}>
-                      /{c.shortcut} <Text span size="sm" fw={400}>{c.title}</Text>
+                      /{c.shortcut}{' '}
+                      <Text span size="sm" fw={400}>
+                        {c.title}
+                      </Text>
                     </Text>
                   </UnstyledButton>
                 ))}

@@ -8,7 +8,17 @@ import { CATEGORIES, PRIORITIES, STATUSES, label } from '../../api/types';
 import { can } from '../../app/permissions';
 import { ErrorNotice } from '../../components/feedback';
 
-function CustomField({ def, value, disabled, onSave }: { def: CustomFieldDef; value: string | number | null | undefined; disabled: boolean; onSave: (v: string | number | null) => void }) {
+function CustomField({
+  def,
+  value,
+  disabled,
+  onSave,
+}: {
+  def: CustomFieldDef;
+  value: string | number | null | undefined;
+  disabled: boolean;
+  onSave: (v: string | number | null) => void;
+}) {
   const [draft, setDraft] = useState(value === null || value === undefined ? '' : String(value));
   useEffect(() => setDraft(value === null || value === undefined ? '' : String(value)), [value]);
   if (def.type === 'select') {
@@ -43,8 +53,11 @@ export function ConversationControls({ conversation: c, me }: { conversation: Co
   const readOnly = !can(me.role, 'write');
   const save = (patch: UpdateConversation) => update.mutate(patch);
 
-  const assignees = (members.data ?? []).filter((m) => m.status === 'active' && m.role !== 'analyst').map((m) => ({ value: m.userId, label: m.userId === me.user.id ? `${m.name} (you)` : m.name }));
-  if (c.assigneeId && !assignees.some((a) => a.value === c.assigneeId)) assignees.push({ value: c.assigneeId, label: c.assigneeId === me.user.id ? `${me.user.name} (you)` : 'Someone else' });
+  const assignees = (members.data ?? [])
+    .filter((m) => m.status === 'active' && m.role !== 'analyst')
+    .map((m) => ({ value: m.userId, label: m.userId === me.user.id ? `${m.name} (you)` : m.name }));
+  if (c.assigneeId && !assignees.some((a) => a.value === c.assigneeId))
+    assignees.push({ value: c.assigneeId, label: c.assigneeId === me.user.id ? `${me.user.name} (you)` : 'Someone else' });
 
   return (
     <Paper withBorder p="sm" component="section" aria-label="Conversation details">
@@ -53,11 +66,54 @@ export function ConversationControls({ conversation: c, me }: { conversation: Co
           Details
         </Title>
         {update.isError ? <ErrorNotice error={update.error} title="Not saved" /> : null}
-        <Select label="Assignee" size="xs" clearable placeholder="Unassigned" disabled={readOnly} value={c.assigneeId} data={assignees} onChange={(v) => save({ assigneeId: v })} searchable />
-        <Select label="Team" size="xs" clearable={me.role !== 'partner'} placeholder="No team" disabled={readOnly} value={c.teamId} data={(teams.data ?? []).map((t) => ({ value: t.id, label: t.name }))} onChange={(v) => save({ teamId: v })} />
-        <Select label="Status" size="xs" allowDeselect={false} disabled={readOnly} value={c.status} data={STATUSES.map((s) => ({ value: s, label: label(s) }))} onChange={(v) => v && save({ status: v as Conversation['status'] })} />
-        <Select label="Priority" size="xs" allowDeselect={false} disabled={readOnly} value={c.priority} data={PRIORITIES.map((s) => ({ value: s, label: label(s) }))} onChange={(v) => v && save({ priority: v as Conversation['priority'] })} />
-        <Select label="Category" size="xs" allowDeselect={false} disabled={readOnly} value={c.category} data={CATEGORIES.map((s) => ({ value: s, label: label(s) }))} onChange={(v) => v && save({ category: v as Conversation['category'] })} />
+        <Select
+          label="Assignee"
+          size="xs"
+          clearable
+          placeholder="Unassigned"
+          disabled={readOnly}
+          value={c.assigneeId}
+          data={assignees}
+          onChange={(v) => save({ assigneeId: v })}
+          searchable
+        />
+        <Select
+          label="Team"
+          size="xs"
+          clearable={me.role !== 'partner'}
+          placeholder="No team"
+          disabled={readOnly}
+          value={c.teamId}
+          data={(teams.data ?? []).map((t) => ({ value: t.id, label: t.name }))}
+          onChange={(v) => save({ teamId: v })}
+        />
+        <Select
+          label="Status"
+          size="xs"
+          allowDeselect={false}
+          disabled={readOnly}
+          value={c.status}
+          data={STATUSES.map((s) => ({ value: s, label: label(s) }))}
+          onChange={(v) => v && save({ status: v as Conversation['status'] })}
+        />
+        <Select
+          label="Priority"
+          size="xs"
+          allowDeselect={false}
+          disabled={readOnly}
+          value={c.priority}
+          data={PRIORITIES.map((s) => ({ value: s, label: label(s) }))}
+          onChange={(v) => v && save({ priority: v as Conversation['priority'] })}
+        />
+        <Select
+          label="Category"
+          size="xs"
+          allowDeselect={false}
+          disabled={readOnly}
+          value={c.category}
+          data={CATEGORIES.map((s) => ({ value: s, label: label(s) }))}
+          onChange={(v) => v && save({ category: v as Conversation['category'] })}
+        />
         <TagsInput label="Tags" size="xs" disabled={readOnly} value={c.tags} onChange={(tags) => save({ tags })} placeholder="Add a tag and press Enter" />
         {touchpoints.data ? (
           <Select
@@ -73,7 +129,13 @@ export function ConversationControls({ conversation: c, me }: { conversation: Co
           />
         ) : null}
         {(fields.data ?? []).map((def) => (
-          <CustomField key={def.id} def={def} value={c.customFields[def.key]} disabled={readOnly} onSave={(v) => save({ customFields: { ...c.customFields, [def.key]: v } })} />
+          <CustomField
+            key={def.id}
+            def={def}
+            value={c.customFields[def.key]}
+            disabled={readOnly}
+            onSave={(v) => save({ customFields: { ...c.customFields, [def.key]: v } })}
+          />
         ))}
       </Stack>
     </Paper>

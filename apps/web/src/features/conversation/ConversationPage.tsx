@@ -20,7 +20,16 @@ function MessageItem({ m }: { m: Message }) {
   const who = m.author.type === 'customer' ? 'Customer' : m.author.type === 'system' ? 'System' : (m.author.name ?? 'Agent');
   const cls = isNote ? (m.author.type === 'system' ? 'msg-system' : 'msg-note') : m.author.type === 'customer' ? 'msg-customer' : 'msg-reply';
   return (
-    <Paper p="sm" className={cls} data-testid="message" data-kind={m.kind} component="article" aria-label={`${isNote ? 'Internal note' : 'Message'} from ${who}`} ml={m.author.type === 'customer' ? 0 : 'xl'} mr={m.author.type === 'customer' ? 'xl' : 0}>
+    <Paper
+      p="sm"
+      className={cls}
+      data-testid="message"
+      data-kind={m.kind}
+      component="article"
+      aria-label={`${isNote ? 'Internal note' : 'Message'} from ${who}`}
+      ml={m.author.type === 'customer' ? 0 : 'xl'}
+      mr={m.author.type === 'customer' ? 'xl' : 0}
+    >
       <Group justify="space-between" gap="xs" mb={4}>
         <Group gap="xs">
           <Text size="sm" fw={600}>
@@ -50,7 +59,9 @@ function Presence({ conversationId, me }: { conversationId: string; me: Me }) {
   if (viewers.length === 0) return null;
   return (
     <Text size="sm" c="indigo.8" role="status" aria-live="polite" data-testid="presence">
-      {typing.length > 0 ? `${typing.map((v) => v.userName).join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…` : `${viewers.map((v) => v.userName).join(', ')} ${viewers.length === 1 ? 'is' : 'are'} also viewing`}
+      {typing.length > 0
+        ? `${typing.map((v) => v.userName).join(', ')} ${typing.length === 1 ? 'is' : 'are'} typing…`
+        : `${viewers.map((v) => v.userName).join(', ')} ${viewers.length === 1 ? 'is' : 'are'} also viewing`}
     </Text>
   );
 }
@@ -154,10 +165,14 @@ export function ConversationPage({ me }: { me: Me }) {
             {messages.isPending ? <SkeletonLines count={4} height={64} label="Loading messages" /> : null}
             {messages.isError ? <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} /> : null}
             {messages.data?.length === 0 ? <Text c="dimmed">No messages yet.</Text> : null}
-            {messages.data?.map((m) => <MessageItem key={m.id} m={m} />)}
+            {messages.data?.map((m) => (
+              <MessageItem key={m.id} m={m} />
+            ))}
             <div ref={threadEnd} />
           </Stack>
-          {canWrite && !c.mergedIntoId ? <Composer ref={composer} conversationId={id} onTyping={() => live.send({ type: 'typing', conversationId: id })} /> : null}
+          {canWrite && !c.mergedIntoId ? (
+            <Composer ref={composer} conversationId={id} onTyping={() => live.send({ type: 'typing', conversationId: id })} />
+          ) : null}
           {!canWrite ? (
             <Text size="sm" c="dimmed">
               Your role can read conversations but not answer them.

@@ -11,9 +11,19 @@ function RecentTimeline({ customerId }: { customerId: string }) {
   const timeline = useTimeline(customerId);
   if (timeline.isPending) return <SkeletonLines count={3} height={18} label="Loading timeline" />;
   if (timeline.isError) return <ErrorNotice error={timeline.error} />;
-  if (timeline.data === null) return <Text size="xs" c="dimmed">The timeline is not available on this server yet.</Text>;
+  if (timeline.data === null)
+    return (
+      <Text size="xs" c="dimmed">
+        The timeline is not available on this server yet.
+      </Text>
+    );
   const items = timeline.data.data.slice(0, 8);
-  if (items.length === 0) return <Text size="xs" c="dimmed">Nothing on the timeline yet.</Text>;
+  if (items.length === 0)
+    return (
+      <Text size="xs" c="dimmed">
+        Nothing on the timeline yet.
+      </Text>
+    );
   return (
     <Stack gap={4} data-testid="recent-timeline">
       {items.map((i) => (

@@ -120,7 +120,11 @@ export default function CustomerPage(_props: { me: Me }) {
             </Title>
             {convs.isPending ? <SkeletonLines count={3} height={18} label="Loading conversations" /> : null}
             {convs.isError ? <ErrorNotice error={convs.error} /> : null}
-            {convs.isSuccess && conversations.length === 0 ? <Text size="sm" c="dimmed">None yet.</Text> : null}
+            {convs.isSuccess && conversations.length === 0 ? (
+              <Text size="sm" c="dimmed">
+                None yet.
+              </Text>
+            ) : null}
             <Stack gap={4} data-testid="customer-conversations">
               {conversations.map((x) => (
                 <ConversationLink key={x.id} c={x} />

@@ -16,7 +16,14 @@ export default function CustomersPage() {
       <Title order={1} size="h3">
         Customers
       </Title>
-      <TextInput aria-label="Search customers" placeholder="Search by name, email or phone" value={search} onChange={(e) => setSearch(e.currentTarget.value)} maw={360} role="searchbox" />
+      <TextInput
+        aria-label="Search customers"
+        placeholder="Search by name, email or phone"
+        value={search}
+        onChange={(e) => setSearch(e.currentTarget.value)}
+        maw={360}
+        role="searchbox"
+      />
       {list.isPending ? <SkeletonLines label="Loading customers" /> : null}
       {list.isError ? <ErrorNotice error={list.error} onRetry={() => void list.refetch()} /> : null}
       {list.isSuccess && rows.length === 0 ? <Text c="dimmed">No customers match.</Text> : null}

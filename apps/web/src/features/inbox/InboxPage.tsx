@@ -92,7 +92,11 @@ export function InboxPage({ me }: { me: Me }) {
       try {
         const res = await bulk.mutateAsync({ ids, update });
         const failed = res.results.filter((r) => !r.ok);
-        setBulkMessage(failed.length === 0 ? `${what}: ${ids.length} conversation${ids.length === 1 ? '' : 's'}` : `${what}: ${ids.length - failed.length} done, ${failed.length} refused (${failed[0]?.error ?? 'not allowed'})`);
+        setBulkMessage(
+          failed.length === 0
+            ? `${what}: ${ids.length} conversation${ids.length === 1 ? '' : 's'}`
+            : `${what}: ${ids.length - failed.length} done, ${failed.length} refused (${failed[0]?.error ?? 'not allowed'})`,
+        );
         setSelected(new Set());
       } catch (err) {
         setBulkMessage(describeError(err));
@@ -101,9 +105,12 @@ export function InboxPage({ me }: { me: Me }) {
     [bulk],
   );
 
-  const open = useCallback((c: Conversation | undefined, compose?: 'reply' | 'note') => {
-    if (c) navigate(`/conversations/${c.id}${compose ? `?compose=${compose}` : ''}`);
-  }, [navigate]);
+  const open = useCallback(
+    (c: Conversation | undefined, compose?: 'reply' | 'note') => {
+      if (c) navigate(`/conversations/${c.id}${compose ? `?compose=${compose}` : ''}`);
+    },
+    [navigate],
+  );
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -175,11 +182,43 @@ export function InboxPage({ me }: { me: Me }) {
           w={240}
         />
         {!view.startsWith('status:') ? (
-          <Select aria-label="Status" placeholder="Open and pending" clearable w={190} value={params.get('status')} onChange={(v) => setParam('status', v)} data={STATUSES.map((s) => ({ value: s, label: label(s) }))} />
+          <Select
+            aria-label="Status"
+            placeholder="Open and pending"
+            clearable
+            w={190}
+            value={params.get('status')}
+            onChange={(v) => setParam('status', v)}
+            data={STATUSES.map((s) => ({ value: s, label: label(s) }))}
+          />
         ) : null}
-        <Select aria-label="Channel" placeholder="Any channel" clearable w={150} value={params.get('channel')} onChange={(v) => setParam('channel', v)} data={CHANNELS.map((s) => ({ value: s, label: label(s) }))} />
-        <Select aria-label="Category" placeholder="Any category" clearable w={170} value={params.get('category')} onChange={(v) => setParam('category', v)} data={CATEGORIES.map((s) => ({ value: s, label: label(s) }))} />
-        <Select aria-label="Priority" placeholder="Any priority" clearable w={140} value={params.get('priority')} onChange={(v) => setParam('priority', v)} data={PRIORITIES.map((s) => ({ value: s, label: label(s) }))} />
+        <Select
+          aria-label="Channel"
+          placeholder="Any channel"
+          clearable
+          w={150}
+          value={params.get('channel')}
+          onChange={(v) => setParam('channel', v)}
+          data={CHANNELS.map((s) => ({ value: s, label: label(s) }))}
+        />
+        <Select
+          aria-label="Category"
+          placeholder="Any category"
+          clearable
+          w={170}
+          value={params.get('category')}
+          onChange={(v) => setParam('category', v)}
+          data={CATEGORIES.map((s) => ({ value: s, label: label(s) }))}
+        />
+        <Select
+          aria-label="Priority"
+          placeholder="Any priority"
+          clearable
+          w={140}
+          value={params.get('priority')}
+          onChange={(v) => setParam('priority', v)}
+          data={PRIORITIES.map((s) => ({ value: s, label: label(s) }))}
+        />
       </Group>
 
       {canWrite && selected.size > 0 ? (
@@ -229,7 +268,12 @@ export function InboxPage({ me }: { me: Me }) {
 
       {list.isError ? <ErrorNotice error={list.error} onRetry={() => void list.refetch()} /> : null}
 
-      <div role="table" aria-label={`${title} conversations`} aria-rowcount={rows.length + 1} style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8 }}>
+      <div
+        role="table"
+        aria-label={`${title} conversations`}
+        aria-rowcount={rows.length + 1}
+        style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8 }}
+      >
         <div role="rowgroup">
           <div role="row" aria-rowindex={1} className="row row-head">
             <div role="columnheader">
@@ -243,13 +287,27 @@ export function InboxPage({ me }: { me: Me }) {
                 />
               ) : null}
             </div>
-            <div role="columnheader" className="cell">Customer</div>
-            <div role="columnheader" className="cell">Subject</div>
-            <div role="columnheader" className="cell">Channel</div>
-            <div role="columnheader" className="cell">Category</div>
-            <div role="columnheader" className="cell">Priority</div>
-            <div role="columnheader" className="cell">Assignee</div>
-            <div role="columnheader" className="cell">Age</div>
+            <div role="columnheader" className="cell">
+              Customer
+            </div>
+            <div role="columnheader" className="cell">
+              Subject
+            </div>
+            <div role="columnheader" className="cell">
+              Channel
+            </div>
+            <div role="columnheader" className="cell">
+              Category
+            </div>
+            <div role="columnheader" className="cell">
+              Priority
+            </div>
+            <div role="columnheader" className="cell">
+              Assignee
+            </div>
+            <div role="columnheader" className="cell">
+              Age
+            </div>
           </div>
         </div>
         <div ref={parentRef} role="rowgroup" style={{ flex: 1, overflow: 'auto', position: 'relative' }} data-testid="inbox-list">
@@ -284,7 +342,14 @@ export function InboxPage({ me }: { me: Me }) {
                     }}
                   >
                     <div role="cell">
-                      {canWrite ? <Checkbox size="xs" aria-label={`Select conversation ${c.number}`} checked={selected.has(c.id)} onChange={() => setSelected((s) => toggle(s, c.id))} /> : null}
+                      {canWrite ? (
+                        <Checkbox
+                          size="xs"
+                          aria-label={`Select conversation ${c.number}`}
+                          checked={selected.has(c.id)}
+                          onChange={() => setSelected((s) => toggle(s, c.id))}
+                        />
+                      ) : null}
                     </div>
                     <div role="cell" className="cell">
                       <Text size="sm" fw={600} truncate>
@@ -295,21 +360,41 @@ export function InboxPage({ me }: { me: Me }) {
                       </Text>
                     </div>
                     <div role="cell" className="cell">
-                      <Link to={`/conversations/${c.id}`} style={{ color: 'inherit', textDecoration: 'none', fontWeight: c.status === 'open' ? 600 : 400 }} onFocus={() => setActive(item.index)}>
+                      <Link
+                        to={`/conversations/${c.id}`}
+                        style={{ color: 'inherit', textDecoration: 'none', fontWeight: c.status === 'open' ? 600 : 400 }}
+                        onFocus={() => setActive(item.index)}
+                      >
                         #{c.number} {c.subject ?? '(no subject)'}
                       </Link>
                       <Text size="xs" className="preview" truncate>
                         {c.lastMessagePreview ?? ''}
                       </Text>
                     </div>
-                    <div role="cell" className="cell">{label(c.channel)}</div>
-                    <div role="cell" className="cell">{label(c.category)}</div>
+                    <div role="cell" className="cell">
+                      {label(c.channel)}
+                    </div>
+                    <div role="cell" className="cell">
+                      {label(c.category)}
+                    </div>
                     <div role="cell" className="cell">
                       <Badge size="sm" variant="filled" color={priorityColor[c.priority]}>
                         {c.priority}
                       </Badge>
                     </div>
-                    <div role="cell" className="cell">{c.assigneeId ? (c.assigneeId === me.user.id ? 'You' : (names.get(c.assigneeId) ?? 'Assigned')) : <Text span size="sm" c="dimmed">Unassigned</Text>}</div>
+                    <div role="cell" className="cell">
+                      {c.assigneeId ? (
+                        c.assigneeId === me.user.id ? (
+                          'You'
+                        ) : (
+                          (names.get(c.assigneeId) ?? 'Assigned')
+                        )
+                      ) : (
+                        <Text span size="sm" c="dimmed">
+                          Unassigned
+                        </Text>
+                      )}
+                    </div>
                     <div role="cell" className="cell" title={c.lastActivityAt}>
                       {age(c.lastActivityAt)}
                     </div>

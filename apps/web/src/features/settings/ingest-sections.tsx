@@ -116,7 +116,10 @@ export function TouchpointsSection() {
             aria-label="Create a touchpoint"
             onSubmit={(e) => {
               e.preventDefault();
-              create.mutate({ key: form.key, name: form.name, channel: form.channel || null, stage: form.stage || null, critical: form.critical }, { onSuccess: () => setForm({ key: '', name: '', channel: '', stage: '', critical: false }) });
+              create.mutate(
+                { key: form.key, name: form.name, channel: form.channel || null, stage: form.stage || null, critical: form.critical },
+                { onSuccess: () => setForm({ key: '', name: '', channel: '', stage: '', critical: false }) },
+              );
             }}
           >
             <Group align="flex-end" gap="xs">
@@ -149,7 +152,13 @@ export function TouchpointsSection() {
                     <Table.Td>{t.key}</Table.Td>
                     <Table.Td>{t.channel ?? ''}</Table.Td>
                     <Table.Td>{t.stage ?? ''}</Table.Td>
-                    <Table.Td>{t.critical ? <Badge color="#b02525" variant="filled">critical</Badge> : null}</Table.Td>
+                    <Table.Td>
+                      {t.critical ? (
+                        <Badge color="#b02525" variant="filled">
+                          critical
+                        </Badge>
+                      ) : null}
+                    </Table.Td>
                   </Table.Tr>
                 ))}
               </Table.Tbody>

@@ -43,7 +43,13 @@ export function Section({ title, children, form }: { title: string; children: Re
 }
 
 /** A list query's loading and error states, then the content. */
-export function Loaded<T>({ q, children }: { q: { isPending: boolean; isError: boolean; error: unknown; data: T | undefined; refetch: () => unknown }; children: (data: T) => ReactNode }) {
+export function Loaded<T>({
+  q,
+  children,
+}: {
+  q: { isPending: boolean; isError: boolean; error: unknown; data: T | undefined; refetch: () => unknown };
+  children: (data: T) => ReactNode;
+}) {
   if (q.isPending) return <SkeletonLines count={4} />;
   if (q.isError || q.data === undefined) return <ErrorNotice error={q.error} onRetry={() => void q.refetch()} />;
   return <>{children(q.data)}</>;
@@ -79,8 +85,22 @@ export function MembersSection({ me }: { me: Me }) {
           <Stack gap="xs">
             <Group align="flex-end" gap="xs">
               <TextInput label="Email" type="email" required value={email} onChange={(e) => setEmail(e.currentTarget.value)} w={240} />
-              <Select label="Role" value={role} onChange={(v) => setRole(v ?? 'agent')} data={ROLES.filter((r) => r !== 'owner')} allowDeselect={false} w={130} />
-              <MultiSelect label="Teams" value={teamIds} onChange={setTeamIds} data={(teams.data ?? []).map((t) => ({ value: t.id, label: t.name }))} w={220} placeholder="None" />
+              <Select
+                label="Role"
+                value={role}
+                onChange={(v) => setRole(v ?? 'agent')}
+                data={ROLES.filter((r) => r !== 'owner')}
+                allowDeselect={false}
+                w={130}
+              />
+              <MultiSelect
+                label="Teams"
+                value={teamIds}
+                onChange={setTeamIds}
+                data={(teams.data ?? []).map((t) => ({ value: t.id, label: t.name }))}
+                w={220}
+                placeholder="None"
+              />
               <Button type="submit" loading={invite.isPending}>
                 Invite
               </Button>
@@ -192,7 +212,12 @@ export function TeamsSection() {
                 {list.map((t) => (
                   <Table.Tr key={t.id}>
                     <Table.Td>
-                      {t.name} {t.autoAssign ? <Badge size="xs" variant="filled" color="#364fc7">auto-assign</Badge> : null}
+                      {t.name}{' '}
+                      {t.autoAssign ? (
+                        <Badge size="xs" variant="filled" color="#364fc7">
+                          auto-assign
+                        </Badge>
+                      ) : null}
                     </Table.Td>
                     <Table.Td>{t.memberIds.map((id) => names.get(id) ?? id).join(', ') || '—'}</Table.Td>
                     <Table.Td>
@@ -240,10 +265,24 @@ export function CannedSection() {
         >
           <Stack gap="xs">
             <Group gap="xs">
-              <TextInput label="Shortcut" description="Type /shortcut in the composer" required value={form.shortcut} onChange={(e) => setForm({ ...form, shortcut: e.currentTarget.value })} />
+              <TextInput
+                label="Shortcut"
+                description="Type /shortcut in the composer"
+                required
+                value={form.shortcut}
+                onChange={(e) => setForm({ ...form, shortcut: e.currentTarget.value })}
+              />
               <TextInput label="Title" required value={form.title} onChange={(e) => setForm({ ...form, title: e.currentTarget.value })} />
             </Group>
-            <Textarea label="Body" description="Placeholders such as {{customer.name}} are filled in" required autosize minRows={2} value={form.body} onChange={(e) => setForm({ ...form, body: e.currentTarget.value })} />
+            <Textarea
+              label="Body"
+              description="Placeholders such as {{customer.name}} are filled in"
+              required
+              autosize
+              minRows={2}
+              value={form.body}
+              onChange={(e) => setForm({ ...form, body: e.currentTarget.value })}
+            />
             <Button type="submit" w="fit-content" loading={create.isPending}>
               Add canned response
             </Button>
@@ -302,14 +341,31 @@ export function CustomFieldsSection() {
               .split(',')
               .map((s) => s.trim())
               .filter(Boolean);
-            create.mutate({ key: form.key, label: form.label, type: form.type, ...(form.type === 'select' ? { options } : {}) }, { onSuccess: () => setForm({ key: '', label: '', type: 'text', options: '' }) });
+            create.mutate(
+              { key: form.key, label: form.label, type: form.type, ...(form.type === 'select' ? { options } : {}) },
+              { onSuccess: () => setForm({ key: '', label: '', type: 'text', options: '' }) },
+            );
           }}
         >
           <Group align="flex-end" gap="xs">
             <TextInput label="Key" required value={form.key} onChange={(e) => setForm({ ...form, key: e.currentTarget.value })} />
             <TextInput label="Label" required value={form.label} onChange={(e) => setForm({ ...form, label: e.currentTarget.value })} />
-            <Select label="Type" value={form.type} allowDeselect={false} data={['text', 'number', 'date', 'select']} onChange={(v) => setForm({ ...form, type: v ?? 'text' })} w={120} />
-            {form.type === 'select' ? <TextInput label="Options" description="Comma-separated" value={form.options} onChange={(e) => setForm({ ...form, options: e.currentTarget.value })} /> : null}
+            <Select
+              label="Type"
+              value={form.type}
+              allowDeselect={false}
+              data={['text', 'number', 'date', 'select']}
+              onChange={(v) => setForm({ ...form, type: v ?? 'text' })}
+              w={120}
+            />
+            {form.type === 'select' ? (
+              <TextInput
+                label="Options"
+                description="Comma-separated"
+                value={form.options}
+                onChange={(e) => setForm({ ...form, options: e.currentTarget.value })}
+              />
+            ) : null}
             <Button type="submit" loading={create.isPending}>
               Add field
             </Button>
