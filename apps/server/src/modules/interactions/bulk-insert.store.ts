@@ -1,5 +1,5 @@
 // Multi-row INSERTs for the ingest hot path, without the query builder. Rows are cut into
-// chunks whose sizes repeat (100, then powers of two on SQLite), so the SQL texts repeat and
+// chunks whose sizes repeat (100, then powers of two on SQLite; up to 1000 rows on PostgreSQL), so the SQL texts repeat and
 // SQLite's statement cache holds a handful of statements per table instead of one per row count.
 import { CompiledQuery } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
@@ -12,15 +12,17 @@ export type BulkInsert<R> = {
   returning?: string;
 };
 
-const MAX_CHUNK = 100;
+// PostgreSQL pays a round trip per statement, SQLite a statement-cache slot per size.
+const maxChunk = (engine: Engine) => (engine === 'postgres' ? 1000 : 100);
 const sqlCache = new Map<string, string>();
 
 function sizesOf(engine: Engine, n: number): number[] {
   const sizes: number[] = [];
   let left = n;
-  while (left >= MAX_CHUNK) {
-    sizes.push(MAX_CHUNK);
-    left -= MAX_CHUNK;
+  const max = maxChunk(engine);
+  while (left >= max) {
+    sizes.push(max);
+    left -= max;
   }
   if (left === 0) return sizes;
   if (engine === 'postgres') return [...sizes, left];
