@@ -59,9 +59,11 @@ export class LiveStream {
     const socket = new WebSocket(this.url());
     this.socket = socket;
     socket.onmessage = (e: MessageEvent<string>) => this.receive(JSON.parse(e.data) as LiveServerMessage);
-    socket.onclose = () => {
+    socket.onclose = (e: CloseEvent) => {
       if (this.socket !== socket) return;
       this.socket = null;
+      // 4401: the server ended the stream because the membership or session ended.
+      if (e.code === 4401) this.handlers.onTrouble();
       if (!this.stopped) this.scheduleReconnect();
     };
   }

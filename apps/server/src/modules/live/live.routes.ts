@@ -70,7 +70,17 @@ export async function registerLiveRoutes(
         }
         socket.send(JSON.stringify(message));
       };
-      const session = live.connect({ auth, send }, { since: req.query.since, epoch: req.query.epoch });
+      const token = ZLiveQuery.safeParse(req.query).data?.token;
+      const session = live.connect(
+        {
+          auth,
+          send,
+          verify: () => authenticate(req, resolver, token),
+          // 4401: the client's next connect is refused with 401 and it signs in again.
+          close: (reason) => socket.close(4401, reason),
+        },
+        { since: req.query.since, epoch: req.query.epoch },
+      );
 
       let isAlive = true;
       socket.on('pong', () => {

@@ -13,11 +13,18 @@ type Stored = { event: BusEvent; message: LiveEvent };
 export type LiveConnection = {
   auth: AuthContext;
   send(message: LiveServerMessage): void;
+  /** Re-reads the caller's membership (role, teams); rejects when it has ended. */
+  verify(): Promise<AuthContext>;
+  /** Ends the connection from the server side. */
+  close(reason: string): void;
 };
 
 type Subscriber = LiveConnection & {
   /** Conversations this connection has said it is viewing, with their team for the role filter. */
   viewing: Map<string, string | null>;
+  verifiedAt: number;
+  /** Events held while the membership is being re-read; filtered by the fresh one. */
+  held: Stored[] | null;
 };
 
 export type LiveSession = {
@@ -36,9 +43,17 @@ export function canReceive(auth: AuthContext, event: Pick<BusEvent, 'workspaceId
   return event.conversation !== undefined && isInScope(scope, event.conversation.teamId);
 }
 
-export function createLiveService(deps: { bus: Bus; clock: Clock; conversations: Pick<ConversationsService, 'get'>; bufferSize?: number }) {
+export function createLiveService(deps: {
+  bus: Bus;
+  clock: Clock;
+  conversations: Pick<ConversationsService, 'get'>;
+  bufferSize?: number;
+  reverifyMs?: number;
+}) {
   const { bus, clock, conversations } = deps;
   const capacity = deps.bufferSize ?? 2000;
+  // A long-lived socket must not outlive a revoked membership or a partner's team change.
+  const reverifyMs = deps.reverifyMs ?? 60_000;
   const epoch = randomBytes(6).toString('hex');
   const ring: (Stored | undefined)[] = new Array<Stored | undefined>(capacity);
   let seq = 0;
@@ -55,9 +70,43 @@ export function createLiveService(deps: { bus: Bus; clock: Clock; conversations:
       data: event.data,
       at: clock.nowIso(),
     };
-    ring[seq % capacity] = { event, message };
-    for (const s of subscribers) if (canReceive(s.auth, event)) s.send(message);
+    const stored = { event, message };
+    ring[seq % capacity] = stored;
+    for (const s of subscribers) deliver(s, stored);
   });
+
+  function deliver(sub: Subscriber, stored: Stored) {
+    if (stored.event.workspaceId !== sub.auth.workspaceId) return;
+    if (sub.held) {
+      sub.held.push(stored);
+      return;
+    }
+    if (clock.nowMs() - sub.verifiedAt < reverifyMs) {
+      if (canReceive(sub.auth, stored.event)) sub.send(stored.message);
+      return;
+    }
+    sub.held = [stored];
+    sub.verify().then(
+      (auth) => {
+        const held = sub.held ?? [];
+        sub.held = null;
+        if (auth.workspaceId !== sub.auth.workspaceId) {
+          drop(sub, 'the session switched workspace; reconnect');
+          return;
+        }
+        sub.auth = auth;
+        sub.verifiedAt = clock.nowMs();
+        for (const s of held) if (canReceive(auth, s.event)) sub.send(s.message);
+      },
+      () => drop(sub, 'the membership or session has ended'),
+    );
+  }
+
+  function drop(sub: Subscriber, reason: string) {
+    sub.held = null;
+    subscribers.delete(sub);
+    sub.close(reason);
+  }
 
   /** Events after `since`, or null when some of them have already left the ring. */
   function eventsSince(since: number): Stored[] | null {
@@ -130,7 +179,7 @@ export function createLiveService(deps: { bus: Bus; clock: Clock; conversations:
      * or tells it to resync. Returns how to hand it the client's messages and how to remove it.
      */
     connect(conn: LiveConnection, resume: { since?: number | undefined; epoch?: string | undefined }): LiveSession {
-      const sub: Subscriber = { ...conn, viewing: new Map() };
+      const sub: Subscriber = { ...conn, viewing: new Map(), verifiedAt: clock.nowMs(), held: null };
       let replay: Stored[] = [];
       let resync = false;
       if (resume.since !== undefined) {

@@ -1,6 +1,7 @@
 import type { LiveEvent, LiveHello, LivePresence, LiveServerMessage } from '@rapport/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { createFakeClock } from '../../platform/clock.js';
 import { createTestApp, engines, newConversation, newMember, newWorkspace, type TestApp } from '../../test/harness.js';
 
 /** A real WebSocket client that records everything the server sends. */
@@ -200,6 +201,44 @@ describe.each(engines)('live stream (%s)', (engine) => {
     expect(p.messages.some((m) => m.kind === 'presence')).toBe(false);
     p.send({ type: 'nonsense' });
     await expect.poll(() => p.messages.filter((m) => m.kind === 'error').length).toBe(2);
+  });
+
+  it('re-reads a long-lived connection’s membership: a partner taken off a team stops receiving it, a deactivated member is cut off', async () => {
+    const clock = createFakeClock(new Date());
+    const ft = await createTestApp(engine, { clock });
+    const mine: Client[] = [];
+    try {
+      const wsUrl = (await ft.listen()).replace('http', 'ws');
+      const ws = await newWorkspace(ft);
+      const teamA = (await ft.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'A', autoAssign: false } })).body.id as string;
+      const teamB = (await ft.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'B', autoAssign: false } })).body.id as string;
+      const partner = await newMember(ft, ws, 'partner', { teamIds: [teamA, teamB] });
+      const agent = await newMember(ft, ws, 'agent');
+      const p = await Client.open(`${wsUrl}/api/v1/stream?token=${partner.token}`);
+      const a = await Client.open(`${wsUrl}/api/v1/stream?token=${agent.token}`);
+      mine.push(p, a);
+      const aClosed = new Promise<number>((resolve) => a.ws.once('close', (code) => resolve(code)));
+      await Promise.all([p.waitFor(isHello), a.waitFor(isHello)]);
+      const before = await newConversation(ft, ws.token, { teamId: teamA, subject: 'while on A' });
+      await p.waitFor(isEvent('conversation.created', before.id));
+
+      expect((await ft.request('DELETE', `/api/v1/teams/${teamA}/members/${partner.userId}`, { token: ws.token })).status).toBeLessThan(300);
+      const memberId = (await ft.request('GET', '/api/v1/members', { token: ws.token })).body.data.find((m: { userId: string }) => m.userId === agent.userId)
+        .id as string;
+      expect((await ft.request('PATCH', `/api/v1/members/${memberId}`, { token: ws.token, body: { status: 'deactivated' } })).status).toBe(200);
+      clock.advance(61_000);
+
+      const after = await newConversation(ft, ws.token, { teamId: teamA, subject: 'after leaving A' });
+      const onB = await newConversation(ft, ws.token, { teamId: teamB, subject: 'still on B' });
+      await p.waitFor(isEvent('conversation.created', onB.id));
+      expect(p.events().some((e) => e.conversationId === after.id)).toBe(false);
+
+      expect(await aClosed).toBe(4401);
+      expect(a.events().some((e) => e.conversationId === after.id)).toBe(false);
+    } finally {
+      await Promise.all(mine.map((c) => c.close()));
+      await ft.close();
+    }
   });
 
   it('accepts the session cookie from the same origin only', async () => {
