@@ -161,6 +161,11 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
         merges.push({ survivorId: root, mergedId: id });
       }
     }
+    // A merge filled the survivors' empty fields: re-read them before applying profiles.
+    for (const survivorId of new Set(merges.map((m) => m.survivorId))) {
+      const fresh = await store.getCustomer(tx, workspaceId, survivorId);
+      if (fresh) existing.set(survivorId, fresh);
+    }
 
     // Profiles (identify traits): later events win; customer columns fill when empty, names update.
     const profiles = new Map<string, Profile>();

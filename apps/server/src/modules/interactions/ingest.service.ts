@@ -276,7 +276,7 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
         await store.insertRejected(db, rejected);
         throw invalid(`The event was rejected: ${rejections[0]?.reason ?? 'invalid'}`, [{ path: 'body', message: rejections[0]?.reason ?? 'invalid' }]);
       }
-      await submit({ workspaceId, valid, rejected, receivedAt });
+      if (valid.length > 0 || rejected.length > 0) await submit({ workspaceId, valid, rejected, receivedAt });
       return { success: true, rejected: rejections };
     },
 

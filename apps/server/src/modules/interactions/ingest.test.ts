@@ -269,6 +269,23 @@ describe.each(engines)('ingest on %s', (engine) => {
     expect((await t.request('GET', '/api/v1/customers?q=example.com', { token: ws.token })).body.data).toHaveLength(1);
   });
 
+  it('merges a newer service-desk customer into the older event customer, conversations included', async () => {
+    const ws = await newWorkspace(t);
+    const key = await newWriteKey(t, ws);
+    await batch(key, [{ type: 'track', userId: 'early-bird', event: 'Product Viewed', messageId: 'eb-1', timestamp: clock.nowIso() }]);
+    clock.advance(1000);
+    const conv = await newConversation(t, ws.token, { customer: { email: 'early@example.com', name: 'Early' } });
+    const deskCustomer = conv.customer.id;
+    await batch(key, [{ type: 'identify', userId: 'early-bird', traits: { email: 'early@example.com' }, messageId: 'eb-2', timestamp: clock.nowIso() }]);
+    const survivor = await customerByEmail(t, ws, 'early@example.com');
+    expect(survivor.id).not.toBe(deskCustomer);
+    expect((await t.request('GET', `/api/v1/customers/${deskCustomer}`, { token: ws.token })).body.id).toBe(survivor.id);
+    expect(survivor.name).toBe('Early');
+    expect(survivor.openConversations.map((c: { id: string }) => c.id)).toEqual([conv.id]);
+    expect((await t.request('GET', `/api/v1/conversations/${conv.id}`, { token: ws.token })).body.customer.id).toBe(survivor.id);
+    expect((await timeline(t, ws, survivor.id)).map((i) => i.kind)).toEqual(expect.arrayContaining(['event', 'identify', 'conversation', 'message']));
+  });
+
   it('links a customer known from events to the service desk by email, in that order too', async () => {
     const ws = await newWorkspace(t);
     const key = await newWriteKey(t, ws);
