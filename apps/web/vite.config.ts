@@ -10,9 +10,8 @@ export default defineConfig({
   server: {
     port: 5173,
     proxy: {
-      '/api/v1/stream': { target: api.replace(/^http/, 'ws'), ws: true },
-      '/api': { target: api, changeOrigin: false },
-      '/v1': { target: api, changeOrigin: false },
+      '/api': { target: api, ws: true },
+      '/v1': { target: api },
     },
   },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, manifest: true, chunkSizeWarningLimit: 1000 },
