@@ -33,6 +33,7 @@ export const keyOf = (k: IdentityKey) => `${k.kind}\u0000${k.value}`;
 
 export function createIdentityService(deps: { store: IdentityStore; clock: Clock }) {
   const { store, clock } = deps;
+  const verifyOwners = store.engine === 'postgres';
   const cache = new Map<string, Map<string, string>>();
   let cached = 0;
 
@@ -71,6 +72,10 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     if (misses.length > 0) for (const r of await store.lookup(tx, workspaceId, misses)) result.set(`${r.kind}\u0000${r.value}`, r.customer_id);
     const rows = new Map<string, CustomerRow>();
     let stale = false;
+    // SQLite has one process, whose cache merges and erasures keep exact, and identities always
+    // point at unmerged customers: no need to re-read them. PostgreSQL may have other processes
+    // (and their merges), so it re-reads and share-locks every owner.
+    if (!verifyOwners) return { owners: result, rows, ids: new Set(result.values()), stale };
     let wanted = [...new Set(result.values())];
     for (let hop = 0; wanted.length > 0 && hop < 5; hop++) {
       for (const r of await store.customers(tx, workspaceId, wanted)) rows.set(r.id, r);
@@ -87,7 +92,7 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
       if (c) result.set(k, c);
       else result.delete(k);
     }
-    return { owners: result, rows, stale };
+    return { owners: result, rows, ids: new Set(result.values()), stale };
   }
 
   /** Merges `mergedId` into `survivorId` inside the caller's transaction. */
@@ -113,6 +118,7 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     const found = await owners(tx, workspaceId, [...all.values()]);
     const keyOwner = found.owners;
     const existing = found.rows;
+    const existingIds = found.ids;
     const parent = new Map<string, string>();
     const find = (id: string): string => {
       let root = id;
@@ -120,7 +126,7 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
       parent.set(id, root);
       return root;
     };
-    const isExisting = (id: string) => existing.has(id);
+    const isExisting = (id: string) => existingIds.has(id);
     const older = (a: string, b: string) => (isExisting(a) !== isExisting(b) ? (isExisting(a) ? a : b) : a < b ? a : b);
     const pending = new Map<string, CustomerRow>();
     const newKeys = new Map<string, IdentityKey>();
@@ -154,18 +160,17 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
 
     const customerIds = assigned.map(find);
     const merges: Array<{ survivorId: string; mergedId: string }> = [];
-    for (const id of [...existing.keys()].sort()) {
+    for (const id of [...existingIds].sort()) {
       const root = find(id);
-      if (root !== id && !existing.get(id)?.merged_into_id) {
+      if (root !== id) {
         await merge(tx, workspaceId, root, id, reason);
         merges.push({ survivorId: root, mergedId: id });
       }
     }
-    // A merge filled the survivors' empty fields: re-read them before applying profiles.
-    for (const survivorId of new Set(merges.map((m) => m.survivorId))) {
-      const fresh = await store.getCustomer(tx, workspaceId, survivorId);
-      if (fresh) existing.set(survivorId, fresh);
-    }
+    // Rows to apply profiles to: those not read yet, and survivors a merge just filled in.
+    const survivors = new Set(merges.map((m) => m.survivorId));
+    const toRead = [...new Set(customerIds.filter((id, i) => items[i]?.profile && existingIds.has(id) && (!existing.has(id) || survivors.has(id))))];
+    if (toRead.length > 0) for (const r of await store.customers(tx, workspaceId, toRead)) existing.set(r.id, r);
 
     // Profiles (identify traits): later events win; customer columns fill when empty, names update.
     const profiles = new Map<string, Profile>();
