@@ -14,4 +14,10 @@ const { app } = await buildApp({ handle, logger: false, passwordCost: 10, webDir
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
+if (process.env.BENCH_MEMLOG) {
+  setInterval(() => {
+    const m = process.memoryUsage();
+    process.stderr.write(`rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)}/${(m.heapTotal / 1e6).toFixed(0)} external ${(m.external / 1e6).toFixed(0)} buffers ${(m.arrayBuffers / 1e6).toFixed(0)}\n`);
+  }, 2000).unref();
+}
 process.on('SIGINT', () => void app.close().then(() => handle.close()).then(() => process.exit(0)));

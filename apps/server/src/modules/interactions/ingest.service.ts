@@ -192,7 +192,7 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
   const queue: Pending[] = [];
   const busy = new Set<string>();
   const maxInFlight = deps.engine === 'sqlite' ? 1 : 4;
-  const MAX_GROUP_EVENTS = 5000;
+  const MAX_GROUP_EVENTS = 2500;
   let scheduled = false;
 
   // Deferred by one turn of the event loop, so requests already received join the next group.
