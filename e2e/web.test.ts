@@ -364,8 +364,9 @@ describe('signed-in app', () => {
   it('keeps the inbox DOM small however long the list, loading cursor pages as it scrolls', async () => {
     const ws = await newWorkspace(t, 'Big Co');
     const total = 260;
+    const created = [];
     for (let i = 0; i < total; i += 1)
-      await t.rapport.services.conversations.create(ws.auth, {
+      created[i] = await t.rapport.services.conversations.create(ws.auth, {
         customer: { email: `c${i}@big.test` },
         channel: 'email',
         subject: `Case ${i}`,
@@ -390,6 +391,28 @@ describe('signed-in app', () => {
       .waitFor({ timeout: 10_000 });
     await o.page.getByTestId('inbox-row').filter({ hasText: 'Case 0' }).waitFor();
     expect(await o.page.getByTestId('inbox-row').count()).toBeLessThan(60);
+
+    // Live, with six pages loaded: an update drops a row that left the view, an arrival joins at
+    // the top, and each costs one first-page request rather than a refetch of every page.
+    const listRequests: string[] = [];
+    o.page.on('request', (r) => {
+      if (r.url().includes('/api/v1/conversations?')) listRequests.push(r.url());
+    });
+    const oldest = created[0];
+    expect(oldest?.subject).toBe('Case 0');
+    await t.request('PATCH', `/api/v1/conversations/${oldest?.id}`, { token: ws.token, body: { status: 'resolved' } });
+    await o.page
+      .getByTestId('inbox-count')
+      .filter({ hasText: `${total - 1} conversations` })
+      .waitFor({ timeout: 10_000 });
+    await newConversation(t, ws.token, { subject: 'Fresh arrival' });
+    await list.evaluate((el) => el.scrollTo(0, 0));
+    await o.page.getByTestId('inbox-row').first().filter({ hasText: 'Fresh arrival' }).waitFor({ timeout: 10_000 });
+    await o.page
+      .getByTestId('inbox-count')
+      .filter({ hasText: `${total} conversations` })
+      .waitFor({ timeout: 10_000 });
+    expect(listRequests.length).toBeLessThanOrEqual(3);
     await o.context.close();
   });
 

@@ -1,9 +1,10 @@
 // Keeps the TanStack Query caches in step with the live stream, without reloads.
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
-import { useQueryClient, type InfiniteData, type QueryClient } from '@tanstack/react-query';
+import { useQueryClient, type QueryClient } from '@tanstack/react-query';
 import type { LiveClientMessage, LiveEvent } from '@rapport/contracts';
 import { keys } from '../api/queries';
-import type { Conversation, Message, Page } from '../api/types';
+import type { Conversation, Message } from '../api/types';
+import { patchLists, refreshLists } from './lists';
 import { applyPresence, clearPresence } from './presence';
 import { LiveStream, type LiveStatus } from './stream';
 
@@ -19,14 +20,14 @@ function isMessage(v: unknown): v is Message {
   return typeof v === 'object' && v !== null && 'id' in v && 'conversationId' in v && 'kind' in v && 'body' in v;
 }
 
-/** Lists are refetched (their filters decide membership), at most every 250 ms under a burst. */
+/** Lists are refreshed at most every 250 ms under a burst of events. */
 function listRefresher(qc: QueryClient) {
   let timer: ReturnType<typeof setTimeout> | null = null;
   return () => {
     if (timer) return;
     timer = setTimeout(() => {
       timer = null;
-      void qc.invalidateQueries({ queryKey: [...keys.conversations, 'list'] });
+      refreshLists(qc).catch(() => qc.invalidateQueries({ queryKey: [...keys.conversations, 'list'] }));
     }, 250);
   };
 }
@@ -44,10 +45,8 @@ export function applyEvent(qc: QueryClient, event: LiveEvent, refreshLists: () =
     if (isConversation(event.data)) {
       const c = event.data;
       qc.setQueryData(keys.conversation(id), c);
-      // Patch rows in place right away; the refetch then settles which lists still hold them.
-      qc.setQueriesData<InfiniteData<Page<Conversation>>>({ queryKey: [...keys.conversations, 'list'] }, (data) =>
-        data ? { ...data, pages: data.pages.map((p) => ({ ...p, data: p.data.map((row) => (row.id === c.id ? c : row)) })) } : data,
-      );
+      // Patch rows in place right away (or drop them from views they left); the refresh brings arrivals.
+      patchLists(qc, c);
     } else {
       void qc.invalidateQueries({ queryKey: keys.conversation(id) });
     }
