@@ -191,7 +191,8 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
       index,
       type,
       messageId,
-      sourceId: messageId ? `seg:${messageId}` : `seg:h:${hash(bare)}`,
+      // Without a messageId, the content is the dedupe key (minus what changes on a retry).
+      sourceId: messageId ? `seg:${messageId}` : `seg:h:${hash({ ...bare, sentAt: null, writeKey: null, _metadata: null })}`,
       userId,
       anonymousId,
       kind: kindOf[type],
