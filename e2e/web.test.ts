@@ -389,6 +389,7 @@ describe('signed-in app', () => {
       .getByTestId('inbox-count')
       .filter({ hasText: `${total} conversations` })
       .waitFor({ timeout: 10_000 });
+    await list.evaluate((el) => el.scrollTo(0, el.scrollHeight));
     await o.page.getByTestId('inbox-row').filter({ hasText: 'Case 0' }).waitFor();
     expect(await o.page.getByTestId('inbox-row').count()).toBeLessThan(60);
 

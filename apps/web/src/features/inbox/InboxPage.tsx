@@ -1,10 +1,9 @@
 // The inbox: views, filters and search over a virtualised, cursor-paged list, with bulk actions
 // and keyboard shortcuts. Rows stay fast at tens of thousands of conversations.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Badge, Button, Checkbox, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
+import { Button, Checkbox, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useDebouncedValue } from '@mantine/hooks';
-import { useVirtualizer } from '@tanstack/react-virtual';
-import { Link, useNavigate, useSearchParams } from 'react-router-dom';
+import { useNavigate, useSearchParams } from 'react-router-dom';
 import { describeError } from '../../api/client';
 import { useBulk, useConversations, useMembers, useTeams, type ConversationFilters } from '../../api/queries';
 import type { Channel, Conversation, Me, Priority } from '../../api/types';
@@ -12,9 +11,7 @@ import { CATEGORIES, CHANNELS, PRIORITIES, STATUSES, label } from '../../api/typ
 import { isTyping } from '../../app/Shell';
 import { can } from '../../app/permissions';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
-import { age, priorityColor } from '../../components/format';
-
-const ROW_HEIGHT = 56;
+import { InboxRows } from './InboxRows';
 
 function filtersFor(view: string, me: Me, params: URLSearchParams, q: string): ConversationFilters {
   const f: ConversationFilters = { status: 'open,pending' };
@@ -62,7 +59,6 @@ export function InboxPage({ me }: { me: Me }) {
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulkMessage, setBulkMessage] = useState<string | null>(null);
   const [bulkTag, setBulkTag] = useState('');
-  const parentRef = useRef<HTMLDivElement>(null);
   const searchRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -72,12 +68,12 @@ export function InboxPage({ me }: { me: Me }) {
 
   const names = useMemo(() => new Map((members.data ?? []).map((m) => [m.userId, m.name])), [members.data]);
 
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
-  const items = virtualizer.getVirtualItems();
-  const lastIndex = items.length > 0 ? (items[items.length - 1]?.index ?? 0) : 0;
-  useEffect(() => {
-    if (lastIndex >= rows.length - 20 && list.hasNextPage && !list.isFetchingNextPage) void list.fetchNextPage();
-  }, [lastIndex, rows.length, list]);
+  const { hasNextPage, isFetchingNextPage, fetchNextPage } = list;
+  const onNearEnd = useCallback(() => {
+    if (hasNextPage && !isFetchingNextPage) void fetchNextPage();
+  }, [hasNextPage, isFetchingNextPage, fetchNextPage]);
+  const onToggle = useCallback((id: string) => setSelected((s) => toggle(s, id)), []);
+  const assigneeName = useCallback((id: string | null) => (id ? (id === me.user.id ? 'You' : (names.get(id) ?? 'Assigned')) : null), [names, me.user.id]);
 
   const setParam = (key: string, value: string | null) => {
     const next = new URLSearchParams(params);
@@ -118,7 +114,6 @@ export function InboxPage({ me }: { me: Me }) {
       const move = (to: number) => {
         const i = Math.max(0, Math.min(rows.length - 1, to));
         setActive(i);
-        virtualizer.scrollToIndex(i, { align: 'auto' });
       };
       const current = rows[active];
       switch (e.key) {
@@ -154,7 +149,7 @@ export function InboxPage({ me }: { me: Me }) {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, [rows, active, virtualizer, open, canWrite, runBulk, selected]);
+  }, [rows, active, open, canWrite, runBulk, selected]);
 
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const title = viewTitle(view, teams.data ?? []);
@@ -310,100 +305,31 @@ export function InboxPage({ me }: { me: Me }) {
             </div>
           </div>
         </div>
-        <div ref={parentRef} role="rowgroup" style={{ flex: 1, overflow: 'auto', position: 'relative' }} data-testid="inbox-list">
-          {list.isPending ? (
-            <div style={{ padding: 12 }}>
-              <SkeletonLines count={8} height={40} label="Loading conversations" />
+        {list.isPending ? (
+          <div role="rowgroup" style={{ padding: 12 }}>
+            <SkeletonLines count={8} height={40} label="Loading conversations" />
+          </div>
+        ) : rows.length === 0 ? (
+          <div role="rowgroup">
+            <div role="row">
+              <Text role="cell" p="lg" c="dimmed" ta="center">
+                No conversations here. New ones appear live.
+              </Text>
             </div>
-          ) : rows.length === 0 ? (
-            <Text p="lg" c="dimmed" ta="center" role="row">
-              <span role="cell">No conversations here. New ones appear live.</span>
-            </Text>
-          ) : (
-            <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
-              {items.map((item) => {
-                const c = rows[item.index];
-                if (!c) return null;
-                return (
-                  <div
-                    key={c.id}
-                    role="row"
-                    aria-rowindex={item.index + 2}
-                    aria-selected={selected.has(c.id)}
-                    className="row"
-                    data-active={item.index === active}
-                    data-testid="inbox-row"
-                    data-id={c.id}
-                    style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                    onClick={(e) => {
-                      if (e.target instanceof HTMLElement && e.target.closest('input, a, button')) return;
-                      setActive(item.index);
-                      open(c);
-                    }}
-                  >
-                    <div role="cell">
-                      {canWrite ? (
-                        <Checkbox
-                          size="xs"
-                          aria-label={`Select conversation ${c.number}`}
-                          checked={selected.has(c.id)}
-                          onChange={() => setSelected((s) => toggle(s, c.id))}
-                        />
-                      ) : null}
-                    </div>
-                    <div role="cell" className="cell">
-                      <Text size="sm" fw={600} truncate>
-                        {c.customer.name ?? c.customer.email ?? 'Unknown'}
-                      </Text>
-                      <Text size="xs" c="dimmed" truncate>
-                        {c.customer.email ?? ''}
-                      </Text>
-                    </div>
-                    <div role="cell" className="cell">
-                      <Link
-                        to={`/conversations/${c.id}`}
-                        style={{ color: 'inherit', textDecoration: 'none', fontWeight: c.status === 'open' ? 600 : 400 }}
-                        onFocus={() => setActive(item.index)}
-                      >
-                        #{c.number} {c.subject ?? '(no subject)'}
-                      </Link>
-                      <Text size="xs" className="preview" truncate>
-                        {c.lastMessagePreview ?? ''}
-                      </Text>
-                    </div>
-                    <div role="cell" className="cell">
-                      {label(c.channel)}
-                    </div>
-                    <div role="cell" className="cell">
-                      {label(c.category)}
-                    </div>
-                    <div role="cell" className="cell">
-                      <Badge size="sm" variant="filled" color={priorityColor[c.priority]}>
-                        {c.priority}
-                      </Badge>
-                    </div>
-                    <div role="cell" className="cell">
-                      {c.assigneeId ? (
-                        c.assigneeId === me.user.id ? (
-                          'You'
-                        ) : (
-                          (names.get(c.assigneeId) ?? 'Assigned')
-                        )
-                      ) : (
-                        <Text span size="sm" c="dimmed">
-                          Unassigned
-                        </Text>
-                      )}
-                    </div>
-                    <div role="cell" className="cell" title={c.lastActivityAt}>
-                      {age(c.lastActivityAt)}
-                    </div>
-                  </div>
-                );
-              })}
-            </div>
-          )}
-        </div>
+          </div>
+        ) : (
+          <InboxRows
+            rows={rows}
+            active={active}
+            selected={selected}
+            canWrite={canWrite}
+            assigneeName={assigneeName}
+            onOpen={open}
+            onToggle={onToggle}
+            onActivate={setActive}
+            onNearEnd={onNearEnd}
+          />
+        )}
       </div>
       {list.isFetchingNextPage ? (
         <Text size="xs" c="dimmed" role="status">
