@@ -95,21 +95,32 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     return { owners: result, rows, ids: new Set(result.values()), stale };
   }
 
-  /** Merges `mergedId` into `survivorId` inside the caller's transaction. */
-  async function merge(tx: Tx, workspaceId: string, survivorId: string, mergedId: string, reason: string) {
-    if (survivorId === mergedId) return;
-    const [survivor, merged] = await Promise.all([store.getCustomer(tx, workspaceId, survivorId), store.getCustomer(tx, workspaceId, mergedId)]);
-    if (!survivor || !merged) return;
+  /** Merges each `mergedId` into its `survivorId` inside the caller's transaction. */
+  async function mergeMany(tx: Tx, workspaceId: string, pairs: Array<{ survivorId: string; mergedId: string }>, reason: string) {
+    const real = pairs.filter((p) => p.survivorId !== p.mergedId);
+    if (real.length === 0) return;
+    const rows = new Map((await store.customers(tx, workspaceId, [...new Set(real.flatMap((p) => [p.survivorId, p.mergedId]))])).map((r) => [r.id, r]));
     const now = clock.nowIso();
-    await store.updateCustomer(tx, workspaceId, survivorId, {
-      name: survivor.name ?? merged.name,
-      email: survivor.email ?? merged.email,
-      phone: survivor.phone ?? merged.phone,
-      traits: JSON.stringify({ ...parseJsonObject(merged.traits), ...parseJsonObject(survivor.traits) }),
-      updated_at: now,
-    });
-    await store.moveCustomer(tx, workspaceId, mergedId, survivorId, reason, now);
+    const filled = new Map<string, Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>();
+    const moves: Array<{ from: string; to: string }> = [];
+    for (const p of real) {
+      const merged = rows.get(p.mergedId);
+      const survivor = filled.get(p.survivorId) ?? rows.get(p.survivorId);
+      if (!survivor || !merged) continue;
+      filled.set(p.survivorId, {
+        id: p.survivorId,
+        name: survivor.name ?? merged.name,
+        email: survivor.email ?? merged.email,
+        phone: survivor.phone ?? merged.phone,
+        traits: JSON.stringify({ ...parseJsonObject(merged.traits), ...parseJsonObject(survivor.traits) }),
+      });
+      moves.push({ from: p.mergedId, to: p.survivorId });
+    }
+    await store.updateProfiles(tx, workspaceId, [...filled.values()], now);
+    await store.moveCustomers(tx, workspaceId, moves, reason, now);
   }
+
+  const merge = (tx: Tx, workspaceId: string, survivorId: string, mergedId: string, reason: string) => mergeMany(tx, workspaceId, [{ survivorId, mergedId }], reason);
 
   /** Assigns each item to a customer: creates, links and merges as the identities demand. */
   async function resolve(tx: Tx, workspaceId: string, items: ResolveItem[], reason: string): Promise<Resolution> {
@@ -162,11 +173,9 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     const merges: Array<{ survivorId: string; mergedId: string }> = [];
     for (const id of [...existingIds].sort()) {
       const root = find(id);
-      if (root !== id) {
-        await merge(tx, workspaceId, root, id, reason);
-        merges.push({ survivorId: root, mergedId: id });
-      }
+      if (root !== id) merges.push({ survivorId: root, mergedId: id });
     }
+    await mergeMany(tx, workspaceId, merges, reason);
     // Rows to apply profiles to: those not read yet, and survivors a merge just filled in.
     const survivors = new Set(merges.map((m) => m.survivorId));
     const toRead = [...new Set(customerIds.filter((id, i) => items[i]?.profile && existingIds.has(id) && (!existing.has(id) || survivors.has(id))))];
@@ -192,14 +201,15 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
       inserts.push(p ? { ...row, name: p.name, email: p.email, phone: p.phone, traits: JSON.stringify(p.traits) } : row);
     }
     await store.insertCustomers(tx, inserts);
+    const updates: Array<Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>> = [];
     for (const [id, p] of [...profiles.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const row = existing.get(id);
       if (!row) continue;
       const traits = JSON.stringify({ ...parseJsonObject(row.traits), ...p.traits });
-      const next = { name: p.name ?? row.name, email: row.email ?? p.email, phone: row.phone ?? p.phone, traits };
-      if (next.name === row.name && next.email === row.email && next.phone === row.phone && traits === row.traits) continue;
-      await store.updateCustomer(tx, workspaceId, id, { ...next, updated_at: now });
+      const next = { id, name: p.name ?? row.name, email: row.email ?? p.email, phone: row.phone ?? p.phone, traits };
+      if (next.name !== row.name || next.email !== row.email || next.phone !== row.phone || traits !== row.traits) updates.push(next);
     }
+    await store.updateProfiles(tx, workspaceId, updates, now);
 
     // New identities; on PostgreSQL a concurrent batch may have claimed one first: its owner wins.
     let invalidateCache = found.stale || merges.length > 0;

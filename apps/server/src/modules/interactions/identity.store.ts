@@ -4,7 +4,7 @@
 // triggers it and writes those tables directly, in the caller's transaction.
 import { sql } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
-import type { CustomerRow, IdentityRow } from '../../platform/db/schema.js';
+import type { CustomerJourneyRow, CustomerRow, IdentityRow } from '../../platform/db/schema.js';
 import { bulkInsert, type BulkInsert } from './bulk-insert.store.js';
 
 export type IdentityKey = { kind: string; value: string };
@@ -28,6 +28,9 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 }
 
 export function createIdentityStore(db: Db, engine: Engine) {
+  // PostgreSQL: one array parameter instead of hundreds of placeholders (parsed and planned once).
+  const inList = (column: string, values: string[]) =>
+    engine === 'postgres' ? sql<boolean>`${sql.ref(column)} = any(${values}::text[])` : sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`;
   return {
     db,
     engine,
@@ -41,13 +44,13 @@ export function createIdentityStore(db: Db, engine: Engine) {
       }
       const out: Array<{ kind: string; value: string; customer_id: string }> = [];
       for (const [kind, values] of byKind) {
-        for (const part of chunks(values)) {
+        for (const part of chunks(values, engine === 'postgres' ? 10_000 : CHUNK)) {
           const rows = await ex
             .selectFrom('identities')
             .select(['kind', 'value', 'customer_id'])
             .where('workspace_id', '=', workspaceId)
             .where('kind', '=', kind)
-            .where('value', 'in', part)
+            .where(inList('value', part))
             .execute();
           out.push(...rows);
         }
@@ -57,8 +60,8 @@ export function createIdentityStore(db: Db, engine: Engine) {
     /** Customers by id; on PostgreSQL share-locked so a concurrent merge waits for this batch. */
     async customers(ex: Tx | Db, workspaceId: string, ids: string[]): Promise<CustomerRow[]> {
       const out: CustomerRow[] = [];
-      for (const part of chunks(ids)) {
-        let q = ex.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', part);
+      for (const part of chunks(ids, engine === 'postgres' ? 10_000 : CHUNK)) {
+        let q = ex.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where(inList('id', part));
         if (engine === 'postgres') q = q.forShare();
         out.push(...(await q.execute()));
       }
@@ -77,31 +80,48 @@ export function createIdentityStore(db: Db, engine: Engine) {
     getCustomer: (ex: Tx | Db, workspaceId: string, id: string) =>
       ex.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
 
-    /** Moves everything of `from` to `to` and leaves a merge pointer behind. */
-    async moveCustomer(tx: Tx, workspaceId: string, from: string, to: string, reason: string, now: string) {
-      await tx.updateTable('identities').set({ customer_id: to }).where('workspace_id', '=', workspaceId).where('customer_id', '=', from).execute();
-      await tx.updateTable('interactions').set({ customer_id: to }).where('workspace_id', '=', workspaceId).where('customer_id', '=', from).execute();
-      await tx.updateTable('conversations').set({ customer_id: to }).where('workspace_id', '=', workspaceId).where('customer_id', '=', from).execute();
-      await sql`INSERT INTO organization_members (workspace_id, organization_id, customer_id, created_at)
-        SELECT workspace_id, organization_id, ${to}, created_at FROM organization_members WHERE workspace_id = ${workspaceId} AND customer_id = ${from}
-        ON CONFLICT DO NOTHING`.execute(tx);
-      await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', '=', from).execute();
-      const journeys = await tx.selectFrom('customer_journeys').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', [from, to]).execute();
-      const mergedJourney = journeys.find((j) => j.customer_id === from);
-      const survivorJourney = journeys.find((j) => j.customer_id === to);
-      if (mergedJourney && (!survivorJourney || mergedJourney.stage_at > survivorJourney.stage_at)) {
-        await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', '=', to).execute();
-        await tx.updateTable('customer_journeys').set({ customer_id: to, updated_at: now }).where('workspace_id', '=', workspaceId).where('customer_id', '=', from).execute();
-      } else if (mergedJourney) {
-        await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', '=', from).execute();
+    /**
+     * Moves everything of each `from` customer to its `to` and leaves merge pointers behind, a
+     * handful of statements for any number of pairs (no `to` may itself be a `from`).
+     */
+    async moveCustomers(tx: Tx, workspaceId: string, pairs: Array<{ from: string; to: string }>, reason: string, now: string) {
+      if (pairs.length === 0) return;
+      const m = sql`m (from_id, to_id) AS (VALUES ${sql.join(pairs.map((p) => sql`(${p.from}, ${p.to})`))})`;
+      for (const table of ['identities', 'interactions', 'conversations'] as const) {
+        await sql`WITH ${m} UPDATE ${sql.table(table)} SET customer_id = m.to_id FROM m WHERE ${sql.table(table)}.workspace_id = ${workspaceId} AND ${sql.table(table)}.customer_id = m.from_id`.execute(tx);
       }
-      await tx.updateTable('customers').set({ merged_into_id: to, updated_at: now }).where('workspace_id', '=', workspaceId).where('merged_into_id', '=', from).execute();
-      await tx.updateTable('customers').set({ merged_into_id: to, updated_at: now }).where('workspace_id', '=', workspaceId).where('id', '=', from).execute();
+      await sql`WITH ${m} INSERT INTO organization_members (workspace_id, organization_id, customer_id, created_at)
+        SELECT o.workspace_id, o.organization_id, m.to_id, o.created_at FROM organization_members o JOIN m ON o.customer_id = m.from_id WHERE o.workspace_id = ${workspaceId}
+        ON CONFLICT DO NOTHING`.execute(tx);
+      const froms = pairs.map((p) => p.from);
+      await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', froms).execute();
+      // The journey that moved last wins.
+      const ids = [...new Set([...froms, ...pairs.map((p) => p.to)])];
+      const journeys = new Map((await tx.selectFrom('customer_journeys').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).execute()).map((j) => [j.customer_id, j]));
+      const kept = new Map<string, CustomerJourneyRow>();
+      for (const p of pairs) {
+        const candidates = [kept.get(p.to) ?? journeys.get(p.to), journeys.get(p.from)].filter((j): j is CustomerJourneyRow => j !== undefined);
+        const best = candidates.reduce<CustomerJourneyRow | null>((acc, j) => (!acc || j.stage_at > acc.stage_at ? j : acc), null);
+        if (best) kept.set(p.to, { ...best, customer_id: p.to, updated_at: now });
+      }
+      await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).execute();
+      const survivorsWithout = pairs.map((p) => p.to).filter((to) => !kept.has(to) && journeys.has(to));
+      const rows = [...kept.values(), ...survivorsWithout.map((to) => journeys.get(to) as CustomerJourneyRow)];
+      if (rows.length > 0) await tx.insertInto('customer_journeys').values(rows).execute();
+      await sql`WITH ${m} UPDATE customers SET merged_into_id = m.to_id, updated_at = ${now} FROM m WHERE customers.workspace_id = ${workspaceId} AND (customers.id = m.from_id OR customers.merged_into_id = m.from_id)`.execute(tx);
       await tx
         .insertInto('customer_merges')
-        .values({ workspace_id: workspaceId, merged_id: from, survivor_id: to, reason, created_at: now })
+        .values(pairs.map((p) => ({ workspace_id: workspaceId, merged_id: p.from, survivor_id: p.to, reason, created_at: now })))
         .onConflict((oc) => oc.columns(['workspace_id', 'merged_id']).doNothing())
         .execute();
+    },
+    /** Sets name, email, phone and traits of many customers in one statement. */
+    async updateProfiles(tx: Tx, workspaceId: string, rows: Array<Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>, now: string) {
+      if (rows.length === 0) return;
+      const v = sql.join(rows.map((r) => sql`(${r.id}, ${r.name}, ${r.email}, ${r.phone}, ${r.traits})`));
+      await sql`WITH v (id, name, email, phone, traits) AS (VALUES ${v})
+        UPDATE customers SET name = v.name, email = v.email, phone = v.phone, traits = v.traits, updated_at = ${now}
+        FROM v WHERE customers.workspace_id = ${workspaceId} AND customers.id = v.id`.execute(tx);
     },
   };
 }
