@@ -150,7 +150,7 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
             sentiment: null,
             emotion: null,
             source_id: e.sourceId,
-            properties: JSON.stringify(e.properties),
+            properties: e.propertiesJson,
           });
         });
         const stored = await store.insertInteractions(tx, rows);

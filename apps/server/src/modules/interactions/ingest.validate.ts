@@ -22,6 +22,7 @@ export type ParsedEvent = {
   path: string | null;
   occurredAt: string;
   properties: Record<string, unknown>;
+  propertiesJson: string;
   groupId: string | null;
   groupTraits: Record<string, unknown> | null;
   keys: IdentityKey[];
@@ -98,7 +99,6 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
   const base = { index, messageId, type: bare && typeof bare.type === 'string' ? bare.type.slice(0, 20) : fixedType, userId: loose(bare?.userId), anonymousId: loose(bare?.anonymousId) };
   try {
     if (!bare) throw new Reject('the event must be a JSON object');
-    if (ctx.checkSize && Buffer.byteLength(JSON.stringify(bare)) > MAX_EVENT_BYTES) throw new Reject('the event is larger than 32 KB');
     const rawType = fixedType ?? bare.type;
     if (typeof rawType !== 'string' || !(EVENT_TYPES as readonly string[]).includes(rawType)) throw new Reject(`type must be one of ${EVENT_TYPES.join(', ')}`);
     const type = rawType as EventType;
@@ -183,6 +183,13 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
         break;
       }
     }
+    // The size that counts is what is stored: properties, traits and context (plus ids), measured
+    // on the JSON the interaction keeps anyway rather than on a second serialisation of the event.
+    const propertiesJson = JSON.stringify(props);
+    if (ctx.checkSize) {
+      const approx = propertiesJson.length * 3 <= MAX_EVENT_BYTES ? propertiesJson.length : Buffer.byteLength(propertiesJson);
+      if (approx + name.length + (userId?.length ?? 0) + (anonymousId?.length ?? 0) > MAX_EVENT_BYTES) throw new Reject('the event is larger than 32 KB');
+    }
     const explicit = typeof properties.channel === 'string' ? properties.channel : typeof context.channel === 'string' ? context.channel : null;
     const segmentChannel = typeof bare.channel === 'string' ? (channelOfSegment[bare.channel] ?? null) : null;
     const channel = (explicit ?? segmentChannel ?? (type === 'page' ? 'web' : type === 'screen' ? 'app' : null))?.slice(0, 40) ?? null;
@@ -201,6 +208,7 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
       path,
       occurredAt: new Date(occurredMs).toISOString(),
       properties: props,
+      propertiesJson,
       groupId,
       groupTraits,
       keys,
