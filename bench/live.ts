@@ -60,7 +60,22 @@ async function main() {
 
   // The second agent's screen: a MutationObserver stamps when each message's text lands in the DOM.
   const browser = await launchBrowser();
-  const { page, context } = await signedIn(browser, base, reader.email, `/conversations/${conv.id}`);
+  // Stamp when each bench message reaches the page's WebSocket, to split network from rendering.
+  const stampArrivals = () => {
+    const received: Record<string, number> = {};
+    (window as unknown as { __received: Record<string, number> }).__received = received;
+    const Native = window.WebSocket;
+    window.WebSocket = class extends Native {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        super(url, protocols);
+        this.addEventListener('message', (e: MessageEvent<string>) => {
+          const m = /"body":"(bench [^"]+)"/.exec(e.data);
+          if (m?.[1] && !(m[1] in received)) received[m[1]] = Date.now();
+        });
+      }
+    };
+  };
+  const { page, context } = await signedIn(browser, base, reader.email, `/conversations/${conv.id}`, stampArrivals);
   await page.getByTestId('thread').waitFor();
   await page.evaluate(() => {
     const seen: Record<string, number> = {};
@@ -77,6 +92,7 @@ async function main() {
   const apiWrite: number[] = [];
   const toStream: number[] = [];
   const toScreen: number[] = [];
+  const toPage: number[] = [];
   for (let i = 0; i < N + WARMUP; i += 1) {
     const body = `bench ${i} ${Math.random().toString(36).slice(2)}`;
     const arrived = new Promise<number>((resolve) => waiting.set(body, resolve));
@@ -96,10 +112,12 @@ async function main() {
       polling: 5,
     });
     const seenAt = Number(await handle.jsonValue());
+    const receivedAt = Number(await page.evaluate((b) => (window as unknown as { __received: Record<string, number> }).__received[b], body));
     if (i >= WARMUP) {
       apiWrite.push(t1 - t0);
       toStream.push(atStream - t0);
       toScreen.push(seenAt - wall0);
+      toPage.push(receivedAt - wall0);
     }
   }
 
@@ -112,6 +130,7 @@ async function main() {
     ['bare ws echo round trip (baseline)', baseline],
     ['POST message → 201 (API write)', apiWrite],
     ['POST message → event on /api/v1/stream', toStream],
+    ['POST message → frame in 2nd agent browser', toPage],
     ['POST message → text on 2nd agent screen', toScreen],
   ];
   console.log(`live latency, ${N} iterations after ${WARMUP} warm-up, SQLite in-process, Chromium headless`);

@@ -33,8 +33,15 @@ export function launchBrowser(): Promise<Browser> {
 }
 
 /** A browser context signed in as this user (through the real login endpoint), on the inbox, live. */
-export async function signedIn(browser: Browser, base: string, email: string, path = '/?view=all'): Promise<{ context: BrowserContext; page: Page }> {
+export async function signedIn(
+  browser: Browser,
+  base: string,
+  email: string,
+  path = '/?view=all',
+  initScript?: () => void,
+): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ baseURL: base, viewport: { width: 1360, height: 860 } });
+  if (initScript) await context.addInitScript(initScript);
   const res = await context.request.post('/api/v1/auth/login', { data: { email, password: PASSWORD } });
   if (res.status() !== 200) throw new Error(`login failed for ${email}: ${res.status()} ${await res.text()}`);
   const page = await context.newPage();

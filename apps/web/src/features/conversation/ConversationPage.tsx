@@ -1,6 +1,6 @@
 // One conversation: the thread (replies and internal notes look different), the composer with
 // canned responses on "/", the controls, who else is here, and the customer at the side.
-import { useEffect, useRef } from 'react';
+import { memo, useEffect, useRef } from 'react';
 import { Anchor, Badge, Button, Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useConversation, useMessages, useUpdateConversation } from '../../api/queries';
@@ -15,7 +15,7 @@ import { Composer, type ComposerHandle } from './Composer';
 import { ConversationControls } from './ConversationControls';
 import { CustomerPanel } from './CustomerPanel';
 
-function MessageItem({ m }: { m: Message }) {
+const MessageItem = memo(function MessageItem({ m }: { m: Message }) {
   const isNote = m.kind === 'note';
   const who = m.author.type === 'customer' ? 'Customer' : m.author.type === 'system' ? 'System' : (m.author.name ?? 'Agent');
   const cls = isNote ? (m.author.type === 'system' ? 'msg-system' : 'msg-note') : m.author.type === 'customer' ? 'msg-customer' : 'msg-reply';
@@ -50,6 +50,26 @@ function MessageItem({ m }: { m: Message }) {
       </Text>
     </Paper>
   );
+});
+
+/** Subscribed to the messages alone, so a new message re-renders the thread and not the page. */
+function Thread({ conversationId }: { conversationId: string }) {
+  const messages = useMessages(conversationId);
+  const end = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    end.current?.scrollIntoView({ block: 'end' });
+  }, [messages.data?.length]);
+  return (
+    <Stack gap="sm" component="section" aria-label="Thread" data-testid="thread">
+      {messages.isPending ? <SkeletonLines count={4} height={64} label="Loading messages" /> : null}
+      {messages.isError ? <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} /> : null}
+      {messages.data?.length === 0 ? <Text c="dimmed">No messages yet.</Text> : null}
+      {messages.data?.map((m) => (
+        <MessageItem key={m.id} m={m} />
+      ))}
+      <div ref={end} />
+    </Stack>
+  );
 }
 
 function Presence({ conversationId, me }: { conversationId: string; me: Me }) {
@@ -70,11 +90,9 @@ export function ConversationPage({ me }: { me: Me }) {
   const { id = '' } = useParams();
   const [params, setParams] = useSearchParams();
   const conversation = useConversation(id);
-  const messages = useMessages(id);
   const update = useUpdateConversation(id);
   const live = useLive();
   const composer = useRef<ComposerHandle>(null);
-  const threadEnd = useRef<HTMLDivElement>(null);
   const canWrite = can(me.role, 'write');
   const found = conversation.isSuccess;
 
@@ -98,10 +116,6 @@ export function ConversationPage({ me }: { me: Me }) {
     next.delete('compose');
     setParams(next, { replace: true });
   }, [compose, found, params, setParams]);
-
-  useEffect(() => {
-    threadEnd.current?.scrollIntoView({ block: 'end' });
-  }, [messages.data?.length]);
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
@@ -161,15 +175,7 @@ export function ConversationPage({ me }: { me: Me }) {
           </Group>
           {update.isError ? <ErrorNotice error={update.error} /> : null}
           <Presence conversationId={id} me={me} />
-          <Stack gap="sm" component="section" aria-label="Thread" data-testid="thread">
-            {messages.isPending ? <SkeletonLines count={4} height={64} label="Loading messages" /> : null}
-            {messages.isError ? <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} /> : null}
-            {messages.data?.length === 0 ? <Text c="dimmed">No messages yet.</Text> : null}
-            {messages.data?.map((m) => (
-              <MessageItem key={m.id} m={m} />
-            ))}
-            <div ref={threadEnd} />
-          </Stack>
+          <Thread conversationId={id} />
           {canWrite && !c.mergedIntoId ? (
             <Composer ref={composer} conversationId={id} onTyping={() => live.send({ type: 'typing', conversationId: id })} />
           ) : null}
