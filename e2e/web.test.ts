@@ -417,6 +417,34 @@ describe('signed-in app', () => {
     await o.context.close();
   });
 
+  it('changes priority, assignee, tags and custom fields from the conversation’s side panel', async () => {
+    const ws = await newWorkspace(t, 'Details Co');
+    const ada = await newMember(t, ws, 'agent', { name: 'Ada Agent' });
+    expect((await t.request('POST', '/api/v1/custom-fields', { token: ws.token, body: { key: 'order_id', label: 'Order ID', type: 'text' } })).status).toBe(
+      201,
+    );
+    const conv = await newConversation(t, ws.token, { subject: 'Fix my details' });
+    const o = await signedIn(browser, base, ws.email, `/conversations/${conv.id}`);
+    const panel = o.page.getByRole('region', { name: 'Conversation details' });
+    await panel.getByLabel('Priority', { exact: true }).first().click();
+    await o.page.getByRole('option', { name: 'Urgent' }).click();
+    await panel.getByLabel('Assignee', { exact: true }).first().click();
+    await o.page.getByRole('option', { name: 'Ada Agent' }).click();
+    const tags = panel.getByLabel('Tags', { exact: true }).first();
+    await tags.fill('vip');
+    await tags.press('Enter');
+    const orderId = panel.getByLabel('Order ID', { exact: true });
+    await orderId.fill('A-1042');
+    await orderId.press('Enter');
+    await expect
+      .poll(async () => {
+        const c = (await t.request('GET', `/api/v1/conversations/${conv.id}`, { token: ws.token })).body;
+        return [c.priority, c.assigneeId, c.tags, c.customFields.order_id];
+      })
+      .toEqual(['urgent', ada.userId, ['vip'], 'A-1042']);
+    await o.context.close();
+  });
+
   it('reconnects after the stream drops and catches up on what it missed, without a reload', async () => {
     const ws = await newWorkspace(t, 'Reconnect Co');
     const context = await browser.newContext({ baseURL: base });
