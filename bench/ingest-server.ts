@@ -7,7 +7,12 @@ import { migrate } from '../apps/server/src/platform/db/migrations.js';
 
 const url = process.env.DATABASE_URL;
 const handle = url
-  ? openDatabase({ engine: 'postgres', url, poolSize: Number(process.env.BENCH_POOL ?? 10), ...(process.env.BENCH_PG_SCHEMA ? { schema: process.env.BENCH_PG_SCHEMA } : {}) })
+  ? openDatabase({
+      engine: 'postgres',
+      url,
+      poolSize: Number(process.env.BENCH_POOL ?? 10),
+      ...(process.env.BENCH_PG_SCHEMA ? { schema: process.env.BENCH_PG_SCHEMA } : {}),
+    })
   : openDatabase({ engine: 'sqlite', file: path.join(process.env.BENCH_DATA_DIR ?? '/tmp/rapport-ingest-bench', 'rapport.db') });
 await migrate(handle.db, handle.engine);
 const { app } = await buildApp({ handle, logger: false, passwordCost: 10, webDir: null, runWorker: true });
@@ -17,7 +22,16 @@ process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && ad
 if (process.env.BENCH_MEMLOG) {
   setInterval(() => {
     const m = process.memoryUsage();
-    process.stderr.write(`rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)}/${(m.heapTotal / 1e6).toFixed(0)} external ${(m.external / 1e6).toFixed(0)} buffers ${(m.arrayBuffers / 1e6).toFixed(0)}\n`);
+    process.stderr.write(
+      `rss ${(m.rss / 1e6).toFixed(0)} heap ${(m.heapUsed / 1e6).toFixed(0)}/${(m.heapTotal / 1e6).toFixed(0)} external ${(m.external / 1e6).toFixed(0)} buffers ${(m.arrayBuffers / 1e6).toFixed(0)}\n`,
+    );
   }, 2000).unref();
 }
-process.on('SIGINT', () => void app.close().then(() => handle.close()).then(() => process.exit(0)));
+process.on(
+  'SIGINT',
+  () =>
+    void app
+      .close()
+      .then(() => handle.close())
+      .then(() => process.exit(0)),
+);

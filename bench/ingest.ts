@@ -50,13 +50,36 @@ function makeEvents(runId: string): Array<Record<string, unknown>> {
     const u = Math.floor(r() * USERS);
     const known = r() < 0.8;
     const ids = known ? { userId: `user-${u}` } : { anonymousId: `anon-${u}` };
-    const common = { ...ids, messageId: `${runId}-${i}`, timestamp: new Date(base + i * 10).toISOString(), context: { library: { name: 'bench', version: '1' }, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (bench)' } };
+    const common = {
+      ...ids,
+      messageId: `${runId}-${i}`,
+      timestamp: new Date(base + i * 10).toISOString(),
+      context: { library: { name: 'bench', version: '1' }, ip: '203.0.113.7', userAgent: 'Mozilla/5.0 (bench)' },
+    };
     const x = r();
-    if (x < 0.7) out.push({ type: 'track', event: TRACKS[Math.floor(r() * TRACKS.length)], properties: { sku: `sku-${Math.floor(r() * 500)}`, price: Math.round(r() * 10000) / 100, currency: 'EUR' }, ...common });
+    if (x < 0.7)
+      out.push({
+        type: 'track',
+        event: TRACKS[Math.floor(r() * TRACKS.length)],
+        properties: { sku: `sku-${Math.floor(r() * 500)}`, price: Math.round(r() * 10000) / 100, currency: 'EUR' },
+        ...common,
+      });
     else if (x < 0.95) {
       const p = PATHS[Math.floor(r() * PATHS.length)] ?? '/';
-      out.push({ type: 'page', name: p, properties: { path: p, url: `https://shop.example${p}`, title: 'Shop', referrer: 'https://search.example/' }, ...common });
-    } else out.push({ type: 'identify', traits: { email: `user-${u}@example.com`, name: `User ${u}`, plan: 'pro' }, ...common, userId: `user-${u}`, anonymousId: `anon-${u}` });
+      out.push({
+        type: 'page',
+        name: p,
+        properties: { path: p, url: `https://shop.example${p}`, title: 'Shop', referrer: 'https://search.example/' },
+        ...common,
+      });
+    } else
+      out.push({
+        type: 'identify',
+        traits: { email: `user-${u}@example.com`, name: `User ${u}`, plan: 'pro' },
+        ...common,
+        userId: `user-${u}`,
+        anonymousId: `anon-${u}`,
+      });
   }
   return out;
 }
@@ -89,7 +112,8 @@ function plainRows(events: Array<Record<string, unknown>>, workspaceId: string):
     JSON.stringify({ ...(e.properties as object), context: e.context }),
   ]);
 }
-const COLS = 'workspace_id,id,customer_id,occurred_at,received_at,kind,name,channel,touchpoint_id,stage,department,origin,conversation_id,sentiment,emotion,source_id,properties';
+const COLS =
+  'workspace_id,id,customer_id,occurred_at,received_at,kind,name,channel,touchpoint_id,stage,department,origin,conversation_id,sentiment,emotion,source_id,properties';
 
 async function baseline(engine: Engine, target: { file?: string; schema?: string }, events: Array<Record<string, unknown>>) {
   const rows = plainRows(events, 'wsp_baseline');
@@ -140,7 +164,9 @@ async function baseline(engine: Engine, target: { file?: string; schema?: string
 async function countStored(engine: Engine, target: { file?: string; schema?: string }, workspaceId: string): Promise<number> {
   if (engine === 'sqlite') {
     const db = new SQLite(target.file as string, { readonly: true });
-    const r = db.prepare("select count(*) as n from interactions where workspace_id = ? and kind in ('event','page','identify')").get(workspaceId) as { n: number };
+    const r = db.prepare("select count(*) as n from interactions where workspace_id = ? and kind in ('event','page','identify')").get(workspaceId) as {
+      n: number;
+    };
     db.close();
     return r.n;
   }
@@ -174,9 +200,15 @@ async function run(engine: Engine) {
   const childEnv = { ...env };
   const { port, child } = await startChild([path.join(here, 'ingest-server.ts')], engine === 'sqlite' ? { ...childEnv, DATABASE_URL: '' } : childEnv);
   const request = makeClient(`http://127.0.0.1:${port}`, CLIENTS);
-  const setup = await request('POST', '/api/v1/setup', JSON.stringify({ workspaceName: 'Bench', name: 'Bench', email: 'bench@example.com', password: 'correct horse battery' }));
+  const setup = await request(
+    'POST',
+    '/api/v1/setup',
+    JSON.stringify({ workspaceName: 'Bench', name: 'Bench', email: 'bench@example.com', password: 'correct horse battery' }),
+  );
   const { token, workspace } = JSON.parse(setup.body) as { token: string; workspace: { id: string } };
-  const wk = JSON.parse((await request('POST', '/api/v1/write-keys', JSON.stringify({ name: 'bench' }), { authorization: `Bearer ${token}` })).body) as { key: string };
+  const wk = JSON.parse((await request('POST', '/api/v1/write-keys', JSON.stringify({ name: 'bench' }), { authorization: `Bearer ${token}` })).body) as {
+    key: string;
+  };
   const auth = { authorization: `Basic ${Buffer.from(`${wk.key}:`).toString('base64')}` };
 
   const events = makeEvents(runId);
@@ -193,7 +225,9 @@ async function run(engine: Engine) {
   const plain = await baseline(engine, target, events);
   const eventsPerSecond = result.perSecond * (events.length / bodies.length);
   console.log(`\n${engine}: ${fmt(events.length)} events in ${fmt(bodies.length)} batches of ${BATCH}, ${CLIENTS} clients, ${fmt(USERS)} users`);
-  console.log(`  Rapport /v1/batch   ${fmt(eventsPerSecond).padStart(9)} events/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms per batch   peak server RSS ${fmt(peakMb)} MB   stored ${fmt(stored)}${failures ? `   FAILED BATCHES ${failures}` : ''}`);
+  console.log(
+    `  Rapport /v1/batch   ${fmt(eventsPerSecond).padStart(9)} events/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms per batch   peak server RSS ${fmt(peakMb)} MB   stored ${fmt(stored)}${failures ? `   FAILED BATCHES ${failures}` : ''}`,
+  );
   console.log(`  plain INSERTs       ${fmt(plain).padStart(9)} rows/s     (same rows, same table and indexes, one transaction per ${BATCH}-row INSERT)`);
   console.log(`  ratio               ${fmt((eventsPerSecond / plain) * 100)} % of the plain-insert rate`);
   if (dir) rmSync(dir, { recursive: true, force: true });

@@ -108,7 +108,14 @@ export const ZTouchpointRef = z.object({
 
 // Organizations (B2B accounts from `group` calls).
 export const ZOrganization = z
-  .object({ id: z.string(), groupId: z.string(), name: z.string().nullable(), traits: z.record(z.string(), z.unknown()), createdAt: ZIsoTime, updatedAt: ZIsoTime })
+  .object({
+    id: z.string(),
+    groupId: z.string(),
+    name: z.string().nullable(),
+    traits: z.record(z.string(), z.unknown()),
+    createdAt: ZIsoTime,
+    updatedAt: ZIsoTime,
+  })
   .meta({ id: 'Organization' });
 export type Organization = z.infer<typeof ZOrganization>;
 
@@ -136,7 +143,12 @@ export type TimelineItem = z.infer<typeof ZTimelineItem>;
 const csv = z
   .string()
   .max(500)
-  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+  .transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean),
+  );
 export const ZTimelineQuery = z.object({
   kind: csv.optional().meta({ description: 'Comma-separated kinds: event, page, screen, identify, group, alias, conversation, message, stage_changed' }),
   stage: z.string().max(64).optional(),

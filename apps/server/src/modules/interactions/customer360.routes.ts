@@ -13,18 +13,35 @@ export function registerCustomer360Routes(app: FastifyZodInstance, deps: { custo
     '/api/v1/customers/:id/timeline',
     {
       config: { access: 'customers.read' },
-      schema: { tags, summary: 'Every interaction of the customer, newest first', params: ZIdParam, querystring: ZPageQuery.extend(ZTimelineQuery.shape), response: { 200: page(ZTimelineItem), ...errors } },
+      schema: {
+        tags,
+        summary: 'Every interaction of the customer, newest first',
+        params: ZIdParam,
+        querystring: ZPageQuery.extend(ZTimelineQuery.shape),
+        response: { 200: page(ZTimelineItem), ...errors },
+      },
     },
     async (req) => customer360.timeline(requireAuth(req), req.params.id, req.query),
   );
   app.get(
     '/api/v1/customers/:id/export',
-    { config: { access: 'customers.write' }, schema: { tags, summary: 'Everything held about the customer (GDPR access)', params: ZIdParam, response: { 200: ZCustomerExport, ...errors } } },
+    {
+      config: { access: 'customers.write' },
+      schema: { tags, summary: 'Everything held about the customer (GDPR access)', params: ZIdParam, response: { 200: ZCustomerExport, ...errors } },
+    },
     async (req) => privacy.export(requireAuth(req), req.params.id),
   );
   app.delete(
     '/api/v1/customers/:id',
-    { config: { access: 'customers.write' }, schema: { tags, summary: 'Erase the customer and everything about them (GDPR erasure; owners and admins)', params: ZIdParam, response: { 200: ZCustomerDeleted, ...errors } } },
+    {
+      config: { access: 'customers.write' },
+      schema: {
+        tags,
+        summary: 'Erase the customer and everything about them (GDPR erasure; owners and admins)',
+        params: ZIdParam,
+        response: { 200: ZCustomerDeleted, ...errors },
+      },
+    },
     async (req) => privacy.erase(requireAuth(req), req.params.id),
   );
 }

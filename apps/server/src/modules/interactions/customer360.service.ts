@@ -11,7 +11,15 @@ import type { Customer360Store } from './customer360.store.js';
 import { toOrganization } from './ingest.service.js';
 import type { JourneyService } from './journey.service.js';
 
-const toRef = (t: TouchpointRow) => ({ id: t.id, key: t.key, name: t.name, channel: t.channel, stage: t.stage, department: t.department, critical: Boolean(Number(t.critical)) });
+const toRef = (t: TouchpointRow) => ({
+  id: t.id,
+  key: t.key,
+  name: t.name,
+  channel: t.channel,
+  stage: t.stage,
+  department: t.department,
+  critical: Boolean(Number(t.critical)),
+});
 
 export function createCustomer360Service(deps: { store: Customer360Store; customers: CustomersService; journey: JourneyService }) {
   const { store, customers, journey } = deps;
@@ -24,7 +32,9 @@ export function createCustomer360Service(deps: { store: Customer360Store; custom
   }
 
   async function toItems(workspaceId: string, rows: InteractionRow[]): Promise<Map<string, TimelineItem>> {
-    const tps = new Map((await store.touchpointsByIds(workspaceId, [...new Set(rows.map((r) => r.touchpoint_id).filter((x): x is string => x !== null))])).map((t) => [t.id, t]));
+    const tps = new Map(
+      (await store.touchpointsByIds(workspaceId, [...new Set(rows.map((r) => r.touchpoint_id).filter((x): x is string => x !== null))])).map((t) => [t.id, t]),
+    );
     return new Map(
       rows.map((r) => {
         const tp = r.touchpoint_id ? tps.get(r.touchpoint_id) : undefined;
@@ -74,7 +84,14 @@ export function createCustomer360Service(deps: { store: Customer360Store; custom
       firstSeenAt: seen?.first ?? null,
       lastSeenAt: seen?.last ?? null,
       counts: { interactions: Number(seen?.n ?? 0), byStage: counts(byStage, 'stage'), byChannel: counts(byChannel, 'channel') },
-      openConversations: open.map((c) => ({ id: c.id, number: Number(c.number), subject: c.subject, status: c.status, channel: c.channel, lastActivityAt: c.last_activity_at })),
+      openConversations: open.map((c) => ({
+        id: c.id,
+        number: Number(c.number),
+        subject: c.subject,
+        status: c.status,
+        channel: c.channel,
+        lastActivityAt: c.last_activity_at,
+      })),
     };
   }
 
@@ -110,7 +127,12 @@ export function createCustomer360Service(deps: { store: Customer360Store; custom
         { after: after ? [String(after[0]), String(after[1])] : null, limit: q.limit },
       );
       const items = await toItems(auth.workspaceId, rows);
-      return toPage(rows, q.limit, (r) => [r.occurred_at, r.id], (r) => items.get(r.id) as TimelineItem);
+      return toPage(
+        rows,
+        q.limit,
+        (r) => [r.occurred_at, r.id],
+        (r) => items.get(r.id) as TimelineItem,
+      );
     },
   };
 }

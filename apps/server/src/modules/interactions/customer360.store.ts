@@ -15,7 +15,14 @@ export function createCustomer360Store(db: Db) {
   return {
     db,
     identities: (workspaceId: string, customerId: string) =>
-      db.selectFrom('identities').select(['kind', 'value', 'created_at']).where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).orderBy('kind').orderBy('value').execute(),
+      db
+        .selectFrom('identities')
+        .select(['kind', 'value', 'created_at'])
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .orderBy('kind')
+        .orderBy('value')
+        .execute(),
     organizations: (workspaceId: string, customerId: string) =>
       db
         .selectFrom('organization_members as m')
@@ -54,7 +61,9 @@ export function createCustomer360Store(db: Db) {
         .limit(50)
         .execute(),
     touchpointsByIds: (workspaceId: string, ids: string[]) =>
-      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('touchpoints').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
+      ids.length === 0
+        ? Promise.resolve([])
+        : db.selectFrom('touchpoints').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     touchpointByKey: (workspaceId: string, key: string) =>
       db.selectFrom('touchpoints').select('id').where('workspace_id', '=', workspaceId).where('key', '=', key).executeTakeFirst(),
     timeline: (workspaceId: string, customerId: string, f: TimelineFilter, opts: { after: [string, string] | null; limit: number }) => {
@@ -69,7 +78,11 @@ export function createCustomer360Store(db: Db) {
         const [at, id] = opts.after;
         q = q.where((eb) => eb.or([eb('occurred_at', '<', at), eb.and([eb('occurred_at', '=', at), eb('id', '<', id)])]));
       }
-      return q.orderBy('occurred_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      return q
+        .orderBy('occurred_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(opts.limit + 1)
+        .execute();
     },
   };
 }

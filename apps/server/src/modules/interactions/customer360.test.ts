@@ -19,8 +19,22 @@ describe.each(engines)('customer 360, timeline and privacy on %s', (engine) => {
     const conv = await newConversation(t, ws.token, { customer: { email: 'pat@example.com', name: 'Pat' } });
     const at = (h: number) => new Date(clock.nowMs() - h * 3_600_000).toISOString();
     const batch = [
-      { type: 'identify', userId: 'pat', anonymousId: 'pat-anon', traits: { email: 'pat@example.com', phone: '+44 20 7946 0000' }, timestamp: at(100), messageId: 'x0' },
-      ...Array.from({ length: 12 }, (_, i) => ({ type: 'page', anonymousId: 'pat-anon', name: `Page ${i}`, properties: { path: i % 2 ? '/pricing' : '/blog' }, timestamp: at(90 - i), messageId: `p${i}` })),
+      {
+        type: 'identify',
+        userId: 'pat',
+        anonymousId: 'pat-anon',
+        traits: { email: 'pat@example.com', phone: '+44 20 7946 0000' },
+        timestamp: at(100),
+        messageId: 'x0',
+      },
+      ...Array.from({ length: 12 }, (_, i) => ({
+        type: 'page',
+        anonymousId: 'pat-anon',
+        name: `Page ${i}`,
+        properties: { path: i % 2 ? '/pricing' : '/blog' },
+        timestamp: at(90 - i),
+        messageId: `p${i}`,
+      })),
       { type: 'track', userId: 'pat', event: 'Order Completed', properties: { total: 99, channel: 'app' }, timestamp: at(10), messageId: 'o1' },
       { type: 'track', userId: 'pat', event: 'Order Delivered', timestamp: at(5), messageId: 'd1' },
       { type: 'group', userId: 'pat', groupId: 'org-7', traits: { name: 'Pat Co' }, timestamp: at(4), messageId: 'g1' },
@@ -67,9 +81,27 @@ describe.each(engines)('customer 360, timeline and privacy on %s', (engine) => {
     expect(seen).toEqual(all.map((i: { id: string }) => i.id));
     expect(new Set(seen).size).toBe(seen.length);
     expect(all[0]).toMatchObject({ kind: expect.any(String), occurredAt: clock.nowIso() });
-    expect(Object.keys(all[0]).sort()).toEqual(['channel', 'conversationId', 'department', 'emotion', 'id', 'kind', 'name', 'occurredAt', 'origin', 'properties', 'receivedAt', 'sentiment', 'stage', 'touchpoint'].sort());
+    expect(Object.keys(all[0]).sort()).toEqual(
+      [
+        'channel',
+        'conversationId',
+        'department',
+        'emotion',
+        'id',
+        'kind',
+        'name',
+        'occurredAt',
+        'origin',
+        'properties',
+        'receivedAt',
+        'sentiment',
+        'stage',
+        'touchpoint',
+      ].sort(),
+    );
 
-    const get = async (q: string) => (await t.request('GET', `/api/v1/customers/${id}/timeline?limit=200&${q}`, { token: ws.token })).body.data as Array<Record<string, any>>;
+    const get = async (q: string) =>
+      (await t.request('GET', `/api/v1/customers/${id}/timeline?limit=200&${q}`, { token: ws.token })).body.data as Array<Record<string, any>>;
     expect((await get('kind=page')).length).toBe(12);
     expect((await get('kind=conversation,message')).map((i) => i.kind).sort()).toEqual(['conversation', 'message']);
     expect((await get('stage=purchase')).map((i) => i.name).sort()).toEqual(['Order Completed', 'Stage Changed']);
@@ -92,7 +124,9 @@ describe.each(engines)('customer 360, timeline and privacy on %s', (engine) => {
     expect(exp.status).toBe(200);
     expect(exp.body.customer).toMatchObject({ id, email: 'pat@example.com' });
     expect(exp.body.interactions.length).toBeGreaterThanOrEqual(17);
-    expect(exp.body.conversations).toEqual([expect.objectContaining({ id: conversationId, messages: [expect.objectContaining({ body: 'My parcel has not arrived.' })] })]);
+    expect(exp.body.conversations).toEqual([
+      expect.objectContaining({ id: conversationId, messages: [expect.objectContaining({ body: 'My parcel has not arrived.' })] }),
+    ]);
 
     const other = await newWorkspace(t);
     expect((await t.request('DELETE', `/api/v1/customers/${id}`, { token: other.token })).status).toBe(404);
@@ -109,7 +143,10 @@ describe.each(engines)('customer 360, timeline and privacy on %s', (engine) => {
     expect(audit).toEqual(expect.arrayContaining(['customer.exported', 'customer.erased']));
 
     // The same identities arriving later make a brand-new customer with nothing of the old one.
-    await t.request('POST', '/v1/track', { headers: basic(key), body: { userId: 'pat', event: 'Came Back', traits: {}, context: { traits: { email: 'pat@example.com' } } } });
+    await t.request('POST', '/v1/track', {
+      headers: basic(key),
+      body: { userId: 'pat', event: 'Came Back', traits: {}, context: { traits: { email: 'pat@example.com' } } },
+    });
     const again = (await t.request('GET', '/api/v1/customers?q=pat@example.com', { token: ws.token })).body.data;
     expect(again).toHaveLength(1);
     expect(again[0].id).not.toBe(id);
@@ -120,7 +157,10 @@ describe.each(engines)('customer 360, timeline and privacy on %s', (engine) => {
   it('refuses a single oversize event on /v1/track with its reason and logs it', async () => {
     const ws = await newWorkspace(t);
     const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site' } })).body.key as string;
-    const res = await t.request('POST', '/v1/track', { headers: basic(key), body: { userId: 'big', event: 'Big', messageId: 'big-1', properties: { blob: 'z'.repeat(40 * 1024) } } });
+    const res = await t.request('POST', '/v1/track', {
+      headers: basic(key),
+      body: { userId: 'big', event: 'Big', messageId: 'big-1', properties: { blob: 'z'.repeat(40 * 1024) } },
+    });
     expect(res.status).toBe(400);
     expect(res.body.detail).toContain('larger than 32 KB');
     const log = await t.request('GET', '/api/v1/rejected-events', { token: ws.token });

@@ -120,7 +120,8 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     await store.moveCustomers(tx, workspaceId, moves, reason, now);
   }
 
-  const merge = (tx: Tx, workspaceId: string, survivorId: string, mergedId: string, reason: string) => mergeMany(tx, workspaceId, [{ survivorId, mergedId }], reason);
+  const merge = (tx: Tx, workspaceId: string, survivorId: string, mergedId: string, reason: string) =>
+    mergeMany(tx, workspaceId, [{ survivorId, mergedId }], reason);
 
   /** Assigns each item to a customer: creates, links and merges as the identities demand. */
   async function resolve(tx: Tx, workspaceId: string, items: ResolveItem[], reason: string): Promise<Resolution> {
@@ -150,11 +151,28 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
         const known = it.either.filter((k) => keyOwner.has(keyOf(k)));
         keys.push(...(known.length > 0 ? known : [it.either[0] as IdentityKey]));
       }
-      const roots = [...new Set(keys.map((k) => keyOwner.get(keyOf(k))).filter((id): id is string => id !== undefined).map(find))];
+      const roots = [
+        ...new Set(
+          keys
+            .map((k) => keyOwner.get(keyOf(k)))
+            .filter((id): id is string => id !== undefined)
+            .map(find),
+        ),
+      ];
       let customerId: string;
       if (roots.length === 0) {
         customerId = newId('customer');
-        pending.set(customerId, { workspace_id: workspaceId, id: customerId, name: null, email: null, phone: null, traits: '{}', created_at: now, updated_at: now, merged_into_id: null });
+        pending.set(customerId, {
+          workspace_id: workspaceId,
+          id: customerId,
+          name: null,
+          email: null,
+          phone: null,
+          traits: '{}',
+          created_at: now,
+          updated_at: now,
+          merged_into_id: null,
+        });
       } else {
         customerId = roots.reduce(older);
         for (const r of roots) if (r !== customerId) parent.set(r, customerId);
@@ -220,7 +238,11 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     const lost = identityRows.filter((r) => !created.has(`${r.kind}\u0000${r.value}`));
     if (lost.length > 0) {
       invalidateCache = true;
-      const winners = await store.lookup(tx, workspaceId, lost.map((r) => ({ kind: r.kind, value: r.value })));
+      const winners = await store.lookup(
+        tx,
+        workspaceId,
+        lost.map((r) => ({ kind: r.kind, value: r.value })),
+      );
       const remap = new Map<string, string>();
       for (const w of winners) {
         const planned = lost.find((r) => r.kind === w.kind && r.value === w.value)?.customer_id;

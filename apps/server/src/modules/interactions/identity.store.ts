@@ -31,6 +31,36 @@ export function createIdentityStore(db: Db, engine: Engine) {
   // PostgreSQL: one array parameter instead of hundreds of placeholders (parsed and planned once).
   const inList = (column: string, values: string[]) =>
     engine === 'postgres' ? sql<boolean>`${sql.ref(column)} = any(${values}::text[])` : sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`;
+  /** Organization memberships, journeys (the one that moved last wins) and the merge log. */
+  async function moveRest(tx: Tx, workspaceId: string, pairs: Array<{ from: string; to: string }>, reason: string, now: string) {
+    const froms = pairs.map((p) => p.from);
+    await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', froms).execute();
+    const ids = [...new Set([...froms, ...pairs.map((p) => p.to)])];
+    const journeys = new Map(
+      (await tx.selectFrom('customer_journeys').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).execute()).map((j) => [
+        j.customer_id,
+        j,
+      ]),
+    );
+    const kept = new Map<string, CustomerJourneyRow>();
+    for (const p of pairs) {
+      const candidates = [kept.get(p.to) ?? journeys.get(p.to), journeys.get(p.from)].filter((j): j is CustomerJourneyRow => j !== undefined);
+      const best = candidates.reduce<CustomerJourneyRow | null>((acc, j) => (!acc || j.stage_at > acc.stage_at ? j : acc), null);
+      if (best) kept.set(p.to, { ...best, customer_id: p.to, updated_at: now });
+    }
+    await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).execute();
+    if (kept.size > 0)
+      await tx
+        .insertInto('customer_journeys')
+        .values([...kept.values()])
+        .execute();
+    await tx
+      .insertInto('customer_merges')
+      .values(pairs.map((p) => ({ workspace_id: workspaceId, merged_id: p.from, survivor_id: p.to, reason, created_at: now })))
+      .onConflict((oc) => oc.columns(['workspace_id', 'merged_id']).doNothing())
+      .execute();
+  }
+
   return {
     db,
     engine,
@@ -84,44 +114,43 @@ export function createIdentityStore(db: Db, engine: Engine) {
      * Moves everything of each `from` customer to its `to` and leaves merge pointers behind, a
      * handful of statements for any number of pairs (no `to` may itself be a `from`).
      */
-    async moveCustomers(tx: Tx, workspaceId: string, pairs: Array<{ from: string; to: string }>, reason: string, now: string) {
-      if (pairs.length === 0) return;
-      const m = sql`m (from_id, to_id) AS (VALUES ${sql.join(pairs.map((p) => sql`(${p.from}, ${p.to})`))})`;
-      for (const table of ['identities', 'interactions', 'conversations'] as const) {
-        await sql`WITH ${m} UPDATE ${sql.table(table)} SET customer_id = m.to_id FROM m WHERE ${sql.table(table)}.workspace_id = ${workspaceId} AND ${sql.table(table)}.customer_id = m.from_id`.execute(tx);
+    async moveCustomers(tx: Tx, workspaceId: string, all: Array<{ from: string; to: string }>, reason: string, now: string) {
+      // CASE … WHEN maps plus IN lists: both engines walk the (workspace_id, customer_id) indexes.
+      for (const pairs of chunks(all, 200)) {
+        const froms = pairs.map((p) => p.from);
+        const map = (column: string) =>
+          sql<string>`CASE ${sql.ref(column)} ${sql.join(
+            pairs.map((p) => sql`WHEN ${p.from} THEN ${p.to}`),
+            sql` `,
+          )} END`;
+        for (const table of ['identities', 'interactions', 'conversations'] as const) {
+          await sql`UPDATE ${sql.table(table)} SET customer_id = ${map('customer_id')} WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})`.execute(
+            tx,
+          );
+        }
+        await sql`INSERT INTO organization_members (workspace_id, organization_id, customer_id, created_at)
+          SELECT workspace_id, organization_id, ${map('customer_id')}, created_at FROM organization_members WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})
+          ON CONFLICT DO NOTHING`.execute(tx);
+        await sql`UPDATE customers SET merged_into_id = ${map('merged_into_id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND merged_into_id IN (${sql.join(froms)})`.execute(
+          tx,
+        );
+        await sql`UPDATE customers SET merged_into_id = ${map('id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND id IN (${sql.join(froms)})`.execute(
+          tx,
+        );
+        await moveRest(tx, workspaceId, pairs, reason, now);
       }
-      await sql`WITH ${m} INSERT INTO organization_members (workspace_id, organization_id, customer_id, created_at)
-        SELECT o.workspace_id, o.organization_id, m.to_id, o.created_at FROM organization_members o JOIN m ON o.customer_id = m.from_id WHERE o.workspace_id = ${workspaceId}
-        ON CONFLICT DO NOTHING`.execute(tx);
-      const froms = pairs.map((p) => p.from);
-      await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', froms).execute();
-      // The journey that moved last wins.
-      const ids = [...new Set([...froms, ...pairs.map((p) => p.to)])];
-      const journeys = new Map((await tx.selectFrom('customer_journeys').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).execute()).map((j) => [j.customer_id, j]));
-      const kept = new Map<string, CustomerJourneyRow>();
-      for (const p of pairs) {
-        const candidates = [kept.get(p.to) ?? journeys.get(p.to), journeys.get(p.from)].filter((j): j is CustomerJourneyRow => j !== undefined);
-        const best = candidates.reduce<CustomerJourneyRow | null>((acc, j) => (!acc || j.stage_at > acc.stage_at ? j : acc), null);
-        if (best) kept.set(p.to, { ...best, customer_id: p.to, updated_at: now });
-      }
-      await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).execute();
-      const survivorsWithout = pairs.map((p) => p.to).filter((to) => !kept.has(to) && journeys.has(to));
-      const rows = [...kept.values(), ...survivorsWithout.map((to) => journeys.get(to) as CustomerJourneyRow)];
-      if (rows.length > 0) await tx.insertInto('customer_journeys').values(rows).execute();
-      await sql`WITH ${m} UPDATE customers SET merged_into_id = m.to_id, updated_at = ${now} FROM m WHERE customers.workspace_id = ${workspaceId} AND (customers.id = m.from_id OR customers.merged_into_id = m.from_id)`.execute(tx);
-      await tx
-        .insertInto('customer_merges')
-        .values(pairs.map((p) => ({ workspace_id: workspaceId, merged_id: p.from, survivor_id: p.to, reason, created_at: now })))
-        .onConflict((oc) => oc.columns(['workspace_id', 'merged_id']).doNothing())
-        .execute();
     },
-    /** Sets name, email, phone and traits of many customers in one statement. */
-    async updateProfiles(tx: Tx, workspaceId: string, rows: Array<Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>, now: string) {
-      if (rows.length === 0) return;
-      const v = sql.join(rows.map((r) => sql`(${r.id}, ${r.name}, ${r.email}, ${r.phone}, ${r.traits})`));
-      await sql`WITH v (id, name, email, phone, traits) AS (VALUES ${v})
-        UPDATE customers SET name = v.name, email = v.email, phone = v.phone, traits = v.traits, updated_at = ${now}
-        FROM v WHERE customers.workspace_id = ${workspaceId} AND customers.id = v.id`.execute(tx);
+    /** Sets name, email, phone and traits of many customers, 100 per statement. */
+    async updateProfiles(tx: Tx, workspaceId: string, all: Array<Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>, now: string) {
+      for (const rows of chunks(all, 100)) {
+        const set = (column: 'name' | 'email' | 'phone' | 'traits') =>
+          sql`CASE id ${sql.join(
+            rows.map((r) => sql`WHEN ${r.id} THEN ${r[column]}`),
+            sql` `,
+          )} END`;
+        await sql`UPDATE customers SET name = ${set('name')}, email = ${set('email')}, phone = ${set('phone')}, traits = ${set('traits')}, updated_at = ${now}
+          WHERE workspace_id = ${workspaceId} AND id IN (${sql.join(rows.map((r) => r.id))})`.execute(tx);
+      }
     },
   };
 }

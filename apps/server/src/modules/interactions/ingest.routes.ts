@@ -65,18 +65,27 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
     for (const type of EVENT_TYPES) {
       scope.post(`/v1/${type}`, opts(`Segment ${type} call`), async (req) => handle(req, type));
       // analytics.js (analytics-next) posts to the first letter of the type: /v1/t, /v1/i, …
-      scope.post(`/v1/${type.charAt(0)}`, { ...opts(`Segment ${type} call (analytics.js short path)`), schema: { ...opts('').schema, hide: true } }, async (req) => handle(req, type));
+      scope.post(
+        `/v1/${type.charAt(0)}`,
+        { ...opts(`Segment ${type} call (analytics.js short path)`), schema: { ...opts('').schema, hide: true } },
+        async (req) => handle(req, type),
+      );
     }
     scope.post('/v1/batch', opts('Segment batch: up to 500 KB of events'), async (req) => handle(req, null));
     scope.post('/v1/import', opts('Alias of /v1/batch'), async (req) => handle(req, null));
-    scope.post('/v1/b', { ...opts('Alias of /v1/batch (analytics.js batching)'), schema: { ...opts('').schema, hide: true } }, async (req) => handle(req, null));
+    scope.post('/v1/b', { ...opts('Alias of /v1/batch (analytics.js batching)'), schema: { ...opts('').schema, hide: true } }, async (req) =>
+      handle(req, null),
+    );
   });
 
   // analytics.js loads its settings from `${cdnURL}/v1/projects/<writeKey>/settings`: answering
   // it lets the browser library run with `cdnURL` pointed at Rapport and nothing else.
   app.get(
     '/v1/projects/:writeKey/settings',
-    { config: { access: 'public' }, schema: { tags: ['ingest'], summary: 'analytics.js settings for a write key', params: z.object({ writeKey: z.string().max(200) }) } },
+    {
+      config: { access: 'public' },
+      schema: { tags: ['ingest'], summary: 'analytics.js settings for a write key', params: z.object({ writeKey: z.string().max(200) }) },
+    },
     async (req) => {
       await writeKeys.authenticate(req.params.writeKey);
       return {
@@ -92,12 +101,28 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
 
   app.get(
     '/api/v1/rejected-events',
-    { config: { access: 'ingest.manage' }, schema: { tags: ['ingest'], summary: 'Events refused by ingest, newest first', querystring: ZPageQuery, response: { 200: page(ZRejectedEvent), 401: ZProblem, 403: ZProblem } } },
+    {
+      config: { access: 'ingest.manage' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'Events refused by ingest, newest first',
+        querystring: ZPageQuery,
+        response: { 200: page(ZRejectedEvent), 401: ZProblem, 403: ZProblem },
+      },
+    },
     async (req) => ingest.listRejected(requireAuth(req), req.query),
   );
   app.get(
     '/api/v1/organizations',
-    { config: { access: 'customers.read' }, schema: { tags: ['customers'], summary: 'Organizations (B2B accounts from group calls)', querystring: ZPageQuery, response: { 200: page(ZOrganization), 401: ZProblem, 403: ZProblem } } },
+    {
+      config: { access: 'customers.read' },
+      schema: {
+        tags: ['customers'],
+        summary: 'Organizations (B2B accounts from group calls)',
+        querystring: ZPageQuery,
+        response: { 200: page(ZOrganization), 401: ZProblem, 403: ZProblem },
+      },
+    },
     async (req) => ingest.listOrganizations(requireAuth(req), req.query),
   );
 }

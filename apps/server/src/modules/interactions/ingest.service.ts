@@ -51,7 +51,14 @@ export const toOrganization = (r: OrganizationRow): Organization => ({
   updatedAt: r.updated_at,
 });
 
-export function createIngestService(deps: { store: IngestStore; engine: Engine; clock: Clock; identity: IdentityService; touchpoints: TouchpointsService; journey: JourneyService }) {
+export function createIngestService(deps: {
+  store: IngestStore;
+  engine: Engine;
+  clock: Clock;
+  identity: IdentityService;
+  touchpoints: TouchpointsService;
+  journey: JourneyService;
+}) {
   const { store, clock, identity, touchpoints, journey } = deps;
   const db: Db = store.db;
 
@@ -89,10 +96,22 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
       const cur = existing.get(groupId);
       if (cur) {
         if (Object.keys(traits).length > 0) {
-          await store.updateOrganization(tx, workspaceId, cur.id, { name: name ?? cur.name, traits: JSON.stringify({ ...parseJsonObject(cur.traits), ...traits }), updated_at: now });
+          await store.updateOrganization(tx, workspaceId, cur.id, {
+            name: name ?? cur.name,
+            traits: JSON.stringify({ ...parseJsonObject(cur.traits), ...traits }),
+            updated_at: now,
+          });
         }
       } else {
-        inserts.push({ workspace_id: workspaceId, id: newId('organization'), group_id: groupId, name, traits: JSON.stringify(traits), created_at: now, updated_at: now });
+        inserts.push({
+          workspace_id: workspaceId,
+          id: newId('organization'),
+          group_id: groupId,
+          name,
+          traits: JSON.stringify(traits),
+          created_at: now,
+          updated_at: now,
+        });
       }
     }
     await store.insertOrganizations(tx, inserts);
@@ -102,7 +121,10 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
       const orgId = all.get(g.groupId);
       if (orgId) members.set(`${orgId}:${g.customerId}`, { workspace_id: workspaceId, organization_id: orgId, customer_id: g.customerId, created_at: now });
     }
-    await store.addMembers(tx, [...members.values()].sort((a, b) => (a.organization_id + a.customer_id).localeCompare(b.organization_id + b.customer_id)));
+    await store.addMembers(
+      tx,
+      [...members.values()].sort((a, b) => (a.organization_id + a.customer_id).localeCompare(b.organization_id + b.customer_id)),
+    );
   }
 
   type Pending = { workspaceId: string; valid: ParsedEvent[]; rejected: RejectedEventRow[]; receivedAt: string; done: (err: unknown) => void };
@@ -213,7 +235,7 @@ export function createIngestService(deps: { store: IngestStore; engine: Engine; 
       const workspaceId = first.workspaceId;
       const group: Pending[] = [];
       let size = 0;
-      for (let i = 0; i < queue.length; ) {
+      for (let i = 0; i < queue.length;) {
         const p = queue[i] as Pending;
         if (p.workspaceId === workspaceId && (group.length === 0 || size + p.valid.length <= MAX_GROUP_EVENTS)) {
           group.push(p);

@@ -6,7 +6,25 @@ import { bulkInsert, type BulkInsert } from './bulk-insert.store.js';
 
 export const INTERACTION_INSERT: BulkInsert<InteractionRow> = {
   table: 'interactions',
-  columns: ['workspace_id', 'id', 'customer_id', 'occurred_at', 'received_at', 'kind', 'name', 'channel', 'touchpoint_id', 'stage', 'department', 'origin', 'conversation_id', 'sentiment', 'emotion', 'source_id', 'properties'],
+  columns: [
+    'workspace_id',
+    'id',
+    'customer_id',
+    'occurred_at',
+    'received_at',
+    'kind',
+    'name',
+    'channel',
+    'touchpoint_id',
+    'stage',
+    'department',
+    'origin',
+    'conversation_id',
+    'sentiment',
+    'emotion',
+    'source_id',
+    'properties',
+  ],
   onConflict: 'on conflict (workspace_id, source_id) do nothing',
   returning: 'source_id',
 };
@@ -22,25 +40,45 @@ export function createIngestStore(db: Db, engine: Engine) {
     organizationsByGroup: (tx: Tx, workspaceId: string, groupIds: string[]) =>
       tx.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId).where('group_id', 'in', groupIds).execute(),
     insertOrganizations: async (tx: Tx, rows: OrganizationRow[]) => {
-      if (rows.length > 0) await tx.insertInto('organizations').values(rows).onConflict((oc) => oc.columns(['workspace_id', 'group_id']).doNothing()).execute();
+      if (rows.length > 0)
+        await tx
+          .insertInto('organizations')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['workspace_id', 'group_id']).doNothing())
+          .execute();
     },
     updateOrganization: (tx: Tx, workspaceId: string, id: string, patch: Partial<OrganizationRow>) =>
       tx.updateTable('organizations').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     addMembers: async (tx: Tx, rows: Array<{ workspace_id: string; organization_id: string; customer_id: string; created_at: string }>) => {
-      if (rows.length > 0) await tx.insertInto('organization_members').values(rows).onConflict((oc) => oc.doNothing()).execute();
+      if (rows.length > 0)
+        await tx
+          .insertInto('organization_members')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     },
     insertRejected: async (ex: Tx | Db, rows: RejectedEventRow[]) => {
-      for (let i = 0; i < rows.length; i += 200) await ex.insertInto('rejected_events').values(rows.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.length; i += 200)
+        await ex
+          .insertInto('rejected_events')
+          .values(rows.slice(i, i + 200))
+          .execute();
     },
     listRejected: (workspaceId: string, opts: { before: string | null; limit: number }) => {
       let q = db.selectFrom('rejected_events').selectAll().where('workspace_id', '=', workspaceId);
       if (opts.before) q = q.where('id', '<', opts.before);
-      return q.orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      return q
+        .orderBy('id', 'desc')
+        .limit(opts.limit + 1)
+        .execute();
     },
     listOrganizations: (workspaceId: string, opts: { before: string | null; limit: number }) => {
       let q = db.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId);
       if (opts.before) q = q.where('id', '<', opts.before);
-      return q.orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      return q
+        .orderBy('id', 'desc')
+        .limit(opts.limit + 1)
+        .execute();
     },
   };
 }

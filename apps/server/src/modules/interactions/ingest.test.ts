@@ -66,7 +66,12 @@ describe.each(engines)('ingest on %s', (engine) => {
     const conv = await newConversation(t, ws.token, { customer: { email, name: 'Ada' } });
 
     const analytics = new Analytics({ writeKey, host: baseUrl, path: '/v1/batch', flushAt: 50, maxEventsInBatch: 50 });
-    analytics.page({ anonymousId: 'anon-1', name: 'Pricing', properties: { path: '/pricing', title: 'Pricing' }, context: { ip: '203.0.113.9', userAgent: 'Mozilla/5.0', campaign: { name: 'spring', source: 'newsletter', medium: 'email' } } });
+    analytics.page({
+      anonymousId: 'anon-1',
+      name: 'Pricing',
+      properties: { path: '/pricing', title: 'Pricing' },
+      context: { ip: '203.0.113.9', userAgent: 'Mozilla/5.0', campaign: { name: 'spring', source: 'newsletter', medium: 'email' } },
+    });
     analytics.track({ anonymousId: 'anon-1', event: 'Checkout Started', properties: { cart: 3 } });
     analytics.identify({ userId: 'user-1', anonymousId: 'anon-1', traits: { email: email.toUpperCase(), name: 'Ada Lovelace', plan: 'pro' } });
     analytics.track({ userId: 'user-1', event: 'Order Completed', properties: { total: 42 } });
@@ -88,10 +93,27 @@ describe.each(engines)('ingest on %s', (engine) => {
 
     const items = await timeline(t, ws, c.id);
     const names = items.map((i) => `${i.kind}:${i.name}`);
-    expect(names).toEqual(expect.arrayContaining(['page:Pricing', 'event:Checkout Started', 'identify:Identified', 'event:Order Completed', 'group:Joined Group', 'alias:Aliased', 'screen:Home', 'conversation:Conversation Opened', 'message:Message Received']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'page:Pricing',
+        'event:Checkout Started',
+        'identify:Identified',
+        'event:Order Completed',
+        'group:Joined Group',
+        'alias:Aliased',
+        'screen:Home',
+        'conversation:Conversation Opened',
+        'message:Message Received',
+      ]),
+    );
     const pricing = items.find((i) => i.name === 'Pricing');
     expect(pricing).toMatchObject({ channel: 'web', stage: 'research', department: 'marketing', touchpoint: { key: 'pricing_page' }, origin: 'customer' });
-    expect(pricing?.properties.context).toMatchObject({ ip: '203.0.113.9', userAgent: 'Mozilla/5.0', campaign: { source: 'newsletter' }, library: { name: expect.any(String) } });
+    expect(pricing?.properties.context).toMatchObject({
+      ip: '203.0.113.9',
+      userAgent: 'Mozilla/5.0',
+      campaign: { source: 'newsletter' },
+      library: { name: expect.any(String) },
+    });
     expect(items.find((i) => i.name === 'Order Completed')).toMatchObject({ stage: 'purchase', touchpoint: { key: 'checkout' } });
     expect(items.find((i) => i.kind === 'conversation')).toMatchObject({ touchpoint: { key: 'support_conversation' }, stage: 'post_sales' });
     // The stream is newest first.
@@ -108,10 +130,37 @@ describe.each(engines)('ingest on %s', (engine) => {
     expect((await t.request('GET', '/v1/projects/rwk_nope/settings')).status).toBe(401);
     const plain = { 'content-type': 'text/plain;charset=UTF-8' };
     const ts = clock.nowIso();
-    expect((await t.request('POST', '/v1/p', { headers: plain, raw: JSON.stringify({ type: 'page', anonymousId: 'ajs-1', name: 'Home', properties: { path: '/' }, writeKey, messageId: 'ajs-m1', timestamp: ts, sentAt: ts }) })).status).toBe(200);
-    const identify = { type: 'identify', userId: 'ajs-user', anonymousId: 'ajs-1', traits: { email: 'ajs@example.com' }, writeKey, messageId: 'ajs-m2', timestamp: ts };
+    expect(
+      (
+        await t.request('POST', '/v1/p', {
+          headers: plain,
+          raw: JSON.stringify({
+            type: 'page',
+            anonymousId: 'ajs-1',
+            name: 'Home',
+            properties: { path: '/' },
+            writeKey,
+            messageId: 'ajs-m1',
+            timestamp: ts,
+            sentAt: ts,
+          }),
+        })
+      ).status,
+    ).toBe(200);
+    const identify = {
+      type: 'identify',
+      userId: 'ajs-user',
+      anonymousId: 'ajs-1',
+      traits: { email: 'ajs@example.com' },
+      writeKey,
+      messageId: 'ajs-m2',
+      timestamp: ts,
+    };
     expect((await t.request('POST', '/v1/i', { headers: plain, raw: JSON.stringify(identify) })).status).toBe(200);
-    const b = await t.request('POST', '/v1/b', { headers: plain, raw: JSON.stringify({ writeKey, batch: [{ type: 'track', anonymousId: 'ajs-1', event: 'Clicked', messageId: 'ajs-m3', timestamp: ts }] }) });
+    const b = await t.request('POST', '/v1/b', {
+      headers: plain,
+      raw: JSON.stringify({ writeKey, batch: [{ type: 'track', anonymousId: 'ajs-1', event: 'Clicked', messageId: 'ajs-m3', timestamp: ts }] }),
+    });
     expect(b.status).toBe(200);
     const c = await customerByEmail(t, ws, 'ajs@example.com');
     expect((await timeline(t, ws, c.id)).map((i) => i.name)).toEqual(expect.arrayContaining(['Home', 'Identified', 'Clicked']));
@@ -120,7 +169,15 @@ describe.each(engines)('ingest on %s', (engine) => {
   it('dedupes by messageId: a retried batch stores nothing twice', async () => {
     const ws = await newWorkspace(t);
     const key = await newWriteKey(t, ws);
-    const events = Array.from({ length: 20 }, (_, i) => ({ type: 'track', userId: 'retry-user', event: 'Feature Used', messageId: `m-${i}`, timestamp: clock.nowIso(), traits: {}, context: { traits: { email: 'retry@example.com' } } }));
+    const events = Array.from({ length: 20 }, (_, i) => ({
+      type: 'track',
+      userId: 'retry-user',
+      event: 'Feature Used',
+      messageId: `m-${i}`,
+      timestamp: clock.nowIso(),
+      traits: {},
+      context: { traits: { email: 'retry@example.com' } },
+    }));
     expect((await batch(key, events)).body).toEqual({ success: true, rejected: [] });
     expect((await batch(key, events)).status).toBe(200);
     expect((await batch(key, [...events, events[0]])).status).toBe(200);
@@ -140,7 +197,14 @@ describe.each(engines)('ingest on %s', (engine) => {
       body: {
         sentAt: deviceSentAt,
         batch: [
-          { type: 'track', userId: 'skew', event: 'Skewed', messageId: 's1', timestamp: new Date(now + 3_600_000 - 300_000).toISOString(), context: { traits: { email: 'skew@example.com' } } },
+          {
+            type: 'track',
+            userId: 'skew',
+            event: 'Skewed',
+            messageId: 's1',
+            timestamp: new Date(now + 3_600_000 - 300_000).toISOString(),
+            context: { traits: { email: 'skew@example.com' } },
+          },
           { type: 'track', userId: 'skew', event: 'Future', messageId: 's2', timestamp: new Date(now + 3_600_000 + 25 * 3_600_000).toISOString() },
         ],
       },
@@ -170,7 +234,10 @@ describe.each(engines)('ingest on %s', (engine) => {
     expect((await t.request('POST', '/v1/track', { headers: basic(revokeMe.body.key), body: { userId: 'u', event: 'X' } })).status).toBe(401);
     // The write key in the body, as Segment allows; text/plain bodies.
     expect((await t.request('POST', '/v1/track', { body: { writeKey: key, userId: 'body-key', event: 'X' } })).status).toBe(200);
-    const plain = await t.request('POST', '/v1/identify', { headers: { ...basic(key), 'content-type': 'text/plain' }, raw: JSON.stringify({ userId: 'plain', traits: { email: 'plain@example.com' } }) });
+    const plain = await t.request('POST', '/v1/identify', {
+      headers: { ...basic(key), 'content-type': 'text/plain' },
+      raw: JSON.stringify({ userId: 'plain', traits: { email: 'plain@example.com' } }),
+    });
     expect(plain.status).toBe(200);
     await customerByEmail(t, ws, 'plain@example.com');
 
@@ -184,7 +251,13 @@ describe.each(engines)('ingest on %s', (engine) => {
     expect(single.body.detail).toContain('userId or anonymousId');
 
     // A 600 KB request is refused whole.
-    const big = Array.from({ length: 30 }, (_, i) => ({ type: 'track', userId: 'big', event: 'Big', messageId: `big-${i}`, properties: { blob: 'x'.repeat(20_000) } }));
+    const big = Array.from({ length: 30 }, (_, i) => ({
+      type: 'track',
+      userId: 'big',
+      event: 'Big',
+      messageId: `big-${i}`,
+      properties: { blob: 'x'.repeat(20_000) },
+    }));
     const tooLarge = await batch(key, big);
     expect(tooLarge.status).toBe(413);
     expect(tooLarge.headers['content-type']).toContain('application/problem+json');

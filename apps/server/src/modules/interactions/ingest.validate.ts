@@ -84,7 +84,10 @@ export function normalizePhone(v: unknown): string | null {
 function profileOf(traits: Record<string, unknown>): ParsedEvent['profile'] {
   const first = typeof traits.firstName === 'string' ? traits.firstName : typeof traits.first_name === 'string' ? traits.first_name : null;
   const last = typeof traits.lastName === 'string' ? traits.lastName : typeof traits.last_name === 'string' ? traits.last_name : null;
-  const name = typeof traits.name === 'string' && traits.name.trim() ? traits.name.trim().slice(0, 200) : [first, last].filter(Boolean).join(' ').trim().slice(0, 200) || null;
+  const name =
+    typeof traits.name === 'string' && traits.name.trim()
+      ? traits.name.trim().slice(0, 200)
+      : [first, last].filter(Boolean).join(' ').trim().slice(0, 200) || null;
   return { name, email: normalizeEmail(traits.email), phone: normalizePhone(traits.phone), traits };
 }
 
@@ -96,7 +99,13 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
   const bare = isObject(raw) ? raw : null;
   const messageId = bare && typeof bare.messageId === 'string' ? bare.messageId.slice(0, 100) : null;
   const loose = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).slice(0, MAX_ID) : null);
-  const base = { index, messageId, type: bare && typeof bare.type === 'string' ? bare.type.slice(0, 20) : fixedType, userId: loose(bare?.userId), anonymousId: loose(bare?.anonymousId) };
+  const base = {
+    index,
+    messageId,
+    type: bare && typeof bare.type === 'string' ? bare.type.slice(0, 20) : fixedType,
+    userId: loose(bare?.userId),
+    anonymousId: loose(bare?.anonymousId),
+  };
   try {
     if (!bare) throw new Reject('the event must be a JSON object');
     const rawType = fixedType ?? bare.type;
@@ -131,7 +140,8 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
     if (phone) keys.push({ kind: 'phone', value: phone });
     if (Array.isArray(context.externalIds)) {
       for (const x of context.externalIds.slice(0, 10)) {
-        if (isObject(x) && typeof x.type === 'string' && (typeof x.id === 'string' || typeof x.id === 'number')) keys.push({ kind: `external:${x.type.slice(0, 50)}`, value: String(x.id).slice(0, MAX_ID) });
+        if (isObject(x) && typeof x.type === 'string' && (typeof x.id === 'string' || typeof x.id === 'number'))
+          keys.push({ kind: `external:${x.type.slice(0, 50)}`, value: String(x.id).slice(0, MAX_ID) });
       }
     }
 

@@ -26,7 +26,15 @@ import { registerWriteKeyRoutes } from './write-keys.routes.js';
 import { createWriteKeysService } from './write-keys.service.js';
 import { createWriteKeysStore } from './write-keys.store.js';
 
-export function createInteractionsModule(deps: { db: Db; engine: Engine; clock: Clock; jobs: Jobs; audit: Audit; customers: CustomersService; interactions: InteractionsService }) {
+export function createInteractionsModule(deps: {
+  db: Db;
+  engine: Engine;
+  clock: Clock;
+  jobs: Jobs;
+  audit: Audit;
+  customers: CustomersService;
+  interactions: InteractionsService;
+}) {
   const { db, engine, clock, jobs, audit, customers, interactions } = deps;
   const journey = createJourneyService({ store: createJourneyStore(db, engine), clock });
   const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), clock, audit, jobs, journey });

@@ -46,7 +46,9 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
         if (spine) {
           const classifier = await spine.classifierFor(tx, i.workspaceId);
           const tp = touchpointId ? classifier.touchpoints.find((t) => t.id === touchpointId) : undefined;
-          const c = tp ? { touchpointId: tp.id, stage: tp.stage, department: tp.department } : classifier.classify({ kind: i.kind, name: i.name, channel: i.channel, path: pathOf(properties), properties });
+          const c = tp
+            ? { touchpointId: tp.id, stage: tp.stage, department: tp.department }
+            : classifier.classify({ kind: i.kind, name: i.name, channel: i.channel, path: pathOf(properties), properties });
           if (c) {
             touchpointId = c.touchpointId;
             stage = stage ?? c.stage;

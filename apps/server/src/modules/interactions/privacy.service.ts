@@ -11,7 +11,14 @@ import type { Customer360Service } from './customer360.service.js';
 import type { IdentityService } from './identity.service.js';
 import type { PrivacyStore } from './privacy.store.js';
 
-export function createPrivacyService(deps: { store: PrivacyStore; clock: Clock; audit: Audit; customers: CustomersService; customer360: Customer360Service; identity: IdentityService }) {
+export function createPrivacyService(deps: {
+  store: PrivacyStore;
+  clock: Clock;
+  audit: Audit;
+  customers: CustomersService;
+  customer360: Customer360Service;
+  identity: IdentityService;
+}) {
   const { store, clock, audit, customers, customer360, identity } = deps;
   const db = store.db;
 
@@ -27,9 +34,17 @@ export function createPrivacyService(deps: { store: PrivacyStore; clock: Clock; 
         store.interactions(auth.workspaceId, ids),
         store.conversations(db, auth.workspaceId, ids),
       ]);
-      const messages = await store.messages(auth.workspaceId, conversations.map((c) => c.id));
+      const messages = await store.messages(
+        auth.workspaceId,
+        conversations.map((c) => c.id),
+      );
       const items = await customer360.toItems(auth.workspaceId, interactionRows);
-      await audit.record(db, auth, { action: 'customer.exported', objectType: 'customer', objectId: row.id, data: { interactions: interactionRows.length, conversations: conversations.length } });
+      await audit.record(db, auth, {
+        action: 'customer.exported',
+        objectType: 'customer',
+        objectId: row.id,
+        data: { interactions: interactionRows.length, conversations: conversations.length },
+      });
       return {
         exportedAt: clock.nowIso(),
         customer: profile,
@@ -43,7 +58,9 @@ export function createPrivacyService(deps: { store: PrivacyStore; clock: Clock; 
           category: c.category,
           status: c.status,
           createdAt: c.created_at,
-          messages: messages.filter((m) => m.conversation_id === c.id).map((m) => ({ id: m.id, kind: m.kind, authorType: m.author_type, body: m.body, createdAt: m.created_at })),
+          messages: messages
+            .filter((m) => m.conversation_id === c.id)
+            .map((m) => ({ id: m.id, kind: m.kind, authorType: m.author_type, body: m.body, createdAt: m.created_at })),
         })),
       };
     },

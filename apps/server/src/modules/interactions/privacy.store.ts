@@ -11,9 +11,22 @@ export function createPrivacyStore(db: Db) {
     mergedInto: (ex: Tx | Db, workspaceId: string, id: string) =>
       ex.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).where('merged_into_id', '=', id).execute(),
     interactions: (workspaceId: string, customerIds: string[]) =>
-      db.selectFrom('interactions').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).orderBy('occurred_at').orderBy('id').execute(),
+      db
+        .selectFrom('interactions')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', 'in', customerIds)
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute(),
     conversations: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
-      ex.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).orderBy('created_at').execute(),
+      ex
+        .selectFrom('conversations')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', 'in', customerIds)
+        .orderBy('created_at')
+        .execute(),
     messages: (workspaceId: string, conversationIds: string[]) =>
       conversationIds.length === 0
         ? Promise.resolve([])
@@ -24,13 +37,21 @@ export function createPrivacyStore(db: Db) {
     async erase(tx: Tx, workspaceId: string, customerIds: string[], conversationIds: string[], identityValues: { userIds: string[]; anonymousIds: string[] }) {
       const counts: Record<string, number> = {};
       if (conversationIds.length > 0) {
-        counts.messages = count(await tx.deleteFrom('messages').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).executeTakeFirst());
+        counts.messages = count(
+          await tx.deleteFrom('messages').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).executeTakeFirst(),
+        );
         await tx.deleteFrom('message_search').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).execute();
         await tx.deleteFrom('conversation_tags').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).execute();
-        counts.conversations = count(await tx.deleteFrom('conversations').where('workspace_id', '=', workspaceId).where('id', 'in', conversationIds).executeTakeFirst());
+        counts.conversations = count(
+          await tx.deleteFrom('conversations').where('workspace_id', '=', workspaceId).where('id', 'in', conversationIds).executeTakeFirst(),
+        );
       }
-      counts.interactions = count(await tx.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).executeTakeFirst());
-      counts.identities = count(await tx.deleteFrom('identities').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).executeTakeFirst());
+      counts.interactions = count(
+        await tx.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).executeTakeFirst(),
+      );
+      counts.identities = count(
+        await tx.deleteFrom('identities').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).executeTakeFirst(),
+      );
       await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute();
       await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute();
       await tx
@@ -44,7 +65,9 @@ export function createPrivacyStore(db: Db) {
           await tx
             .deleteFrom('rejected_events')
             .where('workspace_id', '=', workspaceId)
-            .where((eb) => eb.or([eb('user_id', 'in', userIds.length > 0 ? userIds : ['']), eb('anonymous_id', 'in', anonymousIds.length > 0 ? anonymousIds : [''])]))
+            .where((eb) =>
+              eb.or([eb('user_id', 'in', userIds.length > 0 ? userIds : ['']), eb('anonymous_id', 'in', anonymousIds.length > 0 ? anonymousIds : [''])]),
+            )
             .executeTakeFirst(),
         );
       }

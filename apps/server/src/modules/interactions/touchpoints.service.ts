@@ -1,7 +1,15 @@
 // The touchpoint catalogue, the stage and department lists, and classification. A workspace
 // gets default lists and touchpoints the first time anything asks for them. Changing rules
 // enqueues a background job that reclassifies past interactions and recomputes stages.
-import { DEFAULT_DEPARTMENTS, DEFAULT_STAGES, type CreateTouchpoint, type ListItem, type Touchpoint, type TouchpointRule, type UpdateTouchpoint } from '@rapport/contracts';
+import {
+  DEFAULT_DEPARTMENTS,
+  DEFAULT_STAGES,
+  type CreateTouchpoint,
+  type ListItem,
+  type Touchpoint,
+  type TouchpointRule,
+  type UpdateTouchpoint,
+} from '@rapport/contracts';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
@@ -23,15 +31,87 @@ const label = (key: string) => (key.charAt(0).toUpperCase() + key.slice(1)).repl
 type DefaultTouchpoint = { key: string; name: string; channel: string | null; stage: string; department: string; critical: boolean; rules: TouchpointRule[] };
 export const DEFAULT_TOUCHPOINTS: DefaultTouchpoint[] = [
   { key: 'pricing_page', name: 'Pricing page', channel: 'web', stage: 'research', department: 'marketing', critical: false, rules: [{ path: '/pricing**' }] },
-  { key: 'product_page', name: 'Product page', channel: 'web', stage: 'research', department: 'marketing', critical: false, rules: [{ path: '/products/**' }, { event: 'Product Viewed' }] },
-  { key: 'promotional_email', name: 'Promotional email', channel: 'email', stage: 'research', department: 'marketing', critical: false, rules: [{ event: 'Email Opened' }, { event: 'Email Link Clicked' }] },
-  { key: 'signup', name: 'Sign-up', channel: 'web', stage: 'purchase', department: 'sales', critical: true, rules: [{ event: 'Signed Up' }, { path: '/signup**' }] },
-  { key: 'checkout', name: 'Checkout', channel: 'web', stage: 'purchase', department: 'sales', critical: true, rules: [{ path: '/checkout**' }, { event: 'Checkout Started' }, { event: 'Order Completed' }] },
-  { key: 'order_delivered', name: 'Order delivered', channel: null, stage: 'usage', department: 'operations', critical: true, rules: [{ event: 'Order Delivered' }, { event: 'Order Shipped' }] },
-  { key: 'product_usage', name: 'Product usage', channel: 'app', stage: 'usage', department: 'product', critical: false, rules: [{ kind: 'screen' }, { event: 'Feature Used' }] },
-  { key: 'invoice', name: 'Invoice', channel: 'email', stage: 'post_sales', department: 'operations', critical: false, rules: [{ event: 'Invoice Sent' }, { event: 'Invoice Paid' }] },
-  { key: 'support_conversation', name: 'Support conversation', channel: null, stage: 'post_sales', department: 'service', critical: true, rules: [{ kind: 'conversation' }, { kind: 'message' }] },
-  { key: 'review', name: 'Review or referral', channel: 'web', stage: 'advocacy', department: 'marketing', critical: false, rules: [{ event: 'Review Submitted' }, { event: 'Referral Sent' }] },
+  {
+    key: 'product_page',
+    name: 'Product page',
+    channel: 'web',
+    stage: 'research',
+    department: 'marketing',
+    critical: false,
+    rules: [{ path: '/products/**' }, { event: 'Product Viewed' }],
+  },
+  {
+    key: 'promotional_email',
+    name: 'Promotional email',
+    channel: 'email',
+    stage: 'research',
+    department: 'marketing',
+    critical: false,
+    rules: [{ event: 'Email Opened' }, { event: 'Email Link Clicked' }],
+  },
+  {
+    key: 'signup',
+    name: 'Sign-up',
+    channel: 'web',
+    stage: 'purchase',
+    department: 'sales',
+    critical: true,
+    rules: [{ event: 'Signed Up' }, { path: '/signup**' }],
+  },
+  {
+    key: 'checkout',
+    name: 'Checkout',
+    channel: 'web',
+    stage: 'purchase',
+    department: 'sales',
+    critical: true,
+    rules: [{ path: '/checkout**' }, { event: 'Checkout Started' }, { event: 'Order Completed' }],
+  },
+  {
+    key: 'order_delivered',
+    name: 'Order delivered',
+    channel: null,
+    stage: 'usage',
+    department: 'operations',
+    critical: true,
+    rules: [{ event: 'Order Delivered' }, { event: 'Order Shipped' }],
+  },
+  {
+    key: 'product_usage',
+    name: 'Product usage',
+    channel: 'app',
+    stage: 'usage',
+    department: 'product',
+    critical: false,
+    rules: [{ kind: 'screen' }, { event: 'Feature Used' }],
+  },
+  {
+    key: 'invoice',
+    name: 'Invoice',
+    channel: 'email',
+    stage: 'post_sales',
+    department: 'operations',
+    critical: false,
+    rules: [{ event: 'Invoice Sent' }, { event: 'Invoice Paid' }],
+  },
+  {
+    key: 'support_conversation',
+    name: 'Support conversation',
+    channel: null,
+    stage: 'post_sales',
+    department: 'service',
+    critical: true,
+    rules: [{ kind: 'conversation' }, { kind: 'message' }],
+  },
+  {
+    key: 'review',
+    name: 'Review or referral',
+    channel: 'web',
+    stage: 'advocacy',
+    department: 'marketing',
+    critical: false,
+    rules: [{ event: 'Review Submitted' }, { event: 'Referral Sent' }],
+  },
 ];
 
 const toItems = (text: string): ListItem[] => {
@@ -99,7 +179,10 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
     const hit = cache.get(workspaceId);
     if (hit && clock.nowMs() - hit.at < CACHE_MS && hit.at <= clock.nowMs()) return hit.classifier;
     const settings = await ensureDefaults(ex, workspaceId);
-    const classifier = compileClassifier(await store.list(ex, workspaceId), toItems(settings.stages).map((i) => i.key));
+    const classifier = compileClassifier(
+      await store.list(ex, workspaceId),
+      toItems(settings.stages).map((i) => i.key),
+    );
     cache.set(workspaceId, { at: clock.nowMs(), classifier });
     return classifier;
   }
@@ -197,7 +280,8 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
         const cur = await store.get(tx, auth.workspaceId, id);
         if (!cur) throw notFound('Touchpoint');
         await validateRefs(tx, auth.workspaceId, patch);
-        if (patch.key && patch.key !== cur.key && (await store.getByKey(tx, auth.workspaceId, patch.key))) throw conflict(`A touchpoint with the key ${patch.key} already exists`);
+        if (patch.key && patch.key !== cur.key && (await store.getByKey(tx, auth.workspaceId, patch.key)))
+          throw conflict(`A touchpoint with the key ${patch.key} already exists`);
         const next: Partial<TouchpointRow> = { updated_at: clock.nowIso() };
         if (patch.key !== undefined) next.key = patch.key;
         if (patch.name !== undefined) next.name = patch.name;

@@ -8,11 +8,14 @@ export const RECLASSIFIABLE_KINDS = ['event', 'page', 'screen'];
 export function createTouchpointsStore(db: Db) {
   return {
     db,
-    getSettings: (ex: Tx | Db, workspaceId: string) =>
-      ex.selectFrom('journey_settings').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst(),
+    getSettings: (ex: Tx | Db, workspaceId: string) => ex.selectFrom('journey_settings').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst(),
     /** Inserts the settings row unless one exists; true when this call created it. */
     async insertSettings(ex: Tx | Db, row: JourneySettingsRow): Promise<boolean> {
-      const r = await ex.insertInto('journey_settings').values(row).onConflict((oc) => oc.column('workspace_id').doNothing()).executeTakeFirst();
+      const r = await ex
+        .insertInto('journey_settings')
+        .values(row)
+        .onConflict((oc) => oc.column('workspace_id').doNothing())
+        .executeTakeFirst();
       return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
     },
     updateSettings: (ex: Tx | Db, workspaceId: string, patch: Partial<JourneySettingsRow>) =>
@@ -24,7 +27,12 @@ export function createTouchpointsStore(db: Db) {
     getByKey: (ex: Tx | Db, workspaceId: string, key: string) =>
       ex.selectFrom('touchpoints').selectAll().where('workspace_id', '=', workspaceId).where('key', '=', key).executeTakeFirst(),
     insertMany: async (ex: Tx | Db, rows: TouchpointRow[]) => {
-      if (rows.length > 0) await ex.insertInto('touchpoints').values(rows).onConflict((oc) => oc.columns(['workspace_id', 'key']).doNothing()).execute();
+      if (rows.length > 0)
+        await ex
+          .insertInto('touchpoints')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['workspace_id', 'key']).doNothing())
+          .execute();
     },
     update: (ex: Tx | Db, workspaceId: string, id: string, patch: Partial<TouchpointRow>) =>
       ex.updateTable('touchpoints').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
@@ -40,8 +48,12 @@ export function createTouchpointsStore(db: Db) {
       if (afterId) q = q.where('id', '>', afterId);
       return q.orderBy('id').limit(limit).execute();
     },
-    setClassification: (ex: Tx | Db, workspaceId: string, ids: string[], c: { touchpoint_id: string | null; stage: string | null; department: string | null }) =>
-      ex.updateTable('interactions').set(c).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
+    setClassification: (
+      ex: Tx | Db,
+      workspaceId: string,
+      ids: string[],
+      c: { touchpoint_id: string | null; stage: string | null; department: string | null },
+    ) => ex.updateTable('interactions').set(c).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
   };
 }
 export type TouchpointsStore = ReturnType<typeof createTouchpointsStore>;

@@ -54,8 +54,20 @@ describe.each(engines)('touchpoints on %s', (engine) => {
     const keys = list.body.data.map((tp: { key: string }) => tp.key);
     expect(keys).toEqual(expect.arrayContaining(['pricing_page', 'checkout', 'order_delivered', 'promotional_email', 'support_conversation']));
     expect(list.body.data.find((tp: { key: string }) => tp.key === 'checkout')).toMatchObject({ stage: 'purchase', department: 'sales', critical: true });
-    expect((await t.request('GET', '/api/v1/stages', { token: ws.token })).body.data.map((s: { key: string }) => s.key)).toEqual(['research', 'purchase', 'usage', 'post_sales', 'advocacy']);
-    expect((await t.request('GET', '/api/v1/departments', { token: ws.token })).body.data.map((s: { key: string }) => s.key)).toEqual(['marketing', 'sales', 'product', 'operations', 'service']);
+    expect((await t.request('GET', '/api/v1/stages', { token: ws.token })).body.data.map((s: { key: string }) => s.key)).toEqual([
+      'research',
+      'purchase',
+      'usage',
+      'post_sales',
+      'advocacy',
+    ]);
+    expect((await t.request('GET', '/api/v1/departments', { token: ws.token })).body.data.map((s: { key: string }) => s.key)).toEqual([
+      'marketing',
+      'sales',
+      'product',
+      'operations',
+      'service',
+    ]);
 
     const agent = await newMember(t, ws, 'agent');
     expect((await t.request('GET', '/api/v1/touchpoints', { token: agent.token })).status).toBe(200);
@@ -88,7 +100,8 @@ describe.each(engines)('touchpoints on %s', (engine) => {
     ]);
     expect(res.status).toBe(200);
     const id = await customerIdOf(ws, 'c1@example.com');
-    const timeline = async () => (await t.request('GET', `/api/v1/customers/${id}/timeline?limit=50`, { token: ws.token })).body.data as Array<Record<string, any>>;
+    const timeline = async () =>
+      (await t.request('GET', `/api/v1/customers/${id}/timeline?limit=50`, { token: ws.token })).body.data as Array<Record<string, any>>;
     let items = await timeline();
     const byName = (name: string) => items.find((i) => i.name === name);
     expect(byName('Pricing')).toMatchObject({ touchpoint: { key: 'pricing_page' }, stage: 'research', department: 'marketing', channel: 'web' });
@@ -107,7 +120,15 @@ describe.each(engines)('touchpoints on %s', (engine) => {
     // A new rule on a property: past interactions are reclassified by a background job.
     const created = await t.request('POST', '/api/v1/touchpoints', {
       token: ws.token,
-      body: { key: 'webinar', name: 'Webinar', channel: 'video', stage: 'usage', department: 'product', position: 1, rules: [{ event: 'webinar attended', property: { name: 'topic', equals: 'onboarding' } }] },
+      body: {
+        key: 'webinar',
+        name: 'Webinar',
+        channel: 'video',
+        stage: 'usage',
+        department: 'product',
+        position: 1,
+        rules: [{ event: 'webinar attended', property: { name: 'topic', equals: 'onboarding' } }],
+      },
     });
     expect(created.status).toBe(201);
     expect((await timeline()).find((i) => i.name === 'Webinar Attended')?.touchpoint).toBeNull();

@@ -9,13 +9,23 @@ export function registerWriteKeyRoutes(app: FastifyZodInstance, deps: { writeKey
   const { writeKeys } = deps;
   app.post(
     '/api/v1/write-keys',
-    { config: { access: 'ingest.manage' }, schema: { tags: ['ingest'], summary: 'Create a write key (shown once)', body: ZCreateWriteKey, response: { 201: ZCreatedWriteKey, ...errors } } },
+    {
+      config: { access: 'ingest.manage' },
+      schema: { tags: ['ingest'], summary: 'Create a write key (shown once)', body: ZCreateWriteKey, response: { 201: ZCreatedWriteKey, ...errors } },
+    },
     async (req, reply) => reply.code(201).send(await writeKeys.create(requireAuth(req), req.body.name)),
   );
-  app.get('/api/v1/write-keys', { config: { access: 'ingest.manage' }, schema: { tags: ['ingest'], response: { 200: page(ZWriteKey), ...errors } } }, async (req) => writeKeys.list(requireAuth(req)));
+  app.get(
+    '/api/v1/write-keys',
+    { config: { access: 'ingest.manage' }, schema: { tags: ['ingest'], response: { 200: page(ZWriteKey), ...errors } } },
+    async (req) => writeKeys.list(requireAuth(req)),
+  );
   app.delete(
     '/api/v1/write-keys/:id',
-    { config: { access: 'ingest.manage' }, schema: { tags: ['ingest'], summary: 'Revoke a write key', params: ZIdParam, response: { 200: ZWriteKey, ...errors } } },
+    {
+      config: { access: 'ingest.manage' },
+      schema: { tags: ['ingest'], summary: 'Revoke a write key', params: ZIdParam, response: { 200: ZWriteKey, ...errors } },
+    },
     async (req) => writeKeys.revoke(requireAuth(req), req.params.id),
   );
 }

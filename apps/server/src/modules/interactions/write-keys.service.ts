@@ -68,7 +68,10 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
 
     /** The workspace a write key writes to; 401 for unknown or revoked keys. */
     async authenticate(key: string | null): Promise<IngestPrincipal> {
-      if (!key) throw new AppError('UNAUTHENTICATED', 'Send the write key as the HTTP Basic user name', undefined, { 'www-authenticate': 'Basic realm="rapport ingest"' });
+      if (!key)
+        throw new AppError('UNAUTHENTICATED', 'Send the write key as the HTTP Basic user name', undefined, {
+          'www-authenticate': 'Basic realm="rapport ingest"',
+        });
       const hash = sha256(key);
       const now = clock.nowMs();
       let hit = cache.get(hash);
@@ -78,7 +81,8 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
         if (cache.size > 10_000) cache.clear();
         cache.set(hash, hit);
       }
-      if (!hit.principal) throw new AppError('UNAUTHENTICATED', 'The write key is unknown or revoked', undefined, { 'www-authenticate': 'Basic realm="rapport ingest"' });
+      if (!hit.principal)
+        throw new AppError('UNAUTHENTICATED', 'The write key is unknown or revoked', undefined, { 'www-authenticate': 'Basic realm="rapport ingest"' });
       return hit.principal;
     },
   };

@@ -11,7 +11,13 @@ export function createWriteKeysStore(db: Db) {
       ex.selectFrom('write_keys').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     byHash: (hash: string) => db.selectFrom('write_keys').select(['workspace_id', 'id', 'revoked_at']).where('key_hash', '=', hash).executeTakeFirst(),
     revoke: (ex: Tx | Db, workspaceId: string, id: string, at: string) =>
-      ex.updateTable('write_keys').set({ revoked_at: at }).where('workspace_id', '=', workspaceId).where('id', '=', id).where('revoked_at', 'is', null).execute(),
+      ex
+        .updateTable('write_keys')
+        .set({ revoked_at: at })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', id)
+        .where('revoked_at', 'is', null)
+        .execute(),
   };
 }
 export type WriteKeysStore = ReturnType<typeof createWriteKeysStore>;
