@@ -129,7 +129,6 @@ describe('signed-in app', () => {
     expect(await b.page.getByTestId('message').filter({ hasText: 'the parcel left the depot' }).getAttribute('data-kind')).toBe('reply');
     const messages = await t.request('GET', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token });
     expect(messages.body.data.map((m: { body: string }) => m.body)).toContain('We are on it, Sam: the parcel left the depot.');
-    await screenshot(b.page, 'conversation');
 
     await a.context.close();
     await b.context.close();
@@ -163,6 +162,7 @@ describe('signed-in app', () => {
     await a.page.getByLabel('Reply to the customer').fill('Your refund is on its way.');
     await a.page.getByRole('button', { name: 'Send reply' }).click();
     await b.page.getByTestId('message').filter({ hasText: 'refund is on its way' }).waitFor({ timeout: 10_000 });
+    await screenshot(b.page, 'conversation');
 
     // 1. The live event for the note is flagged internal; the reply's is not.
     await expect.poll(() => events.filter((e) => e.type === 'message.created').length, { timeout: 10_000 }).toBe(2);
@@ -264,6 +264,9 @@ describe('signed-in app', () => {
       .getByRole('link', { name: /Box arrived damaged/ })
       .first()
       .waitFor();
+    // Live: a reply sent now joins the timeline without a reload.
+    await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'A replacement is on its way.', kind: 'reply' } });
+    await owner.page.getByTestId('timeline-item').filter({ hasText: 'Message Sent' }).waitFor({ timeout: 10_000 });
     await screenshot(owner.page, 'customer');
     await owner.context.close();
   });

@@ -102,18 +102,23 @@ export const useCustomers = (q: string) =>
 export const useCustomer = (id: string) =>
   useQuery({ queryKey: keys.customer(id), queryFn: () => get<Customer>(`/api/v1/customers/${id}`), retry: retryUnlessClientError });
 
-/** The timeline is served by the interactions module; until it exists, null (the screens say so). */
-export const useTimeline = (customerId: string) =>
-  useQuery({
-    queryKey: keys.timeline(customerId),
-    queryFn: async () => {
+/**
+ * The timeline, newest first, in cursor pages. A server without the interactions module answers
+ * "No route" 404: the page is then null and the screens say the timeline is not available.
+ */
+export const useTimeline = (customerId: string, limit = 100) =>
+  useInfiniteQuery({
+    queryKey: [...keys.timeline(customerId), limit],
+    queryFn: async ({ pageParam }) => {
       try {
-        return await get<Page<TimelineItem>>(`/api/v1/customers/${customerId}/timeline`, { limit: 200 });
+        return await get<Page<TimelineItem>>(`/api/v1/customers/${customerId}/timeline`, { limit, cursor: pageParam });
       } catch (err) {
         if (err instanceof ApiError && err.status === 404 && err.problem?.detail?.startsWith('No route')) return null;
         throw err;
       }
     },
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => last?.nextCursor ?? undefined,
     retry: retryUnlessClientError,
   });
 

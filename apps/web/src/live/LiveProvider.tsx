@@ -5,7 +5,7 @@ import type { LiveClientMessage, LiveEvent } from '@rapport/contracts';
 import { keys } from '../api/queries';
 import type { Conversation, Message } from '../api/types';
 import { patchLists, refreshLists } from './lists';
-import { applyPresence, clearPresence } from './presence';
+import { applyPresence, clearPresence, stopTyping } from './presence';
 import { LiveStream, type LiveStatus } from './stream';
 
 type LiveContext = { status: LiveStatus; send(message: LiveClientMessage): void };
@@ -20,7 +20,7 @@ function isMessage(v: unknown): v is Message {
   return typeof v === 'object' && v !== null && 'id' in v && 'conversationId' in v && 'kind' in v && 'body' in v;
 }
 
-/** Lists are refreshed at most every 250 ms under a burst of events. */
+/** Lists and open timelines are refreshed at most every 250 ms under a burst of events. */
 function listRefresher(qc: QueryClient) {
   let timer: ReturnType<typeof setTimeout> | null = null;
   return () => {
@@ -28,6 +28,8 @@ function listRefresher(qc: QueryClient) {
     timer = setTimeout(() => {
       timer = null;
       refreshLists(qc).catch(() => qc.invalidateQueries({ queryKey: [...keys.conversations, 'list'] }));
+      // Service events land on the customer's timeline too.
+      void qc.invalidateQueries({ queryKey: ['timeline'] });
     }, 250);
   };
 }
@@ -36,6 +38,7 @@ export function applyEvent(qc: QueryClient, event: LiveEvent, refreshLists: () =
   const id = event.conversationId;
   if (event.type === 'message.created' && isMessage(event.data)) {
     const message = event.data;
+    if (message.author.id) stopTyping(message.conversationId, message.author.id);
     qc.setQueryData<Message[]>(keys.messages(message.conversationId), (prev) => (prev && !prev.some((m) => m.id === message.id) ? [...prev, message] : prev));
     void qc.invalidateQueries({ queryKey: keys.conversation(message.conversationId) });
     refreshLists();

@@ -32,6 +32,16 @@ export function applyPresence(p: LivePresence, now = Date.now()) {
   if (p.type === 'presence.typing') setTimeout(emit, TYPING_TTL_MS + 50);
 }
 
+/** A message from someone ends their "typing…". */
+export function stopTyping(conversationId: string, userId: string) {
+  const viewer = state.get(conversationId)?.get(userId);
+  if (!viewer || viewer.typingUntil === 0) return;
+  const viewers = new Map(state.get(conversationId));
+  viewers.set(userId, { ...viewer, typingUntil: 0 });
+  state.set(conversationId, viewers);
+  emit();
+}
+
 export function clearPresence() {
   state = new Map();
   emit();

@@ -8,7 +8,7 @@ import { ErrorNotice, SkeletonLines } from '../../components/feedback';
 import { age, statusColor } from '../../components/format';
 
 function RecentTimeline({ customerId }: { customerId: string }) {
-  const timeline = useTimeline(customerId);
+  const timeline = useTimeline(customerId, 8);
   if (timeline.isPending) return <SkeletonLines count={3} height={18} label="Loading timeline" />;
   if (timeline.isError) return <ErrorNotice error={timeline.error} />;
   if (timeline.data === null)
@@ -17,7 +17,7 @@ function RecentTimeline({ customerId }: { customerId: string }) {
         The timeline is not available on this server yet.
       </Text>
     );
-  const items = timeline.data.data.slice(0, 8);
+  const items = timeline.data.pages[0]?.data ?? [];
   if (items.length === 0)
     return (
       <Text size="xs" c="dimmed">

@@ -1,5 +1,5 @@
 // Customer 360: details, conversations, and the timeline grouped by journey stage.
-import { Anchor, Badge, Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
+import { Anchor, Badge, Button, Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router-dom';
 import { useConversations, useCustomer, useTimeline } from '../../api/queries';
 import type { Conversation, Me, TimelineItem } from '../../api/types';
@@ -36,17 +36,22 @@ function Timeline({ customerId, conversations }: { customerId: string; conversat
   const timeline = useTimeline(customerId);
   if (timeline.isPending) return <SkeletonLines label="Loading timeline" />;
   if (timeline.isError) return <ErrorNotice error={timeline.error} onRetry={() => void timeline.refetch()} />;
-  if (timeline.data === null) {
+  if (timeline.data.pages[0] === null) {
     return (
       <Text size="sm" c="dimmed">
         The journey timeline is not available on this server yet; conversations are listed beside.
       </Text>
     );
   }
-  const items = timeline.data.data;
+  const items = timeline.data.pages.flatMap((p) => p?.data ?? []);
   if (items.length === 0) return <Text c="dimmed">No interactions yet.</Text>;
   return (
     <Stack gap="md" data-testid="timeline">
+      {timeline.hasNextPage ? (
+        <Text size="xs" c="dimmed">
+          Showing the latest {items.length} interactions.
+        </Text>
+      ) : null}
       {groupByStage(items).map(([stage, group]) => (
         <Paper key={stage} withBorder p="sm" component="section" aria-label={`Stage ${label(stage)}`} data-testid="timeline-stage" data-stage={stage}>
           <Title order={3} size="h5" mb="xs">
@@ -78,6 +83,11 @@ function Timeline({ customerId, conversations }: { customerId: string; conversat
           </Stack>
         </Paper>
       ))}
+      {timeline.hasNextPage ? (
+        <Button variant="default" w="fit-content" onClick={() => void timeline.fetchNextPage()} loading={timeline.isFetchingNextPage}>
+          Load older interactions
+        </Button>
+      ) : null}
     </Stack>
   );
 }
