@@ -96,6 +96,10 @@ export function createLiveService(deps: {
         }
         sub.auth = auth;
         sub.verifiedAt = clock.nowMs();
+        // Conversations it may no longer see are no longer its to announce.
+        for (const [conversationId, teamId] of sub.viewing) {
+          if (!isInScope(conversationScope(auth), teamId)) sub.viewing.delete(conversationId);
+        }
         for (const s of held) if (canReceive(auth, s.event)) sub.send(s.message);
       },
       () => drop(sub, 'the membership or session has ended'),
