@@ -314,6 +314,12 @@ describe('signed-in app', () => {
     await g.getByRole('heading', { name: 'Mine' }).waitFor();
     await g.getByText('Nia Newbie').waitFor();
     await guest.close();
+    // The new member shows up for the owner, who can deactivate them.
+    await o.page.reload();
+    await o.page.getByRole('button', { name: 'Deactivate Nia Newbie' }).click();
+    await o.page.getByRole('button', { name: 'Reactivate Nia Newbie' }).waitFor();
+    const nia = (await t.request('GET', '/api/v1/members', { token: ws.token })).body.data.find((m: { name: string }) => m.name === 'Nia Newbie');
+    expect(nia.status).toBe('deactivated');
 
     await o.page.getByRole('tab', { name: 'API tokens' }).click();
     await o.page.getByLabel('Token name').fill('zapier');

@@ -144,9 +144,22 @@ export function MembersSection({ me }: { me: Me }) {
                   </Table.Td>
                   <Table.Td>{m.teamIds.map((t) => teamName.get(t) ?? t).join(', ')}</Table.Td>
                   <Table.Td>
-                    <Badge variant="filled" color={m.status === 'active' ? '#1e6b33' : '#495057'}>
-                      {m.status}
-                    </Badge>
+                    <Group gap="xs" wrap="nowrap">
+                      <Badge variant="filled" color={m.status === 'active' ? '#1e6b33' : '#495057'}>
+                        {m.status}
+                      </Badge>
+                      {m.userId !== me.user.id && m.status !== 'invited' ? (
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          color={m.status === 'active' ? '#b02525' : undefined}
+                          aria-label={`${m.status === 'active' ? 'Deactivate' : 'Reactivate'} ${m.name}`}
+                          onClick={() => updateMember.mutate({ id: m.id, body: { status: m.status === 'active' ? 'deactivated' : 'active' } })}
+                        >
+                          {m.status === 'active' ? 'Deactivate' : 'Reactivate'}
+                        </Button>
+                      ) : null}
+                    </Group>
                   </Table.Td>
                   <Table.Td>{m.availability}</Table.Td>
                 </Table.Tr>
