@@ -350,6 +350,12 @@ describe('signed-in app', () => {
     expect(await a.page.getByRole('button', { name: 'Resolve' }).count()).toBe(0);
     expect(await a.page.getByLabel('Status', { exact: true }).first().isDisabled()).toBe(true);
     await a.page.getByText('Your role can read conversations but not answer them.').waitFor();
+    // Every role keeps API tokens of its own, from the profile.
+    await a.page.goto('/profile');
+    await a.page.getByLabel('Token name').fill('notebook');
+    await a.page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await a.page.getByTestId('secret-value').textContent()) ?? '';
+    expect((await t.request('GET', '/api/v1/me', { token })).body.role).toBe('analyst');
     await a.context.close();
   });
 

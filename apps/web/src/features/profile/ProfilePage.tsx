@@ -1,10 +1,13 @@
-import { useState } from 'react';
+import { lazy, Suspense, useState } from 'react';
 import { Button, Group, Paper, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { patch } from '../../api/client';
 import { keys } from '../../api/queries';
 import type { Me } from '../../api/types';
-import { ErrorNotice } from '../../components/feedback';
+import { ErrorNotice, SkeletonLines } from '../../components/feedback';
+
+// Every role may hold API tokens of its own; the section lives with the settings code (loaded on demand).
+const TokensSection = lazy(() => import('../settings/sections').then((m) => ({ default: m.TokensSection })));
 
 export function ProfilePage({ me }: { me: Me }) {
   const qc = useQueryClient();
@@ -14,7 +17,7 @@ export function ProfilePage({ me }: { me: Me }) {
     onSuccess: (next) => qc.setQueryData(keys.me, next),
   });
   return (
-    <Stack maw={560}>
+    <Stack maw={760}>
       <Title order={1} size="h3">
         Profile
       </Title>
@@ -56,6 +59,11 @@ export function ProfilePage({ me }: { me: Me }) {
           </form>
           {save.isError ? <ErrorNotice error={save.error} title="Not saved" /> : null}
         </Stack>
+      </Paper>
+      <Paper withBorder p="md">
+        <Suspense fallback={<SkeletonLines count={3} />}>
+          <TokensSection />
+        </Suspense>
       </Paper>
     </Stack>
   );
