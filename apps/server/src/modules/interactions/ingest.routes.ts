@@ -2,6 +2,7 @@
 // The write key arrives as the HTTP Basic user name (or `writeKey` in the body); bodies are
 // JSON sent as application/json or text/plain, at most INGEST_BODY_LIMIT bytes (413 above).
 import { ZIngestResult, ZPageQuery, ZProblem, ZRejectedEvent, ZOrganization, page } from '@rapport/contracts';
+import { gunzipSync } from 'node:zlib';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
@@ -48,11 +49,26 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
   }
 
   await app.register(async (scope) => {
-    // Some Segment libraries send JSON as text/plain (to dodge CORS preflights); accept any type as JSON.
+    // Some Segment libraries send JSON as text/plain (to dodge CORS preflights), some gzip it:
+    // any content type is read as JSON, and a gzip body may inflate to INGEST_BODY_LIMIT bytes.
     scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', { parseAs: 'string', bodyLimit: INGEST_BODY_LIMIT }, (_req, text, done) => {
+    scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: INGEST_BODY_LIMIT }, (req, body, done) => {
+      let text: string;
       try {
-        done(null, JSON.parse(String(text)));
+        const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
+        text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw, { maxOutputLength: INGEST_BODY_LIMIT }) : raw).toString('utf8');
+      } catch (err) {
+        const tooLarge = err instanceof RangeError || (err instanceof Error && 'code' in err && err.code === 'ERR_BUFFER_TOO_LARGE');
+        done(
+          tooLarge
+            ? new AppError('TOO_LARGE', `The inflated body is larger than ${INGEST_BODY_LIMIT} bytes`)
+            : new AppError('INVALID', 'The gzip body cannot be inflated'),
+          undefined,
+        );
+        return;
+      }
+      try {
+        done(null, JSON.parse(text));
       } catch {
         done(new AppError('INVALID', 'The body is not valid JSON'), undefined);
       }

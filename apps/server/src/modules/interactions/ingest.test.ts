@@ -1,5 +1,6 @@
 // Segment-compatible ingest through real HTTP (analytics-node) and raw requests, identity
 // stitching with the service desk, merges, write keys and bad input, on both engines.
+import { gzipSync } from 'node:zlib';
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../platform/clock.js';
@@ -240,6 +241,25 @@ describe.each(engines)('ingest on %s', (engine) => {
     });
     expect(plain.status).toBe(200);
     await customerByEmail(t, ws, 'plain@example.com');
+
+    // Gzip bodies inflate (and may not inflate past the limit).
+    const zipped = gzipSync(JSON.stringify({ batch: [{ type: 'identify', userId: 'zip', traits: { email: 'zip@example.com' } }] }));
+    const gz = await t.rapport.app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { ...basic(key), 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: zipped,
+    });
+    expect(gz.statusCode).toBe(200);
+    await customerByEmail(t, ws, 'zip@example.com');
+    const bomb = gzipSync(JSON.stringify({ batch: [{ type: 'track', userId: 'zip', event: 'x', properties: { pad: ' '.repeat(700_000) } }] }));
+    const inflated = await t.rapport.app.inject({
+      method: 'POST',
+      url: '/v1/batch',
+      headers: { ...basic(key), 'content-type': 'application/json', 'content-encoding': 'gzip' },
+      payload: bomb,
+    });
+    expect(inflated.statusCode).toBe(413);
 
     // Malformed JSON and wrong shapes of the whole request.
     const malformed = await t.request('POST', '/v1/batch', { headers: basic(key), raw: '{"batch": [' });
