@@ -92,7 +92,7 @@ export function createIngestService(deps: {
     const inserts: OrganizationRow[] = [];
     for (const groupId of ids) {
       const traits = byGroup.get(groupId) ?? {};
-      const name = typeof traits.name === 'string' ? traits.name.slice(0, 200) : null;
+      const name = typeof traits.name === 'string' ? traits.name.replaceAll('\u0000', '').slice(0, 200) : null;
       const cur = existing.get(groupId);
       if (cur) {
         if (Object.keys(traits).length > 0) {

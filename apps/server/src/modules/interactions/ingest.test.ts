@@ -296,6 +296,16 @@ describe.each(engines)('ingest on %s', (engine) => {
       { type: 'track', userId: 'mixed', event: 'Bad time', timestamp: 'yesterday', messageId: 'bad-time' },
       'not an object',
       { type: 'page', userId: 'mixed', name: 'Valid Two', messageId: 'v2', timestamp: ts },
+      { type: 'track', userId: 'mixed', event: 'Nul\u0000Byte', messageId: 'bad-nul', properties: { fine: 'a\u0000b' } },
+      { type: 'track', userId: 'mixed\u0000', event: 'X', messageId: 'bad-nul-id' },
+      {
+        type: 'identify',
+        userId: 'mixed',
+        traits: { name: 'Mi\u0000xed', email: 'mixed@exa\u0000mple.com' },
+        context: { channel: 'we\u0000b' },
+        messageId: 'v3',
+        timestamp: ts,
+      },
     ]);
     expect(mixed.status).toBe(200);
     expect(mixed.body.success).toBe(true);
@@ -310,9 +320,12 @@ describe.each(engines)('ingest on %s', (engine) => {
       7: expect.stringContaining('type must be one of'),
       8: 'timestamp is not a valid ISO 8601 timestamp',
       9: 'the event must be a JSON object',
+      11: 'event must not contain NUL characters',
+      12: 'userId must not contain NUL characters',
     });
     const c = await customerByEmail(t, ws, 'mixed@example.com');
-    expect((await timeline(t, ws, c.id)).map((i) => i.name).sort()).toEqual(['Valid One', 'Valid Two']);
+    expect((await timeline(t, ws, c.id)).map((i) => i.name).sort()).toEqual(['Identified', 'Valid One', 'Valid Two']);
+    expect((await t.request('GET', `/api/v1/customers/${c.id}`, { token: ws.token })).body.name).toBe('Mixed');
 
     // The rejected-events log holds every refusal with its reason.
     const log = await t.request('GET', '/api/v1/rejected-events?limit=50', { token: ws.token });

@@ -45,6 +45,7 @@ function id(v: unknown, field: string): string | null {
   if (typeof v === 'number' && Number.isFinite(v)) return String(v);
   if (typeof v !== 'string') throw new Reject(`${field} must be a string`);
   if (v.length > MAX_ID) throw new Reject(`${field} is longer than ${MAX_ID} characters`);
+  if (v.includes('\u0000')) throw new Reject(`${field} must not contain NUL characters`);
   return v;
 }
 
@@ -58,6 +59,7 @@ function str(v: unknown, field: string, max = 500): string | null {
   if (v === undefined || v === null) return null;
   if (typeof v !== 'string') throw new Reject(`${field} must be a string`);
   if (v.length > max) throw new Reject(`${field} is longer than ${max} characters`);
+  if (v.includes('\u0000')) throw new Reject(`${field} must not contain NUL characters`);
   return v;
 }
 
@@ -72,7 +74,7 @@ function time(v: unknown, field: string): number | null {
 export function normalizeEmail(v: unknown): string | null {
   if (typeof v !== 'string') return null;
   const e = v.trim().toLowerCase();
-  return e.length <= 254 && EMAIL.test(e) ? e : null;
+  return e.length <= 254 && EMAIL.test(e) && !e.includes('\u0000') ? e : null;
 }
 
 export function normalizePhone(v: unknown): string | null {
@@ -84,10 +86,8 @@ export function normalizePhone(v: unknown): string | null {
 function profileOf(traits: Record<string, unknown>): ParsedEvent['profile'] {
   const first = typeof traits.firstName === 'string' ? traits.firstName : typeof traits.first_name === 'string' ? traits.first_name : null;
   const last = typeof traits.lastName === 'string' ? traits.lastName : typeof traits.last_name === 'string' ? traits.last_name : null;
-  const name =
-    typeof traits.name === 'string' && traits.name.trim()
-      ? traits.name.trim().slice(0, 200)
-      : [first, last].filter(Boolean).join(' ').trim().slice(0, 200) || null;
+  const full = typeof traits.name === 'string' && traits.name.trim() ? traits.name : [first, last].filter(Boolean).join(' ');
+  const name = full.replaceAll('\u0000', '').trim().slice(0, 200) || null;
   return { name, email: normalizeEmail(traits.email), phone: normalizePhone(traits.phone), traits };
 }
 
@@ -97,12 +97,13 @@ function hash(value: unknown): string {
 
 export function parseEvent(raw: unknown, index: number, fixedType: EventType | null, ctx: ParseContext): ParsedEvent | Invalid {
   const bare = isObject(raw) ? raw : null;
-  const messageId = bare && typeof bare.messageId === 'string' ? bare.messageId.slice(0, 100) : null;
-  const loose = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v).slice(0, MAX_ID) : null);
+  // What the rejected-events log keeps of an event: text columns never hold NUL characters.
+  const loose = (v: unknown, max = MAX_ID) => (typeof v === 'string' || typeof v === 'number' ? String(v).replaceAll('\u0000', '').slice(0, max) : null);
+  const messageId = bare && typeof bare.messageId === 'string' ? loose(bare.messageId, 100) : null;
   const base = {
     index,
     messageId,
-    type: bare && typeof bare.type === 'string' ? bare.type.slice(0, 20) : fixedType,
+    type: bare && typeof bare.type === 'string' ? loose(bare.type, 20) : fixedType,
     userId: loose(bare?.userId),
     anonymousId: loose(bare?.anonymousId),
   };
@@ -112,7 +113,9 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
     if (typeof rawType !== 'string' || !(EVENT_TYPES as readonly string[]).includes(rawType)) throw new Reject(`type must be one of ${EVENT_TYPES.join(', ')}`);
     const type = rawType as EventType;
     if (bare.messageId !== undefined && typeof bare.messageId !== 'string') throw new Reject('messageId must be a string');
-    if (messageId !== null && messageId.length === 0) throw new Reject('messageId must not be empty');
+    if (typeof bare.messageId === 'string' && (bare.messageId.length === 0 || bare.messageId.length > 100 || bare.messageId.includes('\u0000'))) {
+      throw new Reject('messageId must be 1 to 100 characters without NUL');
+    }
     const userId = id(bare.userId, 'userId');
     const anonymousId = id(bare.anonymousId, 'anonymousId');
     if (!userId && !anonymousId) throw new Reject('userId or anonymousId is required');
@@ -140,7 +143,7 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
     if (phone) keys.push({ kind: 'phone', value: phone });
     if (Array.isArray(context.externalIds)) {
       for (const x of context.externalIds.slice(0, 10)) {
-        if (isObject(x) && typeof x.type === 'string' && (typeof x.id === 'string' || typeof x.id === 'number'))
+        if (isObject(x) && typeof x.type === 'string' && (typeof x.id === 'string' || typeof x.id === 'number') && !`${x.type}${x.id}`.includes('\u0000'))
           keys.push({ kind: `external:${x.type.slice(0, 50)}`, value: String(x.id).slice(0, MAX_ID) });
       }
     }
@@ -200,7 +203,8 @@ export function parseEvent(raw: unknown, index: number, fixedType: EventType | n
       const approx = propertiesJson.length * 3 <= MAX_EVENT_BYTES ? propertiesJson.length : Buffer.byteLength(propertiesJson);
       if (approx + name.length + (userId?.length ?? 0) + (anonymousId?.length ?? 0) > MAX_EVENT_BYTES) throw new Reject('the event is larger than 32 KB');
     }
-    const explicit = typeof properties.channel === 'string' ? properties.channel : typeof context.channel === 'string' ? context.channel : null;
+    const given = typeof properties.channel === 'string' ? properties.channel : typeof context.channel === 'string' ? context.channel : null;
+    const explicit = given?.replaceAll('\u0000', '') || null;
     const segmentChannel = typeof bare.channel === 'string' ? (channelOfSegment[bare.channel] ?? null) : null;
     const channel = (explicit ?? segmentChannel ?? (type === 'page' ? 'web' : type === 'screen' ? 'app' : null))?.slice(0, 40) ?? null;
     const profileTraits = type === 'identify' ? identityTraits : null;
