@@ -61,3 +61,8 @@ export const CATEGORIES = ['inquiry', 'complaint', 'dispute', 'return_refund', '
 
 const SPECIAL: Record<string, string> = { sms: 'SMS', api: 'API', post_sales: 'Post-sales' };
 export const label = (s: string) => SPECIAL[s] ?? s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());
+
+/** The value if it is one of the list (e.g. a URL parameter or a select's string), else undefined. */
+export function oneOf<T extends string>(list: readonly T[], value: string | null | undefined): T | undefined {
+  return list.find((item) => item === value);
+}

@@ -12,9 +12,14 @@ const LIST_KEY = [...keys.conversations, 'list'] as const;
 /** Up to this many loaded pages, a plain refetch is cheap enough and exact. */
 const FULL_REFETCH_PAGES = 3;
 
+/** List keys are built by `keys.conversationList(filters)`: the filters are the third element. */
+function isFilters(v: unknown): v is ConversationFilters {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
 function filtersOf(queryKey: readonly unknown[]): ConversationFilters | null {
   const f = queryKey[2];
-  return typeof f === 'object' && f !== null ? (f as ConversationFilters) : null;
+  return isFilters(f) ? f : null;
 }
 
 /** Whether a conversation still belongs in a list with these filters (search text is left to the server). */

@@ -14,6 +14,11 @@ export type LiveHandlers = {
   onTrouble(): void;
 };
 
+const KINDS = new Set(['hello', 'event', 'presence', 'error']);
+function isServerMessage(v: unknown): v is LiveServerMessage {
+  return typeof v === 'object' && v !== null && 'kind' in v && typeof v.kind === 'string' && KINDS.has(v.kind);
+}
+
 export class LiveStream {
   private socket: WebSocket | null = null;
   private seq: number | null = null;
@@ -58,7 +63,10 @@ export class LiveStream {
     this.handlers.onStatus(this.attempts === 0 && this.seq === null ? 'connecting' : 'reconnecting');
     const socket = new WebSocket(this.url());
     this.socket = socket;
-    socket.onmessage = (e: MessageEvent<string>) => this.receive(JSON.parse(e.data) as LiveServerMessage);
+    socket.onmessage = (e: MessageEvent<string>) => {
+      const message: unknown = JSON.parse(e.data);
+      if (isServerMessage(message)) this.receive(message);
+    };
     socket.onclose = (e: CloseEvent) => {
       if (this.socket !== socket) return;
       this.socket = null;

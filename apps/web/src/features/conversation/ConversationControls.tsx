@@ -4,7 +4,7 @@ import { Paper, Select, Stack, TagsInput, TextInput, Title } from '@mantine/core
 import type { UpdateConversation } from '@rapport/contracts';
 import { useCustomFields, useMembers, useTeams, useTouchpoints, useUpdateConversation } from '../../api/queries';
 import type { Conversation, CustomFieldDef, Me } from '../../api/types';
-import { CATEGORIES, PRIORITIES, STATUSES, label } from '../../api/types';
+import { CATEGORIES, PRIORITIES, STATUSES, label, oneOf } from '../../api/types';
 import { can } from '../../app/permissions';
 import { ErrorNotice } from '../../components/feedback';
 
@@ -94,7 +94,10 @@ export function ConversationControls({ conversation: c, me }: { conversation: Co
           disabled={readOnly}
           value={c.status}
           data={STATUSES.map((s) => ({ value: s, label: label(s) }))}
-          onChange={(v) => v && save({ status: v as Conversation['status'] })}
+          onChange={(v) => {
+            const status = oneOf(STATUSES, v);
+            if (status) save({ status });
+          }}
         />
         <Select
           label="Priority"
@@ -103,7 +106,10 @@ export function ConversationControls({ conversation: c, me }: { conversation: Co
           disabled={readOnly}
           value={c.priority}
           data={PRIORITIES.map((s) => ({ value: s, label: label(s) }))}
-          onChange={(v) => v && save({ priority: v as Conversation['priority'] })}
+          onChange={(v) => {
+            const priority = oneOf(PRIORITIES, v);
+            if (priority) save({ priority });
+          }}
         />
         <Select
           label="Category"
@@ -112,7 +118,10 @@ export function ConversationControls({ conversation: c, me }: { conversation: Co
           disabled={readOnly}
           value={c.category}
           data={CATEGORIES.map((s) => ({ value: s, label: label(s) }))}
-          onChange={(v) => v && save({ category: v as Conversation['category'] })}
+          onChange={(v) => {
+            const category = oneOf(CATEGORIES, v);
+            if (category) save({ category });
+          }}
         />
         <TagsInput label="Tags" size="xs" disabled={readOnly} value={c.tags} onChange={(tags) => save({ tags })} placeholder="Add a tag and press Enter" />
         {touchpoints.data ? (
