@@ -1,7 +1,8 @@
 // Identity resolution: which customer an event belongs to. Every identity (user id, anonymous
 // id, email, phone, external id) is unique per workspace; an event whose identities belong to
 // several customers merges them into the oldest one. Known identities are cached per process
-// (the cache is cleared for a workspace on every merge or erasure and only filled after commit).
+// (the cache is cleared for a workspace on every merge or erasure, only filled after commit, and
+// dropped after CACHE_MS so identity edits made elsewhere, e.g. an agent changing an email, show).
 import type { Clock } from '../../platform/clock.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { CustomerRow, IdentityRow } from '../../platform/db/schema.js';
@@ -29,17 +30,18 @@ export type Resolution = {
 };
 
 const MAX_CACHED = 200_000;
+const CACHE_MS = 60_000;
 export const keyOf = (k: IdentityKey) => `${k.kind}\u0000${k.value}`;
 
 export function createIdentityService(deps: { store: IdentityStore; clock: Clock }) {
   const { store, clock } = deps;
   const verifyOwners = store.engine === 'postgres';
-  const cache = new Map<string, Map<string, string>>();
+  const cache = new Map<string, { at: number; keys: Map<string, string> }>();
   let cached = 0;
 
   function invalidate(workspaceId: string) {
     const ws = cache.get(workspaceId);
-    if (ws) cached -= ws.size;
+    if (ws) cached -= ws.keys.size;
     cache.delete(workspaceId);
   }
 
@@ -50,19 +52,22 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     }
     let ws = cache.get(workspaceId);
     if (!ws) {
-      ws = new Map();
+      ws = { at: clock.nowMs(), keys: new Map() };
       cache.set(workspaceId, ws);
     }
     for (const [k, v] of entries) {
-      if (!ws.has(k)) cached++;
-      ws.set(k, v);
+      if (!ws.keys.has(k)) cached++;
+      ws.keys.set(k, v);
     }
   }
 
   /** Owners of the keys (cache, then one query per kind), with merge pointers followed. */
   async function owners(tx: Tx, workspaceId: string, keys: IdentityKey[]) {
     const result = new Map<string, string>();
-    const ws = cache.get(workspaceId);
+    const entry = cache.get(workspaceId);
+    const age = entry ? clock.nowMs() - entry.at : 0;
+    if (entry && (age > CACHE_MS || age < 0)) invalidate(workspaceId);
+    const ws = entry && age <= CACHE_MS && age >= 0 ? entry.keys : undefined;
     const misses: IdentityKey[] = [];
     for (const k of keys) {
       const hit = ws?.get(keyOf(k));

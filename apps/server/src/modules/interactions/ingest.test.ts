@@ -392,6 +392,21 @@ describe.each(engines)('ingest on %s', (engine) => {
     expect((await timeline(t, ws, survivor.id)).map((i) => i.kind)).toEqual(expect.arrayContaining(['event', 'identify', 'conversation', 'message']));
   });
 
+  it('sees identity edits made outside ingest within a minute (the identity cache expires)', async () => {
+    const ws = await newWorkspace(t);
+    const key = await newWriteKey(t, ws);
+    await batch(key, [{ type: 'identify', userId: 'editme', traits: { email: 'old@example.com' }, timestamp: clock.nowIso() }]);
+    const c = await customerByEmail(t, ws, 'old@example.com');
+    expect((await t.request('PATCH', `/api/v1/customers/${c.id}`, { token: ws.token, body: { email: 'new@example.com' } })).status).toBe(200);
+    clock.advance(61_000);
+    await batch(key, [
+      { type: 'track', anonymousId: 'someone-else', event: 'Hello', context: { traits: { email: 'old@example.com' } }, timestamp: clock.nowIso() },
+    ]);
+    const other = await customerByEmail(t, ws, 'old@example.com');
+    expect(other.id).not.toBe(c.id);
+    expect((await customerByEmail(t, ws, 'new@example.com')).id).toBe(c.id);
+  });
+
   it('links a customer known from events to the service desk by email, in that order too', async () => {
     const ws = await newWorkspace(t);
     const key = await newWriteKey(t, ws);
