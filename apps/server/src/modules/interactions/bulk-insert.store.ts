@@ -1,7 +1,7 @@
 // Multi-row INSERTs for the ingest hot path, without the query builder. Rows are cut into
 // chunks whose sizes repeat (100, then powers of two on SQLite; up to 1000 rows on PostgreSQL), so the SQL texts repeat and
 // SQLite's statement cache holds a handful of statements per table instead of one per row count.
-import { CompiledQuery } from 'kysely';
+import { CompiledQuery, sql } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 
 export type BulkInsert<R> = {
@@ -62,4 +62,15 @@ export async function bulkInsert<R extends Record<string, unknown>, Out = never>
     out.push(...res.rows);
   }
   return out;
+}
+
+/**
+ * `column IN (values)` with one parameter, so the SQL text does not change with the number of
+ * values: an array on PostgreSQL, a JSON array read by json_each on SQLite (which keeps the
+ * statement cache from filling with one statement per list length).
+ */
+export function inValues(engine: Engine, column: string, values: string[]) {
+  return engine === 'postgres'
+    ? sql<boolean>`${sql.ref(column)} = any(${values}::text[])`
+    : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }

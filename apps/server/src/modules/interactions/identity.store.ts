@@ -5,7 +5,7 @@
 import { sql } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { CustomerJourneyRow, CustomerRow, IdentityRow } from '../../platform/db/schema.js';
-import { bulkInsert, type BulkInsert } from './bulk-insert.store.js';
+import { bulkInsert, inValues, type BulkInsert } from './bulk-insert.store.js';
 
 export type IdentityKey = { kind: string; value: string };
 
@@ -28,9 +28,8 @@ function chunks<T>(items: T[], size = CHUNK): T[][] {
 }
 
 export function createIdentityStore(db: Db, engine: Engine) {
-  // PostgreSQL: one array parameter instead of hundreds of placeholders (parsed and planned once).
-  const inList = (column: string, values: string[]) =>
-    engine === 'postgres' ? sql<boolean>`${sql.ref(column)} = any(${values}::text[])` : sql<boolean>`${sql.ref(column)} in (${sql.join(values)})`;
+  const inList = (column: string, values: string[]) => inValues(engine, column, values);
+
   /** Organization memberships, journeys (the one that moved last wins) and the merge log. */
   async function moveRest(tx: Tx, workspaceId: string, pairs: Array<{ from: string; to: string }>, reason: string, now: string) {
     const froms = pairs.map((p) => p.from);
@@ -74,7 +73,7 @@ export function createIdentityStore(db: Db, engine: Engine) {
       }
       const out: Array<{ kind: string; value: string; customer_id: string }> = [];
       for (const [kind, values] of byKind) {
-        for (const part of chunks(values, engine === 'postgres' ? 10_000 : CHUNK)) {
+        for (const part of chunks(values, 10_000)) {
           const rows = await ex
             .selectFrom('identities')
             .select(['kind', 'value', 'customer_id'])
@@ -90,7 +89,7 @@ export function createIdentityStore(db: Db, engine: Engine) {
     /** Customers by id; on PostgreSQL share-locked so a concurrent merge waits for this batch. */
     async customers(ex: Tx | Db, workspaceId: string, ids: string[]): Promise<CustomerRow[]> {
       const out: CustomerRow[] = [];
-      for (const part of chunks(ids, engine === 'postgres' ? 10_000 : CHUNK)) {
+      for (const part of chunks(ids, 10_000)) {
         let q = ex.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where(inList('id', part));
         if (engine === 'postgres') q = q.forShare();
         out.push(...(await q.execute()));

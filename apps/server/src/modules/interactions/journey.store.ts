@@ -1,6 +1,6 @@
 // SQL for each customer's current journey stage (history lives in 'stage_changed' interactions).
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
-import { bulkInsert } from './bulk-insert.store.js';
+import { bulkInsert, inValues } from './bulk-insert.store.js';
 import { INTERACTION_INSERT } from './ingest.store.js';
 import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
 
@@ -10,7 +10,12 @@ export function createJourneyStore(db: Db, engine: Engine) {
     getMany: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
       customerIds.length === 0
         ? Promise.resolve([])
-        : ex.selectFrom('customer_journeys').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute(),
+        : ex
+            .selectFrom('customer_journeys')
+            .selectAll()
+            .where('workspace_id', '=', workspaceId)
+            .where(inValues(engine, 'customer_id', customerIds))
+            .execute(),
     upsert: async (ex: Tx | Db, rows: CustomerJourneyRow[]) => {
       if (rows.length === 0) return;
       await ex
