@@ -145,7 +145,7 @@ export async function buildApp(opts: AppOptions) {
   if (webDir) {
     // serve:false: @fastify/static's own routes carry no access rule (the guard refuses them at
     // start-up), so this one public route serves the built files and falls back to index.html.
-    await app.register(fastifyStatic, { root: webDir, serve: false });
+    await app.register(fastifyStatic, { root: webDir, serve: false, preCompressed: true });
     const root = path.resolve(webDir);
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
       if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) return reply.callNotFound();
