@@ -145,6 +145,8 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
   async function ensureDefaults(ex: Tx | Db, workspaceId: string): Promise<JourneySettingsRow> {
     const existing = await store.getSettings(ex, workspaceId);
     if (existing) return existing;
+    // The settings row and the starter touchpoints appear together or not at all.
+    if (!ex.isTransaction) return db.transaction().execute((tx) => ensureDefaults(tx, workspaceId));
     const now = clock.nowIso();
     const row: JourneySettingsRow = {
       workspace_id: workspaceId,
