@@ -35,12 +35,12 @@ describe.skipIf(!engines.includes('postgres'))('two processes on one postgres', 
     b.bus.subscribe((e) => seen.push(e));
     const ws = await newWorkspace(a);
     const conv = await newConversation(a, ws.token, { message: { body: 'x'.repeat(20_000) } });
-    await expect.poll(() => seen.filter((e) => e.type === 'conversation.created').map((e) => (e.data as { id: string }).id), { timeout: 5000 }).toEqual([conv.id]);
+    await expect.poll(() => seen.filter((e) => e.type === 'conversation.created').map((e) => (e.data as { id: string }).id), { timeout: 10_000 }).toEqual([conv.id]);
     const created = seen.find((e) => e.type === 'conversation.created');
     expect(created).toMatchObject({ workspaceId: ws.workspaceId, conversation: { id: conv.id } });
     expect((created?.data as { lastMessagePreview: string }).lastMessagePreview).toHaveLength(140);
     await a.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'y'.repeat(30_000) } });
-    await expect.poll(() => seen.some((e) => e.type === 'message.created' && (e.data as { body: string }).body.length === 30_000), { timeout: 5000 }).toBe(true);
+    await expect.poll(() => seen.some((e) => e.type === 'message.created' && (e.data as { body: string }).body.length === 30_000), { timeout: 10_000 }).toBe(true);
   });
 
   it('forgets a revoked token in the other process at once', async () => {
@@ -49,7 +49,7 @@ describe.skipIf(!engines.includes('postgres'))('two processes on one postgres', 
     const viaB = async () => (await b.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${token.token}` } })).statusCode;
     expect(await viaB()).toBe(200);
     await a.request('DELETE', `/api/v1/tokens/${token.id}`, { token: ws.token });
-    await expect.poll(viaB, { timeout: 1500 }).toBe(401);
+    await expect.poll(viaB, { timeout: 10_000 }).toBe(401);
   });
 
   it('runs each outbox job exactly once when both workers claim at the same time (SKIP LOCKED)', async () => {
