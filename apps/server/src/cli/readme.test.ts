@@ -37,7 +37,8 @@ describe('README', () => {
     expect(block).toBeTruthy();
     const port = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'rapport-walk-'));
-    const script = (block ?? '').replaceAll('3001', String(port)).replace('./walkthrough-data', path.join(dir, 'data')).replace('walkthrough.log', path.join(dir, 'log'));
+    // A failed run must not leave the background server behind.
+    const script = 'trap \'kill $(jobs -p) 2>/dev/null || true\' EXIT\n' + (block ?? '').replaceAll('3001', String(port)).replace('./walkthrough-data', path.join(dir, 'data')).replace('walkthrough.log', path.join(dir, 'log'));
     try {
       const res = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, encoding: 'utf8', timeout: 90_000, env: { ...process.env, RAPPORT_PASSWORD_COST: '10' } });
       expect(res.stderr).toBe('');
