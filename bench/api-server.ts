@@ -31,5 +31,12 @@ if (mode === 'bare') {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);
-  process.on('SIGINT', () => void app.close().then(() => handle.close()).then(() => process.exit(0)));
+  process.on(
+    'SIGINT',
+    () =>
+      void app
+        .close()
+        .then(() => handle.close())
+        .then(() => process.exit(0)),
+  );
 }

@@ -39,7 +39,33 @@ function rng(seed: number) {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
-const SYL = ['ka', 'lo', 'mi', 'ne', 'ru', 'sa', 'to', 'vi', 'ze', 'bar', 'cor', 'del', 'fin', 'gar', 'hul', 'jin', 'kor', 'lum', 'mar', 'nor', 'pel', 'qua', 'ros', 'sin', 'tur'];
+const SYL = [
+  'ka',
+  'lo',
+  'mi',
+  'ne',
+  'ru',
+  'sa',
+  'to',
+  'vi',
+  'ze',
+  'bar',
+  'cor',
+  'del',
+  'fin',
+  'gar',
+  'hul',
+  'jin',
+  'kor',
+  'lum',
+  'mar',
+  'nor',
+  'pel',
+  'qua',
+  'ros',
+  'sin',
+  'tur',
+];
 const VOCAB = Array.from({ length: 5000 }, (_, i) => SYL[i % 25]! + SYL[Math.floor(i / 25) % 25]! + (i >= 625 ? SYL[Math.floor(i / 625) % 25]! : ''));
 const cumulative = (() => {
   const w = VOCAB.map((_, r) => 1 / (r + 1));
@@ -59,7 +85,12 @@ function word(r: () => number) {
   return VOCAB[lo]!;
 }
 const sentence = (r: () => number) => Array.from({ length: 12 }, () => word(r)).join(' ');
-const QUERY_WORDS = [...[3, 10, 30].map((i) => VOCAB[i]!), ...[100, 300, 1000, 2000, 4000].map((i) => VOCAB[i]!), `${VOCAB[20]} ${VOCAB[400]}`, `${VOCAB[1500]!.slice(0, 4)}`];
+const QUERY_WORDS = [
+  ...[3, 10, 30].map((i) => VOCAB[i]!),
+  ...[100, 300, 1000, 2000, 4000].map((i) => VOCAB[i]!),
+  `${VOCAB[20]} ${VOCAB[400]}`,
+  `${VOCAB[1500]!.slice(0, 4)}`,
+];
 
 type Engine = 'sqlite' | 'postgres';
 
@@ -73,8 +104,12 @@ async function bulkLoad(engine: Engine, target: { file?: string; schema?: string
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = OFF');
     const insCus = db.prepare("insert into customers (workspace_id,id,name,email,phone,traits,created_at,updated_at) values (?,?,?,?,null,'{}',?,?)");
-    const insConv = db.prepare("insert into conversations (workspace_id,id,number,customer_id,channel,subject,category,status,priority,tags,custom_fields,origin,message_count,last_message_preview,created_at,updated_at,last_activity_at) values (?,?,?,?,'email',?,'inquiry','open','normal','[]','{}','reactive',10,?,?,?,?)");
-    const insMsg = db.prepare("insert into messages (workspace_id,id,conversation_id,kind,author_type,author_id,body,created_at) values (?,?,?,'reply','customer',null,?,?)");
+    const insConv = db.prepare(
+      "insert into conversations (workspace_id,id,number,customer_id,channel,subject,category,status,priority,tags,custom_fields,origin,message_count,last_message_preview,created_at,updated_at,last_activity_at) values (?,?,?,?,'email',?,'inquiry','open','normal','[]','{}','reactive',10,?,?,?,?)",
+    );
+    const insMsg = db.prepare(
+      "insert into messages (workspace_id,id,conversation_id,kind,author_type,author_id,body,created_at) values (?,?,?,'reply','customer',null,?,?)",
+    );
     const insFts = db.prepare('insert into message_search (body, workspace_id, conversation_id, ref_id) values (?,?,?,?)');
     const tx = db.transaction((from: number, to: number) => {
       for (let c = from; c < to; c++) {
@@ -112,11 +147,27 @@ async function bulkLoad(engine: Engine, target: { file?: string; schema?: string
         for (let m = 0; m < 10; m++) [`msg_bench${String(c * 10 + m).padStart(10, '0')}`, cid, sentence(r), at].forEach((v, i) => msgs[i]!.push(v));
       }
       await client.query('BEGIN');
-      if (cust[0]!.length) await client.query(`insert into customers (workspace_id,id,name,email,phone,traits,created_at,updated_at) select $1, id, name, null, null, '{}', at, at from unnest($2::text[], $3::text[], $4::text[]) as t(id,name,at)`, [workspaceId, ...cust]);
-      await client.query(`insert into conversations (workspace_id,id,number,customer_id,channel,subject,category,status,priority,tags,custom_fields,origin,message_count,last_message_preview,created_at,updated_at,last_activity_at) select $1,id,num::int,cus,'email',subj,'inquiry','open','normal','[]','{}','reactive',10,subj,at,at,at from unnest($2::text[],$3::text[],$4::text[],$5::text[],$6::text[]) as t(id,num,cus,subj,at)`, [workspaceId, ...convs]);
-      await client.query(`insert into message_search (workspace_id,conversation_id,ref_id,body) select $1,id,id,subj from unnest($2::text[],$3::text[]) as t(id,subj)`, [workspaceId, convs[0], convs[3]]);
-      await client.query(`insert into messages (workspace_id,id,conversation_id,kind,author_type,author_id,body,created_at) select $1,id,cid,'reply','customer',null,body,at from unnest($2::text[],$3::text[],$4::text[],$5::text[]) as t(id,cid,body,at)`, [workspaceId, ...msgs]);
-      await client.query(`insert into message_search (workspace_id,conversation_id,ref_id,body) select $1,cid,id,body from unnest($2::text[],$3::text[],$4::text[]) as t(id,cid,body)`, [workspaceId, msgs[0], msgs[1], msgs[2]]);
+      if (cust[0]!.length)
+        await client.query(
+          `insert into customers (workspace_id,id,name,email,phone,traits,created_at,updated_at) select $1, id, name, null, null, '{}', at, at from unnest($2::text[], $3::text[], $4::text[]) as t(id,name,at)`,
+          [workspaceId, ...cust],
+        );
+      await client.query(
+        `insert into conversations (workspace_id,id,number,customer_id,channel,subject,category,status,priority,tags,custom_fields,origin,message_count,last_message_preview,created_at,updated_at,last_activity_at) select $1,id,num::int,cus,'email',subj,'inquiry','open','normal','[]','{}','reactive',10,subj,at,at,at from unnest($2::text[],$3::text[],$4::text[],$5::text[],$6::text[]) as t(id,num,cus,subj,at)`,
+        [workspaceId, ...convs],
+      );
+      await client.query(
+        `insert into message_search (workspace_id,conversation_id,ref_id,body) select $1,id,id,subj from unnest($2::text[],$3::text[]) as t(id,subj)`,
+        [workspaceId, convs[0], convs[3]],
+      );
+      await client.query(
+        `insert into messages (workspace_id,id,conversation_id,kind,author_type,author_id,body,created_at) select $1,id,cid,'reply','customer',null,body,at from unnest($2::text[],$3::text[],$4::text[],$5::text[]) as t(id,cid,body,at)`,
+        [workspaceId, ...msgs],
+      );
+      await client.query(
+        `insert into message_search (workspace_id,conversation_id,ref_id,body) select $1,cid,id,body from unnest($2::text[],$3::text[],$4::text[]) as t(id,cid,body)`,
+        [workspaceId, msgs[0], msgs[1], msgs[2]],
+      );
       await client.query('COMMIT');
     }
     await client.query('ANALYZE');
@@ -159,7 +210,8 @@ async function rawSearch(engine: Engine, target: { file?: string; schema?: strin
 async function runEngine(engine: Engine) {
   const dir = mkdtempSync(path.join(tmpdir(), 'rapport-bench-'));
   const schema = `bench_${Date.now().toString(36)}`;
-  const env: Record<string, string> = engine === 'sqlite' ? { BENCH_DATA_DIR: dir } : { DATABASE_URL: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
+  const env: Record<string, string> =
+    engine === 'sqlite' ? { BENCH_DATA_DIR: dir } : { DATABASE_URL: `${PG_URL}?options=${encodeURIComponent(`-c search_path=${schema}`)}` };
   if (engine === 'postgres') {
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
@@ -169,12 +221,26 @@ async function runEngine(engine: Engine) {
   try {
     let server = await startChild([path.join(here, 'api-server.ts'), 'rapport'], env);
     let request = makeClient(`http://127.0.0.1:${server.port}`, CONCURRENCY);
-    const setup = await request('POST', '/api/v1/setup', JSON.stringify({ workspaceName: 'Bench', name: 'Bench', email: 'bench@bench.test', password: 'bench password' }));
+    const setup = await request(
+      'POST',
+      '/api/v1/setup',
+      JSON.stringify({ workspaceName: 'Bench', name: 'Bench', email: 'bench@bench.test', password: 'bench password' }),
+    );
     const { token, workspace } = JSON.parse(setup.body) as { token: string; workspace: { id: string } };
     const auth = { authorization: `Bearer ${token}` };
     let createBody = '';
     const create = await load(CREATES, CONCURRENCY, async (i) => {
-      const res = await request('POST', '/api/v1/conversations', JSON.stringify({ customer: { email: `c${i}@example.com`, name: `Customer ${i}` }, channel: 'email', subject: `Order ${i} is late`, message: { body: `My parcel ${i} has not arrived yet.` } }), auth);
+      const res = await request(
+        'POST',
+        '/api/v1/conversations',
+        JSON.stringify({
+          customer: { email: `c${i}@example.com`, name: `Customer ${i}` },
+          channel: 'email',
+          subject: `Order ${i} is late`,
+          message: { body: `My parcel ${i} has not arrived yet.` },
+        }),
+        auth,
+      );
       if (res.status !== 201) throw new Error(`create ${res.status} ${res.body}`);
       createBody = res.body;
     });
@@ -189,18 +255,34 @@ async function runEngine(engine: Engine) {
     const bare = await startChild([path.join(here, 'api-server.ts'), 'bare'], { BENCH_LIST_BODY: listBody, BENCH_CREATE_BODY: createBody });
     const bareReq = makeClient(`http://127.0.0.1:${bare.port}`, CONCURRENCY);
     const bareCreate = await load(CREATES, CONCURRENCY, async (i) => {
-      await bareReq('POST', '/api/v1/conversations', JSON.stringify({ customer: { email: `c${i}@example.com`, name: `Customer ${i}` }, channel: 'email', subject: `Order ${i} is late`, message: { body: `My parcel ${i} has not arrived yet.` } }), auth);
+      await bareReq(
+        'POST',
+        '/api/v1/conversations',
+        JSON.stringify({
+          customer: { email: `c${i}@example.com`, name: `Customer ${i}` },
+          channel: 'email',
+          subject: `Order ${i} is late`,
+          message: { body: `My parcel ${i} has not arrived yet.` },
+        }),
+        auth,
+      );
     });
     const bareList = await load(LISTS, CONCURRENCY, async () => {
       await bareReq('GET', '/api/v1/conversations?limit=50', undefined, auth);
     });
     await stopChild(bare.child);
 
-    console.log(`\n## ${engine}: HTTP API (${CONCURRENCY} concurrent keep-alive clients, list page = 50 conversations, ${(listBody.length / 1024).toFixed(0)} KB)`);
+    console.log(
+      `\n## ${engine}: HTTP API (${CONCURRENCY} concurrent keep-alive clients, list page = 50 conversations, ${(listBody.length / 1024).toFixed(0)} KB)`,
+    );
     console.log('| operation | Rapport /s | p50 ms | p99 ms | bare Fastify, same JSON /s | ratio |');
     console.log('|---|---|---|---|---|---|');
-    console.log(`| create conversation (+customer, message, interactions, search index) | ${fmt(create.perSecond)} | ${fmt(create.p50)} | ${fmt(create.p99)} | ${fmt(bareCreate.perSecond)} | ${(create.perSecond / bareCreate.perSecond).toFixed(2)} |`);
-    console.log(`| list 50 conversations | ${fmt(list.perSecond)} | ${fmt(list.p50)} | ${fmt(list.p99)} | ${fmt(bareList.perSecond)} | ${(list.perSecond / bareList.perSecond).toFixed(2)} |`);
+    console.log(
+      `| create conversation (+customer, message, interactions, search index) | ${fmt(create.perSecond)} | ${fmt(create.p50)} | ${fmt(create.p99)} | ${fmt(bareCreate.perSecond)} | ${(create.perSecond / bareCreate.perSecond).toFixed(2)} |`,
+    );
+    console.log(
+      `| list 50 conversations | ${fmt(list.perSecond)} | ${fmt(list.p50)} | ${fmt(list.p99)} | ${fmt(bareList.perSecond)} | ${(list.perSecond / bareList.perSecond).toFixed(2)} |`,
+    );
 
     if (MESSAGES > 0) {
       const target = engine === 'sqlite' ? { file: path.join(dir, 'rapport.db') } : { schema };
@@ -217,11 +299,17 @@ async function runEngine(engine: Engine) {
       }
       await stopChild(server.child);
       const raw = await rawSearch(engine, target, workspace.id);
-      console.log(`\n## ${engine}: full-text search over ${fmt(loaded.conversations * 10 + CREATES)} messages in ${fmt(loaded.conversations + CREATES)} conversations (bulk load ${loaded.seconds.toFixed(0)} s), ${QUERIES} sequential queries, words from common to rare, first page of 50`);
+      console.log(
+        `\n## ${engine}: full-text search over ${fmt(loaded.conversations * 10 + CREATES)} messages in ${fmt(loaded.conversations + CREATES)} conversations (bulk load ${loaded.seconds.toFixed(0)} s), ${QUERIES} sequential queries, words from common to rare, first page of 50`,
+      );
       console.log('| path | p50 ms | p95 ms | max ms |');
       console.log('|---|---|---|---|');
-      console.log(`| GET /api/v1/conversations?q=… (HTTP, auth, page + customers) | ${fmt(percentile(apiLat, 50))} | ${fmt(percentile(apiLat, 95))} | ${fmt(Math.max(...apiLat))} |`);
-      console.log(`| raw ${engine === 'sqlite' ? 'FTS5 MATCH' : 'tsvector @@'} query, same SQL, no HTTP | ${fmt(percentile(raw, 50))} | ${fmt(percentile(raw, 95))} | ${fmt(Math.max(...raw))} |`);
+      console.log(
+        `| GET /api/v1/conversations?q=… (HTTP, auth, page + customers) | ${fmt(percentile(apiLat, 50))} | ${fmt(percentile(apiLat, 95))} | ${fmt(Math.max(...apiLat))} |`,
+      );
+      console.log(
+        `| raw ${engine === 'sqlite' ? 'FTS5 MATCH' : 'tsvector @@'} query, same SQL, no HTTP | ${fmt(percentile(raw, 50))} | ${fmt(percentile(raw, 95))} | ${fmt(Math.max(...raw))} |`,
+      );
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -111,7 +111,13 @@ export async function buildApp(opts: AppOptions) {
     openapi: {
       openapi: '3.1.0',
       info: { title: 'Rapport API', version: opts.version ?? '0.1.0', description: 'Customer service and customer experience in one platform.' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' }, session: { type: 'apiKey', in: 'cookie', name: 'rapport_session' }, basic: { type: 'http', scheme: 'basic', description: 'ingest: the write key as user name' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          session: { type: 'apiKey', in: 'cookie', name: 'rapport_session' },
+          basic: { type: 'http', scheme: 'basic', description: 'ingest: the write key as user name' },
+        },
+      },
       security: [{ bearer: [] }, { session: [] }],
     },
     transform: jsonSchemaTransform,
@@ -124,13 +130,18 @@ export async function buildApp(opts: AppOptions) {
   installAccessGuard(app, authResolver);
   installIdempotency(app, { db, clock });
 
-  app.get('/health', { config: { access: 'public' }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({ status: 'ok' as const }));
+  app.get('/health', { config: { access: 'public' }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
+    status: 'ok' as const,
+  }));
   app.get('/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     try {
       await sql`select 1`.execute(db);
       return { status: 'ready', engine };
     } catch {
-      return reply.code(503).type('application/problem+json').send({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'The database does not answer' });
+      return reply
+        .code(503)
+        .type('application/problem+json')
+        .send({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'The database does not answer' });
     }
   });
   app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());

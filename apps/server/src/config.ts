@@ -2,9 +2,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 
-const bool = z
-  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' })
-  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
 export const ZConfig = z.object({
   port: z.coerce.number({ message: 'must be a number' }).int().min(0).max(65535, 'must be a port number (0-65535)'),
@@ -15,7 +13,11 @@ export const ZConfig = z.object({
     .regex(/^postgres(ql)?:\/\//, 'must start with postgres:// or postgresql://')
     .optional(),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
-  bodyLimit: z.coerce.number({ message: 'must be a number of bytes' }).int().min(1024).max(64 * 1024 * 1024),
+  bodyLimit: z.coerce
+    .number({ message: 'must be a number of bytes' })
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024),
   cookieSecure: bool,
   sessionDays: z.coerce.number({ message: 'must be a number of days' }).int().min(1).max(365),
   passwordCost: z.coerce.number({ message: 'must be a number' }).int().min(10).max(20),

@@ -123,7 +123,10 @@ async function main(argv: string[]): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ engine: handle.engine, url: `http://${config.host}:${port}` }, 'Rapport is running');
-  if (values.demo) process.stdout.write(`\nRapport: http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}  (demo login ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password})\n\n`);
+  if (values.demo)
+    process.stdout.write(
+      `\nRapport: http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}  (demo login ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password})\n\n`,
+    );
   return -1;
 }
 

@@ -19,24 +19,75 @@ function mulberry32(seed: number) {
   };
 }
 
-const FIRST = ['Sam', 'Alex', 'Maria', 'Yuki', 'Omar', 'Priya', 'Lena', 'Diego', 'Chen', 'Fatima', 'Noah', 'Ava', 'Kofi', 'Ingrid', 'Mateo', 'Zara', 'Luca', 'Amara', 'Jonas', 'Sofia'];
+const FIRST = [
+  'Sam',
+  'Alex',
+  'Maria',
+  'Yuki',
+  'Omar',
+  'Priya',
+  'Lena',
+  'Diego',
+  'Chen',
+  'Fatima',
+  'Noah',
+  'Ava',
+  'Kofi',
+  'Ingrid',
+  'Mateo',
+  'Zara',
+  'Luca',
+  'Amara',
+  'Jonas',
+  'Sofia',
+];
 const LAST = ['Patel', 'Garcia', 'Kim', 'Nguyen', 'Okafor', 'Schmidt', 'Rossi', 'Silva', 'Haddad', 'Novak', 'Jensen', 'Tanaka', 'Moreau', 'Kowalski'];
 const TOPICS: Record<string, Array<[string, string]>> = {
-  inquiry: [['Where is my order?', 'My parcel has not arrived yet and the tracking page has not moved for three days.'], ['Do you ship to Norway?', 'I would like to order the blue kettle but I live in Oslo.']],
-  complaint: [['Damaged on arrival', 'The box was crushed and the lid of the kettle is cracked. Very disappointed.'], ['Rude delivery driver', 'The courier threw the parcel over my fence in the rain.']],
-  dispute: [['Charged twice', 'My card statement shows two charges for order 4471. Please refund one.'], ['Price changed after checkout', 'I was charged more than the price shown at checkout.']],
-  return_refund: [['Return request', 'The jacket is too small, how do I return it for a refund?'], ['Refund not received', 'I sent the shoes back two weeks ago and still have no refund.']],
-  technical_support: [['App keeps crashing', 'The app crashes whenever I open my order history on Android.'], ['Cannot reset password', 'The password reset email never arrives.']],
-  product_locate: [['Looking for a replacement filter', 'Which filter fits the AquaPure 300? I cannot find it in the shop.'], ['Is the green sofa back in stock?', 'I have been waiting for the green sofa for a month.']],
-  other: [['Partnership idea', 'We run a cafe and would love to stock your mugs.'], ['Feedback on the new website', 'The new website is lovely but the search is slow.']],
+  inquiry: [
+    ['Where is my order?', 'My parcel has not arrived yet and the tracking page has not moved for three days.'],
+    ['Do you ship to Norway?', 'I would like to order the blue kettle but I live in Oslo.'],
+  ],
+  complaint: [
+    ['Damaged on arrival', 'The box was crushed and the lid of the kettle is cracked. Very disappointed.'],
+    ['Rude delivery driver', 'The courier threw the parcel over my fence in the rain.'],
+  ],
+  dispute: [
+    ['Charged twice', 'My card statement shows two charges for order 4471. Please refund one.'],
+    ['Price changed after checkout', 'I was charged more than the price shown at checkout.'],
+  ],
+  return_refund: [
+    ['Return request', 'The jacket is too small, how do I return it for a refund?'],
+    ['Refund not received', 'I sent the shoes back two weeks ago and still have no refund.'],
+  ],
+  technical_support: [
+    ['App keeps crashing', 'The app crashes whenever I open my order history on Android.'],
+    ['Cannot reset password', 'The password reset email never arrives.'],
+  ],
+  product_locate: [
+    ['Looking for a replacement filter', 'Which filter fits the AquaPure 300? I cannot find it in the shop.'],
+    ['Is the green sofa back in stock?', 'I have been waiting for the green sofa for a month.'],
+  ],
+  other: [
+    ['Partnership idea', 'We run a cafe and would love to stock your mugs.'],
+    ['Feedback on the new website', 'The new website is lovely but the search is slow.'],
+  ],
 };
 const REPLIES: Record<string, string[]> = {
-  inquiry: ['Thanks for reaching out! Your parcel is with the courier and arrives within two days.', 'Yes, we ship to Norway: delivery takes 4-6 working days.'],
-  complaint: ['I am so sorry about this. A replacement ships tomorrow, no need to return the damaged one.', 'That is not the service we promise. I have reported the courier and added a voucher to your account.'],
+  inquiry: [
+    'Thanks for reaching out! Your parcel is with the courier and arrives within two days.',
+    'Yes, we ship to Norway: delivery takes 4-6 working days.',
+  ],
+  complaint: [
+    'I am so sorry about this. A replacement ships tomorrow, no need to return the damaged one.',
+    'That is not the service we promise. I have reported the courier and added a voucher to your account.',
+  ],
   dispute: ['I have refunded the duplicate charge; it shows within 3-5 days.', 'You were right: I have refunded the difference to your card.'],
   return_refund: ['Here is the link to our returns portal: it takes two minutes.', 'Your return arrived yesterday; the refund was issued this morning.'],
   technical_support: ['Thanks! Could you tell me your app version? Settings > About shows it.', 'We found the bug; version 4.2.1 fixes it and is out today.'],
-  product_locate: ['The AquaPure 300 takes the F-30 filter: here is the link.', 'The green sofa is back in stock next week; I have added you to the waiting list.'],
+  product_locate: [
+    'The AquaPure 300 takes the F-30 filter: here is the link.',
+    'The green sofa is back in stock next week; I have added you to the waiting list.',
+  ],
   other: ['Thank you! I have passed this on to the right team.', 'Thanks for the feedback, our web team is on it.'],
 };
 
@@ -54,7 +105,16 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
   const { workspaces, customers, conversations, canned } = services;
 
   const owner = await workspaces.createOwner({ workspaceName: 'Acme Demo', name: 'Dana Demo', email: DEMO_LOGIN.email, password: DEMO_LOGIN.password }, null);
-  const auth: AuthContext = { workspaceId: owner.workspace.id, userId: owner.user.id, userName: 'Dana Demo', role: 'owner', teamIds: [], method: 'session', tokenId: null, ip: null };
+  const auth: AuthContext = {
+    workspaceId: owner.workspace.id,
+    userId: owner.user.id,
+    userName: 'Dana Demo',
+    role: 'owner',
+    teamIds: [],
+    method: 'session',
+    tokenId: null,
+    ip: null,
+  };
   const support = await workspaces.createTeam(auth, { name: 'Support', autoAssign: true, memberIds: [] });
   const billing = await workspaces.createTeam(auth, { name: 'Billing', autoAssign: true, memberIds: [] });
   const outsourced = await workspaces.createTeam(auth, { name: 'Outsourced (Tier 1)', autoAssign: true, memberIds: [] });
@@ -72,8 +132,16 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
     const id = await workspaces.addActiveMember(auth, { email, name, role, password: DEMO_LOGIN.password, teamIds, capacity: role === 'partner' ? 40 : null });
     authOf.set(id, { ...auth, userId: id, userName: name, role, teamIds });
   }
-  await canned.create(auth, { shortcut: 'thanks', title: 'Thanks for waiting', body: 'Hi {{customer.first_name}}, thanks for your patience! — {{agent.name}}' });
-  await canned.create(auth, { shortcut: 'return', title: 'Returns portal', body: 'Hi {{customer.first_name}}, you can start a return at https://acme.test/returns. Reference: #{{conversation.number}}.' });
+  await canned.create(auth, {
+    shortcut: 'thanks',
+    title: 'Thanks for waiting',
+    body: 'Hi {{customer.first_name}}, thanks for your patience! — {{agent.name}}',
+  });
+  await canned.create(auth, {
+    shortcut: 'return',
+    title: 'Returns portal',
+    body: 'Hi {{customer.first_name}}, you can start a return at https://acme.test/returns. Reference: #{{conversation.number}}.',
+  });
   await conversations.createCustomField(auth, { key: 'order_id', label: 'Order ID', type: 'text' });
   await conversations.createCustomField(auth, { key: 'plan', label: 'Plan', type: 'select', options: ['free', 'pro', 'enterprise'] });
 
@@ -81,7 +149,12 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
   for (let i = 0; i < 200; i++) {
     const name = `${pick(FIRST)} ${pick(LAST)}`;
     const email = `${name.toLowerCase().replace(' ', '.')}.${i}@example.com`;
-    const c = await customers.create(auth, { name, email, ...(i % 3 === 0 ? { phone: `+1 555 01${String(i).padStart(2, '0')}` } : {}), traits: { plan: pick(['free', 'pro', 'enterprise']), city: pick(['Lisbon', 'Oslo', 'Austin', 'Osaka', 'Lagos']) } });
+    const c = await customers.create(auth, {
+      name,
+      email,
+      ...(i % 3 === 0 ? { phone: `+1 555 01${String(i).padStart(2, '0')}` } : {}),
+      traits: { plan: pick(['free', 'pro', 'enterprise']), city: pick(['Lisbon', 'Oslo', 'Austin', 'Osaka', 'Lagos']) },
+    });
     customerIds.push(c.id);
   }
   const teams = [support.id, billing.id, outsourced.id];
@@ -110,7 +183,9 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
     for (let t = 0; t < turns; t++) {
       clock.advance(Math.floor(rand() * 40 * 60_000));
       const isNote = t === 1 && rand() < 0.3;
-      const body = isNote ? pick(['Checked the order in the warehouse system: it left on Monday.', 'Loyal customer since 2021, be generous.', 'Escalated to the courier team.']) : pick(REPLIES[category] ?? []);
+      const body = isNote
+        ? pick(['Checked the order in the warehouse system: it left on Monday.', 'Loyal customer since 2021, be generous.', 'Escalated to the courier team.'])
+        : pick(REPLIES[category] ?? []);
       await conversations.addMessage(agent, conv.id, { body, kind: isNote ? 'note' : 'reply', author: 'agent' });
       if (rand() < 0.5) await conversations.addMessage(auth, conv.id, { body: 'Thank you, that helps.', kind: 'reply', author: 'customer' });
     }

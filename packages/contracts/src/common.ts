@@ -9,9 +9,7 @@ export const ZProblem = z
     detail: z.string().optional(),
     instance: z.string().optional(),
     requestId: z.string().optional(),
-    errors: z
-      .array(z.object({ path: z.string(), message: z.string() }))
-      .optional(),
+    errors: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
   })
   .meta({ id: 'Problem' });
 export type Problem = z.infer<typeof ZProblem>;
@@ -23,8 +21,7 @@ export const ZPageQuery = z.object({
   cursor: z.string().max(512).optional(),
 });
 
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ data: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item), nextCursor: z.string().nullable() });
 
 export type Page<T> = { data: T[]; nextCursor: string | null };
 

@@ -7,15 +7,7 @@ export const CHANNELS = ['email', 'chat', 'sms', 'social', 'phone', 'api', 'web_
 export const ZChannel = z.enum(CHANNELS);
 export type Channel = z.infer<typeof ZChannel>;
 
-export const CATEGORIES = [
-  'inquiry',
-  'complaint',
-  'dispute',
-  'return_refund',
-  'technical_support',
-  'product_locate',
-  'other',
-] as const;
+export const CATEGORIES = ['inquiry', 'complaint', 'dispute', 'return_refund', 'technical_support', 'product_locate', 'other'] as const;
 export const ZCategory = z.enum(CATEGORIES);
 export type Category = z.infer<typeof ZCategory>;
 
@@ -29,7 +21,12 @@ export type Priority = z.infer<typeof ZPriority>;
 
 export const ZOrigin = z.enum(['reactive', 'proactive']);
 
-const tag = z.string().trim().min(1).max(50).regex(/^[^,\s][^,]*$/, 'no commas');
+const tag = z
+  .string()
+  .trim()
+  .min(1)
+  .max(50)
+  .regex(/^[^,\s][^,]*$/, 'no commas');
 const isoDate = z.iso.datetime({ offset: true });
 
 export const CUSTOM_FIELD_TYPES = ['text', 'number', 'date', 'select'] as const;
@@ -89,7 +86,10 @@ export const ZCreateConversation = z.strictObject({
   customer: z.union([
     z.strictObject({ id: z.string().min(1).max(64) }),
     z.strictObject({
-      email: z.email().max(254).transform((s) => s.toLowerCase()),
+      email: z
+        .email()
+        .max(254)
+        .transform((s) => s.toLowerCase()),
       name: z.string().trim().min(1).max(200).optional(),
     }),
   ]),

@@ -17,12 +17,21 @@ export const ZCustomer = z
   .meta({ id: 'Customer' });
 export type Customer = z.infer<typeof ZCustomer>;
 
-const phone = z.string().trim().min(3).max(40).regex(/^[+0-9 ().-]+$/, 'digits, spaces, +, (, ), . and - only');
+const phone = z
+  .string()
+  .trim()
+  .min(3)
+  .max(40)
+  .regex(/^[+0-9 ().-]+$/, 'digits, spaces, +, (, ), . and - only');
 
 export const ZCreateCustomer = z
   .strictObject({
     name: z.string().trim().min(1).max(200).optional(),
-    email: z.email().max(254).transform((s) => s.toLowerCase()).optional(),
+    email: z
+      .email()
+      .max(254)
+      .transform((s) => s.toLowerCase())
+      .optional(),
     phone: phone.optional(),
     traits: ZTraits.optional(),
   })
@@ -30,7 +39,12 @@ export const ZCreateCustomer = z
 
 export const ZUpdateCustomer = z.strictObject({
   name: z.string().trim().min(1).max(200).nullable().optional(),
-  email: z.email().max(254).transform((s) => s.toLowerCase()).nullable().optional(),
+  email: z
+    .email()
+    .max(254)
+    .transform((s) => s.toLowerCase())
+    .nullable()
+    .optional(),
   phone: phone.nullable().optional(),
   traits: ZTraits.optional(),
 });

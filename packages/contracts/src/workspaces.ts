@@ -17,7 +17,10 @@ export const ZUser = z.object({ id: z.string(), email: z.string(), name: z.strin
 export type User = z.infer<typeof ZUser>;
 
 const password = z.string().min(8).max(256);
-const email = z.email().max(254).transform((s) => s.toLowerCase());
+const email = z
+  .email()
+  .max(254)
+  .transform((s) => s.toLowerCase());
 
 export const ZSetup = z.strictObject({
   workspaceName: z.string().trim().min(1).max(120),

@@ -20,7 +20,12 @@ const tmp = () => {
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
 function rapport(args: string[], env: Record<string, string> = {}) {
-  return spawnSync(process.execPath, ['--import', 'tsx', main, ...args], { cwd: root, env: { ...process.env, LOG_LEVEL: 'warn', RAPPORT_PASSWORD_COST: '10', ...env }, encoding: 'utf8', timeout: 120_000 });
+  return spawnSync(process.execPath, ['--import', 'tsx', main, ...args], {
+    cwd: root,
+    env: { ...process.env, LOG_LEVEL: 'warn', RAPPORT_PASSWORD_COST: '10', ...env },
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
 }
 
 async function withSchema(fn: (url: string) => Promise<void>) {
@@ -68,14 +73,17 @@ describe('rapport CLI', () => {
     expect(count('select count(distinct channel) as n from conversations')).toBe(7);
     expect(count('select count(distinct category) as n from conversations')).toBe(7);
     expect(count('select count(*) as n from members')).toBe(8);
-    expect(count("select count(*) as n from conversations where assignee_id is not null")).toBeGreaterThan(300);
+    expect(count('select count(*) as n from conversations where assignee_id is not null')).toBeGreaterThan(300);
     db.close();
   });
 
   it.each(engines)('starts on %s, serves /health and stops gracefully on SIGTERM', async (engine) => {
     const run = async (env: Record<string, string>) => {
       const data = tmp();
-      const child = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--port', '0', '--data', data], { cwd: root, env: { ...process.env, LOG_LEVEL: 'info', RAPPORT_PASSWORD_COST: '10', ...env } });
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--port', '0', '--data', data], {
+        cwd: root,
+        env: { ...process.env, LOG_LEVEL: 'info', RAPPORT_PASSWORD_COST: '10', ...env },
+      });
       let out = '';
       child.stdout.on('data', (d: Buffer) => (out += d.toString()));
       child.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -84,7 +92,11 @@ describe('rapport CLI', () => {
       expect(out).toContain(`"engine":"${engine}"`);
       const health = await fetch(`${url}/health`);
       expect(await health.json()).toEqual({ status: 'ok' });
-      const setup = await fetch(`${url}/api/v1/setup`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ workspaceName: 'CLI', name: 'C', email: 'c@cli.test', password: 'long enough pw' }) });
+      const setup = await fetch(`${url}/api/v1/setup`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ workspaceName: 'CLI', name: 'C', email: 'c@cli.test', password: 'long enough pw' }),
+      });
       expect(setup.status).toBe(201);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');

@@ -38,9 +38,16 @@ describe('README', () => {
     const port = await freePort();
     const dir = mkdtempSync(path.join(tmpdir(), 'rapport-walk-'));
     // A failed run must not leave the background server behind.
-    const script = 'trap \'kill $(jobs -p) 2>/dev/null || true\' EXIT\n' + (block ?? '').replaceAll('3001', String(port)).replace('./walkthrough-data', path.join(dir, 'data')).replace('walkthrough.log', path.join(dir, 'log'));
+    const script =
+      "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" +
+      (block ?? '').replaceAll('3001', String(port)).replace('./walkthrough-data', path.join(dir, 'data')).replace('walkthrough.log', path.join(dir, 'log'));
     try {
-      const res = spawnSync('bash', ['-euo', 'pipefail', '-c', script], { cwd: root, encoding: 'utf8', timeout: 90_000, env: { ...process.env, RAPPORT_PASSWORD_COST: '10' } });
+      const res = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+        cwd: root,
+        encoding: 'utf8',
+        timeout: 90_000,
+        env: { ...process.env, RAPPORT_PASSWORD_COST: '10' },
+      });
       expect(res.stderr).toBe('');
       expect(res.stdout.trim().split('\n')).toEqual(['reply', 'note', 'resolved', 'Where is my order?']);
       expect(res.status).toBe(0);

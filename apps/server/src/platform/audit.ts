@@ -52,7 +52,10 @@ export function createAudit(deps: { db: Db; clock: Clock }): Audit {
       if (q.action) query = query.where('a.action', '=', q.action);
       if (q.objectId) query = query.where('a.object_id', '=', q.objectId);
       if (after) query = query.where('a.id', '<', String(after[0]));
-      const rows = await query.orderBy('a.id', 'desc').limit(q.limit + 1).execute();
+      const rows = await query
+        .orderBy('a.id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
       return toPage(
         rows,
         q.limit,

@@ -56,12 +56,7 @@ export function createAuthResolver(deps: { db: Db; clock: Clock; cacheMs?: numbe
       .where('m.user_id', '=', userId)
       .executeTakeFirst();
     if (!m || m.status !== 'active' || !isRole(m.role)) throw unauthenticated('This membership is not active');
-    const teams = await db
-      .selectFrom('team_members')
-      .select('team_id')
-      .where('workspace_id', '=', workspaceId)
-      .where('user_id', '=', userId)
-      .execute();
+    const teams = await db.selectFrom('team_members').select('team_id').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
     const auth: AuthContext = {
       workspaceId,
       userId,
@@ -82,32 +77,28 @@ export function createAuthResolver(deps: { db: Db; clock: Clock; cacheMs?: numbe
   };
 
   async function loadToken(token: string, ip: string | null): Promise<AuthContext> {
-      const row = await db
-        .selectFrom('api_tokens')
-        .select(['id', 'workspace_id', 'user_id', 'revoked_at', 'last_used_at'])
-        .where('token_hash', '=', sha256(token))
-        .executeTakeFirst();
-      if (!row || row.revoked_at) throw unauthenticated('The API token is unknown or revoked');
-      const now = clock.nowMs();
-      // Record use at most once a minute, so reads do not turn into writes.
-      if (!row.last_used_at || now - Date.parse(row.last_used_at) > 60_000) {
-        await db
-          .updateTable('api_tokens')
-          .set({ last_used_at: new Date(now).toISOString() })
-          .where('workspace_id', '=', row.workspace_id)
-          .where('id', '=', row.id)
-          .execute();
-      }
-      return membership(row.workspace_id, row.user_id, 'token', row.id, ip);
+    const row = await db
+      .selectFrom('api_tokens')
+      .select(['id', 'workspace_id', 'user_id', 'revoked_at', 'last_used_at'])
+      .where('token_hash', '=', sha256(token))
+      .executeTakeFirst();
+    if (!row || row.revoked_at) throw unauthenticated('The API token is unknown or revoked');
+    const now = clock.nowMs();
+    // Record use at most once a minute, so reads do not turn into writes.
+    if (!row.last_used_at || now - Date.parse(row.last_used_at) > 60_000) {
+      await db
+        .updateTable('api_tokens')
+        .set({ last_used_at: new Date(now).toISOString() })
+        .where('workspace_id', '=', row.workspace_id)
+        .where('id', '=', row.id)
+        .execute();
+    }
+    return membership(row.workspace_id, row.user_id, 'token', row.id, ip);
   }
 
   async function loadSession(sessionId: string, ip: string | null): Promise<AuthContext> {
-      const row = await db
-        .selectFrom('sessions')
-        .select(['user_id', 'workspace_id', 'expires_at'])
-        .where('id_hash', '=', sha256(sessionId))
-        .executeTakeFirst();
-      if (!row || row.expires_at <= clock.nowIso()) throw unauthenticated('The session has expired; sign in again');
-      return membership(row.workspace_id, row.user_id, 'session', null, ip);
+    const row = await db.selectFrom('sessions').select(['user_id', 'workspace_id', 'expires_at']).where('id_hash', '=', sha256(sessionId)).executeTakeFirst();
+    if (!row || row.expires_at <= clock.nowIso()) throw unauthenticated('The session has expired; sign in again');
+    return membership(row.workspace_id, row.user_id, 'session', null, ip);
   }
 }

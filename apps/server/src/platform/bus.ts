@@ -91,10 +91,13 @@ export async function createPostgresBus(opts: PgBusOptions): Promise<Bus & { clo
       await pool.query('select pg_notify($1, $2)', [channel, inline]);
       return;
     }
-    const res = await pool.query<{ id: number }>('insert into bus_payloads (payload, created_at) values ($1, $2) returning id', [JSON.stringify(event), new Date().toISOString()]);
+    const res = await pool.query<{ id: number }>('insert into bus_payloads (payload, created_at) values ($1, $2) returning id', [
+      JSON.stringify(event),
+      new Date().toISOString(),
+    ]);
     await pool.query('select pg_notify($1, $2)', [channel, JSON.stringify({ origin, ref: res.rows[0]?.id })]);
     // Keep the table small: payloads are only needed for a few seconds.
-    await pool.query("delete from bus_payloads where created_at < $1", [new Date(Date.now() - 60_000).toISOString()]);
+    await pool.query('delete from bus_payloads where created_at < $1', [new Date(Date.now() - 60_000).toISOString()]);
   }
 
   return {

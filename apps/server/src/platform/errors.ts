@@ -1,14 +1,6 @@
 // One error type and one mapping to HTTP status (RFC 9457 problem details).
 export type AppErrorCode =
-  | 'NOT_FOUND'
-  | 'INVALID'
-  | 'CONFLICT'
-  | 'FORBIDDEN'
-  | 'UNAUTHENTICATED'
-  | 'TOO_LARGE'
-  | 'RATE_LIMITED'
-  | 'UNPROCESSABLE'
-  | 'UNSUPPORTED_MEDIA_TYPE';
+  'NOT_FOUND' | 'INVALID' | 'CONFLICT' | 'FORBIDDEN' | 'UNAUTHENTICATED' | 'TOO_LARGE' | 'RATE_LIMITED' | 'UNPROCESSABLE' | 'UNSUPPORTED_MEDIA_TYPE';
 
 export const statusOf: Record<AppErrorCode, number> = {
   NOT_FOUND: 404,

@@ -126,14 +126,22 @@ describe.each(engines)('access guard and input handling on %s', (engine) => {
   it('answers malformed JSON, wrong types, unknown fields, oversize bodies and unknown ids with problems', async () => {
     const malformed = await t.request('POST', '/api/v1/conversations', { token: a.token, raw: '{"customer": {' });
     expect(malformed.status).toBe(400);
-    expect(malformed.body).toMatchObject({ type: expect.stringContaining('invalid'), title: 'Invalid request', status: 400, detail: expect.stringContaining('JSON') });
+    expect(malformed.body).toMatchObject({
+      type: expect.stringContaining('invalid'),
+      title: 'Invalid request',
+      status: 400,
+      detail: expect.stringContaining('JSON'),
+    });
 
     const wrongTypes = await t.request('POST', '/api/v1/conversations', { token: a.token, body: { customer: { email: 42 }, priority: 'asap', tags: 'vip' } });
     expect(wrongTypes.status).toBe(400);
     const paths = wrongTypes.body.errors.map((e: { path: string }) => e.path);
     expect(paths).toEqual(expect.arrayContaining(['body.priority', 'body.tags']));
 
-    const unknownField = await t.request('PATCH', `/api/v1/conversations/${(await newConversation(t, a.token)).id}`, { token: a.token, body: { status: 'open', hacked: true } });
+    const unknownField = await t.request('PATCH', `/api/v1/conversations/${(await newConversation(t, a.token)).id}`, {
+      token: a.token,
+      body: { status: 'open', hacked: true },
+    });
     expect(unknownField.status).toBe(400);
     expect(JSON.stringify(unknownField.body.errors)).toContain('hacked');
 
@@ -141,17 +149,32 @@ describe.each(engines)('access guard and input handling on %s', (engine) => {
     expect(big.status).toBe(413);
     expect(big.headers['content-type']).toContain('application/problem+json');
 
-    const textPlain = await t.request('POST', '/api/v1/customers', { token: a.token, raw: 'name=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+    const textPlain = await t.request('POST', '/api/v1/customers', {
+      token: a.token,
+      raw: 'name=x',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
     expect(textPlain.status).toBe(415);
 
-    for (const url of ['/api/v1/conversations/cnv_nope', '/api/v1/customers/cus_nope', '/api/v1/messages/msg_nope', '/api/v1/teams/team_nope', '/api/v1/nothing-here']) {
+    for (const url of [
+      '/api/v1/conversations/cnv_nope',
+      '/api/v1/customers/cus_nope',
+      '/api/v1/messages/msg_nope',
+      '/api/v1/teams/team_nope',
+      '/api/v1/nothing-here',
+    ]) {
       const res = await t.request('GET', url, { token: a.token });
       expect({ url, status: res.status }).toEqual({ url, status: 404 });
       expect(res.body.status).toBe(404);
     }
-    const badAssignee = await t.request('POST', '/api/v1/conversations', { token: a.token, body: { customer: { email: 'z@example.com' }, assigneeId: 'usr_nope' } });
+    const badAssignee = await t.request('POST', '/api/v1/conversations', {
+      token: a.token,
+      body: { customer: { email: 'z@example.com' }, assigneeId: 'usr_nope' },
+    });
     expect(badAssignee.status).toBe(404);
-    expect(await t.rapport.db.selectFrom('customers').select('id').where('workspace_id', '=', a.workspaceId).where('email', '=', 'z@example.com').execute()).toEqual([]);
+    expect(
+      await t.rapport.db.selectFrom('customers').select('id').where('workspace_id', '=', a.workspaceId).where('email', '=', 'z@example.com').execute(),
+    ).toEqual([]);
   });
 
   it('replays an idempotent retry without creating anything twice, and refuses key reuse with another body', async () => {

@@ -8,8 +8,15 @@ export const DONE_JOBS_TTL_MS = 7 * 86_400_000;
 
 export async function runHousekeeping(db: Db, clock: Clock) {
   const now = clock.nowMs();
-  const keys = await db.deleteFrom('idempotency_keys').where('created_at', '<', new Date(now - IDEMPOTENCY_TTL_MS).toISOString()).executeTakeFirst();
+  const keys = await db
+    .deleteFrom('idempotency_keys')
+    .where('created_at', '<', new Date(now - IDEMPOTENCY_TTL_MS).toISOString())
+    .executeTakeFirst();
   const sessions = await db.deleteFrom('sessions').where('expires_at', '<', new Date(now).toISOString()).executeTakeFirst();
-  const jobs = await db.deleteFrom('jobs').where('status', '=', 'done').where('updated_at', '<', new Date(now - DONE_JOBS_TTL_MS).toISOString()).executeTakeFirst();
+  const jobs = await db
+    .deleteFrom('jobs')
+    .where('status', '=', 'done')
+    .where('updated_at', '<', new Date(now - DONE_JOBS_TTL_MS).toISOString())
+    .executeTakeFirst();
   return { idempotencyKeys: Number(keys.numDeletedRows), sessions: Number(sessions.numDeletedRows), jobs: Number(jobs.numDeletedRows) };
 }

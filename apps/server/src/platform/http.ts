@@ -27,13 +27,7 @@ export function requireAuth(req: FastifyRequest): AuthContext {
 
 const PROBLEM_BASE = 'https://rapport.dev/problems/';
 
-export function sendProblem(
-  reply: FastifyReply,
-  code: AppErrorCode,
-  detail: string,
-  errors?: FieldError[],
-  headers?: Record<string, string>,
-) {
+export function sendProblem(reply: FastifyReply, code: AppErrorCode, detail: string, errors?: FieldError[], headers?: Record<string, string>) {
   const status = statusOf[code];
   if (headers) reply.headers(headers);
   return reply
@@ -87,7 +81,13 @@ export function installErrorHandling(app: FastifyInstance) {
     return reply
       .code(500)
       .type('application/problem+json')
-      .send({ type: 'about:blank', title: 'Internal server error', status: 500, detail: 'Something went wrong on our side; the request id identifies it in the logs', requestId: String(req.id) });
+      .send({
+        type: 'about:blank',
+        title: 'Internal server error',
+        status: 500,
+        detail: 'Something went wrong on our side; the request id identifies it in the logs',
+        requestId: String(req.id),
+      });
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`));
 }
@@ -144,7 +144,17 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     const requestHash = sha256(`${req.method} ${path} ${JSON.stringify(req.body ?? null)}`);
     const inserted = await db
       .insertInto('idempotency_keys')
-      .values({ workspace_id: workspaceId, principal, key, method: req.method, path, request_hash: requestHash, status_code: null, response: null, created_at: clock.nowIso() })
+      .values({
+        workspace_id: workspaceId,
+        principal,
+        key,
+        method: req.method,
+        path,
+        request_hash: requestHash,
+        status_code: null,
+        response: null,
+        created_at: clock.nowIso(),
+      })
       .onConflict((oc) => oc.doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
@@ -177,7 +187,12 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
       .where('principal', '=', idem.principal)
       .where('key', '=', idem.key);
     if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      await db.deleteFrom('idempotency_keys').where('workspace_id', '=', idem.workspaceId).where('principal', '=', idem.principal).where('key', '=', idem.key).execute();
+      await db
+        .deleteFrom('idempotency_keys')
+        .where('workspace_id', '=', idem.workspaceId)
+        .where('principal', '=', idem.principal)
+        .where('key', '=', idem.key)
+        .execute();
     } else {
       await where.set({ status_code: reply.statusCode, response: payload }).execute();
     }

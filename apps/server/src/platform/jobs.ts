@@ -63,10 +63,7 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
         .selectFrom('jobs')
         .select('id')
         .where((eb) =>
-          eb.or([
-            eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]),
-            eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)]),
-          ]),
+          eb.or([eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)])]),
         )
         .orderBy('run_at')
         .limit(limit)

@@ -35,12 +35,16 @@ describe.skipIf(!engines.includes('postgres'))('two processes on one postgres', 
     b.bus.subscribe((e) => seen.push(e));
     const ws = await newWorkspace(a);
     const conv = await newConversation(a, ws.token, { message: { body: 'x'.repeat(20_000) } });
-    await expect.poll(() => seen.filter((e) => e.type === 'conversation.created').map((e) => (e.data as { id: string }).id), { timeout: 10_000 }).toEqual([conv.id]);
+    await expect
+      .poll(() => seen.filter((e) => e.type === 'conversation.created').map((e) => (e.data as { id: string }).id), { timeout: 10_000 })
+      .toEqual([conv.id]);
     const created = seen.find((e) => e.type === 'conversation.created');
     expect(created).toMatchObject({ workspaceId: ws.workspaceId, conversation: { id: conv.id } });
     expect((created?.data as { lastMessagePreview: string }).lastMessagePreview).toHaveLength(140);
     await a.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'y'.repeat(30_000) } });
-    await expect.poll(() => seen.some((e) => e.type === 'message.created' && (e.data as { body: string }).body.length === 30_000), { timeout: 10_000 }).toBe(true);
+    await expect
+      .poll(() => seen.some((e) => e.type === 'message.created' && (e.data as { body: string }).body.length === 30_000), { timeout: 10_000 })
+      .toBe(true);
   });
 
   it('forgets a revoked token in the other process at once', async () => {
@@ -55,7 +59,10 @@ describe.skipIf(!engines.includes('postgres'))('two processes on one postgres', 
   it('runs each outbox job exactly once when both workers claim at the same time (SKIP LOCKED)', async () => {
     const ws = await newWorkspace(a);
     const runs = new Map<string, string[]>();
-    for (const [name, r] of [['a', a.rapport], ['b', b]] as const) {
+    for (const [name, r] of [
+      ['a', a.rapport],
+      ['b', b],
+    ] as const) {
       r.jobs.register('test.count', async (job) => {
         const id = (job.payload as { n: number }).n.toString();
         runs.set(id, [...(runs.get(id) ?? []), name]);
@@ -63,7 +70,8 @@ describe.skipIf(!engines.includes('postgres'))('two processes on one postgres', 
         await new Promise((resolve) => setImmediate(resolve));
       });
     }
-    for (let n = 0; n < 60; n++) await a.rapport.jobs.enqueue(a.rapport.db, { workspaceId: ws.workspaceId, type: 'test.count', payload: { n }, idempotencyKey: `count-${n}` });
+    for (let n = 0; n < 60; n++)
+      await a.rapport.jobs.enqueue(a.rapport.db, { workspaceId: ws.workspaceId, type: 'test.count', payload: { n }, idempotencyKey: `count-${n}` });
     const [ranA, ranB] = await Promise.all([a.rapport.jobs.drain(), b.jobs.drain()]);
     expect(ranA + ranB).toBe(60);
     expect(runs.size).toBe(60);
@@ -75,7 +83,8 @@ describe.skipIf(!engines.includes('postgres'))('two processes on one postgres', 
   it('skips jobs another worker holds instead of waiting for them', async () => {
     const ws = await newWorkspace(a);
     a.rapport.jobs.register('test.held', async () => undefined);
-    for (let n = 0; n < 12; n++) await a.rapport.jobs.enqueue(a.rapport.db, { workspaceId: ws.workspaceId, type: 'test.held', payload: { n }, idempotencyKey: `held-${n}` });
+    for (let n = 0; n < 12; n++)
+      await a.rapport.jobs.enqueue(a.rapport.db, { workspaceId: ws.workspaceId, type: 'test.held', payload: { n }, idempotencyKey: `held-${n}` });
     const current = await a.rapport.db.selectNoFrom((eb) => eb.fn<string>('current_schema').as('s')).executeTakeFirstOrThrow();
     const other = new pg.Client({ connectionString: TEST_DATABASE_URL, options: `-c search_path=${current.s}` });
     await other.connect();

@@ -126,9 +126,21 @@ export async function newWorkspace(t: TestApp, name = 'Test Workspace'): Promise
 }
 
 /** A member of the workspace with the given role, signed in through an API token of their own. */
-export async function newMember(t: TestApp, ws: TestWorkspace, role: 'admin' | 'agent' | 'analyst' | 'partner', opts: { teamIds?: string[]; capacity?: number | null; name?: string } = {}) {
+export async function newMember(
+  t: TestApp,
+  ws: TestWorkspace,
+  role: 'admin' | 'agent' | 'analyst' | 'partner',
+  opts: { teamIds?: string[]; capacity?: number | null; name?: string } = {},
+) {
   const email = `${unique(role)}@test.rapport`;
-  const userId = await t.rapport.services.workspaces.addActiveMember(ws.auth, { email, name: opts.name ?? `${role} ${counter}`, role, password: 'correct horse battery', teamIds: opts.teamIds ?? [], capacity: opts.capacity ?? null });
+  const userId = await t.rapport.services.workspaces.addActiveMember(ws.auth, {
+    email,
+    name: opts.name ?? `${role} ${counter}`,
+    role,
+    password: 'correct horse battery',
+    teamIds: opts.teamIds ?? [],
+    capacity: opts.capacity ?? null,
+  });
   const memberAuth: AuthContext = { ...ws.auth, userId, role, teamIds: opts.teamIds ?? [] };
   const token = (await t.rapport.services.workspaces.createToken(memberAuth, 'test')).token;
   return { userId, token, email };
@@ -137,7 +149,13 @@ export async function newMember(t: TestApp, ws: TestWorkspace, role: 'admin' | '
 export async function newConversation(t: TestApp, token: string, body: Record<string, unknown> = {}) {
   const res = await t.request('POST', '/api/v1/conversations', {
     token,
-    body: { customer: { email: `${unique('cust')}@example.com`, name: 'Sam Customer' }, channel: 'email', subject: 'Where is my order?', message: { body: 'My parcel has not arrived.' }, ...body },
+    body: {
+      customer: { email: `${unique('cust')}@example.com`, name: 'Sam Customer' },
+      channel: 'email',
+      subject: 'Where is my order?',
+      message: { body: 'My parcel has not arrived.' },
+      ...body,
+    },
   });
   if (res.status !== 201) throw new Error(`newConversation failed: ${res.status} ${res.text}`);
   return res.body as { id: string; number: number; customer: { id: string } } & Record<string, any>;

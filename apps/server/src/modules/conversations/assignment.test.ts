@@ -45,7 +45,12 @@ describe.each(engines)('assignment on %s', (engine) => {
     const a = await newMember(t, w, 'agent', { teamIds: [team.id], name: 'A' });
     const b = await newMember(t, w, 'agent', { teamIds: [team.id], name: 'B' });
     const c = await newMember(t, w, 'agent', { teamIds: [team.id], name: 'C', capacity: 2 });
-    const names = new Map([[a.userId, 'A'], [b.userId, 'B'], [c.userId, 'C'], [outsider.userId, 'outsider']]);
+    const names = new Map([
+      [a.userId, 'A'],
+      [b.userId, 'B'],
+      [c.userId, 'C'],
+      [outsider.userId, 'outsider'],
+    ]);
     const next = async () => {
       const conv = await newConversation(t, w.token, { teamId: team.id });
       await t.rapport.jobs.drain();
@@ -99,7 +104,11 @@ describe.each(engines)('assignment on %s', (engine) => {
     let [job] = await t.rapport.jobs.list(w.workspaceId);
     expect(job).toMatchObject({ status: 'queued', attempts: 1, last_error: 'downstream unavailable' });
     expect(Date.parse(job?.run_at ?? '')).toBeGreaterThan(Date.now());
-    await t.rapport.db.updateTable('jobs').set({ run_at: new Date(0).toISOString() }).where('workspace_id', '=', w.workspaceId).execute();
+    await t.rapport.db
+      .updateTable('jobs')
+      .set({ run_at: new Date(0).toISOString() })
+      .where('workspace_id', '=', w.workspaceId)
+      .execute();
     await t.rapport.jobs.drain();
     [job] = await t.rapport.jobs.list(w.workspaceId);
     expect(job).toMatchObject({ status: 'dead', attempts: 2 });

@@ -20,7 +20,13 @@ export function renderPlaceholders(body: string, values: Record<string, string |
   });
 }
 
-export function createCannedService(deps: { store: ConversationsStore; clock: Clock; audit: Audit; conversations: ConversationsService; customers: CustomersService }) {
+export function createCannedService(deps: {
+  store: ConversationsStore;
+  clock: Clock;
+  audit: Audit;
+  conversations: ConversationsService;
+  customers: CustomersService;
+}) {
   const { store, clock, audit } = deps;
   async function requireCanned(workspaceId: string, id: string) {
     const row = await store.getCanned(workspaceId, id);
@@ -38,13 +44,19 @@ export function createCannedService(deps: { store: ConversationsStore; clock: Cl
       const now = clock.nowIso();
       const row: CannedResponseRow = { workspace_id: auth.workspaceId, id: newId('canned'), ...input, created_at: now, updated_at: now };
       await store.insertCanned(row);
-      await audit.record(store.db, auth, { action: 'settings.canned_created', objectType: 'canned_response', objectId: row.id, data: { shortcut: row.shortcut } });
+      await audit.record(store.db, auth, {
+        action: 'settings.canned_created',
+        objectType: 'canned_response',
+        objectId: row.id,
+        data: { shortcut: row.shortcut },
+      });
       return toCanned(row);
     },
     async update(auth: AuthContext, id: string, patch: { shortcut?: string | undefined; title?: string | undefined; body?: string | undefined }) {
       requirePermission(auth, 'settings.manage');
       const row = await requireCanned(auth.workspaceId, id);
-      if (patch.shortcut && patch.shortcut !== row.shortcut && (await store.getCannedByShortcut(auth.workspaceId, patch.shortcut))) throw conflict(`The shortcut /${patch.shortcut} is taken`);
+      if (patch.shortcut && patch.shortcut !== row.shortcut && (await store.getCannedByShortcut(auth.workspaceId, patch.shortcut)))
+        throw conflict(`The shortcut /${patch.shortcut} is taken`);
       const next = { ...row, ...Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)), updated_at: clock.nowIso() };
       await store.updateCanned(auth.workspaceId, id, next);
       return toCanned(next);

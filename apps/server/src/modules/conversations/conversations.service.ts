@@ -78,9 +78,20 @@ export function createConversationsService(deps: ConversationsDeps) {
   const db = store.db;
 
   async function toConversations(workspaceId: string, rows: ConversationRow[]): Promise<Conversation[]> {
-    const byId = await customers.getMany(workspaceId, rows.map((r) => r.customer_id));
+    const byId = await customers.getMany(
+      workspaceId,
+      rows.map((r) => r.customer_id),
+    );
     return rows.map((r) => {
-      const customer = byId.get(r.customer_id) ?? { id: r.customer_id, name: null, email: null, phone: null, traits: {}, createdAt: r.created_at, updatedAt: r.created_at };
+      const customer = byId.get(r.customer_id) ?? {
+        id: r.customer_id,
+        name: null,
+        email: null,
+        phone: null,
+        traits: {},
+        createdAt: r.created_at,
+        updatedAt: r.created_at,
+      };
       return {
         id: r.id,
         number: Number(r.number),
@@ -140,7 +151,12 @@ export function createConversationsService(deps: ConversationsDeps) {
 
   async function enqueueAutoAssign(tx: Tx, row: Pick<ConversationRow, 'workspace_id' | 'id' | 'team_id' | 'assignee_id'>, reason: string) {
     if (!row.team_id || row.assignee_id) return;
-    const team = await tx.selectFrom('teams').select('auto_assign').where('workspace_id', '=', row.workspace_id).where('id', '=', row.team_id).executeTakeFirst();
+    const team = await tx
+      .selectFrom('teams')
+      .select('auto_assign')
+      .where('workspace_id', '=', row.workspace_id)
+      .where('id', '=', row.team_id)
+      .executeTakeFirst();
     if (team?.auto_assign !== 1) return;
     await jobs.enqueue(tx, {
       workspaceId: row.workspace_id,
@@ -151,13 +167,25 @@ export function createConversationsService(deps: ConversationsDeps) {
   }
 
   /** Status change rules: timestamps, resolution time, the interaction it causes. */
-  async function applyStatus(tx: Tx, row: ConversationRow, status: Status, snoozedUntil: string | null | undefined, now: string): Promise<Partial<ConversationRow>> {
+  async function applyStatus(
+    tx: Tx,
+    row: ConversationRow,
+    status: Status,
+    snoozedUntil: string | null | undefined,
+    now: string,
+  ): Promise<Partial<ConversationRow>> {
     const patch: Partial<ConversationRow> = { status };
     if (status === 'snoozed') {
       if (!snoozedUntil) throw invalid('A snoozed conversation needs snoozedUntil', [{ path: 'snoozedUntil', message: 'required when status is snoozed' }]);
       if (Date.parse(snoozedUntil) <= clock.nowMs()) throw invalid('snoozedUntil must be in the future', [{ path: 'snoozedUntil', message: 'in the past' }]);
       patch.snoozed_until = new Date(snoozedUntil).toISOString();
-      await jobs.enqueue(tx, { workspaceId: row.workspace_id, type: UNSNOOZE_JOB, payload: { conversationId: row.id, until: patch.snoozed_until }, idempotencyKey: `${UNSNOOZE_JOB}:${row.id}:${patch.snoozed_until}`, runAt: patch.snoozed_until });
+      await jobs.enqueue(tx, {
+        workspaceId: row.workspace_id,
+        type: UNSNOOZE_JOB,
+        payload: { conversationId: row.id, until: patch.snoozed_until },
+        idempotencyKey: `${UNSNOOZE_JOB}:${row.id}:${patch.snoozed_until}`,
+        runAt: patch.snoozed_until,
+      });
     } else {
       patch.snoozed_until = null;
     }
@@ -165,14 +193,29 @@ export function createConversationsService(deps: ConversationsDeps) {
       patch.resolved_at = now;
       patch.resolution_seconds = seconds(row.created_at, now);
       await interactions.append(tx, [
-        { workspaceId: row.workspace_id, customerId: row.customer_id, kind: 'conversation', name: 'Conversation Resolved', channel: row.channel, origin: 'company', sourceId: `${row.id}:resolved:${now}`, conversationId: row.id, touchpointId: row.touchpoint_id, properties: { number: row.number, status } },
+        {
+          workspaceId: row.workspace_id,
+          customerId: row.customer_id,
+          kind: 'conversation',
+          name: 'Conversation Resolved',
+          channel: row.channel,
+          origin: 'company',
+          sourceId: `${row.id}:resolved:${now}`,
+          conversationId: row.id,
+          touchpointId: row.touchpoint_id,
+          properties: { number: row.number, status },
+        },
       ]);
     }
     if (status === 'open' && (row.status === 'resolved' || row.status === 'closed')) patch.resolved_at = null;
     return patch;
   }
 
-  async function insertMessage(tx: Tx, row: ConversationRow, input: { body: string; kind: 'reply' | 'note'; authorType: MessageRow['author_type']; authorId: string | null }) {
+  async function insertMessage(
+    tx: Tx,
+    row: ConversationRow,
+    input: { body: string; kind: 'reply' | 'note'; authorType: MessageRow['author_type']; authorId: string | null },
+  ) {
     const now = clock.nowIso();
     const msg: MessageRow = {
       workspace_id: row.workspace_id,
@@ -226,7 +269,16 @@ export function createConversationsService(deps: ConversationsDeps) {
       const won = await db.transaction().execute(async (tx) => {
         if (!(await store.claim(tx, workspaceId, row.id, agent.user_id, now))) return false;
         await store.markAssigned(tx, workspaceId, agent.user_id, now);
-        await audit.record(tx, { workspaceId, userId: null, ip: null }, { action: 'conversation.assigned', objectType: 'conversation', objectId: row.id, data: { assigneeId: agent.user_id, by: 'round_robin', teamId: row.team_id } });
+        await audit.record(
+          tx,
+          { workspaceId, userId: null, ip: null },
+          {
+            action: 'conversation.assigned',
+            objectType: 'conversation',
+            objectId: row.id,
+            data: { assigneeId: agent.user_id, by: 'round_robin', teamId: row.team_id },
+          },
+        );
         return true;
       });
       if (won) {
@@ -301,14 +353,36 @@ export function createConversationsService(deps: ConversationsDeps) {
         await store.setTags(tx, auth.workspaceId, conv.id, tags, true);
         await store.indexSubject(tx, auth.workspaceId, conv.id, conv.subject, false);
         await interactions.append(tx, [
-          { workspaceId: auth.workspaceId, customerId: customer.id, kind: 'conversation', name: 'Conversation Opened', channel: conv.channel, origin: input.origin === 'proactive' ? 'company' : 'customer', sourceId: `${conv.id}:opened`, conversationId: conv.id, touchpointId: conv.touchpoint_id, properties: { number: conv.number, subject: conv.subject, category: conv.category } },
+          {
+            workspaceId: auth.workspaceId,
+            customerId: customer.id,
+            kind: 'conversation',
+            name: 'Conversation Opened',
+            channel: conv.channel,
+            origin: input.origin === 'proactive' ? 'company' : 'customer',
+            sourceId: `${conv.id}:opened`,
+            conversationId: conv.id,
+            touchpointId: conv.touchpoint_id,
+            properties: { number: conv.number, subject: conv.subject, category: conv.category },
+          },
         ]);
         let current = conv;
         if (input.message) {
           const authorType = input.message.author === 'agent' ? 'agent' : 'customer';
-          ({ row: current } = await insertMessage(tx, conv, { body: input.message.body, kind: 'reply', authorType, authorId: authorType === 'agent' ? auth.userId : customer.id }));
+          ({ row: current } = await insertMessage(tx, conv, {
+            body: input.message.body,
+            kind: 'reply',
+            authorType,
+            authorId: authorType === 'agent' ? auth.userId : customer.id,
+          }));
         }
-        if (conv.assignee_id) await audit.record(tx, auth, { action: 'conversation.assigned', objectType: 'conversation', objectId: conv.id, data: { assigneeId: conv.assignee_id, by: 'manual' } });
+        if (conv.assignee_id)
+          await audit.record(tx, auth, {
+            action: 'conversation.assigned',
+            objectType: 'conversation',
+            objectId: conv.id,
+            data: { assigneeId: conv.assignee_id, by: 'manual' },
+          });
         await enqueueAutoAssign(tx, current, 'created');
         return current;
       });
@@ -334,7 +408,8 @@ export function createConversationsService(deps: ConversationsDeps) {
         const current = await store.get(tx, auth.workspaceId, id);
         if (!current) throw notFound('Conversation');
         const patch: Partial<ConversationRow> = { updated_at: now };
-        if (input.status !== undefined && input.status !== current.status) Object.assign(patch, await applyStatus(tx, current, input.status, input.snoozedUntil, now));
+        if (input.status !== undefined && input.status !== current.status)
+          Object.assign(patch, await applyStatus(tx, current, input.status, input.snoozedUntil, now));
         else if (input.status === 'snoozed' && input.snoozedUntil) Object.assign(patch, await applyStatus(tx, current, 'snoozed', input.snoozedUntil, now));
         if (input.priority) patch.priority = input.priority;
         if (input.category) patch.category = input.category;
@@ -345,16 +420,35 @@ export function createConversationsService(deps: ConversationsDeps) {
         if (input.assigneeId !== undefined) patch.assignee_id = input.assigneeId;
         if (input.teamId !== undefined) patch.team_id = input.teamId;
         if (input.touchpointId !== undefined) patch.touchpoint_id = input.touchpointId;
-        if (input.customFields) patch.custom_fields = JSON.stringify({ ...parseJsonObject(current.custom_fields), ...validateCustomFields(defs, input.customFields) });
+        if (input.customFields)
+          patch.custom_fields = JSON.stringify({ ...parseJsonObject(current.custom_fields), ...validateCustomFields(defs, input.customFields) });
         if (input.tags) {
           const tags = [...new Set(input.tags)];
           patch.tags = JSON.stringify(tags);
           await store.setTags(tx, auth.workspaceId, id, tags);
         }
         await store.update(tx, auth.workspaceId, id, patch);
-        if (patch.status && patch.status !== current.status) await audit.record(tx, auth, { action: 'conversation.status_changed', objectType: 'conversation', objectId: id, data: { from: current.status, to: patch.status } });
-        if (input.assigneeId !== undefined && input.assigneeId !== current.assignee_id) await audit.record(tx, auth, { action: input.assigneeId ? 'conversation.assigned' : 'conversation.unassigned', objectType: 'conversation', objectId: id, data: { from: current.assignee_id, assigneeId: input.assigneeId, by: 'manual' } });
-        if (input.teamId !== undefined && input.teamId !== current.team_id) await audit.record(tx, auth, { action: 'conversation.team_changed', objectType: 'conversation', objectId: id, data: { from: current.team_id, to: input.teamId } });
+        if (patch.status && patch.status !== current.status)
+          await audit.record(tx, auth, {
+            action: 'conversation.status_changed',
+            objectType: 'conversation',
+            objectId: id,
+            data: { from: current.status, to: patch.status },
+          });
+        if (input.assigneeId !== undefined && input.assigneeId !== current.assignee_id)
+          await audit.record(tx, auth, {
+            action: input.assigneeId ? 'conversation.assigned' : 'conversation.unassigned',
+            objectType: 'conversation',
+            objectId: id,
+            data: { from: current.assignee_id, assigneeId: input.assigneeId, by: 'manual' },
+          });
+        if (input.teamId !== undefined && input.teamId !== current.team_id)
+          await audit.record(tx, auth, {
+            action: 'conversation.team_changed',
+            objectType: 'conversation',
+            objectId: id,
+            data: { from: current.team_id, to: input.teamId },
+          });
         const next = { ...current, ...patch };
         if (input.teamId && input.teamId !== current.team_id) await enqueueAutoAssign(tx, next, `team:${now}`);
         return next;
@@ -373,7 +467,12 @@ export function createConversationsService(deps: ConversationsDeps) {
       const now = clock.nowIso();
       const won = await db.transaction().execute(async (tx) => {
         if (!(await store.claim(tx, auth.workspaceId, id, auth.userId, now))) return false;
-        await audit.record(tx, auth, { action: 'conversation.assigned', objectType: 'conversation', objectId: id, data: { assigneeId: auth.userId, by: 'claim' } });
+        await audit.record(tx, auth, {
+          action: 'conversation.assigned',
+          objectType: 'conversation',
+          objectId: id,
+          data: { assigneeId: auth.userId, by: 'claim' },
+        });
         return true;
       });
       if (!won) throw conflict('Someone else already took this conversation');
@@ -405,7 +504,12 @@ export function createConversationsService(deps: ConversationsDeps) {
         },
         { after: after ? [String(after[0]), String(after[1])] : null, limit: query.limit },
       );
-      const pageRows = toPage(rows, query.limit, (r) => [r.last_activity_at, r.id], (r) => r);
+      const pageRows = toPage(
+        rows,
+        query.limit,
+        (r) => [r.last_activity_at, r.id],
+        (r) => r,
+      );
       return { data: await toConversations(auth.workspaceId, pageRows.data), nextCursor: pageRows.nextCursor };
     },
 
@@ -417,7 +521,12 @@ export function createConversationsService(deps: ConversationsDeps) {
         const current = await store.get(tx, auth.workspaceId, id);
         if (!current) throw notFound('Conversation');
         const authorType = input.kind === 'note' ? 'agent' : input.author;
-        return insertMessage(tx, current, { body: input.body, kind: input.kind, authorType, authorId: authorType === 'agent' ? auth.userId : current.customer_id });
+        return insertMessage(tx, current, {
+          body: input.body,
+          kind: input.kind,
+          authorType,
+          authorId: authorType === 'agent' ? auth.userId : current.customer_id,
+        });
       });
       const message = toMessage(msg, msg.author_type === 'agent' ? auth.userName : null);
       announce('message.created', after, message, message.kind === 'note');
@@ -441,8 +550,14 @@ export function createConversationsService(deps: ConversationsDeps) {
       const rows = await store.listMessages(auth.workspaceId, row.id, { after: after ? String(after[0]) : null, limit: q.limit, includeNotes: true });
       const names = new Map((await workspaces.listMembers({ ...auth, role: 'admin' })).data.map((m) => [m.userId, m.name]));
       const customer = await customers.getRow(db, auth.workspaceId, row.customer_id);
-      const nameOf = (r: MessageRow) => (r.author_type === 'agent' ? (names.get(r.author_id ?? '') ?? null) : r.author_type === 'customer' ? (customer?.name ?? customer?.email ?? null) : null);
-      return toPage(rows, q.limit, (r) => [r.id], (r) => toMessage(r, nameOf(r)));
+      const nameOf = (r: MessageRow) =>
+        r.author_type === 'agent' ? (names.get(r.author_id ?? '') ?? null) : r.author_type === 'customer' ? (customer?.name ?? customer?.email ?? null) : null;
+      return toPage(
+        rows,
+        q.limit,
+        (r) => [r.id],
+        (r) => toMessage(r, nameOf(r)),
+      );
     },
 
     /** Merges `otherId` into `survivorId`: messages, notes, tags and interactions move. */
@@ -470,8 +585,18 @@ export function createConversationsService(deps: ConversationsDeps) {
         await store.update(tx, auth.workspaceId, survivor.id, patch);
         await store.update(tx, auth.workspaceId, other.id, { merged_into_id: survivor.id, status: 'closed', message_count: 0, updated_at: now });
         const merged = { ...survivor, ...patch };
-        const { row: withNote } = await insertMessage(tx, merged, { body: `Conversation #${other.number} was merged into this one by ${auth.userName}.`, kind: 'note', authorType: 'system', authorId: null });
-        await audit.record(tx, auth, { action: 'conversation.merged', objectType: 'conversation', objectId: survivor.id, data: { mergedId: other.id, mergedNumber: other.number } });
+        const { row: withNote } = await insertMessage(tx, merged, {
+          body: `Conversation #${other.number} was merged into this one by ${auth.userName}.`,
+          kind: 'note',
+          authorType: 'system',
+          authorId: null,
+        });
+        await audit.record(tx, auth, {
+          action: 'conversation.merged',
+          objectType: 'conversation',
+          objectId: survivor.id,
+          data: { mergedId: other.id, mergedNumber: other.number },
+        });
         return withNote;
       });
       const result = await toConversation(row);
@@ -510,12 +635,26 @@ export function createConversationsService(deps: ConversationsDeps) {
     },
     async createCustomField(auth: AuthContext, input: { key: string; label: string; type: CustomFieldDef['type']; options?: string[] | undefined }) {
       requirePermission(auth, 'settings.manage');
-      if (input.type === 'select' && (!input.options || input.options.length === 0)) throw invalid('A select field needs options', [{ path: 'options', message: 'required for select' }]);
+      if (input.type === 'select' && (!input.options || input.options.length === 0))
+        throw invalid('A select field needs options', [{ path: 'options', message: 'required for select' }]);
       const existing = await store.listCustomFields(auth.workspaceId);
       if (existing.some((d) => d.key === input.key)) throw conflict(`A custom field with the key ${input.key} exists`);
-      const row: CustomFieldRow = { workspace_id: auth.workspaceId, id: newId('customField'), key: input.key, label: input.label, type: input.type, options: JSON.stringify(input.options ?? []), created_at: clock.nowIso() };
+      const row: CustomFieldRow = {
+        workspace_id: auth.workspaceId,
+        id: newId('customField'),
+        key: input.key,
+        label: input.label,
+        type: input.type,
+        options: JSON.stringify(input.options ?? []),
+        created_at: clock.nowIso(),
+      };
       await store.insertCustomField(row);
-      await audit.record(db, auth, { action: 'settings.custom_field_created', objectType: 'custom_field', objectId: row.id, data: { key: row.key, type: row.type } });
+      await audit.record(db, auth, {
+        action: 'settings.custom_field_created',
+        objectType: 'custom_field',
+        objectId: row.id,
+        data: { key: row.key, type: row.type },
+      });
       return toCustomField(row);
     },
     async deleteCustomField(auth: AuthContext, id: string) {

@@ -90,12 +90,19 @@ export function createConversationsStore(db: Db, engine: Engine) {
     },
     async insertMessage(tx: Tx, row: MessageRow) {
       await tx.insertInto('messages').values(row).execute();
-      await tx.insertInto('message_search').values({ body: row.body, workspace_id: row.workspace_id, conversation_id: row.conversation_id, ref_id: row.id }).execute();
+      await tx
+        .insertInto('message_search')
+        .values({ body: row.body, workspace_id: row.workspace_id, conversation_id: row.conversation_id, ref_id: row.id })
+        .execute();
     },
     /** `replace` drops the old subject row first; FTS5 cannot index ref_id, so that is a scan: only on subject edits. */
     async indexSubject(tx: Tx, workspaceId: string, conversationId: string, subject: string | null, replace: boolean) {
       if (replace) await tx.deleteFrom('message_search').where('workspace_id', '=', workspaceId).where('ref_id', '=', conversationId).execute();
-      if (subject) await tx.insertInto('message_search').values({ body: subject, workspace_id: workspaceId, conversation_id: conversationId, ref_id: conversationId }).execute();
+      if (subject)
+        await tx
+          .insertInto('message_search')
+          .values({ body: subject, workspace_id: workspaceId, conversation_id: conversationId, ref_id: conversationId })
+          .execute();
     },
     async moveMessages(tx: Tx, workspaceId: string, from: string, to: string) {
       await tx.updateTable('messages').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
@@ -107,7 +114,10 @@ export function createConversationsStore(db: Db, engine: Engine) {
       let q = db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('conversation_id', '=', conversationId);
       if (!opts.includeNotes) q = q.where('kind', '=', 'reply');
       if (opts.after) q = q.where('id', '>', opts.after);
-      return q.orderBy('id').limit(opts.limit + 1).execute();
+      return q
+        .orderBy('id')
+        .limit(opts.limit + 1)
+        .execute();
     },
     list(workspaceId: string, scope: ConversationScope, f: ConversationFilter, opts: { after: [string, string] | null; limit: number }) {
       let q = db.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('merged_into_id', 'is', null);
@@ -126,7 +136,9 @@ export function createConversationsStore(db: Db, engine: Engine) {
       if (f.updatedSince) q = q.where('updated_at', '>=', f.updatedSince);
       if (f.tag) {
         const tag = f.tag;
-        q = q.where('id', 'in', (eb) => eb.selectFrom('conversation_tags').select('conversation_id').where('workspace_id', '=', workspaceId).where('tag', '=', tag));
+        q = q.where('id', 'in', (eb) =>
+          eb.selectFrom('conversation_tags').select('conversation_id').where('workspace_id', '=', workspaceId).where('tag', '=', tag),
+        );
       }
       if (f.q) {
         const ids = searchIds(workspaceId, f.q);
@@ -137,7 +149,11 @@ export function createConversationsStore(db: Db, engine: Engine) {
         const [at, id] = opts.after;
         q = q.where((eb) => eb.or([eb('last_activity_at', '<', at), eb.and([eb('last_activity_at', '=', at), eb('id', '<', id)])]));
       }
-      return q.orderBy('last_activity_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      return q
+        .orderBy('last_activity_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(opts.limit + 1)
+        .execute();
     },
     /** Active, online members of a team with room under their capacity, least recently assigned first. */
     async eligibleAgents(workspaceId: string, teamId: string) {
@@ -171,7 +187,8 @@ export function createConversationsStore(db: Db, engine: Engine) {
     insertCustomField: (row: CustomFieldRow) => db.insertInto('custom_fields').values(row).execute(),
     getCustomField: (workspaceId: string, id: string) =>
       db.selectFrom('custom_fields').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
-    deleteCustomField: (workspaceId: string, id: string) => db.deleteFrom('custom_fields').where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
+    deleteCustomField: (workspaceId: string, id: string) =>
+      db.deleteFrom('custom_fields').where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     // Canned responses
     listCanned: (workspaceId: string) => db.selectFrom('canned_responses').selectAll().where('workspace_id', '=', workspaceId).orderBy('shortcut').execute(),
     insertCanned: (row: CannedResponseRow) => db.insertInto('canned_responses').values(row).execute(),

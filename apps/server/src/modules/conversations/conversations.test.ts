@@ -17,10 +17,25 @@ describe.each(engines)('conversations on %s', (engine) => {
   it('walks a conversation from creation to resolution, recording response and resolution times', async () => {
     const created = await t.request('POST', '/api/v1/conversations', {
       token: ws.token,
-      body: { customer: { email: 'Sam@Example.com', name: 'Sam' }, channel: 'email', subject: 'Where is my order?', category: 'inquiry', priority: 'normal', message: { body: 'My parcel has not arrived.' } },
+      body: {
+        customer: { email: 'Sam@Example.com', name: 'Sam' },
+        channel: 'email',
+        subject: 'Where is my order?',
+        category: 'inquiry',
+        priority: 'normal',
+        message: { body: 'My parcel has not arrived.' },
+      },
     });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ id: expect.stringMatching(/^cnv_/), number: 1, status: 'open', channel: 'email', customer: { id: expect.stringMatching(/^cus_/), email: 'sam@example.com', name: 'Sam' }, messageCount: 1, lastMessagePreview: 'My parcel has not arrived.' });
+    expect(created.body).toMatchObject({
+      id: expect.stringMatching(/^cnv_/),
+      number: 1,
+      status: 'open',
+      channel: 'email',
+      customer: { id: expect.stringMatching(/^cus_/), email: 'sam@example.com', name: 'Sam' },
+      messageCount: 1,
+      lastMessagePreview: 'My parcel has not arrived.',
+    });
     const id: string = created.body.id;
 
     // The same email reuses the customer and numbers keep counting.
@@ -66,7 +81,13 @@ describe.each(engines)('conversations on %s', (engine) => {
     await t.request('POST', `/api/v1/conversations/${c.id}/messages`, { token: ws.token, body: { body: 'On it', kind: 'reply' } });
     await t.request('POST', `/api/v1/conversations/${c.id}/messages`, { token: ws.token, body: { body: 'internal', kind: 'note' } });
     await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: ws.token, body: { status: 'resolved' } });
-    const rows = await t.rapport.db.selectFrom('interactions').select(['name', 'origin', 'conversation_id', 'customer_id']).where('workspace_id', '=', ws.workspaceId).where('conversation_id', '=', c.id).orderBy('id').execute();
+    const rows = await t.rapport.db
+      .selectFrom('interactions')
+      .select(['name', 'origin', 'conversation_id', 'customer_id'])
+      .where('workspace_id', '=', ws.workspaceId)
+      .where('conversation_id', '=', c.id)
+      .orderBy('id')
+      .execute();
     expect(rows.map((r) => r.name)).toEqual(['Conversation Opened', 'Message Received', 'Message Sent', 'Conversation Resolved']);
     expect(new Set(rows.map((r) => r.customer_id))).toEqual(new Set([c.customer.id]));
   });
@@ -79,7 +100,8 @@ describe.each(engines)('conversations on %s', (engine) => {
     const other = await newWorkspace(t);
     await newConversation(t, other.token, { subject: 'kangaroo zipper', message: { body: 'kangaroo' } });
 
-    const ids = async (q: string) => (await t.request('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`, { token: w.token })).body.data.map((c: { id: string }) => c.id);
+    const ids = async (q: string) =>
+      (await t.request('GET', `/api/v1/conversations?q=${encodeURIComponent(q)}`, { token: w.token })).body.data.map((c: { id: string }) => c.id);
     expect(await ids('zipper')).toEqual([a.id]);
     expect(await ids('kangaroo')).toEqual([b.id]);
     expect(await ids('invoice 991')).toEqual([b.id]);
@@ -93,12 +115,20 @@ describe.each(engines)('conversations on %s', (engine) => {
     const w = await newWorkspace(t);
     const team = (await t.request('POST', '/api/v1/teams', { token: w.token, body: { name: 'Billing', autoAssign: false } })).body;
     const agent = await newMember(t, w, 'agent', { teamIds: [team.id] });
-    const c1 = await newConversation(t, w.token, { channel: 'chat', category: 'dispute', priority: 'urgent', tags: ['vip'], teamId: team.id, assigneeId: agent.userId });
+    const c1 = await newConversation(t, w.token, {
+      channel: 'chat',
+      category: 'dispute',
+      priority: 'urgent',
+      tags: ['vip'],
+      teamId: team.id,
+      assigneeId: agent.userId,
+    });
     clock.advance(1000);
     const since = clock.nowIso();
     clock.advance(1000);
     const c2 = await newConversation(t, w.token, { channel: 'sms', category: 'complaint', priority: 'low' });
-    const q = async (qs: string, token = w.token) => (await t.request('GET', `/api/v1/conversations?${qs}`, { token })).body.data.map((c: { id: string }) => c.id);
+    const q = async (qs: string, token = w.token) =>
+      (await t.request('GET', `/api/v1/conversations?${qs}`, { token })).body.data.map((c: { id: string }) => c.id);
     expect(await q('assignee=me', agent.token)).toEqual([c1.id]);
     expect(await q(`assignee=${agent.userId}`)).toEqual([c1.id]);
     expect(await q('assignee=none')).toEqual([c2.id]);
@@ -124,7 +154,11 @@ describe.each(engines)('conversations on %s', (engine) => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await t.request('GET', `/api/v1/conversations?limit=3${cursor ? `&cursor=${cursor}` : ''}`, { token: w.token });
+      const res: { body: { data: Array<{ id: string }>; nextCursor: string | null } } = await t.request(
+        'GET',
+        `/api/v1/conversations?limit=3${cursor ? `&cursor=${cursor}` : ''}`,
+        { token: w.token },
+      );
       seen.push(...res.body.data.map((c) => c.id));
       cursor = res.body.nextCursor;
     } while (cursor);
@@ -147,7 +181,12 @@ describe.each(engines)('conversations on %s', (engine) => {
     expect(gone.body).toMatchObject({ mergedIntoId: a.id, status: 'closed' });
     expect((await t.request('GET', `/api/v1/conversations/${b.id}/messages`, { token: w.token })).body.data).toEqual([]);
     expect((await t.request('POST', `/api/v1/conversations/${b.id}/messages`, { token: w.token, body: { body: 'late' } })).status).toBe(409);
-    const interactions = await t.rapport.db.selectFrom('interactions').select('conversation_id').where('workspace_id', '=', w.workspaceId).where('conversation_id', '=', b.id).execute();
+    const interactions = await t.rapport.db
+      .selectFrom('interactions')
+      .select('conversation_id')
+      .where('workspace_id', '=', w.workspaceId)
+      .where('conversation_id', '=', b.id)
+      .execute();
     expect(interactions).toEqual([]);
     const list = (await t.request('GET', '/api/v1/conversations', { token: w.token })).body.data.map((c: { id: string }) => c.id);
     expect(list).toEqual([a.id]);
@@ -161,7 +200,10 @@ describe.each(engines)('conversations on %s', (engine) => {
 
   it('renders canned responses with customer, agent and conversation placeholders', async () => {
     const w = await newWorkspace(t);
-    const canned = await t.request('POST', '/api/v1/canned-responses', { token: w.token, body: { shortcut: 'hi', title: 'Greeting', body: 'Hi {{customer.name}}, {{agent.name}} here about #{{conversation.number}}. {{unknown.thing}}' } });
+    const canned = await t.request('POST', '/api/v1/canned-responses', {
+      token: w.token,
+      body: { shortcut: 'hi', title: 'Greeting', body: 'Hi {{customer.name}}, {{agent.name}} here about #{{conversation.number}}. {{unknown.thing}}' },
+    });
     expect(canned.status).toBe(201);
     expect((await t.request('POST', '/api/v1/canned-responses', { token: w.token, body: { shortcut: 'hi', title: 'x', body: 'y' } })).status).toBe(409);
     const c = await newConversation(t, w.token, { customer: { email: 'rita@example.com', name: 'Rita Moreno' } });
@@ -182,9 +224,17 @@ describe.each(engines)('conversations on %s', (engine) => {
     expect((await t.request('POST', '/api/v1/custom-fields', { token: w.token, body: { key: 'tier', label: 'Tier', type: 'select' } })).status).toBe(400);
     const ok = await newConversation(t, w.token, { customFields: { order_id: 'A-1', amount: 12.5, due: '2026-06-01', plan: 'pro' } });
     expect(ok.customFields).toEqual({ order_id: 'A-1', amount: 12.5, due: '2026-06-01', plan: 'pro' });
-    const bad = await t.request('POST', '/api/v1/conversations', { token: w.token, body: { customer: { email: 'x@example.com' }, customFields: { amount: 'twelve', plan: 'gold', nope: 1, due: 'soon' } } });
+    const bad = await t.request('POST', '/api/v1/conversations', {
+      token: w.token,
+      body: { customer: { email: 'x@example.com' }, customFields: { amount: 'twelve', plan: 'gold', nope: 1, due: 'soon' } },
+    });
     expect(bad.status).toBe(400);
-    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual(['customFields.amount', 'customFields.due', 'customFields.nope', 'customFields.plan']);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).toEqual([
+      'customFields.amount',
+      'customFields.due',
+      'customFields.nope',
+      'customFields.plan',
+    ]);
     const patched = await t.request('PATCH', `/api/v1/conversations/${ok.id}`, { token: w.token, body: { customFields: { amount: 20, plan: null } } });
     expect(patched.body.customFields).toEqual({ order_id: 'A-1', amount: 20, due: '2026-06-01', plan: null });
   });
@@ -196,7 +246,9 @@ describe.each(engines)('conversations on %s', (engine) => {
     const snoozed = await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: w.token, body: { status: 'snoozed', snoozedUntil: until } });
     expect(snoozed.body).toMatchObject({ status: 'snoozed', snoozedUntil: until });
     expect((await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: w.token, body: { status: 'snoozed' } })).status).toBe(200);
-    expect((await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: w.token, body: { status: 'snoozed', snoozedUntil: '2000-01-01T00:00:00Z' } })).status).toBe(400);
+    expect(
+      (await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: w.token, body: { status: 'snoozed', snoozedUntil: '2000-01-01T00:00:00Z' } })).status,
+    ).toBe(400);
     await t.rapport.jobs.drain();
     expect((await t.request('GET', `/api/v1/conversations/${c.id}`, { token: w.token })).body.status).toBe('snoozed');
     clock.advance(3_600_001);
@@ -206,17 +258,24 @@ describe.each(engines)('conversations on %s', (engine) => {
 
   it('creates, updates, searches and lists customers', async () => {
     const w = await newWorkspace(t);
-    const made = await t.request('POST', '/api/v1/customers', { token: w.token, body: { name: 'Grace Hopper', email: 'Grace@Navy.mil', phone: '+1 555 0100', traits: { plan: 'pro' } } });
+    const made = await t.request('POST', '/api/v1/customers', {
+      token: w.token,
+      body: { name: 'Grace Hopper', email: 'Grace@Navy.mil', phone: '+1 555 0100', traits: { plan: 'pro' } },
+    });
     expect(made.status).toBe(201);
     expect((await t.request('POST', '/api/v1/customers', { token: w.token, body: { email: 'grace@navy.mil' } })).status).toBe(409);
     expect((await t.request('POST', '/api/v1/customers', { token: w.token, body: {} })).status).toBe(400);
     await t.request('POST', '/api/v1/customers', { token: w.token, body: { name: 'Alan Turing', email: 'alan@example.com' } });
-    const find = async (q: string) => (await t.request('GET', `/api/v1/customers?q=${encodeURIComponent(q)}`, { token: w.token })).body.data.map((c: { name: string }) => c.name);
+    const find = async (q: string) =>
+      (await t.request('GET', `/api/v1/customers?q=${encodeURIComponent(q)}`, { token: w.token })).body.data.map((c: { name: string }) => c.name);
     expect(await find('grace')).toEqual(['Grace Hopper']);
     expect(await find('NAVY.MIL')).toEqual(['Grace Hopper']);
     expect(await find('5550100')).toEqual(['Grace Hopper']);
     expect(await find('%')).toEqual([]);
-    const patched = await t.request('PATCH', `/api/v1/customers/${made.body.id}`, { token: w.token, body: { traits: { city: 'Arlington' }, name: 'Rear Admiral Grace Hopper' } });
+    const patched = await t.request('PATCH', `/api/v1/customers/${made.body.id}`, {
+      token: w.token,
+      body: { traits: { city: 'Arlington' }, name: 'Rear Admiral Grace Hopper' },
+    });
     expect(patched.body).toMatchObject({ name: 'Rear Admiral Grace Hopper', traits: { plan: 'pro', city: 'Arlington' } });
     // A conversation by the customer's email lands on the same customer.
     const c = await newConversation(t, w.token, { customer: { email: 'grace@navy.mil' } });

@@ -94,7 +94,16 @@ export function createCustomersService(deps: { store: CustomersStore; clock: Clo
       return new Map(rows.map((r) => [r.id, toCustomer(r)]));
     },
 
-    async update(auth: AuthContext, id: string, patch: { name?: string | null | undefined; email?: string | null | undefined; phone?: string | null | undefined; traits?: Record<string, unknown> | undefined }): Promise<Customer> {
+    async update(
+      auth: AuthContext,
+      id: string,
+      patch: {
+        name?: string | null | undefined;
+        email?: string | null | undefined;
+        phone?: string | null | undefined;
+        traits?: Record<string, unknown> | undefined;
+      },
+    ): Promise<Customer> {
       requirePermission(auth, 'customers.write');
       return db.transaction().execute(async (tx) => {
         const row = await resolve(tx, auth.workspaceId, id);
@@ -110,7 +119,8 @@ export function createCustomersService(deps: { store: CustomersStore; clock: Clo
             const owner = await store.findIdentity(tx, auth.workspaceId, kind, value);
             if (owner && owner.customer_id !== row.id) throw conflict(`Another customer already has this ${kind}`);
           }
-          if (row[kind]) await tx.deleteFrom('identities').where('workspace_id', '=', auth.workspaceId).where('kind', '=', kind).where('value', '=', row[kind]).execute();
+          if (row[kind])
+            await tx.deleteFrom('identities').where('workspace_id', '=', auth.workspaceId).where('kind', '=', kind).where('value', '=', row[kind]).execute();
           if (value) await store.upsertIdentity(tx, { workspace_id: auth.workspaceId, kind, value, customer_id: row.id, created_at: now });
           next[kind] = value;
         }

@@ -10,9 +10,7 @@ export function createCustomersStore(db: Db) {
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     getMany: (workspaceId: string, ids: string[]) =>
-      ids.length === 0
-        ? Promise.resolve([])
-        : db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
+      ids.length === 0 ? Promise.resolve([]) : db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<CustomerRow>) =>
       tx.updateTable('customers').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     findIdentity: (tx: Tx | Db, workspaceId: string, kind: string, value: string) =>
@@ -47,7 +45,11 @@ export function createCustomersStore(db: Db) {
         const [u, id] = opts.after;
         query = query.where((eb) => eb.or([eb('updated_at', '<', u), eb.and([eb('updated_at', '=', u), eb('id', '<', id)])]));
       }
-      return query.orderBy('updated_at', 'desc').orderBy('id', 'desc').limit(opts.limit + 1).execute();
+      return query
+        .orderBy('updated_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(opts.limit + 1)
+        .execute();
     },
   };
 }

@@ -116,7 +116,12 @@ describe.each(engines)('auth and workspaces on %s', (engine) => {
     const actions = audit.body.data.map((e: { action: string }) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['member.invited', 'member.joined', 'member.role_changed', 'member.deactivated']));
     const roleChange = audit.body.data.find((e: { action: string }) => e.action === 'member.role_changed');
-    expect(roleChange).toMatchObject({ actor: { type: 'user', id: ws.userId }, objectId: inv.body.userId, data: { from: 'agent', to: 'admin' }, ip: '127.0.0.1' });
+    expect(roleChange).toMatchObject({
+      actor: { type: 'user', id: ws.userId },
+      objectId: inv.body.userId,
+      data: { from: 'agent', to: 'admin' },
+      ip: '127.0.0.1',
+    });
   });
 
   it('keeps at least one owner and lets only owners grant ownership', async () => {
@@ -133,7 +138,9 @@ describe.each(engines)('auth and workspaces on %s', (engine) => {
     expect((await t.request('GET', '/ready')).body).toMatchObject({ status: 'ready', engine });
     const spec = await t.request('GET', '/api/v1/openapi.json');
     expect(spec.body.openapi).toBe('3.1.0');
-    expect(Object.keys(spec.body.paths)).toEqual(expect.arrayContaining(['/api/v1/conversations', '/api/v1/conversations/{id}/messages', '/api/v1/setup', '/api/v1/audit-log']));
+    expect(Object.keys(spec.body.paths)).toEqual(
+      expect.arrayContaining(['/api/v1/conversations', '/api/v1/conversations/{id}/messages', '/api/v1/setup', '/api/v1/audit-log']),
+    );
     const docs = await t.request('GET', '/docs/');
     expect(docs.status).toBe(200);
   });

@@ -51,7 +51,10 @@ export function registerWorkspaceRoutes(app: FastifyZodInstance, deps: { workspa
   }));
   app.post(
     '/api/v1/setup',
-    { config: { access: 'public' }, schema: { tags: ['auth'], summary: 'Create the first workspace and owner (once)', body: ZSetup, response: { 201: ZSetupResult, ...errors } } },
+    {
+      config: { access: 'public' },
+      schema: { tags: ['auth'], summary: 'Create the first workspace and owner (once)', body: ZSetup, response: { 201: ZSetupResult, ...errors } },
+    },
     async (req, reply) => {
       const { session, ...result } = await workspaces.setup(req.body, req.ip);
       setCookie(reply, session);
@@ -74,7 +77,10 @@ export function registerWorkspaceRoutes(app: FastifyZodInstance, deps: { workspa
   });
   app.post(
     '/api/v1/auth/switch',
-    { config: { access: 'me' }, schema: { tags: ['auth'], summary: 'Switch the session to another workspace', body: ZSwitchWorkspace, response: { 200: ZOk, ...errors } } },
+    {
+      config: { access: 'me' },
+      schema: { tags: ['auth'], summary: 'Switch the session to another workspace', body: ZSwitchWorkspace, response: { 200: ZOk, ...errors } },
+    },
     async (req) => {
       const sid = req.cookies[SESSION_COOKIE];
       if (!sid) throw invalid('Only browser sessions switch workspaces; an API token is bound to one');
@@ -91,7 +97,9 @@ export function registerWorkspaceRoutes(app: FastifyZodInstance, deps: { workspa
     },
   );
 
-  app.get('/api/v1/me', { config: { access: 'me' }, schema: { tags: ['auth'], response: { 200: ZMe, ...errors } } }, async (req) => workspaces.me(requireAuth(req)));
+  app.get('/api/v1/me', { config: { access: 'me' }, schema: { tags: ['auth'], response: { 200: ZMe, ...errors } } }, async (req) =>
+    workspaces.me(requireAuth(req)),
+  );
   app.patch('/api/v1/me', { config: { access: 'me' }, schema: { tags: ['auth'], body: ZUpdateMe, response: { 200: ZMe, ...errors } } }, async (req) =>
     workspaces.updateMe(requireAuth(req), req.body),
   );
@@ -106,29 +114,58 @@ export function registerWorkspaceRoutes(app: FastifyZodInstance, deps: { workspa
   );
   app.post(
     '/api/v1/members',
-    { config: { access: 'members.manage' }, schema: { tags: ['members'], summary: 'Invite a member by email', body: ZInviteMember, response: { 201: ZInviteResult.extend({ inviteUrl: z.string() }), ...errors } } },
+    {
+      config: { access: 'members.manage' },
+      schema: {
+        tags: ['members'],
+        summary: 'Invite a member by email',
+        body: ZInviteMember,
+        response: { 201: ZInviteResult.extend({ inviteUrl: z.string() }), ...errors },
+      },
+    },
     async (req, reply) => reply.code(201).send(await workspaces.inviteMember(requireAuth(req), req.body)),
   );
   app.patch(
     '/api/v1/members/:id',
-    { config: { access: 'members.manage' }, schema: { tags: ['members'], summary: 'Change role, deactivate, availability or capacity', params: ZIdParam, body: ZUpdateMember, response: { 200: ZMember, ...errors } } },
+    {
+      config: { access: 'members.manage' },
+      schema: {
+        tags: ['members'],
+        summary: 'Change role, deactivate, availability or capacity',
+        params: ZIdParam,
+        body: ZUpdateMember,
+        response: { 200: ZMember, ...errors },
+      },
+    },
     async (req) => workspaces.updateMember(requireAuth(req), req.params.id, req.body),
   );
 
-  app.get('/api/v1/teams', { config: { access: 'teams.read' }, schema: { tags: ['teams'], response: { 200: page(ZTeam), ...errors } } }, async (req) => workspaces.listTeams(requireAuth(req)));
-  app.post('/api/v1/teams', { config: { access: 'settings.manage' }, schema: { tags: ['teams'], body: ZCreateTeam, response: { 201: ZTeam, ...errors } } }, async (req, reply) =>
-    reply.code(201).send(await workspaces.createTeam(requireAuth(req), req.body)),
+  app.get('/api/v1/teams', { config: { access: 'teams.read' }, schema: { tags: ['teams'], response: { 200: page(ZTeam), ...errors } } }, async (req) =>
+    workspaces.listTeams(requireAuth(req)),
   );
-  app.get('/api/v1/teams/:id', { config: { access: 'teams.read' }, schema: { tags: ['teams'], params: ZIdParam, response: { 200: ZTeam, ...errors } } }, async (req) =>
-    workspaces.getTeam(requireAuth(req), req.params.id),
+  app.post(
+    '/api/v1/teams',
+    { config: { access: 'settings.manage' }, schema: { tags: ['teams'], body: ZCreateTeam, response: { 201: ZTeam, ...errors } } },
+    async (req, reply) => reply.code(201).send(await workspaces.createTeam(requireAuth(req), req.body)),
   );
-  app.patch('/api/v1/teams/:id', { config: { access: 'settings.manage' }, schema: { tags: ['teams'], params: ZIdParam, body: ZUpdateTeam, response: { 200: ZTeam, ...errors } } }, async (req) =>
-    workspaces.updateTeam(requireAuth(req), req.params.id, req.body),
+  app.get(
+    '/api/v1/teams/:id',
+    { config: { access: 'teams.read' }, schema: { tags: ['teams'], params: ZIdParam, response: { 200: ZTeam, ...errors } } },
+    async (req) => workspaces.getTeam(requireAuth(req), req.params.id),
   );
-  app.delete('/api/v1/teams/:id', { config: { access: 'settings.manage' }, schema: { tags: ['teams'], params: ZIdParam, response: { 204: z.null(), ...errors } } }, async (req, reply) => {
-    await workspaces.deleteTeam(requireAuth(req), req.params.id);
-    return reply.code(204).send(null);
-  });
+  app.patch(
+    '/api/v1/teams/:id',
+    { config: { access: 'settings.manage' }, schema: { tags: ['teams'], params: ZIdParam, body: ZUpdateTeam, response: { 200: ZTeam, ...errors } } },
+    async (req) => workspaces.updateTeam(requireAuth(req), req.params.id, req.body),
+  );
+  app.delete(
+    '/api/v1/teams/:id',
+    { config: { access: 'settings.manage' }, schema: { tags: ['teams'], params: ZIdParam, response: { 204: z.null(), ...errors } } },
+    async (req, reply) => {
+      await workspaces.deleteTeam(requireAuth(req), req.params.id);
+      return reply.code(204).send(null);
+    },
+  );
   app.post(
     '/api/v1/teams/:id/members',
     { config: { access: 'settings.manage' }, schema: { tags: ['teams'], params: ZIdParam, body: ZTeamMember, response: { 200: ZTeam, ...errors } } },
@@ -136,23 +173,33 @@ export function registerWorkspaceRoutes(app: FastifyZodInstance, deps: { workspa
   );
   app.delete(
     '/api/v1/teams/:id/members/:userId',
-    { config: { access: 'settings.manage' }, schema: { tags: ['teams'], params: ZIdParam.extend({ userId: z.string().max(64) }), response: { 200: ZTeam, ...errors } } },
+    {
+      config: { access: 'settings.manage' },
+      schema: { tags: ['teams'], params: ZIdParam.extend({ userId: z.string().max(64) }), response: { 200: ZTeam, ...errors } },
+    },
     async (req) => workspaces.setTeamMember(requireAuth(req), req.params.id, req.params.userId, false),
   );
 
   app.get('/api/v1/tokens', { config: { access: 'tokens.own' }, schema: { tags: ['tokens'], response: { 200: page(ZApiToken), ...errors } } }, async (req) =>
     workspaces.listTokens(requireAuth(req)),
   );
-  app.post('/api/v1/tokens', { config: { access: 'tokens.own' }, schema: { tags: ['tokens'], body: ZCreateToken, response: { 201: ZCreateTokenResult, ...errors } } }, async (req, reply) =>
-    reply.code(201).send(await workspaces.createToken(requireAuth(req), req.body.name)),
+  app.post(
+    '/api/v1/tokens',
+    { config: { access: 'tokens.own' }, schema: { tags: ['tokens'], body: ZCreateToken, response: { 201: ZCreateTokenResult, ...errors } } },
+    async (req, reply) => reply.code(201).send(await workspaces.createToken(requireAuth(req), req.body.name)),
   );
-  app.delete('/api/v1/tokens/:id', { config: { access: 'tokens.own' }, schema: { tags: ['tokens'], params: ZIdParam, response: { 200: ZApiToken, ...errors } } }, async (req) =>
-    workspaces.revokeToken(requireAuth(req), req.params.id),
+  app.delete(
+    '/api/v1/tokens/:id',
+    { config: { access: 'tokens.own' }, schema: { tags: ['tokens'], params: ZIdParam, response: { 200: ZApiToken, ...errors } } },
+    async (req) => workspaces.revokeToken(requireAuth(req), req.params.id),
   );
 
   app.get(
     '/api/v1/audit-log',
-    { config: { access: 'audit.read' }, schema: { tags: ['audit'], querystring: ZPageQuery.extend(ZAuditQuery.shape), response: { 200: page(ZAuditEntry), ...errors } } },
+    {
+      config: { access: 'audit.read' },
+      schema: { tags: ['audit'], querystring: ZPageQuery.extend(ZAuditQuery.shape), response: { 200: page(ZAuditEntry), ...errors } },
+    },
     async (req) => {
       const auth = requireAuth(req);
       requirePermission(auth, 'audit.read');

@@ -152,19 +152,35 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         if (await store.getUserByEmail(tx, input.email)) throw conflict('A user with this email exists');
         await store.insertUser(tx, { id: userId, email: input.email, name: input.name, password_hash: passwordHash, created_at: clock.nowIso() });
         if (mustBeFirst) {
-          const again = await tx.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+          const again = await tx
+            .selectFrom('users')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow();
           if (Number(again.n) > 1) throw conflict('This instance is already set up; sign in instead');
         }
         await addMember(tx, ws.id, userId, 'owner', 'active', null);
         const { secret } = await issueToken(tx, ws.id, userId, 'setup');
-        await audit.record(tx, { workspaceId: ws.id, userId, ip }, { action: 'workspace.created', objectType: 'workspace', objectId: ws.id, data: { name: ws.name } });
+        await audit.record(
+          tx,
+          { workspaceId: ws.id, userId, ip },
+          { action: 'workspace.created', objectType: 'workspace', objectId: ws.id, data: { name: ws.name } },
+        );
         return { workspace: toWorkspace(ws), user: { id: userId, email: input.email, name: input.name }, token: secret };
       });
     },
 
     /** A user who can sign in right away (demo seed, tests): invite + accept in one step. */
-    async addActiveMember(auth: AuthContext, input: { email: string; name: string; role: Role; password: string; teamIds?: string[]; capacity?: number | null }) {
-      const invited = await this.inviteMember(auth, { email: input.email, name: input.name, role: input.role, teamIds: input.teamIds, capacity: input.capacity });
+    async addActiveMember(
+      auth: AuthContext,
+      input: { email: string; name: string; role: Role; password: string; teamIds?: string[]; capacity?: number | null },
+    ) {
+      const invited = await this.inviteMember(auth, {
+        email: input.email,
+        name: input.name,
+        role: input.role,
+        teamIds: input.teamIds,
+        capacity: input.capacity,
+      });
       await this.acceptInvite({ token: invited.inviteToken, name: input.name, password: input.password }, null);
       return invited.userId;
     },
@@ -247,7 +263,10 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       return { data: rows.map((m) => toMember(m, teams.get(m.user_id) ?? [])), nextCursor: null };
     },
 
-    async inviteMember(auth: AuthContext, input: { email: string; name?: string | undefined; role: Role; teamIds?: string[] | undefined; capacity?: number | null | undefined }) {
+    async inviteMember(
+      auth: AuthContext,
+      input: { email: string; name?: string | undefined; role: Role; teamIds?: string[] | undefined; capacity?: number | null | undefined },
+    ) {
       requirePermission(auth, 'members.manage');
       if (!canAssignRole(auth.role, null, input.role)) throw forbidden('Only an owner may grant that role');
       for (const t of input.teamIds ?? []) await requireTeam(auth.workspaceId, t);
@@ -255,7 +274,13 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       const userId = await db.transaction().execute(async (tx) => {
         let user = await store.getUserByEmail(tx, input.email);
         if (!user) {
-          user = { id: newId('user'), email: input.email, name: input.name ?? input.email.split('@')[0] ?? input.email, password_hash: null, created_at: clock.nowIso() };
+          user = {
+            id: newId('user'),
+            email: input.email,
+            name: input.name ?? input.email.split('@')[0] ?? input.email,
+            password_hash: null,
+            created_at: clock.nowIso(),
+          };
           await store.insertUser(tx, user);
         }
         if (await store.getMember(tx, auth.workspaceId, user.id)) throw conflict('This person is already a member of the workspace');
@@ -278,16 +303,30 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
           await store.updateUser(tx, user.id, { ...(user.password_hash ? {} : { password_hash: passwordHash }), ...(input.name ? { name: input.name } : {}) });
         }
         await store.updateMember(tx, member.workspace_id, member.user_id, { status: 'active', invite_token_hash: null, availability: 'online' });
-        await audit.record(tx, { workspaceId: member.workspace_id, userId: member.user_id, ip }, { action: 'member.joined', objectType: 'member', objectId: member.user_id });
+        await audit.record(
+          tx,
+          { workspaceId: member.workspace_id, userId: member.user_id, ip },
+          { action: 'member.joined', objectType: 'member', objectId: member.user_id },
+        );
       });
       return createSession(member.user_id, member.workspace_id);
     },
 
-    async updateMember(auth: AuthContext, memberOrUserId: string, patch: { role?: Role | undefined; status?: 'active' | 'deactivated' | undefined; availability?: Me['availability'] | undefined; capacity?: number | null | undefined }) {
+    async updateMember(
+      auth: AuthContext,
+      memberOrUserId: string,
+      patch: {
+        role?: Role | undefined;
+        status?: 'active' | 'deactivated' | undefined;
+        availability?: Me['availability'] | undefined;
+        capacity?: number | null | undefined;
+      },
+    ) {
       requirePermission(auth, 'members.manage');
       const m = await requireMember(auth.workspaceId, memberOrUserId);
       const current = m.role as Role;
-      if (patch.role && patch.role !== current && !canAssignRole(auth.role, current, patch.role)) throw forbidden('Only an owner may change an owner or grant ownership');
+      if (patch.role && patch.role !== current && !canAssignRole(auth.role, current, patch.role))
+        throw forbidden('Only an owner may change an owner or grant ownership');
       if (patch.status && current === 'owner' && auth.role !== 'owner') throw forbidden('Only an owner may deactivate an owner');
       if ((patch.role && patch.role !== 'owner' && current === 'owner') || (patch.status === 'deactivated' && current === 'owner')) {
         const owners = (await store.listMembers(auth.workspaceId)).filter((x) => x.role === 'owner' && x.status === 'active');
@@ -301,12 +340,25 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         if (patch.capacity !== undefined) set.capacity = patch.capacity;
         if (Object.keys(set).length === 0) return;
         await store.updateMember(tx, auth.workspaceId, m.user_id, set);
-        if (patch.role && patch.role !== current) await audit.record(tx, auth, { action: 'member.role_changed', objectType: 'member', objectId: m.user_id, data: { from: current, to: patch.role } });
-        if (patch.status && patch.status !== m.status) await audit.record(tx, auth, { action: patch.status === 'deactivated' ? 'member.deactivated' : 'member.reactivated', objectType: 'member', objectId: m.user_id });
-        if (patch.capacity !== undefined || patch.availability) await audit.record(tx, auth, { action: 'member.updated', objectType: 'member', objectId: m.user_id, data: { capacity: patch.capacity, availability: patch.availability } });
+        if (patch.role && patch.role !== current)
+          await audit.record(tx, auth, { action: 'member.role_changed', objectType: 'member', objectId: m.user_id, data: { from: current, to: patch.role } });
+        if (patch.status && patch.status !== m.status)
+          await audit.record(tx, auth, {
+            action: patch.status === 'deactivated' ? 'member.deactivated' : 'member.reactivated',
+            objectType: 'member',
+            objectId: m.user_id,
+          });
+        if (patch.capacity !== undefined || patch.availability)
+          await audit.record(tx, auth, {
+            action: 'member.updated',
+            objectType: 'member',
+            objectId: m.user_id,
+            data: { capacity: patch.capacity, availability: patch.availability },
+          });
       });
       if (patch.role || patch.status) authChanged(auth.workspaceId);
-      if (patch.availability) bus.publish({ workspaceId: auth.workspaceId, type: 'presence.changed', data: { userId: m.user_id, availability: patch.availability } });
+      if (patch.availability)
+        bus.publish({ workspaceId: auth.workspaceId, type: 'presence.changed', data: { userId: m.user_id, availability: patch.availability } });
       const updated = await requireMember(auth.workspaceId, m.user_id);
       return toMember(updated, (await store.teamIdsByUser(auth.workspaceId)).get(m.user_id) ?? []);
     },
@@ -366,7 +418,12 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       await db.transaction().execute(async (tx) => {
         if (isMember) await store.addTeamMember(tx, auth.workspaceId, teamId, m.user_id);
         else await store.removeTeamMember(tx, auth.workspaceId, teamId, m.user_id);
-        await audit.record(tx, auth, { action: isMember ? 'team.member_added' : 'team.member_removed', objectType: 'team', objectId: teamId, data: { userId: m.user_id } });
+        await audit.record(tx, auth, {
+          action: isMember ? 'team.member_added' : 'team.member_removed',
+          objectType: 'team',
+          objectId: teamId,
+          data: { userId: m.user_id },
+        });
       });
       authChanged(auth.workspaceId);
       return this.getTeam(auth, teamId);

@@ -8,7 +8,10 @@ export function createWorkspacesStore(db: Db) {
   return {
     db,
     async countUsers(): Promise<number> {
-      const r = await db.selectFrom('users').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
+      const r = await db
+        .selectFrom('users')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
     insertWorkspace: (tx: Tx | Db, row: WorkspaceRow) => tx.insertInto('workspaces').values(row).execute(),

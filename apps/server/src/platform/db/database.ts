@@ -17,9 +17,7 @@ export type DbHandle = {
   close(): Promise<void>;
 };
 
-export type DbOptions =
-  | { engine: 'sqlite'; file: string }
-  | { engine: 'postgres'; url: string; schema?: string; poolSize?: number };
+export type DbOptions = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string; schema?: string; poolSize?: number };
 
 export function openDatabase(opts: DbOptions): DbHandle {
   if (opts.engine === 'sqlite') {

@@ -180,7 +180,15 @@ export type TouchpointRow = {
   updated_at: string;
 };
 export type CustomerJourneyRow = { workspace_id: string; customer_id: string; stage: string; stage_at: string; updated_at: string };
-export type OrganizationRow = { workspace_id: string; id: string; group_id: string; name: string | null; traits: string; created_at: string; updated_at: string };
+export type OrganizationRow = {
+  workspace_id: string;
+  id: string;
+  group_id: string;
+  name: string | null;
+  traits: string;
+  created_at: string;
+  updated_at: string;
+};
 export type OrganizationMemberRow = { workspace_id: string; organization_id: string; customer_id: string; created_at: string };
 export type CustomerMergeRow = { workspace_id: string; merged_id: string; survivor_id: string; reason: string; created_at: string };
 export type RejectedEventRow = {
