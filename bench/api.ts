@@ -10,6 +10,7 @@ import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { toFtsQuery, toTsQuery } from '../apps/server/src/modules/conversations/conversations.store.js';
 import { fmt, load, makeClient, percentile, startChild, stopChild } from './lib.js';
+import { seededRandom } from '../apps/server/src/platform/random.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,15 +31,6 @@ const PG_URL = process.env.TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5
 const here = path.dirname(new URL(import.meta.url).pathname);
 
 // A deterministic Zipf-like vocabulary, so searches hit rare and common words.
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const SYL = [
   'ka',
   'lo',
@@ -96,7 +88,7 @@ type Engine = 'sqlite' | 'postgres';
 
 async function bulkLoad(engine: Engine, target: { file?: string; schema?: string }, workspaceId: string) {
   const conversations = Math.max(1, Math.floor(MESSAGES / 10));
-  const r = rng(42);
+  const r = seededRandom(42);
   const now = Date.now();
   const t0 = performance.now();
   if (engine === 'sqlite') {

@@ -6,18 +6,9 @@ import type { AuthContext } from './platform/access.js';
 import { buildApp } from './app.js';
 import { createFakeClock } from './platform/clock.js';
 import type { DbHandle } from './platform/db/database.js';
+import { seededRandom } from './platform/random.js';
 
 export const DEMO_LOGIN = { email: 'demo@rapport.test', password: 'rapport-demo' };
-
-function mulberry32(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const FIRST = [
   'Sam',
@@ -96,7 +87,7 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
   if (existing.some((u) => u.email === DEMO_LOGIN.email)) return { created: false };
   if (opts.onlyIfEmpty && existing.length > 0) return { created: false };
 
-  const rand = mulberry32(20261123);
+  const rand = seededRandom(20261123);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
   const start = new Date(Date.now() - 52 * 86_400_000);
   start.setUTCHours(8, 0, 0, 0);
