@@ -1,11 +1,33 @@
 // Child process for bench/ingest.ts: Rapport on a fresh SQLite file (BENCH_DATA_DIR) or a
 // fresh PostgreSQL schema (DATABASE_URL + BENCH_PG_SCHEMA); prints {"port":N} when ready.
 import path from 'node:path';
+import SQLite from 'better-sqlite3';
+import { sql } from 'kysely';
 import { buildApp } from '../apps/server/src/app.js';
 import { openDatabase } from '../apps/server/src/platform/db/database.js';
 import { migrate } from '../apps/server/src/platform/db/migrations.js';
 
 const url = process.env.DATABASE_URL;
+// BENCH_SQLSTATS=1: time every SQLite statement (by SQL text) and print the totals on exit.
+const sqlStats = new Map<string, { n: number; ms: number }>();
+if (process.env.BENCH_SQLSTATS) {
+  const proto = (SQLite as unknown as { Statement?: { prototype: Record<string, unknown> } }).Statement?.prototype ?? Object.getPrototypeOf(new SQLite(':memory:').prepare('select 1'));
+  for (const m of ['run', 'all', 'get']) {
+    const orig = proto[m] as (...a: unknown[]) => unknown;
+    proto[m] = function (this: { source: string }, ...a: unknown[]) {
+      const t0 = performance.now();
+      try {
+        return orig.apply(this, a);
+      } finally {
+        const key = this.source.replace(/\((\?,?)+\)(,\((\?,?)+\))*/g, '(?…)').slice(0, 140);
+        const s = sqlStats.get(key) ?? { n: 0, ms: 0 };
+        s.n++;
+        s.ms += performance.now() - t0;
+        sqlStats.set(key, s);
+      }
+    };
+  }
+}
 const handle = url
   ? openDatabase({
       engine: 'postgres',
@@ -15,6 +37,7 @@ const handle = url
     })
   : openDatabase({ engine: 'sqlite', file: path.join(process.env.BENCH_DATA_DIR ?? '/tmp/rapport-ingest-bench', 'rapport.db') });
 await migrate(handle.db, handle.engine);
+for (const p of (process.env.BENCH_PRAGMAS ?? '').split(';').filter(Boolean)) await sql.raw(`pragma ${p}`).execute(handle.db);
 const { app } = await buildApp({ handle, logger: false, passwordCost: 10, webDir: null, runWorker: true });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
@@ -33,5 +56,10 @@ process.on(
     void app
       .close()
       .then(() => handle.close())
-      .then(() => process.exit(0)),
+      .then(() => {
+        if (sqlStats.size > 0)
+          for (const [k, v] of [...sqlStats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
+            process.stderr.write(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(7)}x  ${k}\n`);
+        process.exit(0);
+      }),
 );

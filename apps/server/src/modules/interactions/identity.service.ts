@@ -36,7 +36,9 @@ export const keyOf = (k: IdentityKey) => `${k.kind}\u0000${k.value}`;
 export function createIdentityService(deps: { store: IdentityStore; clock: Clock }) {
   const { store, clock } = deps;
   const verifyOwners = store.engine === 'postgres';
-  const cache = new Map<string, { at: number; keys: Map<string, string> }>();
+  // keys: identity → customer as last seen; merged: customer → survivor, for merges made here
+  // after that (followed on every hit, so a merge need not rewrite or drop the cache).
+  const cache = new Map<string, { at: number; keys: Map<string, string>; merged: Map<string, string> }>();
   let cached = 0;
 
   function invalidate(workspaceId: string) {
@@ -46,13 +48,13 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
   }
 
   function remember(workspaceId: string, entries: Array<[string, string]>) {
-    if (cached + entries.length > MAX_CACHED) {
+    if (cached + entries.length + (cache.get(workspaceId)?.merged.size ?? 0) > MAX_CACHED) {
       cache.clear();
       cached = 0;
     }
     let ws = cache.get(workspaceId);
     if (!ws) {
-      ws = { at: clock.nowMs(), keys: new Map() };
+      ws = { at: clock.nowMs(), keys: new Map(), merged: new Map() };
       cache.set(workspaceId, ws);
     }
     for (const [k, v] of entries) {
@@ -67,10 +69,11 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     const entry = cache.get(workspaceId);
     const age = entry ? clock.nowMs() - entry.at : 0;
     if (entry && (age > CACHE_MS || age < 0)) invalidate(workspaceId);
-    const ws = entry && age <= CACHE_MS && age >= 0 ? entry.keys : undefined;
+    const live = entry && age <= CACHE_MS && age >= 0 ? entry : undefined;
     const misses: IdentityKey[] = [];
     for (const k of keys) {
-      const hit = ws?.get(keyOf(k));
+      let hit = live?.keys.get(keyOf(k));
+      if (hit && live && live.merged.size > 0) for (let hop = 0, next = live.merged.get(hit); next !== undefined && hop < 20; hop++, next = live.merged.get(hit)) hit = next;
       if (hit) result.set(keyOf(k), hit);
       else misses.push(k);
     }
@@ -235,7 +238,9 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     await store.updateProfiles(tx, workspaceId, updates, now);
 
     // New identities; on PostgreSQL a concurrent batch may have claimed one first: its owner wins.
-    let invalidateCache = found.stale || merges.length > 0;
+    // Merges made here are applied to the cache after commit (settle remaps the merged ids);
+    // anything this process cannot account for (stale owners, lost races) clears it.
+    let invalidateCache = found.stale;
     const identityRows: IdentityRow[] = [...newKeys.entries()]
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
       .map(([ks, k]) => ({ workspace_id: workspaceId, kind: k.kind, value: k.value, customer_id: find(keyOwner.get(ks) as string), created_at: now }));
@@ -268,9 +273,16 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     resolve,
     merge,
     invalidate,
-    /** After commit: forget stale entries, remember what the batch learned. */
-    settle(workspaceId: string, r: Pick<Resolution, 'learned' | 'invalidate'>) {
+    /**
+     * After commit: forget stale entries, point identities of merged customers at their
+     * survivors (what the merge did to the identities table), remember what the batch learned.
+     */
+    settle(workspaceId: string, r: Pick<Resolution, 'learned' | 'invalidate' | 'merges'>) {
       if (r.invalidate) invalidate(workspaceId);
+      else {
+        const ws = cache.get(workspaceId);
+        if (ws) for (const m of r.merges) ws.merged.set(m.mergedId, m.survivorId);
+      }
       remember(workspaceId, r.learned);
     },
   };

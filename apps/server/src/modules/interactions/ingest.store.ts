@@ -1,5 +1,6 @@
 // SQL of the ingest hot path: multi-row inserts of interactions (deduplicated by source_id),
 // organizations and their members, and the rejected-events log.
+import { sql } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
 import { bulkInsert, type BulkInsert } from './bulk-insert.store.js';
@@ -32,6 +33,10 @@ export const INTERACTION_INSERT: BulkInsert<InteractionRow> = {
 export function createIngestStore(db: Db, engine: Engine) {
   return {
     db,
+    /** See ingest.service.ts: fewer, larger WAL checkpoints (SQLite only). */
+    tuneSqlite: async () => {
+      await sql`pragma wal_autocheckpoint = 10000`.execute(db);
+    },
     /** Inserts rows, skipping any whose source_id is already stored; returns the stored source ids. */
     async insertInteractions(tx: Tx, rows: InteractionRow[]): Promise<Set<string>> {
       const stored = await bulkInsert<InteractionRow, { source_id: string }>(tx, engine, INTERACTION_INSERT, rows);
