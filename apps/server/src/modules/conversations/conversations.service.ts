@@ -315,6 +315,11 @@ export function createConversationsService(deps: ConversationsDeps) {
       const customFields = input.customFields ? validateCustomFields(defs, input.customFields) : {};
       const tags = [...new Set(input.tags ?? [])];
       const now = clock.nowIso();
+      if ('id' in input.customer && !(await customers.getRow(db, auth.workspaceId, input.customer.id))) throw notFound('Customer');
+      // The number is taken in its own statement: inside the transaction, the workspace row lock
+      // would serialise every conversation created in the workspace until commit. A transaction
+      // that fails after this leaves a gap in the numbering, as ticket systems commonly do.
+      const number = await store.nextNumber(db, auth.workspaceId);
       const row = await db.transaction().execute(async (tx) => {
         const customer =
           'id' in input.customer
@@ -324,7 +329,7 @@ export function createConversationsService(deps: ConversationsDeps) {
         const conv: ConversationRow = {
           workspace_id: auth.workspaceId,
           id: newId('conversation'),
-          number: await store.nextNumber(tx, auth.workspaceId),
+          number,
           customer_id: customer.id,
           channel: input.channel,
           subject: input.subject ?? null,

@@ -53,7 +53,7 @@ export function createConversationsStore(db: Db, engine: Engine) {
 
   return {
     db,
-    async nextNumber(tx: Tx, workspaceId: string): Promise<number> {
+    async nextNumber(tx: Tx | Db, workspaceId: string): Promise<number> {
       const r = await tx
         .updateTable('workspaces')
         .set((eb) => ({ conversation_seq: eb('conversation_seq', '+', 1) }))
