@@ -3,11 +3,13 @@
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { sql } from 'kysely';
+import pg from 'pg';
 import { buildApp } from '../apps/server/src/app.js';
 import { openDatabase } from '../apps/server/src/platform/db/database.js';
 import { migrate } from '../apps/server/src/platform/db/migrations.js';
 
 const url = process.env.DATABASE_URL;
+const statKey = (text: string) => text.replace(/\((\?,?)+\)(,\((\?,?)+\))*/g, '(?…)').replace(/\(\$\d+(,\$\d+)*\)(,\(\$\d+(,\$\d+)*\))*/g, '($…)').slice(0, 140);
 // BENCH_SQLSTATS=1: time every SQLite statement (by SQL text) and print the totals on exit.
 const sqlStats = new Map<string, { n: number; ms: number }>();
 if (process.env.BENCH_SQLSTATS) {
@@ -19,7 +21,7 @@ if (process.env.BENCH_SQLSTATS) {
       try {
         return orig.apply(this, a);
       } finally {
-        const key = this.source.replace(/\((\?,?)+\)(,\((\?,?)+\))*/g, '(?…)').slice(0, 140);
+        const key = statKey(this.source);
         const s = sqlStats.get(key) ?? { n: 0, ms: 0 };
         s.n++;
         s.ms += performance.now() - t0;
@@ -27,6 +29,20 @@ if (process.env.BENCH_SQLSTATS) {
       }
     };
   }
+  const pgProto = pg.Client.prototype as unknown as { query: (...a: unknown[]) => unknown };
+  const pgQuery = pgProto.query;
+  pgProto.query = function (this: unknown, ...a: unknown[]) {
+    const text = typeof a[0] === 'string' ? a[0] : typeof a[0] === 'object' && a[0] && 'text' in a[0] ? String(a[0].text) : null;
+    const res = pgQuery.apply(this, a);
+    if (text === null || !(res instanceof Promise)) return res;
+    const t0 = performance.now();
+    return res.finally(() => {
+      const s = sqlStats.get(statKey(text)) ?? { n: 0, ms: 0 };
+      s.n++;
+      s.ms += performance.now() - t0;
+      sqlStats.set(statKey(text), s);
+    });
+  };
 }
 const handle = url
   ? openDatabase({

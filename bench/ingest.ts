@@ -231,7 +231,7 @@ async function run(engine: Engine) {
   console.log(`  plain INSERTs       ${fmt(plain).padStart(9)} rows/s     (same rows, same table and indexes, one transaction per ${BATCH}-row INSERT)`);
   console.log(`  ratio               ${fmt((eventsPerSecond / plain) * 100)} % of the plain-insert rate`);
   if (dir) rmSync(dir, { recursive: true, force: true });
-  else {
+  else if (!process.env.BENCH_KEEP) {
     const admin = new pg.Client({ connectionString: PG_URL });
     await admin.connect();
     await admin.query(`drop schema ${target.schema} cascade`);

@@ -65,6 +65,19 @@ export function createIdentityStore(db: Db, engine: Engine) {
     engine,
     /** Owners of the given identities, one query per kind and chunk. */
     async lookup(ex: Tx | Db, workspaceId: string, keys: IdentityKey[]): Promise<Array<{ kind: string; value: string; customer_id: string }>> {
+      if (engine === 'postgres') {
+        // One round trip for all kinds, written as a join on the unnested pairs so the plan
+        // probes the (workspace_id, kind, value) key once per pair; `value = any(array)` was
+        // planned as a scan of every identity of the kind (cost grew with the table, not the batch).
+        const out: Array<{ kind: string; value: string; customer_id: string }> = [];
+        for (const part of chunks(keys, 10_000)) {
+          const res = await sql<{ kind: string; value: string; customer_id: string }>`select i.kind, i.value, i.customer_id
+            from unnest(${part.map((k) => k.kind)}::text[], ${part.map((k) => k.value)}::text[]) as k(kind, value)
+            join identities i on i.workspace_id = ${workspaceId} and i.kind = k.kind and i.value = k.value`.execute(ex);
+          out.push(...res.rows);
+        }
+        return out;
+      }
       const byKind = new Map<string, string[]>();
       for (const k of keys) {
         const list = byKind.get(k.kind) ?? [];
