@@ -135,6 +135,22 @@ export function createIdentityStore(db: Db, engine: Engine) {
             pairs.map((p) => sql`WHEN ${p.from} THEN ${p.to}`),
             sql` `,
           )} END`;
+        if (engine === 'postgres') {
+          // One round trip instead of six (a group's statements run one after another, and under
+          // load each PostgreSQL round trip costs milliseconds): data-modifying CTEs on distinct
+          // rows. The two customers updates touch disjoint rows (a `from` is never merged itself).
+          await sql`WITH
+            ident AS (UPDATE identities SET customer_id = ${map('customer_id')} WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})),
+            inter AS (UPDATE interactions SET customer_id = ${map('customer_id')} WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})),
+            conv AS (UPDATE conversations SET customer_id = ${map('customer_id')} WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})),
+            members AS (INSERT INTO organization_members (workspace_id, organization_id, customer_id, created_at)
+              SELECT workspace_id, organization_id, ${map('customer_id')}, created_at FROM organization_members WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})
+              ON CONFLICT DO NOTHING),
+            chained AS (UPDATE customers SET merged_into_id = ${map('merged_into_id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND merged_into_id IN (${sql.join(froms)}))
+            UPDATE customers SET merged_into_id = ${map('id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND id IN (${sql.join(froms)})`.execute(tx);
+          await moveRest(tx, workspaceId, pairs, reason, now);
+          continue;
+        }
         for (const table of ['identities', 'interactions', 'conversations'] as const) {
           await sql`UPDATE ${sql.table(table)} SET customer_id = ${map('customer_id')} WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})`.execute(
             tx,
