@@ -104,10 +104,18 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
   }
 
   /** Merges each `mergedId` into its `survivorId` inside the caller's transaction. */
-  async function mergeMany(tx: Tx, workspaceId: string, pairs: Array<{ survivorId: string; mergedId: string }>, reason: string) {
+  async function mergeMany(
+    tx: Tx,
+    workspaceId: string,
+    pairs: Array<{ survivorId: string; mergedId: string }>,
+    reason: string,
+    /** Rows already read (and share-locked) in this transaction and not changed since. */
+    known?: Map<string, CustomerRow>,
+  ) {
     const real = pairs.filter((p) => p.survivorId !== p.mergedId);
     if (real.length === 0) return;
-    const rows = new Map((await store.customers(tx, workspaceId, [...new Set(real.flatMap((p) => [p.survivorId, p.mergedId]))])).map((r) => [r.id, r]));
+    const ids = [...new Set(real.flatMap((p) => [p.survivorId, p.mergedId]))];
+    const rows = known && ids.every((id) => known.has(id)) ? known : new Map((await store.customers(tx, workspaceId, ids)).map((r) => [r.id, r]));
     const now = clock.nowIso();
     const filled = new Map<string, Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>();
     const moves: Array<{ from: string; to: string }> = [];
@@ -201,7 +209,7 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
       const root = find(id);
       if (root !== id) merges.push({ survivorId: root, mergedId: id });
     }
-    await mergeMany(tx, workspaceId, merges, reason);
+    await mergeMany(tx, workspaceId, merges, reason, existing);
     // Rows to apply profiles to: those not read yet, and survivors a merge just filled in.
     const survivors = new Set(merges.map((m) => m.survivorId));
     const toRead = [...new Set(customerIds.filter((id, i) => items[i]?.profile && existingIds.has(id) && (!existing.has(id) || survivors.has(id))))];
