@@ -31,12 +31,13 @@ export function createIdentityStore(db: Db, engine: Engine) {
   const inList = (column: string, values: string[]) => inValues(engine, column, values);
 
   /** Organization memberships, journeys (the one that moved last wins) and the merge log. */
-  async function moveRest(tx: Tx, workspaceId: string, pairs: Array<{ from: string; to: string }>, reason: string, now: string) {
+  async function moveRest(tx: Tx, workspaceId: string, pairs: Array<{ from: string; to: string }>, reason: string, now: string, membersAndLogDone = false) {
     const froms = pairs.map((p) => p.from);
-    await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', froms).execute();
+    if (!membersAndLogDone) await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', froms).execute();
     const ids = [...new Set([...froms, ...pairs.map((p) => p.to)])];
+    // Read and delete the journeys in one statement; the kept ones are inserted back below.
     const journeys = new Map(
-      (await tx.selectFrom('customer_journeys').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).execute()).map((j) => [
+      (await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).returningAll().execute()).map((j) => [
         j.customer_id,
         j,
       ]),
@@ -47,12 +48,12 @@ export function createIdentityStore(db: Db, engine: Engine) {
       const best = candidates.reduce<CustomerJourneyRow | null>((acc, j) => (!acc || j.stage_at > acc.stage_at ? j : acc), null);
       if (best) kept.set(p.to, { ...best, customer_id: p.to, updated_at: now });
     }
-    await tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', ids).execute();
     if (kept.size > 0)
       await tx
         .insertInto('customer_journeys')
         .values([...kept.values()])
         .execute();
+    if (membersAndLogDone) return;
     await tx
       .insertInto('customer_merges')
       .values(pairs.map((p) => ({ workspace_id: workspaceId, merged_id: p.from, survivor_id: p.to, reason, created_at: now })))
@@ -146,9 +147,13 @@ export function createIdentityStore(db: Db, engine: Engine) {
             members AS (INSERT INTO organization_members (workspace_id, organization_id, customer_id, created_at)
               SELECT workspace_id, organization_id, ${map('customer_id')}, created_at FROM organization_members WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})
               ON CONFLICT DO NOTHING),
+            gone AS (DELETE FROM organization_members WHERE workspace_id = ${workspaceId} AND customer_id IN (${sql.join(froms)})),
+            logged AS (INSERT INTO customer_merges (workspace_id, merged_id, survivor_id, reason, created_at)
+              VALUES ${sql.join(pairs.map((p) => sql`(${workspaceId}, ${p.from}, ${p.to}, ${reason}, ${now})`))}
+              ON CONFLICT (workspace_id, merged_id) DO NOTHING),
             chained AS (UPDATE customers SET merged_into_id = ${map('merged_into_id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND merged_into_id IN (${sql.join(froms)}))
             UPDATE customers SET merged_into_id = ${map('id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND id IN (${sql.join(froms)})`.execute(tx);
-          await moveRest(tx, workspaceId, pairs, reason, now);
+          await moveRest(tx, workspaceId, pairs, reason, now, true);
           continue;
         }
         for (const table of ['identities', 'interactions', 'conversations'] as const) {
