@@ -113,11 +113,11 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     known?: Map<string, CustomerRow>,
   ) {
     const real = pairs.filter((p) => p.survivorId !== p.mergedId);
-    if (real.length === 0) return;
+    const filled = new Map<string, Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>();
+    if (real.length === 0) return filled;
     const ids = [...new Set(real.flatMap((p) => [p.survivorId, p.mergedId]))];
     const rows = known && ids.every((id) => known.has(id)) ? known : new Map((await store.customers(tx, workspaceId, ids)).map((r) => [r.id, r]));
     const now = clock.nowIso();
-    const filled = new Map<string, Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>();
     const moves: Array<{ from: string; to: string }> = [];
     for (const p of real) {
       const merged = rows.get(p.mergedId);
@@ -134,10 +134,13 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     }
     await store.updateProfiles(tx, workspaceId, [...filled.values()], now);
     await store.moveCustomers(tx, workspaceId, moves, reason, now);
+    /** What the survivors' profiles were set to. */
+    return filled;
   }
 
-  const merge = (tx: Tx, workspaceId: string, survivorId: string, mergedId: string, reason: string) =>
-    mergeMany(tx, workspaceId, [{ survivorId, mergedId }], reason);
+  const merge = async (tx: Tx, workspaceId: string, survivorId: string, mergedId: string, reason: string): Promise<void> => {
+    await mergeMany(tx, workspaceId, [{ survivorId, mergedId }], reason);
+  };
 
   /** Assigns each item to a customer: creates, links and merges as the identities demand. */
   async function resolve(tx: Tx, workspaceId: string, items: ResolveItem[], reason: string): Promise<Resolution> {
@@ -209,10 +212,13 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
       const root = find(id);
       if (root !== id) merges.push({ survivorId: root, mergedId: id });
     }
-    await mergeMany(tx, workspaceId, merges, reason, existing);
-    // Rows to apply profiles to: those not read yet, and survivors a merge just filled in.
-    const survivors = new Set(merges.map((m) => m.survivorId));
-    const toRead = [...new Set(customerIds.filter((id, i) => items[i]?.profile && existingIds.has(id) && (!existing.has(id) || survivors.has(id))))];
+    // Survivors already read (PostgreSQL) take what the merge just wrote to them, in memory.
+    for (const [id, f] of await mergeMany(tx, workspaceId, merges, reason, existing)) {
+      const row = existing.get(id);
+      if (row) existing.set(id, { ...row, ...f, updated_at: now });
+    }
+    // Rows to apply profiles to: those not read yet (on SQLite, every existing customer).
+    const toRead = [...new Set(customerIds.filter((id, i) => items[i]?.profile && existingIds.has(id) && !existing.has(id)))];
     if (toRead.length > 0) for (const r of await store.customers(tx, workspaceId, toRead)) existing.set(r.id, r);
 
     // Profiles (identify traits): later events win; customer columns fill when empty, names update.
