@@ -9,11 +9,17 @@ import { openDatabase } from '../apps/server/src/platform/db/database.js';
 import { migrate } from '../apps/server/src/platform/db/migrations.js';
 
 const url = process.env.DATABASE_URL;
-const statKey = (text: string) => text.replace(/\((\?,?)+\)(,\((\?,?)+\))*/g, '(?…)').replace(/\(\$\d+(,\$\d+)*\)(,\(\$\d+(,\$\d+)*\))*/g, '($…)').slice(0, 140);
+const statKey = (text: string) =>
+  text
+    .replace(/\((\?,?)+\)(,\((\?,?)+\))*/g, '(?…)')
+    .replace(/\(\$\d+(,\$\d+)*\)(,\(\$\d+(,\$\d+)*\))*/g, '($…)')
+    .slice(0, 140);
 // BENCH_SQLSTATS=1: time every SQLite statement (by SQL text) and print the totals on exit.
 const sqlStats = new Map<string, { n: number; ms: number }>();
 if (process.env.BENCH_SQLSTATS) {
-  const proto = (SQLite as unknown as { Statement?: { prototype: Record<string, unknown> } }).Statement?.prototype ?? Object.getPrototypeOf(new SQLite(':memory:').prepare('select 1'));
+  const proto =
+    (SQLite as unknown as { Statement?: { prototype: Record<string, unknown> } }).Statement?.prototype ??
+    Object.getPrototypeOf(new SQLite(':memory:').prepare('select 1'));
   for (const m of ['run', 'all', 'get']) {
     const orig = proto[m] as (...a: unknown[]) => unknown;
     proto[m] = function (this: { source: string }, ...a: unknown[]) {

@@ -73,7 +73,8 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     const misses: IdentityKey[] = [];
     for (const k of keys) {
       let hit = live?.keys.get(keyOf(k));
-      if (hit && live && live.merged.size > 0) for (let hop = 0, next = live.merged.get(hit); next !== undefined && hop < 20; hop++, next = live.merged.get(hit)) hit = next;
+      if (hit && live && live.merged.size > 0)
+        for (let hop = 0, next = live.merged.get(hit); next !== undefined && hop < 20; hop++, next = live.merged.get(hit)) hit = next;
       if (hit) result.set(keyOf(k), hit);
       else misses.push(k);
     }

@@ -152,7 +152,9 @@ export function createIdentityStore(db: Db, engine: Engine) {
               VALUES ${sql.join(pairs.map((p) => sql`(${workspaceId}, ${p.from}, ${p.to}, ${reason}, ${now})`))}
               ON CONFLICT (workspace_id, merged_id) DO NOTHING),
             chained AS (UPDATE customers SET merged_into_id = ${map('merged_into_id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND merged_into_id IN (${sql.join(froms)}))
-            UPDATE customers SET merged_into_id = ${map('id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND id IN (${sql.join(froms)})`.execute(tx);
+            UPDATE customers SET merged_into_id = ${map('id')}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND id IN (${sql.join(froms)})`.execute(
+            tx,
+          );
           await moveRest(tx, workspaceId, pairs, reason, now, true);
           continue;
         }

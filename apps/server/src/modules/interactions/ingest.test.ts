@@ -381,10 +381,14 @@ describe.each(engines)('ingest on %s', (engine) => {
     const ts = clock.nowIso();
     await batch(key, [{ type: 'track', userId: 'cm-user', event: 'Product Viewed', messageId: 'cm-1', timestamp: ts }]);
     // A separate (newer) customer known by an anonymous id and an email, both now cached.
-    await batch(key, [{ type: 'track', anonymousId: 'cm-anon', event: 'Product Viewed', context: { traits: { email: 'cm@example.com' } }, messageId: 'cm-2', timestamp: ts }]);
+    await batch(key, [
+      { type: 'track', anonymousId: 'cm-anon', event: 'Product Viewed', context: { traits: { email: 'cm@example.com' } }, messageId: 'cm-2', timestamp: ts },
+    ]);
     await batch(key, [{ type: 'identify', userId: 'cm-user', anonymousId: 'cm-anon', messageId: 'cm-3', timestamp: ts }]);
     // Only the email (not in the merging batch) links this event: it must land on the survivor.
-    await batch(key, [{ type: 'track', anonymousId: 'cm-anon-2', event: 'Feature Used', context: { traits: { email: 'cm@example.com' } }, messageId: 'cm-4', timestamp: ts }]);
+    await batch(key, [
+      { type: 'track', anonymousId: 'cm-anon-2', event: 'Feature Used', context: { traits: { email: 'cm@example.com' } }, messageId: 'cm-4', timestamp: ts },
+    ]);
     const survivor = await customerByEmail(t, ws, 'cm@example.com');
     expect(survivor.identities.map((i: { value: string }) => i.value).sort()).toEqual(['cm-anon', 'cm-anon-2', 'cm-user', 'cm@example.com']);
     expect((await timeline(t, ws, survivor.id, '&kind=event')).map((i) => i.name).sort()).toEqual(['Feature Used', 'Product Viewed', 'Product Viewed']);
