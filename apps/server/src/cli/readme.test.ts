@@ -11,6 +11,9 @@ import { SETTINGS } from '../config.js';
 const root = path.resolve(import.meta.dirname, '../../../..');
 const readme = readFileSync(path.join(root, 'README.md'), 'utf8');
 
+// A user's BASH_ENV (sourced by non-interactive bash) must not change what the walk-through does.
+const withoutBashEnv = (env: NodeJS.ProcessEnv) => Object.fromEntries(Object.entries(env).filter(([k]) => k !== 'BASH_ENV' && k !== 'ENV'));
+
 const freePort = () =>
   new Promise<number>((resolve) => {
     const s = net.createServer().listen(0, '127.0.0.1', () => {
@@ -42,11 +45,11 @@ describe('README', () => {
       "trap 'kill $(jobs -p) 2>/dev/null || true' EXIT\n" +
       (block ?? '').replaceAll('3001', String(port)).replace('./walkthrough-data', path.join(dir, 'data')).replace('walkthrough.log', path.join(dir, 'log'));
     try {
-      const res = spawnSync('bash', ['-euo', 'pipefail', '-c', script], {
+      const res = spawnSync('bash', ['--noprofile', '--norc', '-euo', 'pipefail', '-c', script], {
         cwd: root,
         encoding: 'utf8',
         timeout: 90_000,
-        env: { ...process.env, RAPPORT_PASSWORD_COST: '10' },
+        env: { ...withoutBashEnv(process.env), RAPPORT_PASSWORD_COST: '10' },
       });
       expect(res.stderr).toBe('');
       expect(res.stdout.trim().split('\n')).toEqual(['reply', 'note', 'resolved', 'Where is my order?']);
