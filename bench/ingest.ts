@@ -11,6 +11,7 @@ import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
 import { fmt, load, makeClient, startChild, stopChild } from './lib.js';
+import { seededRandom } from '../apps/server/src/platform/random.js';
 
 const { values } = parseArgs({
   options: {
@@ -30,20 +31,11 @@ const here = path.dirname(new URL(import.meta.url).pathname);
 type Engine = 'sqlite' | 'postgres';
 
 // Deterministic traffic: 70% track, 25% page, 5% identify; users seen anonymously first.
-function rng(seed: number) {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 const TRACKS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed', 'Feature Used', 'Email Opened', 'Video Played', 'Search Performed'];
 const PATHS = ['/pricing', '/products/shoes', '/products/bags', '/blog/how-to', '/checkout', '/', '/docs/start', '/signup'];
 
 function makeEvents(runId: string): Array<Record<string, unknown>> {
-  const r = rng(7);
+  const r = seededRandom(7);
   const base = Date.now() - 3_600_000;
   const out: Array<Record<string, unknown>> = [];
   for (let i = 0; i < EVENTS; i++) {
