@@ -41,6 +41,12 @@ function viewTitle(view: string, teams: { id: string; name: string }[]): string 
   return 'Inbox';
 }
 
+const FILTERS = [
+  { key: 'channel', label: 'Channel', width: 150, values: CHANNELS },
+  { key: 'category', label: 'Category', width: 170, values: CATEGORIES },
+  { key: 'priority', label: 'Priority', width: 140, values: PRIORITIES },
+] as const;
+
 export function InboxPage({ me }: { me: Me }) {
   const [params, setParams] = useSearchParams();
   const navigate = useNavigate();
@@ -187,33 +193,18 @@ export function InboxPage({ me }: { me: Me }) {
             data={STATUSES.map((s) => ({ value: s, label: label(s) }))}
           />
         ) : null}
-        <Select
-          aria-label="Channel"
-          placeholder="Any channel"
-          clearable
-          w={150}
-          value={params.get('channel')}
-          onChange={(v) => setParam('channel', v)}
-          data={CHANNELS.map((s) => ({ value: s, label: label(s) }))}
-        />
-        <Select
-          aria-label="Category"
-          placeholder="Any category"
-          clearable
-          w={170}
-          value={params.get('category')}
-          onChange={(v) => setParam('category', v)}
-          data={CATEGORIES.map((s) => ({ value: s, label: label(s) }))}
-        />
-        <Select
-          aria-label="Priority"
-          placeholder="Any priority"
-          clearable
-          w={140}
-          value={params.get('priority')}
-          onChange={(v) => setParam('priority', v)}
-          data={PRIORITIES.map((s) => ({ value: s, label: label(s) }))}
-        />
+        {FILTERS.map((f) => (
+          <Select
+            key={f.key}
+            aria-label={f.label}
+            placeholder={`Any ${f.label.toLowerCase()}`}
+            clearable
+            w={f.width}
+            value={params.get(f.key)}
+            onChange={(v) => setParam(f.key, v)}
+            data={f.values.map((s) => ({ value: s, label: label(s) }))}
+          />
+        ))}
       </Group>
 
       {canWrite && selected.size > 0 ? (
