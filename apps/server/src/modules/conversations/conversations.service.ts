@@ -553,7 +553,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       const row = await requireVisible(auth, id);
       const after = decodeCursor(q.cursor, 1);
       const rows = await store.listMessages(auth.workspaceId, row.id, { after: after ? String(after[0]) : null, limit: q.limit, includeNotes: true });
-      const names = new Map((await workspaces.listMembers({ ...auth, role: 'admin' })).data.map((m) => [m.userId, m.name]));
+      const names = await workspaces.memberNames(auth.workspaceId);
       const customer = await customers.getRow(db, auth.workspaceId, row.customer_id);
       const nameOf = (r: MessageRow) =>
         r.author_type === 'agent' ? (names.get(r.author_id ?? '') ?? null) : r.author_type === 'customer' ? (customer?.name ?? customer?.email ?? null) : null;

@@ -363,6 +363,11 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       return toMember(updated, (await store.teamIdsByUser(auth.workspaceId)).get(m.user_id) ?? []);
     },
 
+    /** Display names of the workspace's people (message authors), for any caller who may read the thread. */
+    async memberNames(workspaceId: string): Promise<Map<string, string>> {
+      return new Map((await store.listMembers(workspaceId)).map((m) => [m.user_id, m.name]));
+    },
+
     // Teams
     async listTeams(auth: AuthContext) {
       requirePermission(auth, 'teams.read');
