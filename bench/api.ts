@@ -199,6 +199,15 @@ async function rawSearch(engine: Engine, target: { file?: string; schema?: strin
   return lat;
 }
 
+/** The same conversation request for Rapport and for the bare baseline. */
+const conversationBody = (i: number) =>
+  JSON.stringify({
+    customer: { email: `c${i}@example.com`, name: `Customer ${i}` },
+    channel: 'email',
+    subject: `Order ${i} is late`,
+    message: { body: `My parcel ${i} has not arrived yet.` },
+  });
+
 async function runEngine(engine: Engine) {
   const dir = mkdtempSync(path.join(tmpdir(), 'rapport-bench-'));
   const schema = `bench_${Date.now().toString(36)}`;
@@ -222,17 +231,7 @@ async function runEngine(engine: Engine) {
     const auth = { authorization: `Bearer ${token}` };
     let createBody = '';
     const create = await load(CREATES, CONCURRENCY, async (i) => {
-      const res = await request(
-        'POST',
-        '/api/v1/conversations',
-        JSON.stringify({
-          customer: { email: `c${i}@example.com`, name: `Customer ${i}` },
-          channel: 'email',
-          subject: `Order ${i} is late`,
-          message: { body: `My parcel ${i} has not arrived yet.` },
-        }),
-        auth,
-      );
+      const res = await request('POST', '/api/v1/conversations', conversationBody(i), auth);
       if (res.status !== 201) throw new Error(`create ${res.status} ${res.body}`);
       createBody = res.body;
     });
@@ -247,17 +246,7 @@ async function runEngine(engine: Engine) {
     const bare = await startChild([path.join(here, 'api-server.ts'), 'bare'], { BENCH_LIST_BODY: listBody, BENCH_CREATE_BODY: createBody });
     const bareReq = makeClient(`http://127.0.0.1:${bare.port}`, CONCURRENCY);
     const bareCreate = await load(CREATES, CONCURRENCY, async (i) => {
-      await bareReq(
-        'POST',
-        '/api/v1/conversations',
-        JSON.stringify({
-          customer: { email: `c${i}@example.com`, name: `Customer ${i}` },
-          channel: 'email',
-          subject: `Order ${i} is late`,
-          message: { body: `My parcel ${i} has not arrived yet.` },
-        }),
-        auth,
-      );
+      await bareReq('POST', '/api/v1/conversations', conversationBody(i), auth);
     });
     const bareList = await load(LISTS, CONCURRENCY, async () => {
       await bareReq('GET', '/api/v1/conversations?limit=50', undefined, auth);

@@ -26,6 +26,17 @@ import { ErrorNotice, SkeletonLines } from '../../components/feedback';
 import { dateTime } from '../../components/format';
 import { Secret } from './Secret';
 
+/** The last cell of a settings row: a small red action (delete, revoke) with an accessible name. */
+function DangerCell({ label, onClick, children }: { label: string; onClick: () => void; children: ReactNode }) {
+  return (
+    <Table.Td>
+      <Button size="xs" variant="subtle" color="red" onClick={onClick} aria-label={label}>
+        {children}
+      </Button>
+    </Table.Td>
+  );
+}
+
 export function Section({ title, children, form }: { title: string; children: ReactNode; form?: ReactNode }) {
   return (
     <Stack>
@@ -244,11 +255,9 @@ export function TeamsSection() {
                         w={160}
                       />
                     </Table.Td>
-                    <Table.Td>
-                      <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(t.id)} aria-label={`Delete team ${t.name}`}>
-                        Delete
-                      </Button>
-                    </Table.Td>
+                    <DangerCell label={`Delete team ${t.name}`} onClick={() => remove.mutate(t.id)}>
+                      Delete
+                    </DangerCell>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -321,11 +330,9 @@ export function CannedSection() {
                         {c.body}
                       </Text>
                     </Table.Td>
-                    <Table.Td>
-                      <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(c.id)} aria-label={`Delete canned response ${c.shortcut}`}>
-                        Delete
-                      </Button>
-                    </Table.Td>
+                    <DangerCell label={`Delete canned response ${c.shortcut}`} onClick={() => remove.mutate(c.id)}>
+                      Delete
+                    </DangerCell>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
@@ -403,11 +410,9 @@ export function CustomFieldsSection() {
                       {f.type}
                       {f.options.length ? ` (${f.options.join(', ')})` : ''}
                     </Table.Td>
-                    <Table.Td>
-                      <Button size="xs" variant="subtle" color="red" onClick={() => remove.mutate(f.id)} aria-label={`Delete field ${f.key}`}>
-                        Delete
-                      </Button>
-                    </Table.Td>
+                    <DangerCell label={`Delete field ${f.key}`} onClick={() => remove.mutate(f.id)}>
+                      Delete
+                    </DangerCell>
                   </Table.Tr>
                 ))}
               </Table.Tbody>
