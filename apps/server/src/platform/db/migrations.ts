@@ -3,9 +3,10 @@
 import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import type { Db, Engine } from './database.js';
 import { m002Interactions } from './migration-002-interactions.js';
+import { m004Security } from './migration-004-security.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
-type AnyDb = Kysely<any>;
+export type AnyDb = Kysely<any>;
 
 export type EngineMigration = { up(db: AnyDb, engine: Engine): Promise<void> };
 
@@ -252,17 +253,17 @@ async function m001Foundation(db: AnyDb, engine: Engine): Promise<void> {
     .addPrimaryKeyConstraint('interactions_pk', ['workspace_id', 'id'])
     .addUniqueConstraint('interactions_source', ['workspace_id', 'source_id'])
     .execute();
-  await db.schema
-    .createIndex('interactions_customer')
-    .on('interactions')
-    .columns(['workspace_id', 'customer_id', 'occurred_at'])
-    .execute();
+  await db.schema.createIndex('interactions_customer').on('interactions').columns(['workspace_id', 'customer_id', 'occurred_at']).execute();
 
   // Full-text search over subjects and messages: FTS5 on SQLite, a GIN-indexed tsvector on PostgreSQL.
   if (engine === 'sqlite') {
-    await sql`CREATE VIRTUAL TABLE message_search USING fts5(body, workspace_id UNINDEXED, conversation_id UNINDEXED, ref_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')`.execute(db);
+    await sql`CREATE VIRTUAL TABLE message_search USING fts5(body, workspace_id UNINDEXED, conversation_id UNINDEXED, ref_id UNINDEXED, tokenize = 'unicode61 remove_diacritics 2')`.execute(
+      db,
+    );
   } else {
-    await sql`CREATE TABLE message_search (workspace_id text NOT NULL, conversation_id text NOT NULL, ref_id text NOT NULL, body text NOT NULL, tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED, PRIMARY KEY (workspace_id, ref_id))`.execute(db);
+    await sql`CREATE TABLE message_search (workspace_id text NOT NULL, conversation_id text NOT NULL, ref_id text NOT NULL, body text NOT NULL, tsv tsvector GENERATED ALWAYS AS (to_tsvector('simple', body)) STORED, PRIMARY KEY (workspace_id, ref_id))`.execute(
+      db,
+    );
     await sql`CREATE INDEX message_search_tsv ON message_search USING gin (tsv)`.execute(db);
     await sql`CREATE INDEX message_search_conversation ON message_search (workspace_id, conversation_id)`.execute(db);
   }
@@ -282,14 +283,12 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['001_foundation', { up: m001Foundation }],
   ['002_interactions', { up: m002Interactions }],
   ['003_bus_payloads', { up: m003BusPayloads }],
+  ['004_security', { up: m004Security }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {
   const provider: MigrationProvider = {
-    getMigrations: async () =>
-      Object.fromEntries(
-        migrations.map(([name, m]): [string, Migration] => [name, { up: (kdb) => m.up(kdb, engine) }]),
-      ),
+    getMigrations: async () => Object.fromEntries(migrations.map(([name, m]): [string, Migration] => [name, { up: (kdb) => m.up(kdb, engine) }])),
   };
   // Kysely looks for its bookkeeping tables in every schema of the database; pin them to the
   // schema we run in (search_path), so separate schemas (tests, tenants) never see each other's.

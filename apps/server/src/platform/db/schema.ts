@@ -1,6 +1,6 @@
 // Row types of every table, as Kysely sees them. Timestamps are ISO 8601 UTC strings and
 // JSON columns are text on both engines, so rows read the same from SQLite and PostgreSQL.
-export type WorkspaceRow = { id: string; name: string; conversation_seq: number; created_at: string };
+export type WorkspaceRow = { id: string; name: string; conversation_seq: number; created_at: string; identity_secret: string | null };
 export type UserRow = { id: string; email: string; name: string; password_hash: string | null; created_at: string };
 export type MemberRow = {
   workspace_id: string;
@@ -11,6 +11,8 @@ export type MemberRow = {
   availability: string;
   capacity: number | null;
   invite_token_hash: string | null;
+  invite_expires_at: string | null;
+  invited_by: string | null;
   last_assigned_at: string | null;
   created_at: string;
 };
@@ -163,6 +165,9 @@ export type WriteKeyRow = {
   created_by: string | null;
   created_at: string;
   revoked_at: string | null;
+  kind: string;
+  /** JSON array of origins allowed to send with a client key; empty means any. */
+  allowed_origins: string;
 };
 export type JourneySettingsRow = { workspace_id: string; stages: string; departments: string; updated_at: string };
 export type TouchpointRow = {
@@ -204,6 +209,7 @@ export type RejectedEventRow = {
 };
 export type MessageSearchRow = { body: string; workspace_id: string; conversation_id: string; ref_id: string };
 
+export type RejectedEventCountRow = { workspace_id: string; day: string; kept: number; dropped: number };
 export type Database = {
   workspaces: WorkspaceRow;
   users: UserRow;
@@ -232,4 +238,5 @@ export type Database = {
   organization_members: OrganizationMemberRow;
   customer_merges: CustomerMergeRow;
   rejected_events: RejectedEventRow;
+  rejected_event_counts: RejectedEventCountRow;
 };
