@@ -18,6 +18,7 @@ import type { DbHandle } from './platform/db/database.js';
 import { installAccessGuard, installErrorHandling, installIdempotency } from './platform/http.js';
 import { runHousekeeping } from './platform/housekeeping.js';
 import { createJobs } from './platform/jobs.js';
+import { createMailer, type Mailer } from './platform/mailer.js';
 import { createRateLimiter } from './platform/rate-limit.js';
 import { createCannedService } from './modules/conversations/canned.service.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
@@ -45,6 +46,12 @@ export type AppOptions = {
   loginMaxAttempts?: number;
   trustProxy?: boolean;
   publicUrl?: string;
+  /** Outgoing mail (invitations); by default through `smtpRelayUrl`, else written under `mailDir`. */
+  mailer?: Mailer;
+  smtpRelayUrl?: string;
+  mailFrom?: string;
+  mailDir?: string | null;
+  inviteDays?: number;
   webDir?: string | null;
   runWorker?: boolean;
   version?: string;
@@ -91,10 +98,16 @@ export async function buildApp(opts: AppOptions) {
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const interactions = createInteractionsService({ store: createInteractionsStore(db), clock });
   const workspaces = createWorkspacesService({
-    store: createWorkspacesStore(db),
+    store: createWorkspacesStore(db, engine),
     clock,
     audit,
     bus,
+    jobs,
+    mailer:
+      opts.mailer ??
+      createMailer({ relayUrl: opts.smtpRelayUrl, from: opts.mailFrom ?? 'Rapport <rapport@localhost>', dir: opts.mailDir ?? null, logger: app.log }),
+    inviteDays: opts.inviteDays ?? 7,
+    inviteLimiter: createRateLimiter({ max: 100, windowMs: 3_600_000, now: () => clock.nowMs() }),
     loginLimiter: createRateLimiter({ max: opts.loginMaxAttempts ?? 10, windowMs: 15 * 60_000, now: () => clock.nowMs() }),
     passwordCost: opts.passwordCost ?? 15,
     sessionDays: opts.sessionDays ?? 14,

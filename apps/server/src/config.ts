@@ -25,6 +25,12 @@ export const ZConfig = z.object({
   trustProxy: bool,
   runWorker: bool,
   publicUrl: z.url({ message: 'must be a URL such as http://localhost:3000' }),
+  smtpRelayUrl: z
+    .string()
+    .regex(/^smtps?:\/\//, 'must start with smtp:// or smtps:// (smtp://user:pass@host:587)')
+    .optional(),
+  mailFrom: z.string().min(3),
+  inviteDays: z.coerce.number({ message: 'must be a number of days' }).int().min(1).max(90),
   webDir: z.string().optional(),
 });
 export type Config = z.infer<typeof ZConfig>;
@@ -43,6 +49,14 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
   { key: 'trustProxy', env: 'RAPPORT_TRUST_PROXY', default: 'false', doc: 'trust X-Forwarded-For for client IPs' },
   { key: 'runWorker', env: 'RAPPORT_RUN_WORKER', default: 'true', doc: 'run the background job worker in this process' },
   { key: 'publicUrl', env: 'RAPPORT_PUBLIC_URL', default: 'http://localhost:3000', doc: 'base URL used in invitation links' },
+  {
+    key: 'smtpRelayUrl',
+    env: 'RAPPORT_SMTP_RELAY_URL',
+    default: '',
+    doc: 'smtp://user:pass@host:587 relay for outgoing mail (invitations); unset: mails are written to <data>/mail/*.eml',
+  },
+  { key: 'mailFrom', env: 'RAPPORT_MAIL_FROM', default: 'Rapport <rapport@localhost>', doc: 'From address of mail Rapport sends' },
+  { key: 'inviteDays', env: 'RAPPORT_INVITE_DAYS', default: '7', doc: 'how long an invitation link works' },
 ];
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };

@@ -94,6 +94,10 @@ async function main(argv: string[]): Promise<number> {
     loginMaxAttempts: config.loginMaxAttempts,
     trustProxy: config.trustProxy,
     publicUrl: config.publicUrl,
+    smtpRelayUrl: config.smtpRelayUrl,
+    mailFrom: config.mailFrom,
+    mailDir: path.join(config.dataDir, 'mail'),
+    inviteDays: config.inviteDays,
     runWorker: config.runWorker,
   });
   const { app } = rapport;

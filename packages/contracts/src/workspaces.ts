@@ -37,6 +37,12 @@ export const ZSwitchWorkspace = z.strictObject({ workspaceId: z.string() });
 
 export const ZMembership = z.object({ workspace: ZWorkspace, role: ZRole });
 
+/** An invitation waiting for the signed-in person (accepted while signed in as themselves). */
+export const ZPendingInvitation = z
+  .object({ workspace: ZWorkspace, role: ZRole, invitedAt: ZIsoTime, expiresAt: ZIsoTime.nullable() })
+  .meta({ id: 'PendingInvitation' });
+export type PendingInvitation = z.infer<typeof ZPendingInvitation>;
+
 export const ZMe = z
   .object({
     user: ZUser,
@@ -45,6 +51,7 @@ export const ZMe = z
     teamIds: z.array(z.string()),
     availability: ZAvailability,
     workspaces: z.array(ZMembership),
+    invitations: z.array(ZPendingInvitation),
     authMethod: z.enum(['session', 'token']),
   })
   .meta({ id: 'Me' });
@@ -82,10 +89,32 @@ export const ZInviteMember = z.strictObject({
   teamIds: z.array(z.string()).max(50).optional(),
   capacity: z.number().int().min(0).max(1000).nullable().optional(),
 });
-export const ZInviteResult = ZMember.extend({ inviteToken: z.string().nullable() });
+/**
+ * The invitation link is mailed to the invited address and never returned to the inviter: only
+ * whoever reads that mailbox can accept it.
+ */
+export const ZInviteResult = ZMember.extend({
+  invitation: z.object({ sentTo: z.string(), expiresAt: ZIsoTime }),
+});
+export type InviteResult = z.infer<typeof ZInviteResult>;
 
+const inviteToken = z.string().min(10).max(200);
+export const ZInviteToken = z.strictObject({ token: inviteToken });
+/** What the invitation page shows before accepting. */
+export const ZInvitationPreview = z
+  .object({
+    workspace: z.object({ id: z.string(), name: z.string() }),
+    email: z.string(),
+    role: ZRole,
+    hasAccount: z.boolean().meta({ description: 'true: sign in as this person and accept from the account; false: choose a password here' }),
+    expiresAt: ZIsoTime.nullable(),
+  })
+  .meta({ id: 'InvitationPreview' });
+export type InvitationPreview = z.infer<typeof ZInvitationPreview>;
+
+/** Creates the invited person's account (only for an address without one) and signs them in. */
 export const ZAcceptInvite = z.strictObject({
-  token: z.string().min(10).max(200),
+  token: inviteToken,
   name: z.string().trim().min(1).max(120).optional(),
   password,
 });

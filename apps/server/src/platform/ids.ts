@@ -21,6 +21,7 @@ export const ID_PREFIXES = {
   touchpoint: 'tp',
   organization: 'org',
   rejected: 'rej',
+  mail: 'mail',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -1,6 +1,7 @@
 // Setup, sign-in, sessions, tokens, workspaces and the audit log, through HTTP on both engines.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../platform/clock.js';
+import { openMailbox, type Mailbox } from '../../test/mailbox.js';
 import { createTestApp, engines, newMember, newWorkspace, type TestApp } from '../../test/harness.js';
 
 const setupBody = { workspaceName: 'Acme', name: 'Ada', email: 'Ada@Acme.test', password: 'correct horse battery' };
@@ -8,11 +9,16 @@ const cookieOf = (h: Record<string, unknown>) => String(h['set-cookie'] ?? '').s
 
 describe.each(engines)('auth and workspaces on %s', (engine) => {
   let t: TestApp;
+  let mailbox: Mailbox;
   const clock = createFakeClock('2026-03-01T10:00:00.000Z');
   beforeAll(async () => {
-    t = await createTestApp(engine, { clock, loginMaxAttempts: 3 });
+    mailbox = await openMailbox();
+    t = await createTestApp(engine, { clock, loginMaxAttempts: 3, smtpRelayUrl: mailbox.relayUrl });
   });
-  afterAll(async () => t.close());
+  afterAll(async () => {
+    await t.close();
+    await mailbox.close();
+  });
 
   it('sets up once, returns workspace, user and a working token, then refuses a second setup', async () => {
     expect((await t.request('GET', '/api/v1/setup')).body).toEqual({ needsSetup: true });
@@ -102,10 +108,12 @@ describe.each(engines)('auth and workspaces on %s', (engine) => {
     const inv = await t.request('POST', '/api/v1/members', { token: ws.token, body: { email: 'New.Agent@acme.test', role: 'agent' } });
     expect(inv.status).toBe(201);
     expect(inv.body).toMatchObject({ status: 'invited', role: 'agent', email: 'new.agent@acme.test' });
-    const accept = await t.request('POST', '/api/v1/invites/accept', { body: { token: inv.body.inviteToken, name: 'Nia', password: 'another good password' } });
+    await t.rapport.jobs.drain();
+    const token = mailbox.inviteToken('new.agent@acme.test');
+    const accept = await t.request('POST', '/api/v1/invites/accept', { body: { token, name: 'Nia', password: 'another good password' } });
     expect(accept.status).toBe(200);
     expect((await t.request('GET', '/api/v1/me', { cookie: cookieOf(accept.headers) })).body).toMatchObject({ role: 'agent', user: { name: 'Nia' } });
-    expect((await t.request('POST', '/api/v1/invites/accept', { body: { token: inv.body.inviteToken, password: 'another good password' } })).status).toBe(404);
+    expect((await t.request('POST', '/api/v1/invites/accept', { body: { token, password: 'another good password' } })).status).toBe(404);
 
     const patched = await t.request('PATCH', `/api/v1/members/${inv.body.id}`, { token: ws.token, body: { role: 'admin' } });
     expect(patched.body.role).toBe('admin');

@@ -10,8 +10,11 @@ import {
   ZCreateWorkspace,
   ZCreateWorkspaceResult,
   ZIdParam,
+  ZInvitationPreview,
   ZInviteMember,
   ZInviteResult,
+  ZInviteToken,
+  ZPendingInvitation,
   ZLogin,
   ZMe,
   ZMember,
@@ -89,11 +92,67 @@ export function registerWorkspaceRoutes(app: FastifyZodInstance, deps: { workspa
     },
   );
   app.post(
+    '/api/v1/invites/preview',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['members'],
+        summary: 'What an invitation link is for (the token travels in the body, never the URL)',
+        body: ZInviteToken,
+        response: { 200: ZInvitationPreview, ...errors },
+      },
+    },
+    async (req) => workspaces.previewInvitation(req.body.token),
+  );
+  app.post(
     '/api/v1/invites/accept',
-    { config: { access: 'public' }, schema: { tags: ['members'], body: ZAcceptInvite, response: { 200: ZOk, ...errors } } },
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['members'],
+        summary: 'Create the invited account (addresses without one) and sign in',
+        description: 'A person who already has an account gets 409: they sign in and accept with POST /api/v1/me/invitations/{workspaceId}/accept.',
+        body: ZAcceptInvite,
+        response: { 200: ZOk, ...errors },
+      },
+    },
     async (req, reply) => {
       setCookie(reply, await workspaces.acceptInvite(req.body, req.ip));
       return { ok: true as const };
+    },
+  );
+  app.post(
+    '/api/v1/me/invitations/:workspaceId/accept',
+    {
+      config: { access: 'me' },
+      schema: {
+        tags: ['members'],
+        summary: 'Accept an invitation of the signed-in person (a session moves to that workspace)',
+        params: z.object({ workspaceId: z.string().max(64) }),
+        response: { 200: ZPendingInvitation, ...errors },
+      },
+    },
+    async (req) =>
+      workspaces.acceptInvitationAsMember(
+        requireAuth(req),
+        req.params.workspaceId,
+        req.auth?.method === 'session' ? (req.cookies[SESSION_COOKIE] ?? null) : null,
+      ),
+  );
+  app.delete(
+    '/api/v1/me/invitations/:workspaceId',
+    {
+      config: { access: 'me' },
+      schema: {
+        tags: ['members'],
+        summary: 'Decline an invitation',
+        params: z.object({ workspaceId: z.string().max(64) }),
+        response: { 204: z.null(), ...errors },
+      },
+    },
+    async (req, reply) => {
+      await workspaces.declineInvitation(requireAuth(req), req.params.workspaceId);
+      return reply.code(204).send(null);
     },
   );
 
@@ -119,11 +178,25 @@ export function registerWorkspaceRoutes(app: FastifyZodInstance, deps: { workspa
       schema: {
         tags: ['members'],
         summary: 'Invite a member by email',
+        description: 'The invitation link is mailed to the address (RAPPORT_SMTP_RELAY_URL) and never returned to the inviter.',
         body: ZInviteMember,
-        response: { 201: ZInviteResult.extend({ inviteUrl: z.string() }), ...errors },
+        response: { 201: ZInviteResult, ...errors, 429: ZProblem },
       },
     },
     async (req, reply) => reply.code(201).send(await workspaces.inviteMember(requireAuth(req), req.body)),
+  );
+  app.post(
+    '/api/v1/members/:id/invitation',
+    {
+      config: { access: 'members.manage' },
+      schema: {
+        tags: ['members'],
+        summary: 'Mail a fresh invitation link (the previous one stops working)',
+        params: ZIdParam,
+        response: { 200: ZInviteResult, ...errors, 429: ZProblem },
+      },
+    },
+    async (req) => workspaces.resendInvitation(requireAuth(req), req.params.id),
   );
   app.patch(
     '/api/v1/members/:id',

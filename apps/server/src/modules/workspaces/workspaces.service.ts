@@ -1,5 +1,6 @@
 // Workspaces, sign-in, members, teams and API tokens.
 import type { ApiToken, Member, Me, Role, Team, Workspace } from '@rapport/contracts';
+import { z } from 'zod';
 import { canAssignRole, requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import { AUTH_CHANGED, TOKEN_PREFIX } from '../../platform/auth.js';
@@ -10,6 +11,8 @@ import type { ApiTokenRow, TeamRow, WorkspaceRow } from '../../platform/db/schem
 import { AppError, conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
 import { newId, randomSecret, sha256 } from '../../platform/ids.js';
 import { dummyHash, hashPassword, verifyPassword } from '../../platform/passwords.js';
+import type { Jobs } from '../../platform/jobs.js';
+import type { Mailer } from '../../platform/mailer.js';
 import type { RateLimiter } from '../../platform/rate-limit.js';
 import type { MemberWithUser, WorkspacesStore } from './workspaces.store.js';
 
@@ -19,6 +22,11 @@ export type WorkspacesDeps = {
   audit: Audit;
   bus: Bus;
   loginLimiter: RateLimiter;
+  /** Invitations a workspace may send per hour (each one is a mail to a stranger's address). */
+  inviteLimiter: RateLimiter;
+  jobs: Jobs;
+  mailer: Mailer;
+  inviteDays: number;
   passwordCost: number;
   sessionDays: number;
   publicUrl: string;
@@ -59,6 +67,9 @@ const toTeam = (t: TeamRow, memberIds: string[]): Team => ({
   createdAt: t.created_at,
 });
 
+export const INVITATION_MAIL_JOB = 'invitation.mail';
+const ZInvitationMailPayload = z.object({ userId: z.string() });
+
 export function createWorkspacesService(deps: WorkspacesDeps) {
   const { store, clock, audit, bus } = deps;
   const db = store.db;
@@ -81,12 +92,21 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
   }
 
   async function newWorkspace(tx: Tx, name: string): Promise<WorkspaceRow> {
-    const row: WorkspaceRow = { id: newId('workspace'), name, conversation_seq: 0, created_at: clock.nowIso() };
+    const row: WorkspaceRow = { id: newId('workspace'), name, conversation_seq: 0, created_at: clock.nowIso(), identity_secret: randomSecret(32) };
     await store.insertWorkspace(tx, row);
     return row;
   }
 
-  async function addMember(tx: Tx, workspaceId: string, userId: string, role: Role, status: string, inviteHash: string | null, capacity: number | null = null) {
+  async function addMember(
+    tx: Tx,
+    workspaceId: string,
+    userId: string,
+    role: Role,
+    status: string,
+    inviteHash: string | null,
+    capacity: number | null = null,
+    invitation: { expiresAt: string; invitedBy: string } | null = null,
+  ) {
     await store.insertMember(tx, {
       workspace_id: workspaceId,
       user_id: userId,
@@ -96,10 +116,45 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       availability: status === 'active' ? 'online' : 'offline',
       capacity,
       invite_token_hash: inviteHash,
+      invite_expires_at: invitation?.expiresAt ?? null,
+      invited_by: invitation?.invitedBy ?? null,
       last_assigned_at: null,
       created_at: clock.nowIso(),
     });
   }
+
+  const enqueueInvitationMail = (tx: Tx, workspaceId: string, userId: string) =>
+    deps.jobs.enqueue(tx, { workspaceId, type: INVITATION_MAIL_JOB, payload: { userId }, idempotencyKey: `invitation:${userId}:${newId('job')}` });
+
+  /** A link that is known, unused and not expired, with its person; anything else is not found. */
+  async function requireLiveInvitation(token: string) {
+    const member = await store.getMemberByInvite(sha256(token));
+    if (!member || member.status !== 'invited') throw notFound('Invitation');
+    if (member.invite_expires_at && member.invite_expires_at <= clock.nowIso()) throw notFound('Invitation');
+    const user = await store.getUser(member.user_id);
+    if (!user) throw notFound('Invitation');
+    return { member, user };
+  }
+
+  // The link is made when the mail is sent, so no usable token ever rests in the jobs table; a
+  // retried send makes a new link and the earlier, undelivered one stops working.
+  deps.jobs.register(INVITATION_MAIL_JOB, async (job) => {
+    const userId = ZInvitationMailPayload.parse(job.payload).userId;
+    const m = await store.getMember(db, job.workspaceId, userId);
+    if (!m || m.status !== 'invited' || (m.invite_expires_at && m.invite_expires_at <= clock.nowIso())) return;
+    const ws = await store.getWorkspace(job.workspaceId);
+    const inviter = m.invited_by ? await store.getUser(m.invited_by) : undefined;
+    const token = randomSecret(24);
+    await store.updateMember(db, job.workspaceId, userId, { invite_token_hash: sha256(token) });
+    const link = `${deps.publicUrl.replace(/\/$/, '')}/invite#${token}`;
+    const who = inviter ? `${inviter.name} invited you` : 'You are invited';
+    const until = m.invite_expires_at ? ` The link works once, until ${m.invite_expires_at.slice(0, 10)}.` : '';
+    await deps.mailer.send({
+      to: m.email,
+      subject: `${who} to ${ws?.name ?? 'a workspace'} on Rapport`,
+      text: `${who} to join ${ws?.name ?? 'a workspace'} on Rapport as ${m.role}.\n\nAccept: ${link}\n${until}\n\nIf you did not expect this, ignore this mail; nothing happens unless you open the link.\n`,
+    });
+  });
 
   /** Cached credentials must not outlive a revocation, role, status or team change. */
   const authChanged = (workspaceId: string) => bus.publish({ workspaceId, type: AUTH_CHANGED, internal: true, data: null });
@@ -169,20 +224,22 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       });
     },
 
-    /** A user who can sign in right away (demo seed, tests): invite + accept in one step. */
+    /** A member who can sign in right away (demo seed, tests): no invitation, the caller vouches for the password. */
     async addActiveMember(
       auth: AuthContext,
       input: { email: string; name: string; role: Role; password: string; teamIds?: string[]; capacity?: number | null },
     ) {
-      const invited = await this.inviteMember(auth, {
-        email: input.email,
-        name: input.name,
-        role: input.role,
-        teamIds: input.teamIds,
-        capacity: input.capacity,
+      requirePermission(auth, 'members.manage');
+      const passwordHash = await hashPassword(input.password, deps.passwordCost);
+      return db.transaction().execute(async (tx) => {
+        if (await store.getUserByEmail(tx, input.email)) throw conflict('A user with this email exists');
+        const userId = newId('user');
+        await store.insertUser(tx, { id: userId, email: input.email, name: input.name, password_hash: passwordHash, created_at: clock.nowIso() });
+        await addMember(tx, auth.workspaceId, userId, input.role, 'active', null, input.capacity ?? null);
+        for (const t of input.teamIds ?? []) await store.addTeamMember(tx, auth.workspaceId, t, userId);
+        await audit.record(tx, auth, { action: 'member.added', objectType: 'member', objectId: userId, data: { email: input.email, role: input.role } });
+        return userId;
       });
-      await this.acceptInvite({ token: invited.inviteToken, name: input.name, password: input.password }, null);
-      return invited.userId;
     },
 
     async login(input: { email: string; password: string; workspaceId?: string | undefined }, ip: string | null) {
@@ -217,11 +274,12 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     },
 
     async me(auth: AuthContext): Promise<Me> {
-      const [user, ws, member, memberships] = await Promise.all([
+      const [user, ws, member, memberships, invitations] = await Promise.all([
         store.getUser(auth.userId),
         store.getWorkspace(auth.workspaceId),
         store.getMember(db, auth.workspaceId, auth.userId),
         store.listMemberships(auth.userId),
+        this.listInvitations(auth.userId),
       ]);
       if (!user || !ws || !member) throw notFound('User');
       return {
@@ -231,6 +289,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         teamIds: auth.teamIds,
         availability: member.availability as Me['availability'],
         workspaces: memberships.map((m) => ({ workspace: toWorkspace(m), role: m.role as Role })),
+        invitations,
         authMethod: auth.method,
       };
     },
@@ -263,6 +322,11 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       return { data: rows.map((m) => toMember(m, teams.get(m.user_id) ?? [])), nextCursor: null };
     },
 
+    /**
+     * Invites a person by email. The invitation link goes to that address only (a job mails it
+     * after commit); the inviter never sees it, so accepting proves control of the mailbox. A
+     * person who already has an account accepts while signed in as themselves.
+     */
     async inviteMember(
       auth: AuthContext,
       input: { email: string; name?: string | undefined; role: Role; teamIds?: string[] | undefined; capacity?: number | null | undefined },
@@ -270,7 +334,11 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       requirePermission(auth, 'members.manage');
       if (!canAssignRole(auth.role, null, input.role)) throw forbidden('Only an owner may grant that role');
       for (const t of input.teamIds ?? []) await requireTeam(auth.workspaceId, t);
-      const inviteToken = randomSecret(24);
+      const wait = deps.inviteLimiter.retryAfter(auth.workspaceId);
+      if (wait > 0)
+        throw new AppError('RATE_LIMITED', `Too many invitations from this workspace; try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+      deps.inviteLimiter.fail(auth.workspaceId);
+      const expiresAt = new Date(clock.nowMs() + deps.inviteDays * 86_400_000).toISOString();
       const userId = await db.transaction().execute(async (tx) => {
         let user = await store.getUserByEmail(tx, input.email);
         if (!user) {
@@ -284,32 +352,127 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
           await store.insertUser(tx, user);
         }
         if (await store.getMember(tx, auth.workspaceId, user.id)) throw conflict('This person is already a member of the workspace');
-        await addMember(tx, auth.workspaceId, user.id, input.role, 'invited', sha256(inviteToken), input.capacity ?? null);
+        await addMember(tx, auth.workspaceId, user.id, input.role, 'invited', null, input.capacity ?? null, { expiresAt, invitedBy: auth.userId });
         for (const t of input.teamIds ?? []) await store.addTeamMember(tx, auth.workspaceId, t, user.id);
-        await audit.record(tx, auth, { action: 'member.invited', objectType: 'member', objectId: user.id, data: { email: input.email, role: input.role } });
+        await enqueueInvitationMail(tx, auth.workspaceId, user.id);
+        await audit.record(tx, auth, {
+          action: 'member.invited',
+          objectType: 'member',
+          objectId: user.id,
+          data: { email: input.email, role: input.role, expiresAt },
+        });
         return user.id;
       });
+      deps.jobs.poke();
       const m = await requireMember(auth.workspaceId, userId);
-      return { ...toMember(m, input.teamIds ?? []), inviteToken, inviteUrl: `${deps.publicUrl}/invite/${inviteToken}` };
+      return { ...toMember(m, input.teamIds ?? []), invitation: { sentTo: m.email, expiresAt } };
     },
 
+    /** Mails a fresh invitation link (the old one stops working) and extends the expiry. */
+    async resendInvitation(auth: AuthContext, memberOrUserId: string) {
+      requirePermission(auth, 'members.manage');
+      const m = await requireMember(auth.workspaceId, memberOrUserId);
+      if (m.status !== 'invited') throw conflict('This member has already joined');
+      if (!canAssignRole(auth.role, null, m.role as Role)) throw forbidden('Only an owner may grant that role');
+      const wait = deps.inviteLimiter.retryAfter(auth.workspaceId);
+      if (wait > 0)
+        throw new AppError('RATE_LIMITED', `Too many invitations from this workspace; try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+      deps.inviteLimiter.fail(auth.workspaceId);
+      const expiresAt = new Date(clock.nowMs() + deps.inviteDays * 86_400_000).toISOString();
+      await db.transaction().execute(async (tx) => {
+        await store.updateMember(tx, auth.workspaceId, m.user_id, { invite_token_hash: null, invite_expires_at: expiresAt, invited_by: auth.userId });
+        await enqueueInvitationMail(tx, auth.workspaceId, m.user_id);
+        await audit.record(tx, auth, { action: 'member.invitation_resent', objectType: 'member', objectId: m.user_id, data: { email: m.email, expiresAt } });
+      });
+      deps.jobs.poke();
+      return { ...toMember(m, (await store.teamIdsByUser(auth.workspaceId)).get(m.user_id) ?? []), invitation: { sentTo: m.email, expiresAt } };
+    },
+
+    /** What the invitation page shows; unknown, used and expired links are all simply not found. */
+    async previewInvitation(token: string) {
+      const { member, user } = await requireLiveInvitation(token);
+      const ws = await store.getWorkspace(member.workspace_id);
+      if (!ws) throw notFound('Invitation');
+      return {
+        workspace: { id: ws.id, name: ws.name },
+        email: user.email,
+        role: member.role as Role,
+        hasAccount: user.password_hash !== null,
+        expiresAt: member.invite_expires_at,
+      };
+    },
+
+    /**
+     * Accepting by link creates the account of an address that has none yet (the link proves the
+     * mailbox). It never signs anyone in as a person who already has a password, and never sets
+     * or keeps a password for them: they sign in and accept from their account instead.
+     */
     async acceptInvite(input: { token: string; name?: string | undefined; password: string }, ip: string | null) {
-      const member = await store.getMemberByInvite(sha256(input.token));
-      if (!member || member.status !== 'invited') throw notFound('Invitation');
+      const { member, user } = await requireLiveInvitation(input.token);
+      if (user.password_hash !== null) throw conflict(`Sign in as ${user.email} and accept the invitation from your account`);
       const passwordHash = await hashPassword(input.password, deps.passwordCost);
       await db.transaction().execute(async (tx) => {
-        const user = await tx.selectFrom('users').selectAll().where('id', '=', member.user_id).executeTakeFirstOrThrow();
-        if (!user.password_hash || input.name) {
-          await store.updateUser(tx, user.id, { ...(user.password_hash ? {} : { password_hash: passwordHash }), ...(input.name ? { name: input.name } : {}) });
-        }
-        await store.updateMember(tx, member.workspace_id, member.user_id, { status: 'active', invite_token_hash: null, availability: 'online' });
+        // Claim the invitation and the account in this transaction: a second use of the link finds neither.
+        const claimed = await store.claimInvitation(tx, member.workspace_id, member.user_id, member.invite_token_hash ?? '');
+        if (!claimed) throw notFound('Invitation');
+        const set = await store.setPasswordIfUnset(tx, user.id, passwordHash, input.name ?? null);
+        if (!set) throw conflict(`Sign in as ${user.email} and accept the invitation from your account`);
         await audit.record(
           tx,
           { workspaceId: member.workspace_id, userId: member.user_id, ip },
-          { action: 'member.joined', objectType: 'member', objectId: member.user_id },
+          { action: 'member.joined', objectType: 'member', objectId: member.user_id, data: { via: 'invitation link', accountCreated: true } },
         );
       });
+      authChanged(member.workspace_id);
       return createSession(member.user_id, member.workspace_id);
+    },
+
+    /** The signed-in person's pending invitations (never another person's). */
+    async listInvitations(userId: string) {
+      const now = clock.nowIso();
+      return (await store.listInvitations(userId))
+        .filter((i) => !i.invite_expires_at || i.invite_expires_at > now)
+        .map((i) => ({
+          workspace: toWorkspace({ id: i.workspace_id, name: i.workspace_name, created_at: i.workspace_created_at }),
+          role: i.role as Role,
+          invitedAt: i.created_at,
+          expiresAt: i.invite_expires_at,
+        }));
+    },
+
+    /** Accepts an invitation of the signed-in person; a session moves to the workspace joined. */
+    async acceptInvitationAsMember(auth: AuthContext, workspaceId: string, sessionId: string | null) {
+      const pending = (await this.listInvitations(auth.userId)).find((i) => i.workspace.id === workspaceId);
+      if (!pending) throw notFound('Invitation');
+      await db.transaction().execute(async (tx) => {
+        const m = await store.getMember(tx, workspaceId, auth.userId);
+        if (!m || m.status !== 'invited') throw notFound('Invitation');
+        await store.updateMember(tx, workspaceId, auth.userId, { status: 'active', invite_token_hash: null, invite_expires_at: null, availability: 'online' });
+        await audit.record(
+          tx,
+          { workspaceId, userId: auth.userId, ip: auth.ip },
+          { action: 'member.joined', objectType: 'member', objectId: auth.userId, data: { via: 'account' } },
+        );
+        await audit.record(tx, auth, {
+          action: 'user.joined_workspace',
+          objectType: 'workspace',
+          objectId: workspaceId,
+          data: { name: pending.workspace.name },
+        });
+      });
+      if (sessionId) await store.setSessionWorkspace(sha256(sessionId), workspaceId);
+      authChanged(workspaceId);
+      authChanged(auth.workspaceId);
+      return pending;
+    },
+
+    async declineInvitation(auth: AuthContext, workspaceId: string) {
+      const m = await store.getMember(db, workspaceId, auth.userId);
+      if (!m || m.status !== 'invited') throw notFound('Invitation');
+      await db.transaction().execute(async (tx) => {
+        await store.deleteInvitedMember(tx, workspaceId, auth.userId);
+        await audit.record(tx, { workspaceId, userId: auth.userId, ip: auth.ip }, { action: 'member.declined', objectType: 'member', objectId: auth.userId });
+      });
     },
 
     async updateMember(
@@ -328,11 +491,11 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       if (patch.role && patch.role !== current && !canAssignRole(auth.role, current, patch.role))
         throw forbidden('Only an owner may change an owner or grant ownership');
       if (patch.status && current === 'owner' && auth.role !== 'owner') throw forbidden('Only an owner may deactivate an owner');
-      if ((patch.role && patch.role !== 'owner' && current === 'owner') || (patch.status === 'deactivated' && current === 'owner')) {
-        const owners = (await store.listMembers(auth.workspaceId)).filter((x) => x.role === 'owner' && x.status === 'active');
-        if (owners.length <= 1) throw conflict('A workspace keeps at least one active owner');
-      }
+      const losesOwner = (patch.role && patch.role !== 'owner' && current === 'owner') || (patch.status === 'deactivated' && current === 'owner');
       await db.transaction().execute(async (tx) => {
+        // Counted under lock in the same transaction: two owners demoting each other at once
+        // cannot both pass and leave the workspace without one.
+        if (losesOwner && (await store.lockActiveOwners(tx, auth.workspaceId)).length <= 1) throw conflict('A workspace keeps at least one active owner');
         const set: Record<string, unknown> = {};
         if (patch.role) set.role = patch.role;
         if (patch.status) set.status = patch.status === 'deactivated' ? 'deactivated' : m.status === 'invited' ? 'invited' : 'active';

@@ -1,10 +1,10 @@
 // SQL for workspaces, users, members, teams, sessions and API tokens.
-import type { Db, Tx } from '../../platform/db/database.js';
+import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { ApiTokenRow, MemberRow, TeamRow, UserRow, WorkspaceRow } from '../../platform/db/schema.js';
 
 export type MemberWithUser = MemberRow & { email: string; name: string };
 
-export function createWorkspacesStore(db: Db) {
+export function createWorkspacesStore(db: Db, engine: Engine) {
   return {
     db,
     async countUsers(): Promise<number> {
@@ -48,6 +48,46 @@ export function createWorkspacesStore(db: Db) {
       return this.memberQuery(db, workspaceId).orderBy('m.created_at').execute();
     },
     getMemberByInvite: (hash: string) => db.selectFrom('members').selectAll().where('invite_token_hash', '=', hash).executeTakeFirst(),
+    /** Marks an invitation used; false when another request used it first. */
+    async claimInvitation(tx: Tx, workspaceId: string, userId: string, tokenHash: string): Promise<boolean> {
+      const r = await tx
+        .updateTable('members')
+        .set({ status: 'active', invite_token_hash: null, invite_expires_at: null, availability: 'online' })
+        .where('workspace_id', '=', workspaceId)
+        .where('user_id', '=', userId)
+        .where('status', '=', 'invited')
+        .where('invite_token_hash', '=', tokenHash)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    /** Sets the first password of an account that has none; false when it already has one. */
+    async setPasswordIfUnset(tx: Tx, userId: string, passwordHash: string, name: string | null): Promise<boolean> {
+      const r = await tx
+        .updateTable('users')
+        .set({ password_hash: passwordHash, ...(name ? { name } : {}) })
+        .where('id', '=', userId)
+        .where('password_hash', 'is', null)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    /** Active owners of a workspace, row-locked on PostgreSQL (SQLite runs one writer at a time). */
+    lockActiveOwners: (tx: Tx, workspaceId: string) => {
+      const q = tx.selectFrom('members').select('user_id').where('workspace_id', '=', workspaceId).where('role', '=', 'owner').where('status', '=', 'active');
+      return (engine === 'postgres' ? q.forUpdate() : q).execute();
+    },
+    listInvitations: (userId: string) =>
+      db
+        .selectFrom('members as m')
+        .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+        .select(['m.workspace_id', 'w.name as workspace_name', 'w.created_at as workspace_created_at', 'm.role', 'm.created_at', 'm.invite_expires_at'])
+        .where('m.user_id', '=', userId)
+        .where('m.status', '=', 'invited')
+        .orderBy('m.created_at')
+        .execute(),
+    deleteInvitedMember: async (tx: Tx, workspaceId: string, userId: string) => {
+      await tx.deleteFrom('team_members').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+      await tx.deleteFrom('members').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).where('status', '=', 'invited').execute();
+    },
     updateMember: (tx: Tx | Db, workspaceId: string, userId: string, patch: Partial<MemberRow>) =>
       tx.updateTable('members').set(patch).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute(),
     teamIdsByUser: async (workspaceId: string): Promise<Map<string, string[]>> => {
