@@ -2,7 +2,7 @@
 import type { Conversation, ConversationQuery, CreateConversation, CustomFieldDef, Message, Page, Status } from '@rapport/contracts';
 import type { ZCreateConversation, ZCreateMessage, ZUpdateConversation } from '@rapport/contracts';
 import type { z } from 'zod';
-import { conversationScope, isInScope, requirePermission, type AuthContext } from '../../platform/access.js';
+import { can, conversationScope, isInScope, requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
@@ -134,6 +134,24 @@ export function createConversationsService(deps: ConversationsDeps) {
     const row = await store.get(tx, auth.workspaceId, id);
     if (!row || !isInScope(conversationScope(auth), row.team_id)) throw notFound('Conversation');
     return row;
+  }
+
+  /**
+   * A caller who may not read customers (a partner) may only open conversations for customers
+   * already in its teams' conversations, or for an address nobody has yet: naming another
+   * customer's id or email must not hand back, or attach to, a profile it may not see.
+   */
+  async function requireReachableCustomer(tx: Tx | typeof db, auth: AuthContext, ref: { id: string } | { email: string }) {
+    if (can(auth, 'customers.read')) return;
+    const existing = 'id' in ref ? await customers.getRow(tx, auth.workspaceId, ref.id) : await customers.findByEmail(tx, auth.workspaceId, ref.email);
+    if (!existing) return;
+    const scope = conversationScope(auth);
+    const teamIds = scope.kind === 'teams' ? scope.teamIds : [];
+    if (scope.kind === 'all' || (await store.customerHasConversationInTeams(tx, auth.workspaceId, existing.id, teamIds))) return;
+    throw new AppError(
+      'NOT_FOUND',
+      "Customer not found among your teams' conversations: reference a customer of your teams, or ask an agent to open this conversation",
+    );
   }
 
   async function checkTeam(auth: AuthContext, teamId: string | null | undefined) {
@@ -316,11 +334,13 @@ export function createConversationsService(deps: ConversationsDeps) {
       const tags = [...new Set(input.tags ?? [])];
       const now = clock.nowIso();
       if ('id' in input.customer && !(await customers.getRow(db, auth.workspaceId, input.customer.id))) throw notFound('Customer');
+      await requireReachableCustomer(db, auth, input.customer);
       // The number is taken in its own statement: inside the transaction, the workspace row lock
       // would serialise every conversation created in the workspace until commit. A transaction
       // that fails after this leaves a gap in the numbering, as ticket systems commonly do.
       const number = await store.nextNumber(db, auth.workspaceId);
       const row = await db.transaction().execute(async (tx) => {
+        await requireReachableCustomer(tx, auth, input.customer);
         const customer =
           'id' in input.customer
             ? await customers.getRow(tx, auth.workspaceId, input.customer.id)

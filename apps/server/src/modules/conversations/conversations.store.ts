@@ -63,6 +63,18 @@ export function createConversationsStore(db: Db, engine: Engine) {
       return Number(r.conversation_seq);
     },
     insert: (tx: Tx, row: ConversationRow) => tx.insertInto('conversations').values(row).execute(),
+    async customerHasConversationInTeams(tx: Tx | Db, workspaceId: string, customerId: string, teamIds: string[]): Promise<boolean> {
+      if (teamIds.length === 0) return false;
+      const r = await tx
+        .selectFrom('conversations')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('team_id', 'in', teamIds)
+        .limit(1)
+        .executeTakeFirst();
+      return r !== undefined;
+    },
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<ConversationRow>) =>

@@ -65,6 +65,12 @@ export function createCustomersService(deps: { store: CustomersStore; clock: Clo
       });
     },
 
+    /** The customer with this email, if any (no access check: callers decide what to reveal). */
+    async findByEmail(tx: Tx | typeof db, workspaceId: string, email: string): Promise<CustomerRow | undefined> {
+      const existing = await store.findIdentity(tx, workspaceId, 'email', email);
+      return existing ? resolve(tx, workspaceId, existing.customer_id) : undefined;
+    },
+
     /** The customer with this email, created if nobody has it yet (inside the caller's transaction). */
     async findOrCreateByEmail(tx: Tx, workspaceId: string, email: string, name?: string): Promise<CustomerRow> {
       const existing = await store.findIdentity(tx, workspaceId, 'email', email);
