@@ -53,6 +53,10 @@ describe.each(engines)('invitations on %s', (engine) => {
     expect((await signIn(victimWs.email, 'attacker chosen pw')).status).toBe(401);
     expect((await signIn(victimWs.email)).status).toBe(200);
 
+    // Inviting an address reveals nothing of the account behind it.
+    const listed = (await t.request('GET', '/api/v1/members', { token: own.body.token })).body.data.find((m: { email: string }) => m.email === victimWs.email);
+    expect(listed).toMatchObject({ status: 'invited', name: victimWs.email.split('@')[0] });
+    expect(JSON.stringify(listed)).not.toContain('Olive Owner');
     // The partner is still only a partner of the victim's workspace.
     const me = await t.request('GET', '/api/v1/me', { token: partner.token });
     expect(me.body).toMatchObject({ user: { email: partner.email }, role: 'partner' });

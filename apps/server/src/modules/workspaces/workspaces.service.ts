@@ -39,7 +39,9 @@ function toMember(m: MemberWithUser, teamIds: string[]): Member {
     id: m.id,
     userId: m.user_id,
     email: m.email,
-    name: m.name,
+    // Until they join, a workspace knows only the address it typed: inviting someone's email
+    // must not reveal the name on their account.
+    name: m.status === 'invited' ? (m.email.split('@')[0] ?? m.email) : m.name,
     role: m.role as Role,
     status: m.status as Member['status'],
     availability: m.availability as Member['availability'],
