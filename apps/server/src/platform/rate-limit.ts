@@ -3,6 +3,8 @@ export type RateLimiter = {
   /** Returns seconds to wait when the key is over its limit, else 0. */
   retryAfter(key: string): number;
   fail(key: string): void;
+  /** Takes back one counted attempt (a sign-in that turned out right, counted before the slow hash). */
+  forgive(key: string): void;
   reset(key: string): void;
 };
 
@@ -26,6 +28,10 @@ export function createRateLimiter(opts: { max: number; windowMs: number; now: ()
       if (h) h.count += 1;
       else hits.set(key, { count: 1, resetAt: opts.now() + opts.windowMs });
       if (hits.size > 100_000) hits.clear();
+    },
+    forgive(key) {
+      const h = current(key);
+      if (h && h.count > 0) h.count -= 1;
     },
     reset(key) {
       hits.delete(key);

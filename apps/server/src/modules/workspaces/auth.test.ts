@@ -66,6 +66,24 @@ describe.each(engines)('auth and workspaces on %s', (engine) => {
     expect((await t.request('POST', '/api/v1/auth/login', { body: { email: ws.email, password: 'correct horse battery' } })).status).toBe(200);
   });
 
+  it('finding 6: 200 parallel wrong passwords for one email get at most the limit of tries, then 429', async () => {
+    clock.advance(16 * 60_000);
+    const ws = await newWorkspace(t);
+    const results = await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        t.request('POST', '/api/v1/auth/login', { body: { email: ws.email, password: `wrong password ${i}` }, headers: { 'x-test': String(i) } }),
+      ),
+    );
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(3);
+    expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(197);
+    // A right password from the same address, once the window has passed, is let in and not counted.
+    clock.advance(16 * 60_000);
+    for (let i = 0; i < 5; i++) {
+      expect((await t.request('POST', '/api/v1/auth/login', { body: { email: ws.email, password: 'correct horse battery' } })).status).toBe(200);
+    }
+  });
+
   it('answers 401 problems for missing, malformed and unknown tokens', async () => {
     for (const headers of [{}, { authorization: 'Bearer nope' }, { authorization: 'Bearer rpt_unknown' }] as Array<Record<string, string>>) {
       const res = await t.request('GET', '/api/v1/me', { headers });

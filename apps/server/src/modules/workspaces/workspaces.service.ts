@@ -248,15 +248,16 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       const keys = [`email:${input.email}`, `ip:${ip ?? '?'}`];
       const wait = Math.max(...keys.map((k) => deps.loginLimiter.retryAfter(k)));
       if (wait > 0) throw new AppError('RATE_LIMITED', `Too many failed sign-ins; try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+      // Counted before the slow hash, in the same tick as the check: parallel guesses cannot all
+      // pass the check while the first ones are still hashing. A right password takes it back.
+      for (const k of keys) deps.loginLimiter.fail(k);
       const user = await store.getUserByEmail(db, input.email);
       const ok = user?.password_hash
         ? await verifyPassword(input.password, user.password_hash)
         : (await verifyPassword(input.password, await dummyHash(deps.passwordCost)), false);
-      if (!user || !ok) {
-        for (const k of keys) deps.loginLimiter.fail(k);
-        throw new AppError('UNAUTHENTICATED', 'The email or password is wrong');
-      }
+      if (!user || !ok) throw new AppError('UNAUTHENTICATED', 'The email or password is wrong');
       deps.loginLimiter.reset(`email:${input.email}`);
+      deps.loginLimiter.forgive(`ip:${ip ?? '?'}`);
       const memberships = await store.listMemberships(user.id);
       const chosen = input.workspaceId ? memberships.find((m) => m.id === input.workspaceId) : memberships[0];
       if (!chosen) throw new AppError('UNAUTHENTICATED', 'You are not an active member of that workspace');
