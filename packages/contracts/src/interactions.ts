@@ -58,7 +58,13 @@ export const ZTouchpointRule = z
   .strictObject({
     event: z.string().min(1).max(200).optional().meta({ description: 'Event name (track) or page/screen name, exact, case-insensitive' }),
     kind: z.string().min(1).max(40).optional().meta({ description: 'Interaction kind: event, page, screen, conversation, message, …' }),
-    path: z.string().min(1).max(500).optional().meta({ description: 'Page path glob: * within a segment, ** across segments' }),
+    path: z
+      .string()
+      .min(1)
+      .max(256)
+      .refine((p) => (p.match(/\*+/g) ?? []).length <= 16, 'a path glob has at most 16 wildcards')
+      .optional()
+      .meta({ description: 'Page path glob: * within a segment, ** across segments (at most 256 characters and 16 wildcards)' }),
     channel: z.string().min(1).max(40).optional(),
     property: z.strictObject({ name: z.string().min(1).max(200), equals: z.union([z.string(), z.number(), z.boolean()]) }).optional(),
   })
@@ -90,7 +96,7 @@ export const ZCreateTouchpoint = z.strictObject({
   department: z.string().nullable().optional(),
   critical: z.boolean().optional(),
   position: z.number().int().min(0).max(10_000).optional(),
-  rules: z.array(ZTouchpointRule).max(50).optional(),
+  rules: z.array(ZTouchpointRule).max(20).optional(),
 });
 export type CreateTouchpoint = z.infer<typeof ZCreateTouchpoint>;
 export const ZUpdateTouchpoint = ZCreateTouchpoint.partial();

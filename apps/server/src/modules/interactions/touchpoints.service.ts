@@ -25,6 +25,8 @@ import type { TouchpointsStore } from './touchpoints.store.js';
 
 export const RECLASSIFY_JOB = 'interactions.reclassify';
 const CACHE_MS = 5_000;
+/** Touchpoints per workspace: each one's rules run against every incoming event. */
+export const MAX_TOUCHPOINTS = 200;
 
 const label = (key: string) => (key.charAt(0).toUpperCase() + key.slice(1)).replaceAll('_', '-');
 
@@ -252,7 +254,10 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
         await validateRefs(tx, auth.workspaceId, input);
         if (await store.getByKey(tx, auth.workspaceId, input.key)) throw conflict(`A touchpoint with the key ${input.key} already exists`);
         const now = clock.nowIso();
-        const last = (await store.list(tx, auth.workspaceId)).reduce((m, t) => Math.max(m, Number(t.position)), 0);
+        const existing = await store.list(tx, auth.workspaceId);
+        if (existing.length >= MAX_TOUCHPOINTS)
+          throw invalid(`A workspace has at most ${MAX_TOUCHPOINTS} touchpoints`, [{ path: 'key', message: 'too many touchpoints' }]);
+        const last = existing.reduce((m, t) => Math.max(m, Number(t.position)), 0);
         const r: TouchpointRow = {
           workspace_id: auth.workspaceId,
           id: newId('touchpoint'),
