@@ -60,7 +60,7 @@ const handle = url
   : openDatabase({ engine: 'sqlite', file: path.join(process.env.BENCH_DATA_DIR ?? '/tmp/rapport-ingest-bench', 'rapport.db') });
 await migrate(handle.db, handle.engine);
 for (const p of (process.env.BENCH_PRAGMAS ?? '').split(';').filter(Boolean)) await sql.raw(`pragma ${p}`).execute(handle.db);
-const { app } = await buildApp({ handle, logger: false, passwordCost: 10, webDir: null, runWorker: true });
+const { app } = await buildApp({ handle, logger: false, passwordCost: 10, webDir: null, runWorker: true, ingestRate: 1_000_000, ingestBurst: 10_000_000 });
 await app.listen({ port: 0, host: '127.0.0.1' });
 const address = app.server.address();
 process.stdout.write(`${JSON.stringify({ port: typeof address === 'object' && address ? address.port : 0 })}\n`);

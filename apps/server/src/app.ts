@@ -52,6 +52,9 @@ export type AppOptions = {
   mailFrom?: string;
   mailDir?: string | null;
   inviteDays?: number;
+  /** Ingest events per second per workspace, and the burst above it. */
+  ingestRate?: number;
+  ingestBurst?: number;
   webDir?: string | null;
   runWorker?: boolean;
   version?: string;
@@ -117,7 +120,17 @@ export async function buildApp(opts: AppOptions) {
   const conversationsStore = createConversationsStore(db, engine);
   const conversations = createConversationsService({ store: conversationsStore, clock, jobs, bus, audit, customers, workspaces, interactions });
   const canned = createCannedService({ store: conversationsStore, clock, audit, conversations, customers });
-  const spine = createInteractionsModule({ db, engine, clock, jobs, audit, customers, interactions });
+  const spine = createInteractionsModule({
+    db,
+    engine,
+    clock,
+    jobs,
+    audit,
+    customers,
+    interactions,
+    ingestRate: opts.ingestRate,
+    ingestBurst: opts.ingestBurst,
+  });
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {

@@ -31,6 +31,8 @@ export const ZConfig = z.object({
     .optional(),
   mailFrom: z.string().min(3),
   inviteDays: z.coerce.number({ message: 'must be a number of days' }).int().min(1).max(90),
+  ingestRate: z.coerce.number({ message: 'must be a number of events per second' }).int().min(1).max(1_000_000),
+  ingestBurst: z.coerce.number({ message: 'must be a number of events' }).int().min(2500, 'must be at least 2500 (one full batch)').max(10_000_000),
   webDir: z.string().optional(),
 });
 export type Config = z.infer<typeof ZConfig>;
@@ -57,6 +59,8 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
   },
   { key: 'mailFrom', env: 'RAPPORT_MAIL_FROM', default: 'Rapport <rapport@localhost>', doc: 'From address of mail Rapport sends' },
   { key: 'inviteDays', env: 'RAPPORT_INVITE_DAYS', default: '7', doc: 'how long an invitation link works' },
+  { key: 'ingestRate', env: 'RAPPORT_INGEST_RATE', default: '5000', doc: 'ingest events per second per workspace (429 with Retry-After above the burst)' },
+  { key: 'ingestBurst', env: 'RAPPORT_INGEST_BURST', default: '50000', doc: 'ingest events a workspace may send at once above its rate' },
 ];
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };

@@ -98,6 +98,8 @@ async function main(argv: string[]): Promise<number> {
     mailFrom: config.mailFrom,
     mailDir: path.join(config.dataDir, 'mail'),
     inviteDays: config.inviteDays,
+    ingestRate: config.ingestRate,
+    ingestBurst: config.ingestBurst,
     runWorker: config.runWorker,
   });
   const { app } = rapport;

@@ -23,7 +23,18 @@ export const ZCreateWriteKey = z.strictObject({ name: z.string().trim().min(1).m
 // Ingest answers (Segment answers {success:true}; Rapport adds what it refused and why).
 export const ZRejection = z.object({ index: z.number().int(), messageId: z.string().nullable(), reason: z.string() });
 export type Rejection = z.infer<typeof ZRejection>;
-export const ZIngestResult = z.object({ success: z.literal(true), rejected: z.array(ZRejection) }).meta({ id: 'IngestResult' });
+export const ZIngestResult = z
+  .object({
+    success: z.literal(true),
+    rejected: z.array(ZRejection).meta({ description: 'the first 100 rejected events of the request' }),
+    rejectedCount: z.number().int().meta({ description: 'every rejected event of the request' }),
+  })
+  .meta({ id: 'IngestResult' });
+export const ZRejectedSummary = z.object({
+  data: z.array(
+    z.object({ day: z.string(), kept: z.number().int(), dropped: z.number().int().meta({ description: 'rejected but not kept (over 1,000 a minute)' }) }),
+  ),
+});
 export type IngestResult = z.infer<typeof ZIngestResult>;
 
 export const ZRejectedEvent = z

@@ -20,6 +20,8 @@ export type EnqueueInput = {
   idempotencyKey: string;
   runAt?: string;
   maxAttempts?: number;
+  /** Skip the insert while a job of this type is still queued for the workspace (a rescan asked twice runs once). */
+  coalesce?: boolean;
 };
 
 export type Jobs = {
@@ -45,31 +47,29 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
   let running: Promise<number> | null = null;
   let stopped = true;
 
+  // Fair across workspaces: due jobs are ranked within their workspace and claimed rank by rank
+  // (every workspace's oldest job, then every workspace's second, …), so one tenant's flood of
+  // jobs waits behind everyone else's next one instead of starving them.
   async function claim(limit: number): Promise<JobRow[]> {
     const now = clock.nowIso();
     const lockedUntil = new Date(clock.nowMs() + 5 * 60_000).toISOString();
+    const due = sql`(status = 'queued' AND run_at <= ${now}) OR (status = 'running' AND locked_until < ${now})`;
+    const ranked = sql`SELECT id, run_at, row_number() OVER (PARTITION BY workspace_id ORDER BY run_at, id) AS rank FROM jobs WHERE ${due}`;
     if (engine === 'postgres') {
       const res = await sql<JobRow>`
         UPDATE jobs SET status = 'running', locked_until = ${lockedUntil}, attempts = attempts + 1, updated_at = ${now}
         WHERE id IN (
-          SELECT id FROM jobs
-          WHERE (status = 'queued' AND run_at <= ${now}) OR (status = 'running' AND locked_until < ${now})
-          ORDER BY run_at LIMIT ${limit} FOR UPDATE SKIP LOCKED)
+          SELECT j.id FROM jobs j JOIN (${ranked}) r ON r.id = j.id
+          WHERE (j.status = 'queued' AND j.run_at <= ${now}) OR (j.status = 'running' AND j.locked_until < ${now})
+          ORDER BY r.rank, j.run_at, j.id LIMIT ${limit} FOR UPDATE OF j SKIP LOCKED)
         RETURNING *`.execute(db);
-      return res.rows;
+      return fairOrder(res.rows);
     }
+    const fair = sql`SELECT id FROM (${ranked}) ranked ORDER BY rank, run_at, id LIMIT ${limit}`;
     return db.transaction().execute(async (tx) => {
-      const ids = await tx
-        .selectFrom('jobs')
-        .select('id')
-        .where((eb) =>
-          eb.or([eb.and([eb('status', '=', 'queued'), eb('run_at', '<=', now)]), eb.and([eb('status', '=', 'running'), eb('locked_until', '<', now)])]),
-        )
-        .orderBy('run_at')
-        .limit(limit)
-        .execute();
+      const ids = (await sql<{ id: string }>`${fair}`.execute(tx)).rows;
       if (ids.length === 0) return [];
-      return tx
+      const rows = await tx
         .updateTable('jobs')
         .set((eb) => ({ status: 'running', locked_until: lockedUntil, attempts: eb('attempts', '+', 1), updated_at: now }))
         .where(
@@ -79,7 +79,24 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
         )
         .returningAll()
         .execute();
+      return fairOrder(rows);
     });
+  }
+
+  /** Runs claimed jobs workspace by workspace in turn. */
+  function fairOrder(rows: JobRow[]): JobRow[] {
+    const byWorkspace = new Map<string, JobRow[]>();
+    for (const r of [...rows].sort((a, b) => a.run_at.localeCompare(b.run_at) || a.id.localeCompare(b.id))) {
+      byWorkspace.set(r.workspace_id, [...(byWorkspace.get(r.workspace_id) ?? []), r]);
+    }
+    const out: JobRow[] = [];
+    for (let round = 0; out.length < rows.length; round++) {
+      for (const list of byWorkspace.values()) {
+        const job = list[round];
+        if (job) out.push(job);
+      }
+    }
+    return out;
   }
 
   async function runOne(job: JobRow): Promise<void> {
@@ -140,6 +157,17 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
   return {
     async enqueue(tx, input) {
       const now = clock.nowIso();
+      if (input.coalesce) {
+        const waiting = await tx
+          .selectFrom('jobs')
+          .select('id')
+          .where('workspace_id', '=', input.workspaceId)
+          .where('type', '=', input.type)
+          .where('status', '=', 'queued')
+          .limit(1)
+          .executeTakeFirst();
+        if (waiting) return;
+      }
       await tx
         .insertInto('jobs')
         .values({

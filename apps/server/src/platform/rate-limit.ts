@@ -38,3 +38,29 @@ export function createRateLimiter(opts: { max: number; windowMs: number; now: ()
     },
   };
 }
+
+/** A token bucket per key (events per second with a burst), on the injectable clock. */
+export type TokenBucket = {
+  /** Takes n tokens; returns 0 when granted, else the seconds until n tokens are there (nothing taken). */
+  take(key: string, n: number): number;
+};
+
+export function createTokenBucket(opts: { ratePerSecond: number; burst: number; now: () => number }): TokenBucket {
+  const buckets = new Map<string, { tokens: number; at: number }>();
+  return {
+    take(key, n) {
+      const now = opts.now();
+      const b = buckets.get(key) ?? { tokens: opts.burst, at: now };
+      b.tokens = Math.min(opts.burst, b.tokens + (Math.max(0, now - b.at) / 1000) * opts.ratePerSecond);
+      b.at = now;
+      const granted = b.tokens >= n;
+      if (granted) b.tokens -= n;
+      buckets.set(key, b);
+      // Keys whose bucket is full again carry no state worth keeping.
+      if (buckets.size > 10_000) {
+        for (const [k, v] of buckets) if (v.tokens + ((now - v.at) / 1000) * opts.ratePerSecond >= opts.burst) buckets.delete(k);
+      }
+      return granted ? 0 : Math.max(1, Math.ceil((Math.min(n, opts.burst) - b.tokens) / opts.ratePerSecond));
+    },
+  };
+}

@@ -40,7 +40,7 @@ describe.each(engines)('customer 360, timeline and privacy on %s', (engine) => {
       { type: 'group', userId: 'pat', groupId: 'org-7', traits: { name: 'Pat Co' }, timestamp: at(4), messageId: 'g1' },
     ];
     const res = await t.request('POST', '/v1/batch', { headers: basic(key), body: { batch } });
-    expect(res.body).toEqual({ success: true, rejected: [] });
+    expect(res.body).toEqual({ success: true, rejected: [], rejectedCount: 0 });
     return { ws, key, id: conv.customer.id, conversationId: conv.id };
   }
 

@@ -1,7 +1,7 @@
 // Segment-compatible ingest: POST /v1/{track,identify,page,screen,group,alias,batch,import}.
 // The write key arrives as the HTTP Basic user name (or `writeKey` in the body); bodies are
 // JSON sent as application/json or text/plain, at most INGEST_BODY_LIMIT bytes (413 above).
-import { ZIngestResult, ZPageQuery, ZProblem, ZRejectedEvent, ZOrganization, page } from '@rapport/contracts';
+import { ZIngestResult, ZPageQuery, ZProblem, ZRejectedEvent, ZRejectedSummary, ZOrganization, page } from '@rapport/contracts';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -24,7 +24,7 @@ function basicUser(header: string | undefined): string | null {
   return user.length > 0 ? user : null;
 }
 
-const responses = { 200: ZIngestResult, 400: ZProblem, 401: ZProblem, 413: ZProblem, 415: ZProblem };
+const responses = { 200: ZIngestResult, 400: ZProblem, 401: ZProblem, 403: ZProblem, 413: ZProblem, 415: ZProblem, 429: ZProblem };
 
 export async function registerIngestRoutes(app: FastifyZodInstance, deps: { ingest: IngestService; writeKeys: WriteKeysService }) {
   const { ingest, writeKeys } = deps;
@@ -44,7 +44,6 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
       sentAt: body.sentAt,
       batchContext: !fixedType && isObject(body.context) ? body.context : null,
       ip: req.ip ?? null,
-      bodyBytes: Number(req.headers['content-length'] ?? INGEST_BODY_LIMIT),
     });
   }
 
@@ -127,6 +126,19 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
       },
     },
     async (req) => ingest.listRejected(requireAuth(req), req.query),
+  );
+  app.get(
+    '/api/v1/rejected-events/summary',
+    {
+      config: { access: 'ingest.manage' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'Rejected events per day: kept (sampled, at most 1,000 a minute) and dropped (only counted)',
+        querystring: z.object({ days: z.coerce.number().int().min(1).max(90).default(14) }),
+        response: { 200: ZRejectedSummary, 401: ZProblem, 403: ZProblem },
+      },
+    },
+    async (req) => ingest.rejectedSummary(requireAuth(req), req.query.days),
   );
   app.get(
     '/api/v1/organizations',

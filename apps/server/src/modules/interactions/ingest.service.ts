@@ -7,9 +7,10 @@ import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
-import { invalid } from '../../platform/errors.js';
+import { AppError, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
+import type { TokenBucket } from '../../platform/rate-limit.js';
 import type { IdentityService, Resolution } from './identity.service.js';
 import { isInvalid, parseEvent, type EventType, type Invalid, type ParsedEvent } from './ingest.validate.js';
 import type { IngestStore } from './ingest.store.js';
@@ -25,7 +26,6 @@ export type IngestInput = {
   sentAt: unknown;
   batchContext: Record<string, unknown> | null;
   ip: string | null;
-  bodyBytes: number;
 };
 
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -51,6 +51,25 @@ export const toOrganization = (r: OrganizationRow): Organization => ({
   updatedAt: r.updated_at,
 });
 
+/** Segment's own limits: 2,500 events per batch (checked on the inflated body). */
+export const MAX_BATCH_EVENTS = 2500;
+/** Rejected events kept per workspace per minute; the rest are only counted. */
+export const REJECTED_KEPT_PER_MINUTE = 1000;
+/** Per-event rejection details in one response; the rest are counted in `rejectedCount`. */
+export const MAX_REJECTIONS_IN_RESPONSE = 100;
+
+/** Credentials never rest in the database: a write key sent inside an event is dropped. */
+function withoutCredentials(raw: unknown): unknown {
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return raw;
+  const { writeKey: _writeKey, ...rest } = raw as Record<string, unknown>;
+  const ctx = rest.context;
+  if (ctx !== null && typeof ctx === 'object' && !Array.isArray(ctx) && 'writeKey' in ctx) {
+    const { writeKey: _ctxKey, ...context } = ctx as Record<string, unknown>;
+    return { ...rest, context };
+  }
+  return rest;
+}
+
 export function createIngestService(deps: {
   store: IngestStore;
   engine: Engine;
@@ -58,8 +77,22 @@ export function createIngestService(deps: {
   identity: IdentityService;
   touchpoints: TouchpointsService;
   journey: JourneyService;
+  /** Per-workspace event rate (429 with Retry-After past it). */
+  rate: TokenBucket;
 }) {
   const { store, clock, identity, touchpoints, journey } = deps;
+  // Rejected events kept this minute, per workspace (a fixed window; each process counts its own).
+  const keptThisMinute = new Map<string, { minute: number; kept: number }>();
+  function sampleRejected(workspaceId: string, n: number): number {
+    const minute = Math.floor(clock.nowMs() / 60_000);
+    const cur = keptThisMinute.get(workspaceId);
+    const w = cur && cur.minute === minute ? cur : { minute, kept: 0 };
+    const allowed = Math.max(0, Math.min(n, REJECTED_KEPT_PER_MINUTE - w.kept));
+    w.kept += allowed;
+    if (keptThisMinute.size > 10_000) keptThisMinute.clear();
+    keptThisMinute.set(workspaceId, w);
+    return allowed;
+  }
   const db: Db = store.db;
   // SQLite checkpoints the WAL into the database file (and fsyncs it) on the committing call,
   // by default whenever the WAL passes 1,000 pages (4 MB): with ingest's random index pages that
@@ -135,7 +168,15 @@ export function createIngestService(deps: {
     );
   }
 
-  type Pending = { workspaceId: string; valid: ParsedEvent[]; rejected: RejectedEventRow[]; receivedAt: string; done: (err: unknown) => void };
+  type Pending = {
+    workspaceId: string;
+    valid: ParsedEvent[];
+    rejected: RejectedEventRow[];
+    /** Rejected events counted but not kept (sampling). */
+    dropped: number;
+    receivedAt: string;
+    done: (err: unknown) => void;
+  };
 
   /** Stores the batches of one group in one transaction; all commit or none does. */
   async function storeGroup(group: Pending[]) {
@@ -192,10 +233,17 @@ export function createIngestService(deps: {
           fresh.map((r) => ({ customerId: r.customer_id, stage: r.stage, occurredAt: r.occurred_at, sourceId: r.source_id, kind: r.kind })),
         );
         await upsertOrganizations(tx, workspaceId, groups);
-        await store.insertRejected(
-          tx,
-          mine.flatMap((p) => p.rejected),
-        );
+        const rejectedRows = mine.flatMap((p) => p.rejected);
+        await store.insertRejected(tx, rejectedRows);
+        const dropped = mine.reduce((n, p) => n + p.dropped, 0);
+        if (rejectedRows.length > 0 || dropped > 0)
+          await store.countRejected(
+            tx,
+            workspaceId,
+            (rejectedRows[0]?.received_at ?? mine[0]?.receivedAt ?? clock.nowIso()).slice(0, 10),
+            rejectedRows.length,
+            dropped,
+          );
         out.push([workspaceId, resolution]);
       }
       return out;
@@ -289,25 +337,51 @@ export function createIngestService(deps: {
   return {
     async ingest(principal: IngestPrincipal, input: IngestInput): Promise<IngestResult> {
       const { workspaceId } = principal;
+      if (input.events.length > MAX_BATCH_EVENTS)
+        throw new AppError('TOO_LARGE', `A batch carries at most ${MAX_BATCH_EVENTS} events (this one has ${input.events.length})`, [
+          { path: 'body.batch', message: `at most ${MAX_BATCH_EVENTS} events` },
+        ]);
+      const wait = deps.rate.take(workspaceId, Math.max(1, input.events.length));
+      if (wait > 0)
+        throw new AppError('RATE_LIMITED', `This workspace sends events faster than its ingest rate; retry in ${wait} s`, undefined, {
+          'retry-after': String(wait),
+        });
       const receivedAtMs = clock.nowMs();
       const receivedAt = new Date(receivedAtMs).toISOString();
-      const ctx = { receivedAtMs, sentAt: input.sentAt, ip: input.ip, batchContext: input.batchContext, checkSize: input.bodyBytes > 32 * 1024 };
+      // Every event's stored size is checked, whatever the body's declared or compressed length.
+      const ctx = { receivedAtMs, sentAt: input.sentAt, ip: input.ip, batchContext: input.batchContext, checkSize: true };
       const valid: ParsedEvent[] = [];
       const rejections: Rejection[] = [];
       const rejected: RejectedEventRow[] = [];
-      input.events.forEach((raw, i) => {
+      let rejectedCount = 0;
+      input.events.forEach((given, i) => {
+        const raw = withoutCredentials(given);
         const p = parseEvent(raw, i, input.fixedType, ctx);
         if (isInvalid(p)) {
-          rejections.push({ index: i, messageId: p.messageId, reason: p.reason });
+          rejectedCount++;
+          if (rejections.length < MAX_REJECTIONS_IN_RESPONSE) rejections.push({ index: i, messageId: p.messageId, reason: p.reason });
           rejected.push(rejectedRow(workspaceId, p, raw, receivedAt));
         } else valid.push(p);
       });
-      if (input.fixedType && rejections.length > 0) {
-        await store.insertRejected(db, rejected);
+      const kept = rejected.length > 0 ? sampleRejected(workspaceId, rejected.length) : 0;
+      const dropped = rejected.length - kept;
+      rejected.length = kept;
+      if (input.fixedType && rejectedCount > 0) {
+        await db.transaction().execute(async (tx) => {
+          await store.insertRejected(tx, rejected);
+          await store.countRejected(tx, workspaceId, receivedAt.slice(0, 10), rejected.length, dropped);
+        });
         throw invalid(`The event was rejected: ${rejections[0]?.reason ?? 'invalid'}`, [{ path: 'body', message: rejections[0]?.reason ?? 'invalid' }]);
       }
-      if (valid.length > 0 || rejected.length > 0) await submit({ workspaceId, valid, rejected, receivedAt });
-      return { success: true, rejected: rejections };
+      if (valid.length > 0 || rejectedCount > 0) await submit({ workspaceId, valid, rejected, dropped, receivedAt });
+      return { success: true, rejected: rejections, rejectedCount };
+    },
+
+    async rejectedSummary(auth: AuthContext, days: number) {
+      requirePermission(auth, 'ingest.manage');
+      const since = new Date(clock.nowMs() - days * 86_400_000).toISOString().slice(0, 10);
+      const rows = await store.rejectedCounts(auth.workspaceId, since);
+      return { data: rows.map((r) => ({ day: r.day, kept: Number(r.kept), dropped: Number(r.dropped) })) };
     },
 
     async listRejected(auth: AuthContext, q: { limit: number; cursor?: string | undefined }): Promise<Page<RejectedEvent>> {

@@ -70,6 +70,19 @@ export function createIngestStore(db: Db, engine: Engine) {
           .values(rows.slice(i, i + 200))
           .execute();
     },
+    countRejected: (tx: Tx, workspaceId: string, day: string, kept: number, dropped: number) =>
+      tx
+        .insertInto('rejected_event_counts')
+        .values({ workspace_id: workspaceId, day, kept, dropped })
+        .onConflict((oc) =>
+          oc.columns(['workspace_id', 'day']).doUpdateSet((eb) => ({
+            kept: eb('rejected_event_counts.kept', '+', kept),
+            dropped: eb('rejected_event_counts.dropped', '+', dropped),
+          })),
+        )
+        .execute(),
+    rejectedCounts: (workspaceId: string, since: string) =>
+      db.selectFrom('rejected_event_counts').selectAll().where('workspace_id', '=', workspaceId).where('day', '>=', since).orderBy('day', 'desc').execute(),
     listRejected: (workspaceId: string, opts: { before: string | null; limit: number }) => {
       let q = db.selectFrom('rejected_events').selectAll().where('workspace_id', '=', workspaceId);
       if (opts.before) q = q.where('id', '<', opts.before);

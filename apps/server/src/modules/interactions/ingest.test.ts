@@ -179,7 +179,7 @@ describe.each(engines)('ingest on %s', (engine) => {
       traits: {},
       context: { traits: { email: 'retry@example.com' } },
     }));
-    expect((await batch(key, events)).body).toEqual({ success: true, rejected: [] });
+    expect((await batch(key, events)).body).toEqual({ success: true, rejected: [], rejectedCount: 0 });
     expect((await batch(key, events)).status).toBe(200);
     expect((await batch(key, [...events, events[0]])).status).toBe(200);
     const c = await customerByEmail(t, ws, 'retry@example.com');

@@ -5,6 +5,7 @@ import type { Clock } from '../../platform/clock.js';
 import type { Db, Engine } from '../../platform/db/database.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import type { Jobs } from '../../platform/jobs.js';
+import { createTokenBucket } from '../../platform/rate-limit.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import { registerCustomer360Routes } from './customer360.routes.js';
 import { createCustomer360Service } from './customer360.service.js';
@@ -12,7 +13,7 @@ import { createCustomer360Store } from './customer360.store.js';
 import { createIdentityService } from './identity.service.js';
 import { createIdentityStore } from './identity.store.js';
 import { registerIngestRoutes } from './ingest.routes.js';
-import { createIngestService } from './ingest.service.js';
+import { createIngestService, MAX_BATCH_EVENTS } from './ingest.service.js';
 import { createIngestStore } from './ingest.store.js';
 import type { InteractionsService } from './interactions.service.js';
 import { createJourneyService } from './journey.service.js';
@@ -34,13 +35,28 @@ export function createInteractionsModule(deps: {
   audit: Audit;
   customers: CustomersService;
   interactions: InteractionsService;
+  /** Events per second a workspace may send, and the burst above it (429 past them). */
+  ingestRate?: number | undefined;
+  ingestBurst?: number | undefined;
 }) {
   const { db, engine, clock, jobs, audit, customers, interactions } = deps;
   const journey = createJourneyService({ store: createJourneyStore(db, engine), clock });
   const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), clock, audit, jobs, journey });
   const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
   const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), clock, audit });
-  const ingest = createIngestService({ store: createIngestStore(db, engine), engine, clock, identity, touchpoints, journey });
+  const ingest = createIngestService({
+    store: createIngestStore(db, engine),
+    engine,
+    clock,
+    identity,
+    touchpoints,
+    journey,
+    rate: createTokenBucket({
+      ratePerSecond: deps.ingestRate ?? 5000,
+      burst: Math.max(deps.ingestBurst ?? 50_000, MAX_BATCH_EVENTS),
+      now: () => clock.nowMs(),
+    }),
+  });
   const customer360 = createCustomer360Service({ store: createCustomer360Store(db), customers, journey });
   const privacy = createPrivacyService({ store: createPrivacyStore(db), clock, audit, customers, customer360, identity });
   touchpoints.registerJobs();

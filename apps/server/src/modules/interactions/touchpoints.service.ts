@@ -192,7 +192,7 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
   }
 
   async function enqueueReclassify(tx: Tx, workspaceId: string) {
-    await jobs.enqueue(tx, { workspaceId, type: RECLASSIFY_JOB, payload: {}, idempotencyKey: `${RECLASSIFY_JOB}:${newId('job')}` });
+    await jobs.enqueue(tx, { workspaceId, type: RECLASSIFY_JOB, payload: {}, idempotencyKey: `${RECLASSIFY_JOB}:${newId('job')}`, coalesce: true });
   }
 
   async function validateRefs(ex: Tx | Db, workspaceId: string, input: { stage?: string | null | undefined; department?: string | null | undefined }) {
