@@ -13,12 +13,47 @@ const key = z
   .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _, . and - only');
 
 // Write keys: public, write-only credentials for the ingest endpoints.
+export const WRITE_KEY_KINDS = ['client', 'server'] as const;
+export const ZWriteKeyKind = z
+  .enum(WRITE_KEY_KINDS)
+  .meta({ description: 'client: public, for browsers and apps (adds data, never overwrites or merges); server: secret, for back ends' });
+export type WriteKeyKind = z.infer<typeof ZWriteKeyKind>;
+/** A web origin such as https://shop.example.com (scheme, host and port; no path). */
+const ZOrigin = z
+  .string()
+  .trim()
+  .max(200)
+  .refine((o) => {
+    try {
+      const u = new URL(o);
+      return (u.protocol === 'https:' || u.protocol === 'http:') && u.origin === o.replace(/\/$/, '');
+    } catch {
+      return false;
+    }
+  }, 'must be an origin such as https://shop.example.com')
+  .transform((o) => o.replace(/\/$/, ''));
 export const ZWriteKey = z
-  .object({ id: z.string(), name: z.string(), prefix: z.string(), createdAt: ZIsoTime, revokedAt: ZIsoTime.nullable() })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    prefix: z.string(),
+    kind: ZWriteKeyKind,
+    allowedOrigins: z.array(z.string()).meta({ description: 'client keys: web origins that may send (empty: any)' }),
+    createdAt: ZIsoTime,
+    revokedAt: ZIsoTime.nullable(),
+  })
   .meta({ id: 'WriteKey' });
 export type WriteKey = z.infer<typeof ZWriteKey>;
 export const ZCreatedWriteKey = ZWriteKey.extend({ key: z.string().meta({ description: 'Shown once; Rapport keeps only its hash' }) });
-export const ZCreateWriteKey = z.strictObject({ name: z.string().trim().min(1).max(120) });
+export const ZCreateWriteKey = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  kind: ZWriteKeyKind.default('server'),
+  allowedOrigins: z.array(ZOrigin).max(50).default([]),
+});
+export type CreateWriteKey = z.input<typeof ZCreateWriteKey>;
+export const ZUpdateWriteKey = z.strictObject({ name: z.string().trim().min(1).max(120).optional(), allowedOrigins: z.array(ZOrigin).max(50).optional() });
+/** The workspace secret that signs user ids for client keys and the chat widget (HMAC-SHA256, hex). */
+export const ZIdentitySecret = z.object({ secret: z.string() }).meta({ id: 'IdentitySecret' });
 
 // Ingest answers (Segment answers {success:true}; Rapport adds what it refused and why).
 export const ZRejection = z.object({ index: z.number().int(), messageId: z.string().nullable(), reason: z.string() });

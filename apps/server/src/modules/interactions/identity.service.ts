@@ -18,6 +18,11 @@ export type ResolveItem = {
   /** Alternatives (alias previousId): the existing ones are linked; if none exists, the first is created. */
   either?: IdentityKey[];
   profile: Profile | null;
+  /**
+   * false for what a client (public) write key sent: its profile only fills what is empty and
+   * adds traits that are absent; it never renames or overwrites what an agent or server said.
+   */
+  trusted?: boolean;
 };
 
 export type Resolution = {
@@ -223,7 +228,7 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     if (toRead.length > 0) for (const r of await store.customers(tx, workspaceId, toRead)) existing.set(r.id, r);
 
     // Profiles (identify traits): later events win; customer columns fill when empty, names update.
-    const profiles = new Map<string, Profile>();
+    const profiles = new Map<string, Profile & { trusted: boolean }>();
     items.forEach((it, i) => {
       if (!it.profile) return;
       const id = customerIds[i] as string;
@@ -233,6 +238,8 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
         email: cur?.email ?? it.profile.email,
         phone: cur?.phone ?? it.profile.phone,
         traits: { ...(cur?.traits ?? {}), ...it.profile.traits },
+        // A customer profile touched by any untrusted item of the batch is applied add-only.
+        trusted: (cur?.trusted ?? true) && it.trusted !== false,
       });
     });
     const inserts: CustomerRow[] = [];
@@ -246,8 +253,10 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     for (const [id, p] of [...profiles.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const row = existing.get(id);
       if (!row) continue;
-      const traits = JSON.stringify({ ...parseJsonObject(row.traits), ...p.traits });
-      const next = { id, name: p.name ?? row.name, email: row.email ?? p.email, phone: row.phone ?? p.phone, traits };
+      const known = parseJsonObject(row.traits);
+      const traits = JSON.stringify(p.trusted ? { ...known, ...p.traits } : { ...p.traits, ...known });
+      const name = p.trusted ? (p.name ?? row.name) : (row.name ?? p.name);
+      const next = { id, name, email: row.email ?? p.email, phone: row.phone ?? p.phone, traits };
       if (next.name !== row.name || next.email !== row.email || next.phone !== row.phone || traits !== row.traits) updates.push(next);
     }
     await store.updateProfiles(tx, workspaceId, updates, now);

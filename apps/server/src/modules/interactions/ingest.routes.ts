@@ -3,11 +3,12 @@
 // JSON sent as application/json or text/plain, at most INGEST_BODY_LIMIT bytes (413 above).
 import { ZIngestResult, ZPageQuery, ZProblem, ZRejectedEvent, ZRejectedSummary, ZOrganization, page } from '@rapport/contracts';
 import { gunzipSync } from 'node:zlib';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import { requireAuth } from '../../platform/http.js';
+import { allowOrigin, registerIngestPreflight } from './ingest-cors.js';
 import type { IngestService } from './ingest.service.js';
 import { EVENT_TYPES, type EventType } from './ingest.validate.js';
 import type { WriteKeysService } from './write-keys.service.js';
@@ -28,12 +29,14 @@ const responses = { 200: ZIngestResult, 400: ZProblem, 401: ZProblem, 403: ZProb
 
 export async function registerIngestRoutes(app: FastifyZodInstance, deps: { ingest: IngestService; writeKeys: WriteKeysService }) {
   const { ingest, writeKeys } = deps;
+  registerIngestPreflight(app);
 
-  async function handle(req: FastifyRequest, fixedType: EventType | null) {
+  async function handle(req: FastifyRequest, reply: FastifyReply, fixedType: EventType | null) {
     const body = req.body;
     if (!isObject(body)) throw invalid('The body must be a JSON object');
     const key = basicUser(req.headers.authorization) ?? (typeof body.writeKey === 'string' ? body.writeKey : null);
     const principal = await writeKeys.authenticate(key);
+    allowOrigin(req, reply, principal);
     let events: unknown[];
     if (fixedType) events = [body];
     else if (Array.isArray(body.batch)) events = body.batch;
@@ -78,18 +81,18 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
       schema: { tags: ['ingest'], summary, security: [{ basic: [] }], response: responses },
     });
     for (const type of EVENT_TYPES) {
-      scope.post(`/v1/${type}`, opts(`Segment ${type} call`), async (req) => handle(req, type));
+      scope.post(`/v1/${type}`, opts(`Segment ${type} call`), async (req, reply) => handle(req, reply, type));
       // analytics.js (analytics-next) posts to the first letter of the type: /v1/t, /v1/i, …
       scope.post(
         `/v1/${type.charAt(0)}`,
         { ...opts(`Segment ${type} call (analytics.js short path)`), schema: { ...opts('').schema, hide: true } },
-        async (req) => handle(req, type),
+        async (req, reply) => handle(req, reply, type),
       );
     }
-    scope.post('/v1/batch', opts('Segment batch: up to 500 KB of events'), async (req) => handle(req, null));
-    scope.post('/v1/import', opts('Alias of /v1/batch'), async (req) => handle(req, null));
-    scope.post('/v1/b', { ...opts('Alias of /v1/batch (analytics.js batching)'), schema: { ...opts('').schema, hide: true } }, async (req) =>
-      handle(req, null),
+    scope.post('/v1/batch', opts('Segment batch: up to 500 KB of events'), async (req, reply) => handle(req, reply, null));
+    scope.post('/v1/import', opts('Alias of /v1/batch'), async (req, reply) => handle(req, reply, null));
+    scope.post('/v1/b', { ...opts('Alias of /v1/batch (analytics.js batching)'), schema: { ...opts('').schema, hide: true } }, async (req, reply) =>
+      handle(req, reply, null),
     );
   });
 
@@ -101,8 +104,8 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
       config: { access: 'public' },
       schema: { tags: ['ingest'], summary: 'analytics.js settings for a write key', params: z.object({ writeKey: z.string().max(200) }) },
     },
-    async (req) => {
-      await writeKeys.authenticate(req.params.writeKey);
+    async (req, reply) => {
+      allowOrigin(req, reply, await writeKeys.authenticate(req.params.writeKey));
       return {
         integrations: { 'Segment.io': { apiKey: req.params.writeKey, apiHost: `${req.host}/v1`, protocol: req.protocol } },
         plan: { track: { __default: { enabled: true } }, identify: { __default: { enabled: true } }, group: { __default: { enabled: true } } },

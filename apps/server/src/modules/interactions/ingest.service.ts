@@ -12,6 +12,7 @@ import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { TokenBucket } from '../../platform/rate-limit.js';
 import type { IdentityService, Resolution } from './identity.service.js';
+import type { IdentityKey } from './identity.store.js';
 import { isInvalid, parseEvent, type EventType, type Invalid, type ParsedEvent } from './ingest.validate.js';
 import type { IngestStore } from './ingest.store.js';
 import type { JourneyService } from './journey.service.js';
@@ -70,6 +71,29 @@ function withoutCredentials(raw: unknown): unknown {
   return rest;
 }
 
+function userHashOf(raw: unknown, batchContext: Record<string, unknown> | null): unknown {
+  const ctx = raw !== null && typeof raw === 'object' && 'context' in raw ? raw.context : undefined;
+  const own = ctx !== null && typeof ctx === 'object' && 'userHash' in ctx ? ctx.userHash : undefined;
+  return own ?? batchContext?.userHash;
+}
+
+/**
+ * What a client (public) key may do with identities: stitch anonymous ids, onto a user id only
+ * when the back end signed it (context.userHash). It never links by email, phone or external
+ * ids (anyone can type them into a web page), so it can neither attach events to a known
+ * customer nor merge two; an unsigned user id becomes a separate client-only identity.
+ */
+function asClientEvent(e: ParsedEvent, principal: IngestPrincipal, hash: unknown): ParsedEvent {
+  const verified = e.userId !== null && principal.isVerifiedUser(e.userId, hash);
+  const keys: IdentityKey[] = [];
+  for (const k of e.keys) {
+    if (k.kind === 'anonymous_id') keys.push(k);
+    else if (k.kind === 'user_id') keys.push(verified ? k : { kind: 'client_user_id', value: k.value });
+  }
+  const either = e.either?.filter((k) => k.kind === 'anonymous_id');
+  return { ...e, keys, either: either && either.length > 0 ? either : undefined, trusted: false };
+}
+
 export function createIngestService(deps: {
   store: IngestStore;
   engine: Engine;
@@ -123,10 +147,16 @@ export function createIngestService(deps: {
     };
   }
 
-  async function upsertOrganizations(tx: Tx, workspaceId: string, groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string }>) {
+  async function upsertOrganizations(
+    tx: Tx,
+    workspaceId: string,
+    groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string; trusted: boolean }>,
+  ) {
     if (groups.length === 0) return;
     const now = clock.nowIso();
     const byGroup = new Map<string, Record<string, unknown>>();
+    // Organizations a client key named keep what they have: its traits only add.
+    const addOnly = new Set(groups.filter((g) => !g.trusted).map((g) => g.groupId));
     for (const g of groups) byGroup.set(g.groupId, { ...(byGroup.get(g.groupId) ?? {}), ...g.traits });
     const ids = [...byGroup.keys()].sort();
     const existing = new Map((await store.organizationsByGroup(tx, workspaceId, ids)).map((o) => [o.group_id, o]));
@@ -137,9 +167,11 @@ export function createIngestService(deps: {
       const cur = existing.get(groupId);
       if (cur) {
         if (Object.keys(traits).length > 0) {
+          const known = parseJsonObject(cur.traits);
+          const trusted = !addOnly.has(groupId);
           await store.updateOrganization(tx, workspaceId, cur.id, {
-            name: name ?? cur.name,
-            traits: JSON.stringify({ ...parseJsonObject(cur.traits), ...traits }),
+            name: trusted ? (name ?? cur.name) : (cur.name ?? name),
+            traits: JSON.stringify(trusted ? { ...known, ...traits } : { ...traits, ...known }),
             updated_at: now,
           });
         }
@@ -191,16 +223,16 @@ export function createIngestService(deps: {
         const resolution = await identity.resolve(
           tx,
           workspaceId,
-          valid.map(({ e }) => ({ keys: e.keys, either: e.either, profile: e.profile })),
+          valid.map(({ e }) => ({ keys: e.keys, either: e.either, profile: e.profile, trusted: e.trusted !== false })),
           'ingest',
         );
         const classifier = classifiers.get(workspaceId) as Classifier;
         const seen = new Set<string>();
         const rows: InteractionRow[] = [];
-        const groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string }> = [];
+        const groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string; trusted: boolean }> = [];
         valid.forEach(({ e, receivedAt }, i) => {
           const customerId = resolution.customerIds[i] as string;
-          if (e.groupId) groups.push({ groupId: e.groupId, traits: e.groupTraits ?? {}, customerId });
+          if (e.groupId) groups.push({ groupId: e.groupId, traits: e.groupTraits ?? {}, customerId, trusted: e.trusted !== false });
           if (seen.has(e.sourceId)) return;
           seen.add(e.sourceId);
           const c = e.kind === 'event' || e.kind === 'page' || e.kind === 'screen' ? classifier.classify(e) : null;
@@ -361,7 +393,7 @@ export function createIngestService(deps: {
           rejectedCount++;
           if (rejections.length < MAX_REJECTIONS_IN_RESPONSE) rejections.push({ index: i, messageId: p.messageId, reason: p.reason });
           rejected.push(rejectedRow(workspaceId, p, raw, receivedAt));
-        } else valid.push(p);
+        } else valid.push(principal.kind === 'client' ? asClientEvent(p, principal, userHashOf(raw, input.batchContext)) : p);
       });
       const kept = rejected.length > 0 ? sampleRejected(workspaceId, rejected.length) : 0;
       const dropped = rejected.length - kept;

@@ -28,6 +28,8 @@ export type ParsedEvent = {
   keys: IdentityKey[];
   either: IdentityKey[] | undefined;
   profile: { name: string | null; email: string | null; phone: string | null; traits: Record<string, unknown> } | null;
+  /** false when a client (public) write key sent it: it may add data, never overwrite or merge. */
+  trusted?: boolean;
 };
 export type Invalid = { index: number; messageId: string | null; type: string | null; reason: string; userId: string | null; anonymousId: string | null };
 

@@ -1,4 +1,4 @@
-import { ZCreatedWriteKey, ZCreateWriteKey, ZIdParam, ZProblem, ZWriteKey, page } from '@rapport/contracts';
+import { ZCreatedWriteKey, ZCreateWriteKey, ZIdentitySecret, ZIdParam, ZProblem, ZUpdateWriteKey, ZWriteKey, page } from '@rapport/contracts';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { requireAuth } from '../../platform/http.js';
 import type { WriteKeysService } from './write-keys.service.js';
@@ -13,7 +13,45 @@ export function registerWriteKeyRoutes(app: FastifyZodInstance, deps: { writeKey
       config: { access: 'ingest.manage' },
       schema: { tags: ['ingest'], summary: 'Create a write key (shown once)', body: ZCreateWriteKey, response: { 201: ZCreatedWriteKey, ...errors } },
     },
-    async (req, reply) => reply.code(201).send(await writeKeys.create(requireAuth(req), req.body.name)),
+    async (req, reply) => reply.code(201).send(await writeKeys.create(requireAuth(req), req.body)),
+  );
+  app.patch(
+    '/api/v1/write-keys/:id',
+    {
+      config: { access: 'ingest.manage' },
+      schema: {
+        tags: ['ingest'],
+        summary: "Rename a write key or change a client key's allowed origins",
+        params: ZIdParam,
+        body: ZUpdateWriteKey,
+        response: { 200: ZWriteKey, ...errors },
+      },
+    },
+    async (req) => writeKeys.update(requireAuth(req), req.params.id, req.body),
+  );
+  app.get(
+    '/api/v1/identity-secret',
+    {
+      config: { access: 'ingest.manage' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'The workspace identity secret: sign user ids with HMAC-SHA256 (hex) so client keys may attach events to them',
+        response: { 200: ZIdentitySecret, ...errors },
+      },
+    },
+    async (req) => writeKeys.identitySecret(requireAuth(req)),
+  );
+  app.post(
+    '/api/v1/identity-secret/rotate',
+    {
+      config: { access: 'ingest.manage' },
+      schema: {
+        tags: ['ingest'],
+        summary: 'Replace the identity secret (signatures made with the old one stop verifying)',
+        response: { 200: ZIdentitySecret, ...errors },
+      },
+    },
+    async (req) => writeKeys.rotateIdentitySecret(requireAuth(req)),
   );
   app.get(
     '/api/v1/write-keys',

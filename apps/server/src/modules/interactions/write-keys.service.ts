@@ -1,22 +1,63 @@
-// Write keys: public, write-only credentials for /v1/* ingest. The key is shown once and kept
-// as a SHA-256 hash; lookups are cached for a few seconds so the hot path does not ask the
-// database on every batch (a revocation in this process takes effect at once, in other
+// Write keys: write-only credentials for /v1/* ingest, of two kinds. A server key is a secret of
+// a back end and is trusted like one; a client key sits in web pages and apps, so what it sends
+// may add to customers but never overwrite or merge them (see docs/ingest.md). The key is shown
+// once and kept as a SHA-256 hash; lookups are cached for a few seconds so the hot path does not
+// ask the database on every batch (a change in this process takes effect at once, in other
 // processes within KEY_CACHE_MS).
-import type { WriteKey } from '@rapport/contracts';
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { WriteKey, WriteKeyKind } from '@rapport/contracts';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
 import type { WriteKeyRow } from '../../platform/db/schema.js';
-import { AppError, notFound } from '../../platform/errors.js';
+import { AppError, invalid, notFound } from '../../platform/errors.js';
 import { newId, randomSecret, sha256 } from '../../platform/ids.js';
 import type { WriteKeysStore } from './write-keys.store.js';
 
 export const WRITE_KEY_PREFIX = 'rwk_';
 const KEY_CACHE_MS = 10_000;
 
-export type IngestPrincipal = { workspaceId: string; writeKeyId: string };
+export type IngestPrincipal = {
+  workspaceId: string;
+  writeKeyId: string;
+  kind: WriteKeyKind;
+  /** Client keys: web origins that may send; empty means any. */
+  allowedOrigins: string[];
+  /** Client keys: is this user id signed with the workspace identity secret? */
+  isVerifiedUser(userId: string, hash: unknown): boolean;
+};
 
-const toWriteKey = (r: WriteKeyRow): WriteKey => ({ id: r.id, name: r.name, prefix: r.prefix, createdAt: r.created_at, revokedAt: r.revoked_at });
+const parseOrigins = (text: string): string[] => {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((o): o is string => typeof o === 'string') : [];
+  } catch {
+    return [];
+  }
+};
+const isKind = (k: string): k is WriteKeyKind => k === 'client' || k === 'server';
+
+const toWriteKey = (r: WriteKeyRow): WriteKey => ({
+  id: r.id,
+  name: r.name,
+  prefix: r.prefix,
+  kind: isKind(r.kind) ? r.kind : 'server',
+  allowedOrigins: parseOrigins(r.allowed_origins),
+  createdAt: r.created_at,
+  revokedAt: r.revoked_at,
+});
+
+/** HMAC-SHA256 of the user id with the workspace identity secret, hex: what a back end signs. */
+export const userHash = (secret: string, userId: string) => createHmac('sha256', secret).update(userId).digest('hex');
+
+function verifier(secret: string | null) {
+  return (userId: string, hash: unknown): boolean => {
+    if (!secret || typeof hash !== 'string' || hash.length !== 64) return false;
+    const expected = Buffer.from(userHash(secret, userId), 'hex');
+    const given = Buffer.from(hash.toLowerCase(), 'hex');
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  };
+}
 
 export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clock; audit: Audit }) {
   const { store, clock, audit } = deps;
@@ -24,13 +65,16 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
   const cache = new Map<string, { at: number; principal: IngestPrincipal | null }>();
 
   return {
-    async create(auth: AuthContext, name: string) {
+    async create(auth: AuthContext, input: { name: string; kind: WriteKeyKind; allowedOrigins: string[] }) {
       requirePermission(auth, 'ingest.manage');
       const key = `${WRITE_KEY_PREFIX}${randomSecret(24)}`;
+      const name = input.name;
       const row: WriteKeyRow = {
         workspace_id: auth.workspaceId,
         id: newId('writeKey'),
         name,
+        kind: input.kind,
+        allowed_origins: JSON.stringify(input.kind === 'client' ? [...new Set(input.allowedOrigins)] : []),
         prefix: key.slice(0, WRITE_KEY_PREFIX.length + 6),
         key_hash: sha256(key),
         created_by: auth.userId,
@@ -39,7 +83,12 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
       };
       await db.transaction().execute(async (tx) => {
         await store.insert(tx, row);
-        await audit.record(tx, auth, { action: 'write_key.created', objectType: 'write_key', objectId: row.id, data: { name } });
+        await audit.record(tx, auth, {
+          action: 'write_key.created',
+          objectType: 'write_key',
+          objectId: row.id,
+          data: { name, kind: input.kind, allowedOrigins: input.allowedOrigins },
+        });
       });
       return { ...toWriteKey(row), key };
     },
@@ -47,6 +96,46 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
     async list(auth: AuthContext) {
       requirePermission(auth, 'ingest.manage');
       return { data: (await store.list(auth.workspaceId)).map(toWriteKey), nextCursor: null };
+    },
+
+    async update(auth: AuthContext, id: string, patch: { name?: string | undefined; allowedOrigins?: string[] | undefined }) {
+      requirePermission(auth, 'ingest.manage');
+      const row = await db.transaction().execute(async (tx) => {
+        const cur = await store.get(tx, auth.workspaceId, id);
+        if (!cur) throw notFound('Write key');
+        if (patch.allowedOrigins && cur.kind !== 'client')
+          throw invalid('Only client keys have allowed origins: server keys are never used from a browser', [
+            { path: 'allowedOrigins', message: 'server keys have none' },
+          ]);
+        const next = {
+          ...(patch.name ? { name: patch.name } : {}),
+          ...(patch.allowedOrigins ? { allowed_origins: JSON.stringify([...new Set(patch.allowedOrigins)]) } : {}),
+        };
+        if (Object.keys(next).length > 0) await store.update(tx, auth.workspaceId, id, next);
+        await audit.record(tx, auth, { action: 'write_key.updated', objectType: 'write_key', objectId: id, data: patch });
+        return { ...cur, ...next };
+      });
+      cache.delete(row.key_hash);
+      return toWriteKey(row);
+    },
+
+    /** The workspace identity secret (made on first use for workspaces older than it). */
+    async identitySecret(auth: AuthContext) {
+      requirePermission(auth, 'ingest.manage');
+      const current = await store.identitySecret(db, auth.workspaceId);
+      if (current) return { secret: current };
+      return this.rotateIdentitySecret(auth);
+    },
+
+    async rotateIdentitySecret(auth: AuthContext) {
+      requirePermission(auth, 'ingest.manage');
+      const secret = randomSecret(32);
+      await db.transaction().execute(async (tx) => {
+        await store.setIdentitySecret(tx, auth.workspaceId, secret);
+        await audit.record(tx, auth, { action: 'identity_secret.rotated', objectType: 'workspace', objectId: auth.workspaceId });
+      });
+      cache.clear();
+      return { secret };
     },
 
     async revoke(auth: AuthContext, id: string) {
@@ -77,7 +166,19 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
       let hit = cache.get(hash);
       if (!hit || now - hit.at > KEY_CACHE_MS || hit.at > now) {
         const row = await store.byHash(hash);
-        hit = { at: now, principal: row && !row.revoked_at ? { workspaceId: row.workspace_id, writeKeyId: row.id } : null };
+        hit = {
+          at: now,
+          principal:
+            row && !row.revoked_at
+              ? {
+                  workspaceId: row.workspace_id,
+                  writeKeyId: row.id,
+                  kind: isKind(row.kind) ? row.kind : 'server',
+                  allowedOrigins: parseOrigins(row.allowed_origins),
+                  isVerifiedUser: verifier(row.identity_secret),
+                }
+              : null,
+        };
         if (cache.size > 10_000) cache.clear();
         cache.set(hash, hit);
       }
