@@ -67,7 +67,7 @@ describe.each(engines)('finding 4: client and server write keys on %s', (engine)
     const ws = await newWorkspace(t);
     const server = await keyOf(ws, 'server');
     await send(server, [{ type: 'identify', userId: 'user-42', traits: { email: 'u42@example.com', name: 'Uma' } }]);
-    const [known] = (await customers(ws)).filter((c) => c.email === 'u42@example.com');
+    const known = (await customers(ws)).find((c) => c.email === 'u42@example.com') as Record<string, any>;
     expect(known).toBeDefined();
     const client = await keyOf(ws, 'client');
     const { secret } = (await t.request('GET', '/api/v1/identity-secret', { token: ws.token })).body;

@@ -3,7 +3,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import { ZLiveClientMessage, ZLiveQuery, type LiveServerMessage } from '@rapport/contracts';
 import type { FastifyRequest } from 'fastify';
 import type { AuthContext } from '../../platform/access.js';
-import { createAuthResolver, SESSION_COOKIE, TOKEN_PREFIX, type AuthResolver } from '../../platform/auth.js';
+import { AUTH_CHANGED, createAuthResolver, SESSION_COOKIE, TOKEN_PREFIX, type AuthResolver } from '../../platform/auth.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
@@ -40,10 +40,16 @@ export async function registerLiveRoutes(
   app: FastifyZodInstance,
   deps: { db: Db; bus: Bus; clock: Clock; conversations: ConversationsService },
 ): Promise<LiveService> {
-  const live = createLiveService(deps);
+  // The sockets' own credential cache forgets on AUTH_CHANGED like the request guard's does
+  // (subscribed before the live service, which re-verifies sockets on the same event).
   const resolver = createAuthResolver(deps);
+  const unsubscribeAuth = deps.bus.subscribe((e) => e.type === AUTH_CHANGED && resolver.invalidate());
+  const live = createLiveService(deps);
   await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
-  app.addHook('onClose', async () => live.close());
+  app.addHook('onClose', async () => {
+    unsubscribeAuth();
+    live.close();
+  });
 
   app.get(
     '/api/v1/stream',

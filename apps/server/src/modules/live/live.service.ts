@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import type { LiveClientMessage, LiveEvent, LiveHello, LivePresence, LiveServerMessage } from '@rapport/contracts';
 import { conversationScope, isInScope, type AuthContext } from '../../platform/access.js';
+import { AUTH_CHANGED } from '../../platform/auth.js';
 import type { Bus, BusEvent } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
@@ -60,6 +61,15 @@ export function createLiveService(deps: {
   const subscribers = new Set<Subscriber>();
 
   const unsubscribeBus = bus.subscribe((event) => {
+    if (event.type === AUTH_CHANGED) {
+      // A role, team, status or credential changed: every socket of the workspace proves itself
+      // again now (after this turn, once every resolver has forgotten its cached credentials),
+      // instead of keeping its old role until the next periodic check.
+      setImmediate(() => {
+        for (const sub of subscribers) if (event.workspaceId === '*' || sub.auth.workspaceId === event.workspaceId) reverify(sub, []);
+      });
+      return;
+    }
     seq += 1;
     const message: LiveEvent = {
       kind: 'event',
@@ -85,7 +95,16 @@ export function createLiveService(deps: {
       if (canReceive(sub.auth, stored.event)) sub.send(stored.message);
       return;
     }
-    sub.held = [stored];
+    reverify(sub, [stored]);
+  }
+
+  /** Re-resolves the socket's credential, holding its events meanwhile; drops it when it ended. */
+  function reverify(sub: Subscriber, pending: Stored[]) {
+    if (sub.held) {
+      sub.held.push(...pending);
+      return;
+    }
+    sub.held = [...pending];
     sub.verify().then(
       (auth) => {
         const held = sub.held ?? [];
@@ -102,7 +121,9 @@ export function createLiveService(deps: {
         }
         for (const s of held) if (canReceive(auth, s.event)) sub.send(s.message);
       },
-      () => drop(sub, 'the membership or session has ended'),
+      () => {
+        if (subscribers.has(sub)) drop(sub, 'the membership or session has ended');
+      },
     );
   }
 

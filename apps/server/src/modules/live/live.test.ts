@@ -241,6 +241,50 @@ describe.each(engines)('live stream (%s)', (engine) => {
     }
   });
 
+  it('finding 6: a role change, deactivation or revoked token reaches a live socket at once, not after 60 s', async () => {
+    const clock = createFakeClock(new Date());
+    const ft = await createTestApp(engine, { clock });
+    const mine: Client[] = [];
+    try {
+      const wsUrl = (await ft.listen()).replace('http', 'ws');
+      const ws = await newWorkspace(ft);
+      const demoted = await newMember(ft, ws, 'agent');
+      const deactivated = await newMember(ft, ws, 'agent');
+      const revoked = await newMember(ft, ws, 'agent');
+      const d = await Client.open(`${wsUrl}/api/v1/stream?token=${demoted.token}`);
+      const x = await Client.open(`${wsUrl}/api/v1/stream?token=${deactivated.token}`);
+      const r = await Client.open(`${wsUrl}/api/v1/stream?token=${revoked.token}`);
+      mine.push(d, x, r);
+      await Promise.all([d.waitFor(isHello), x.waitFor(isHello), r.waitFor(isHello)]);
+      // Warm every socket's cached credential, as a busy workspace would.
+      const warm = await newConversation(ft, ws.token, { subject: 'warm' });
+      await Promise.all([d, x, r].map((c) => c.waitFor(isEvent('conversation.created', warm.id))));
+      const xClosed = new Promise<number>((resolve) => x.ws.once('close', (code) => resolve(code)));
+      const rClosed = new Promise<number>((resolve) => r.ws.once('close', (code) => resolve(code)));
+
+      const members = (await ft.request('GET', '/api/v1/members', { token: ws.token })).body.data as Array<{ id: string; userId: string }>;
+      const idOf = (userId: string) => members.find((m) => m.userId === userId)?.id;
+      expect((await ft.request('PATCH', `/api/v1/members/${idOf(demoted.userId)}`, { token: ws.token, body: { role: 'partner' } })).status).toBe(200);
+      expect((await ft.request('PATCH', `/api/v1/members/${idOf(deactivated.userId)}`, { token: ws.token, body: { status: 'deactivated' } })).status).toBe(200);
+      const tokens = (await ft.request('GET', '/api/v1/tokens', { token: ws.token })).body.data as Array<{ id: string; userId: string }>;
+      const tokenId = tokens.find((tk) => tk.userId === revoked.userId)?.id;
+      expect((await ft.request('DELETE', `/api/v1/tokens/${tokenId}`, { token: ws.token })).status).toBe(200);
+      // The clock does not move: only the auth.changed event can get these through.
+      expect(await xClosed).toBe(4401);
+      expect(await rClosed).toBe(4401);
+      const unteamed = await newConversation(ft, ws.token, { subject: 'no team: not for partners' });
+      const marker = await newConversation(ft, ws.token, { subject: 'marker' });
+      const agentView = await Client.open(`${wsUrl}/api/v1/stream?token=${ws.token}`);
+      mine.push(agentView);
+      await ft.request('POST', `/api/v1/conversations/${marker.id}/messages`, { token: ws.token, body: { body: 'ping', kind: 'reply' } });
+      await agentView.waitFor(isEvent('message.created', marker.id));
+      expect(d.events().some((e) => e.conversationId === unteamed.id || e.conversationId === marker.id)).toBe(false);
+    } finally {
+      await Promise.all(mine.map((c) => c.close()));
+      await ft.close();
+    }
+  });
+
   it('accepts the session cookie from the same origin only', async () => {
     const ws = await newWorkspace(t);
     const login = await fetch(`${base}/api/v1/auth/login`, {
