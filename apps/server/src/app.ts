@@ -44,7 +44,8 @@ export type AppOptions = {
   sessionDays?: number;
   passwordCost?: number;
   loginMaxAttempts?: number;
-  trustProxy?: boolean;
+  /** false, a number of proxy hops, or comma-separated proxy addresses/CIDRs (never every hop). */
+  trustProxy?: false | number | string;
   publicUrl?: string;
   /** Outgoing mail (invitations); by default through `smtpRelayUrl`, else written under `mailDir`. */
   mailer?: Mailer;
@@ -60,6 +61,10 @@ export type AppOptions = {
   version?: string;
 };
 
+function trustHops(n: number) {
+  return (_address: string, hop: number) => hop < n;
+}
+
 export function defaultWebDir(): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidate = path.resolve(here, '../../web/dist');
@@ -74,7 +79,8 @@ export async function buildApp(opts: AppOptions) {
     loggerInstance: typeof opts.logger === 'object' ? opts.logger : undefined,
     logger: typeof opts.logger === 'boolean' ? opts.logger : undefined,
     bodyLimit: opts.bodyLimit ?? 1024 * 1024,
-    trustProxy: opts.trustProxy ?? false,
+    // A hop count trusts only that many proxies in front (proxy-addr's rule: hop i < n).
+    trustProxy: typeof opts.trustProxy === 'number' ? trustHops(opts.trustProxy) : (opts.trustProxy ?? false),
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : `req_${Math.random().toString(36).slice(2, 12)}`;

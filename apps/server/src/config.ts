@@ -18,11 +18,19 @@ export const ZConfig = z.object({
     .int()
     .min(1024)
     .max(64 * 1024 * 1024),
-  cookieSecure: bool,
+  cookieSecure: bool.optional(),
   sessionDays: z.coerce.number({ message: 'must be a number of days' }).int().min(1).max(365),
   passwordCost: z.coerce.number({ message: 'must be a number' }).int().min(10).max(20),
   loginMaxAttempts: z.coerce.number({ message: 'must be a number' }).int().min(1).max(1000),
-  trustProxy: bool,
+  trustProxy: z
+    .string()
+    .trim()
+    .refine((v) => v !== 'true', 'trusting every X-Forwarded-For hop lets any client choose its IP: give the number of proxies (1) or their addresses')
+    .refine(
+      (v) => v === 'false' || /^\d{1,2}$/.test(v) || v.split(',').every((a) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a.trim())),
+      'must be false, a number of proxy hops, or comma-separated proxy addresses/CIDRs',
+    )
+    .transform((v): false | number | string => (v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   runWorker: bool,
   publicUrl: z.url({ message: 'must be a URL such as http://localhost:3000' }),
   smtpRelayUrl: z
@@ -44,11 +52,21 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
   { key: 'databaseUrl', env: 'DATABASE_URL', default: '', doc: 'postgres://… switches storage to PostgreSQL' },
   { key: 'logLevel', env: 'LOG_LEVEL', default: 'info', doc: 'pino log level' },
   { key: 'bodyLimit', env: 'RAPPORT_BODY_LIMIT', default: '1048576', doc: 'largest accepted request body in bytes (413 above)' },
-  { key: 'cookieSecure', env: 'RAPPORT_COOKIE_SECURE', default: 'false', doc: 'mark the session cookie Secure (set true behind HTTPS)' },
+  {
+    key: 'cookieSecure',
+    env: 'RAPPORT_COOKIE_SECURE',
+    default: '',
+    doc: 'mark the session cookie Secure; by default on when RAPPORT_PUBLIC_URL is https',
+  },
   { key: 'sessionDays', env: 'RAPPORT_SESSION_DAYS', default: '14', doc: 'how long a browser session lasts' },
   { key: 'passwordCost', env: 'RAPPORT_PASSWORD_COST', default: '15', doc: 'scrypt cost, log2(N); 15 uses 32 MiB per hash' },
   { key: 'loginMaxAttempts', env: 'RAPPORT_LOGIN_MAX_ATTEMPTS', default: '10', doc: 'failed logins per email and per IP in 15 minutes before 429' },
-  { key: 'trustProxy', env: 'RAPPORT_TRUST_PROXY', default: 'false', doc: 'trust X-Forwarded-For for client IPs' },
+  {
+    key: 'trustProxy',
+    env: 'RAPPORT_TRUST_PROXY',
+    default: 'false',
+    doc: 'client IPs from X-Forwarded-For: the number of proxies in front (1) or their addresses/CIDRs (10.0.0.0/8,…); false: the socket address',
+  },
   { key: 'runWorker', env: 'RAPPORT_RUN_WORKER', default: 'true', doc: 'run the background job worker in this process' },
   { key: 'publicUrl', env: 'RAPPORT_PUBLIC_URL', default: 'http://localhost:3000', doc: 'base URL used in invitation links' },
   {
@@ -83,5 +101,6 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
       }),
     };
   }
-  return { ok: true, config: { ...parsed.data, dataDir: path.resolve(parsed.data.dataDir) } };
+  const cookieSecure = parsed.data.cookieSecure ?? new URL(parsed.data.publicUrl).protocol === 'https:';
+  return { ok: true, config: { ...parsed.data, cookieSecure, dataDir: path.resolve(parsed.data.dataDir) } };
 }

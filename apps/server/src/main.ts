@@ -2,10 +2,10 @@
 // The `rapport` CLI: start | migrate | seed --demo.
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import pino from 'pino';
 import { buildApp } from './app.js';
 import { loadConfig, SETTINGS, type Config } from './config.js';
 import { openDatabase, type DbHandle } from './platform/db/database.js';
+import { createLogger } from './platform/log.js';
 import { migrate } from './platform/db/migrations.js';
 import { seedDemo, DEMO_LOGIN } from './seed.js';
 
@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const config = loaded.config;
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel);
   const handle = openFromConfig(config);
   try {
     const applied = await migrate(handle.db, handle.engine);

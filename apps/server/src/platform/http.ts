@@ -20,6 +20,16 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Whether a request's Origin names this server. Anything else — another site, `null` (sandboxed
+ * frames, file: pages), a malformed value — is cross-site, never an error.
+ */
+export function isSameOrigin(origin: string, host: string | undefined): boolean {
+  if (!URL.canParse(origin)) return false;
+  const url = new URL(origin);
+  return (url.protocol === 'http:' || url.protocol === 'https:') && url.host !== '' && url.host === host;
+}
+
 export function requireAuth(req: FastifyRequest): AuthContext {
   if (!req.auth) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token');
   return req.auth;
@@ -115,7 +125,7 @@ export function installAccessGuard(app: FastifyInstance, resolver: AuthResolver)
       // Cookie sessions: refuse cross-site writes (CSRF) on top of SameSite=Lax.
       if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
         const origin = req.headers.origin;
-        if (origin && new URL(origin).host !== req.headers.host) {
+        if (origin !== undefined && !isSameOrigin(origin, req.headers.host)) {
           throw new AppError('FORBIDDEN', 'Cross-site request refused');
         }
       }

@@ -8,8 +8,20 @@ export type RateLimiter = {
   reset(key: string): void;
 };
 
+const MAX_KEYS = 100_000;
+
 export function createRateLimiter(opts: { max: number; windowMs: number; now: () => number }): RateLimiter {
   const hits = new Map<string, { count: number; resetAt: number }>();
+  // Bounded memory without amnesty: junk keys never wipe a key that is over its limit. Expired
+  // entries go first, then the oldest entries still under the limit (Map keeps insertion order).
+  function evict() {
+    const now = opts.now();
+    for (const [k, h] of hits) if (h.resetAt <= now) hits.delete(k);
+    for (const [k, h] of hits) {
+      if (hits.size <= MAX_KEYS * 0.9) break;
+      if (h.count < opts.max) hits.delete(k);
+    }
+  }
   const current = (key: string) => {
     const h = hits.get(key);
     if (h && h.resetAt <= opts.now()) {
@@ -27,7 +39,7 @@ export function createRateLimiter(opts: { max: number; windowMs: number; now: ()
       const h = current(key);
       if (h) h.count += 1;
       else hits.set(key, { count: 1, resetAt: opts.now() + opts.windowMs });
-      if (hits.size > 100_000) hits.clear();
+      if (hits.size > MAX_KEYS) evict();
     },
     forgive(key) {
       const h = current(key);

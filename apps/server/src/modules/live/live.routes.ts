@@ -8,6 +8,7 @@ import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
 import { AppError } from '../../platform/errors.js';
+import { isSameOrigin } from '../../platform/http.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { createLiveService, type LiveService } from './live.service.js';
@@ -31,7 +32,7 @@ async function authenticate(req: FastifyRequest, resolver: AuthResolver, queryTo
   const sid = req.cookies[SESSION_COOKIE];
   if (!sid) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token');
   const origin = req.headers.origin;
-  if (origin && new URL(origin).host !== req.headers.host) throw new AppError('FORBIDDEN', 'Cross-site WebSocket refused');
+  if (origin !== undefined && !isSameOrigin(origin, req.headers.host)) throw new AppError('FORBIDDEN', 'Cross-site WebSocket refused');
   return resolver.fromSession(sid, req.ip);
 }
 
