@@ -5,6 +5,7 @@ import type { Browser, WebSocketRoute } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { newConversation, newMember, newWorkspace, unique, type TestApp } from '../apps/server/src/test/harness.js';
+import { openMailbox, type Mailbox } from '../apps/server/src/test/mailbox.js';
 import { launchBrowser, PASSWORD, screenshot, seriousA11yViolations, signedIn, startServer, waitLive } from './support.js';
 
 let browser: Browser;
@@ -55,8 +56,15 @@ describe('first run', () => {
 describe('signed-in app', () => {
   let t: TestApp;
   let base: string;
-  beforeAll(async () => ({ t, base } = await startServer()));
-  afterAll(async () => t?.close());
+  let mailbox: Mailbox;
+  beforeAll(async () => {
+    mailbox = await openMailbox();
+    ({ t, base } = await startServer({ smtpRelayUrl: mailbox.relayUrl }));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await mailbox?.close();
+  });
 
   it('shows a new conversation in two agents’ inboxes and a reply in both threads, live', async () => {
     const ws = await newWorkspace(t, 'Live Co');
@@ -296,21 +304,24 @@ describe('signed-in app', () => {
     await o.context.close();
   });
 
-  it('lets an owner invite by link (accepted in another browser), create a token shown once and a write key with its snippet', async () => {
+  it('lets an owner invite by email (accepted in another browser), create a token shown once and a write key with its snippet', async () => {
     const ws = await newWorkspace(t, 'Settings Co');
     const o = await signedIn(browser, base, ws.email, '/settings/members');
     const invite = o.page.getByRole('form', { name: 'Invite a member' });
     await invite.getByLabel('Email').fill('newbie@settings.test');
     await invite.getByRole('button', { name: 'Invite' }).click();
-    const link = (await o.page.getByTestId('secret-value').textContent()) ?? '';
-    expect(link).toMatch(new RegExp(`^${base}/invite/\\S+$`));
+    await o.page.getByTestId('invitation-sent').getByText('newbie@settings.test').waitFor();
+    // The link reaches the invited mailbox only.
+    expect(await o.page.getByTestId('secret-value').count()).toBe(0);
+    await t.rapport.jobs.drain();
+    const link = `${base}/invite#${mailbox.inviteToken('newbie@settings.test')}`;
 
     const guest = await browser.newContext({ baseURL: base });
     const g = await guest.newPage();
     await g.goto(link);
     await g.getByLabel('Your name').fill('Nia Newbie');
     await g.locator('input[type="password"]').fill(PASSWORD);
-    await g.getByRole('button', { name: 'Accept invitation' }).click();
+    await g.getByRole('button', { name: 'Create account and join' }).click();
     await g.getByRole('heading', { name: 'Mine' }).waitFor();
     await g.getByText('Nia Newbie').waitFor();
     await guest.close();
@@ -334,9 +345,15 @@ describe('signed-in app', () => {
     await o.page.getByRole('tab', { name: 'Write keys' }).click();
     await o.page.getByRole('button', { name: 'Create write key' }).click();
     const snippet = (await o.page.getByTestId('tracking-snippet').textContent()) ?? '';
-    expect(snippet).toContain(`${base}/v1/track`);
+    expect(snippet).toContain(`HOST = ${JSON.stringify(base)}`);
+    expect(snippet).toContain("'/v1/'");
     const key = (await o.page.getByTestId('secret-value').textContent()) ?? '';
     expect(snippet).toContain(JSON.stringify(key));
+    // A client key by default, listed with its kind; the identity secret is revealed on demand.
+    await o.page.getByRole('table', { name: 'Write keys' }).getByText('client (public)').waitFor();
+    await o.page.getByRole('button', { name: 'Show identity secret' }).click();
+    await o.page.getByRole('button', { name: 'Rotate secret' }).waitFor();
+    await screenshot(o.page, 'write-keys');
     await o.context.close();
   });
 

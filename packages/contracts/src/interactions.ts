@@ -45,6 +45,7 @@ export const ZWriteKey = z
   .meta({ id: 'WriteKey' });
 export type WriteKey = z.infer<typeof ZWriteKey>;
 export const ZCreatedWriteKey = ZWriteKey.extend({ key: z.string().meta({ description: 'Shown once; Rapport keeps only its hash' }) });
+export type CreatedWriteKey = z.infer<typeof ZCreatedWriteKey>;
 export const ZCreateWriteKey = z.strictObject({
   name: z.string().trim().min(1).max(120),
   kind: ZWriteKeyKind.default('server'),

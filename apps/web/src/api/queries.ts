@@ -21,6 +21,7 @@ import type {
   TimelineItem,
   Touchpoint,
   WriteKey,
+  WriteKeyKind,
 } from './types';
 
 export type ConversationFilters = Omit<ConversationQuery, 'updatedSince'>;
@@ -195,6 +196,11 @@ export const useInvite = () =>
     (body: { email: string; name?: string; role: string; teamIds?: string[] }) => post<InviteResult>('/api/v1/members', body),
     () => [keys.members],
   );
+export const useResendInvitation = () =>
+  useWrite(
+    (memberId: string) => post<InviteResult>(`/api/v1/members/${encodeURIComponent(memberId)}/invitation`),
+    () => [keys.members],
+  );
 export const useUpdateMember = () =>
   useWrite(
     (v: { id: string; body: Record<string, unknown> }) => patch<Member>(`/api/v1/members/${v.id}`, v.body),
@@ -247,8 +253,20 @@ export const useRevokeToken = () =>
   );
 export const useCreateWriteKey = () =>
   useWrite(
-    (body: { name: string }) => post<CreatedWriteKey>('/api/v1/write-keys', body),
+    (body: { name: string; kind: WriteKeyKind; allowedOrigins: string[] }) => post<CreatedWriteKey>('/api/v1/write-keys', body),
     () => [keys.writeKeys],
+  );
+export const useUpdateWriteKey = () =>
+  useWrite(
+    (v: { id: string; allowedOrigins: string[] }) => patch<WriteKey>(`/api/v1/write-keys/${encodeURIComponent(v.id)}`, { allowedOrigins: v.allowedOrigins }),
+    () => [keys.writeKeys],
+  );
+export const useIdentitySecret = (enabled: boolean) =>
+  useQuery({ queryKey: ['identity-secret'], queryFn: () => get<{ secret: string }>('/api/v1/identity-secret'), enabled, staleTime: Infinity });
+export const useRotateIdentitySecret = () =>
+  useWrite(
+    () => post<{ secret: string }>('/api/v1/identity-secret/rotate'),
+    () => [['identity-secret']],
   );
 export const useCreateTouchpoint = () =>
   useWrite(

@@ -19,6 +19,11 @@ export type {
   Status,
   Team,
   Category,
+  CreatedWriteKey,
+  InviteResult,
+  PendingInvitation,
+  WriteKey,
+  WriteKeyKind,
 } from '@rapport/contracts';
 
 export type TimelineItem = {
@@ -35,9 +40,6 @@ export type TimelineItem = {
   properties?: Record<string, unknown>;
 };
 
-export type WriteKey = { id: string; name: string; prefix?: string; createdAt?: string; revokedAt?: string | null };
-export type CreatedWriteKey = WriteKey & { key: string };
-
 export type Touchpoint = {
   id: string;
   key: string;
@@ -48,7 +50,6 @@ export type Touchpoint = {
   critical?: boolean;
 };
 
-export type InviteResult = { id: string; userId: string; email: string; inviteToken: string | null };
 export type CreatedToken = { id: string; name: string; token: string };
 export type BulkResult = { results: { id: string; ok: boolean; error?: string }[] };
 

@@ -28,7 +28,8 @@ export function App() {
   if (!user) {
     return (
       <Routes>
-        <Route path="/invite/:token" element={<InvitePage />} />
+        <Route path="/invite" element={<InvitePage me={null} />} />
+        <Route path="/invite/:token" element={<InvitePage me={null} />} />
         <Route path="*" element={<LoginPage />} />
       </Routes>
     );
@@ -44,7 +45,8 @@ export function App() {
             {can(user.role, 'customers') ? <Route path="/customers/:id" element={<CustomerPage me={user} />} /> : null}
             {can(user.role, 'settings') ? <Route path="/settings/*" element={<SettingsPage me={user} />} /> : null}
             <Route path="/profile" element={<ProfilePage me={user} />} />
-            <Route path="/invite/:token" element={<InvitePage />} />
+            <Route path="/invite" element={<InvitePage me={user} />} />
+            <Route path="/invite/:token" element={<InvitePage me={user} />} />
             <Route path="*" element={<NotFound />} />
           </Routes>
         </Suspense>

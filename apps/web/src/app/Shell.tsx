@@ -1,10 +1,27 @@
 // The frame around every signed-in screen: header (workspace, live status, account) and navigation.
 import { useEffect, useState, type ReactNode } from 'react';
-import { AppShell, Badge, Burger, Group, Kbd, Menu, Modal, NavLink, ScrollArea, Select, Table, Text, UnstyledButton } from '@mantine/core';
+import {
+  Alert,
+  AppShell,
+  Badge,
+  Burger,
+  Button,
+  Group,
+  Kbd,
+  Menu,
+  Modal,
+  NavLink,
+  ScrollArea,
+  Select,
+  Stack,
+  Table,
+  Text,
+  UnstyledButton,
+} from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
-import { describeError, post } from '../api/client';
+import { del, describeError, post } from '../api/client';
 import { keys, useTeams } from '../api/queries';
 import type { Me } from '../api/types';
 import { STATUSES, label } from '../api/types';
@@ -124,6 +141,59 @@ function Navigation({ me, onNavigate }: { me: Me; onNavigate: () => void }) {
   );
 }
 
+/** Invitations waiting for the signed-in person: joined here, as themselves, never by a link alone. */
+function PendingInvitations({ me }: { me: Me }) {
+  const qc = useQueryClient();
+  const navigate = useNavigate();
+  const [busy, setBusy] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  if (me.invitations.length === 0) return null;
+  const act = async (workspaceId: string, join: boolean) => {
+    setBusy(workspaceId);
+    try {
+      if (join) await post(`/api/v1/me/invitations/${encodeURIComponent(workspaceId)}/accept`);
+      else await del(`/api/v1/me/invitations/${encodeURIComponent(workspaceId)}`);
+      setError(null);
+      if (join) {
+        qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'setup' });
+        navigate('/');
+      }
+      await qc.invalidateQueries({ queryKey: keys.me });
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <Stack gap="xs" mb="md" data-testid="pending-invitations">
+      {me.invitations.map((i) => (
+        <Alert key={i.workspace.id} color="indigo" variant="light" title={`You are invited to ${i.workspace.name}`}>
+          <Group justify="space-between" wrap="wrap" gap="xs">
+            <Text size="sm">
+              Join as {i.role}
+              {i.expiresAt ? ` (the invitation expires ${new Date(i.expiresAt).toLocaleDateString()})` : ''}.
+            </Text>
+            <Group gap="xs">
+              <Button size="xs" loading={busy === i.workspace.id} onClick={() => void act(i.workspace.id, true)}>
+                Join {i.workspace.name}
+              </Button>
+              <Button size="xs" variant="default" disabled={busy === i.workspace.id} onClick={() => void act(i.workspace.id, false)}>
+                Decline
+              </Button>
+            </Group>
+          </Group>
+        </Alert>
+      ))}
+      {error ? (
+        <Text size="sm" c="red" role="alert">
+          {error}
+        </Text>
+      ) : null}
+    </Stack>
+  );
+}
+
 export function Shell({ me, children }: { me: Me; children: ReactNode }) {
   const [opened, { toggle, close }] = useDisclosure();
   const [helpOpen, help] = useDisclosure(false);
@@ -195,6 +265,7 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
         </ScrollArea>
       </AppShell.Navbar>
       <AppShell.Main id="main" tabIndex={-1}>
+        <PendingInvitations me={me} />
         {children}
       </AppShell.Main>
       <Modal opened={helpOpen} onClose={help.close} title="Keyboard shortcuts">

@@ -1,6 +1,6 @@
 // Members, teams, canned responses, custom fields, API tokens and the audit log.
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { Badge, Button, Group, MultiSelect, Paper, Select, Stack, Switch, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, MultiSelect, Paper, Select, Stack, Switch, Table, Text, TextInput, Textarea, Title } from '@mantine/core';
 import type { UseMutationResult } from '@tanstack/react-query';
 import {
   useAddTeamMember,
@@ -19,6 +19,7 @@ import {
   useRevokeToken,
   useTeams,
   useTokens,
+  useResendInvitation,
   useUpdateMember,
 } from '../../api/queries';
 import type { Me, Role } from '../../api/types';
@@ -80,11 +81,12 @@ export function MembersSection({ me }: { me: Me }) {
   const [email, setEmail] = useState('');
   const [role, setRole] = useState<string>('agent');
   const [teamIds, setTeamIds] = useState<string[]>([]);
-  const [link, setLink] = useState<string | null>(null);
+  const resend = useResendInvitation();
+  const [sent, setSent] = useState<{ to: string; until: string } | null>(null);
   const submit = async (e: FormEvent) => {
     e.preventDefault();
     const res = await invite.mutateAsync({ email, role, teamIds });
-    setLink(res.inviteToken ? `${location.origin}/invite/${res.inviteToken}` : null);
+    setSent({ to: res.invitation.sentTo, until: res.invitation.expiresAt });
     setEmail('');
   };
   const teamName = new Map((teams.data ?? []).map((t) => [t.id, t.name]));
@@ -117,12 +119,17 @@ export function MembersSection({ me }: { me: Me }) {
               </Button>
             </Group>
             <MutationError m={invite} />
-            {link ? <Secret title="Invitation created" value={link} note="Send this link to the person you invited; it works once." /> : null}
+            {sent ? (
+              <Alert color="green" variant="light" title="Invitation sent" data-testid="invitation-sent">
+                An invitation was emailed to {sent.to}. Its link works once, until {new Date(sent.until).toLocaleDateString()}; only that mailbox can accept it.
+              </Alert>
+            ) : null}
           </Stack>
         </form>
       }
     >
       <MutationError m={updateMember} />
+      <MutationError m={resend} />
       <Loaded q={members}>
         {(list) => (
           <Table aria-label="Members">
@@ -168,6 +175,22 @@ export function MembersSection({ me }: { me: Me }) {
                           onClick={() => updateMember.mutate({ id: m.id, body: { status: m.status === 'active' ? 'deactivated' : 'active' } })}
                         >
                           {m.status === 'active' ? 'Deactivate' : 'Reactivate'}
+                        </Button>
+                      ) : null}
+                      {m.status === 'invited' ? (
+                        <Button
+                          size="compact-xs"
+                          variant="subtle"
+                          aria-label={`Resend the invitation to ${m.email}`}
+                          loading={resend.isPending && resend.variables === m.id}
+                          onClick={() =>
+                            void resend
+                              .mutateAsync(m.id)
+                              .then((res) => setSent({ to: res.invitation.sentTo, until: res.invitation.expiresAt }))
+                              .catch(() => undefined)
+                          }
+                        >
+                          Resend invitation
                         </Button>
                       ) : null}
                     </Group>
