@@ -82,6 +82,51 @@ const REPLIES: Record<string, string[]> = {
   other: ['Thank you! I have passed this on to the right team.', 'Thanks for the feedback, our web team is on it.'],
 };
 
+const FOLLOW_UPS: Record<string, string[]> = {
+  inquiry: ['Great, thanks for checking!', 'Perfect, I will keep an eye on the tracking page.', 'Thanks, that is quicker than I expected.'],
+  complaint: ['Thank you, that is a fair fix.', 'Appreciated. I hope the next order goes better.', 'OK, thanks for taking it seriously.'],
+  dispute: ['Thanks, I can see the refund pending now.', 'Good, please make sure it does not happen again.', 'Thank you for sorting it out so fast.'],
+  return_refund: ['Done, I printed the label.', 'Thanks, the refund arrived this morning.', 'Brilliant, returning it today.'],
+  technical_support: ['It is version 4.1.9 on a Pixel 7.', 'Updated and it works now, thanks!', 'Still crashing after the update, sadly.'],
+  product_locate: ['Ordered the F-30, thank you!', 'Please let me know when it is back.', 'Thanks, that is exactly the one.'],
+  other: ['Thanks for passing it on.', 'Looking forward to hearing from them.', 'Cheers!'],
+};
+
+/** One customer's journey as product and web events, sent through the real ingest path. */
+function journeyEvents(i: number, email: string, at: number, pick: <T>(xs: readonly T[]) => T, rand: () => number): Array<Record<string, unknown>> {
+  const anonymousId = `demo-anon-${i}`;
+  const userId = `demo-user-${i}`;
+  const out: Array<Record<string, unknown>> = [];
+  let t = at;
+  const next = (minutes: number) => {
+    t += Math.floor(minutes * 60_000 * (0.5 + rand()));
+    return new Date(t).toISOString();
+  };
+  const ev = (body: Record<string, unknown>) => out.push({ messageId: `demo-${i}-${out.length}`, ...body });
+  ev({
+    type: 'track',
+    anonymousId,
+    event: 'Email Opened',
+    properties: { campaign: pick(['spring-sale', 'new-kettles', 'newsletter-12']) },
+    timestamp: next(0),
+  });
+  ev({ type: 'page', anonymousId, name: 'Pricing', properties: { path: '/pricing', url: 'https://acme.test/pricing' }, timestamp: next(30) });
+  ev({ type: 'page', anonymousId, name: 'Product', properties: { path: `/products/${pick(['kettle', 'jacket', 'sofa', 'filter'])}` }, timestamp: next(5) });
+  if (rand() < 0.25) return out;
+  ev({ type: 'identify', anonymousId, userId, traits: { email }, timestamp: next(10) });
+  ev({ type: 'track', userId, event: 'Signed Up', properties: { source: pick(['google', 'newsletter', 'friend']) }, timestamp: next(1) });
+  ev({ type: 'track', userId, event: 'Checkout Started', properties: { items: 1 + Math.floor(rand() * 3) }, timestamp: next(20) });
+  if (rand() < 0.15) return out;
+  ev({ type: 'track', userId, event: 'Order Completed', properties: { order_id: `A-${5000 + i}`, total: 20 + Math.floor(rand() * 300) }, timestamp: next(4) });
+  ev({ type: 'track', userId, event: 'Order Shipped', properties: { carrier: pick(['DHL', 'UPS', 'PostNord']) }, timestamp: next(60 * 24) });
+  ev({ type: 'track', userId, event: 'Order Delivered', properties: { carrier: pick(['DHL', 'UPS', 'PostNord']) }, timestamp: next(60 * 48) });
+  for (let k = 0; k < Math.floor(rand() * 3); k++)
+    ev({ type: 'track', userId, event: 'Feature Used', properties: { feature: pick(['order history', 'wishlist', 'reorder']) }, timestamp: next(60 * 30) });
+  ev({ type: 'track', userId, event: 'Invoice Sent', properties: { amount: 20 + Math.floor(rand() * 300) }, timestamp: next(60) });
+  if (rand() < 0.4) ev({ type: 'track', userId, event: 'Review Submitted', properties: { stars: 3 + Math.floor(rand() * 3) }, timestamp: next(60 * 72) });
+  return out;
+}
+
 export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; onlyIfEmpty?: boolean }): Promise<{ created: boolean }> {
   const existing = await handle.db.selectFrom('users').select(['id', 'email']).limit(1000).execute();
   if (existing.some((u) => u.email === DEMO_LOGIN.email)) return { created: false };
@@ -137,6 +182,7 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
   await conversations.createCustomField(auth, { key: 'plan', label: 'Plan', type: 'select', options: ['free', 'pro', 'enterprise'] });
 
   const customerIds: string[] = [];
+  const customerEmails: string[] = [];
   for (let i = 0; i < 200; i++) {
     const name = `${pick(FIRST)} ${pick(LAST)}`;
     const email = `${name.toLowerCase().replace(' ', '.')}.${i}@example.com`;
@@ -147,6 +193,7 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
       traits: { plan: pick(['free', 'pro', 'enterprise']), city: pick(['Lisbon', 'Oslo', 'Austin', 'Osaka', 'Lagos']) },
     });
     customerIds.push(c.id);
+    customerEmails.push(email);
   }
   const teams = [support.id, billing.id, outsourced.id];
   for (let i = 0; i < 500; i++) {
@@ -178,13 +225,31 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
         ? pick(['Checked the order in the warehouse system: it left on Monday.', 'Loyal customer since 2021, be generous.', 'Escalated to the courier team.'])
         : pick(REPLIES[category] ?? []);
       await conversations.addMessage(agent, conv.id, { body, kind: isNote ? 'note' : 'reply', author: 'agent' });
-      if (rand() < 0.5) await conversations.addMessage(auth, conv.id, { body: 'Thank you, that helps.', kind: 'reply', author: 'customer' });
+      if (rand() < 0.5) await conversations.addMessage(auth, conv.id, { body: pick(FOLLOW_UPS[category] ?? ['Thanks!']), kind: 'reply', author: 'customer' });
     }
     const r = rand();
     if (r < 0.45) await conversations.update(agent, conv.id, { status: 'resolved' });
     else if (r < 0.55) await conversations.update(agent, conv.id, { status: 'pending' });
     else if (r < 0.6) await conversations.update(agent, conv.id, { status: 'closed' });
+    // The owner works a few conversations too, so "Mine" is not empty on first sign-in.
+    else if (i % 25 === 0) await conversations.update(auth, conv.id, { assigneeId: owner.user.id });
   }
+
+  // The rest of the journey: e-mails opened, pages viewed, sign-ups, orders shipped and delivered,
+  // feature use, invoices and reviews, through the real ingest path with a server write key.
+  const { key } = await services.spine.writeKeys.create(auth, { name: 'Demo back end', kind: 'server', allowedOrigins: [] });
+  const principal = await services.spine.writeKeys.authenticate(key);
+  const now = Date.now();
+  clock.set(new Date(now));
+  const events: Array<Record<string, unknown>> = [];
+  for (let i = 0; i < customerIds.length; i++) {
+    const at = now - (50 - Math.floor(rand() * 10)) * 86_400_000 + Math.floor(rand() * 30) * 86_400_000;
+    events.push(...journeyEvents(i, customerEmails[i] ?? '', at, pick, rand).filter((e) => Date.parse(String(e.timestamp)) < now));
+  }
+  for (let i = 0; i < events.length; i += 500) {
+    await services.spine.ingest.ingest(principal, { events: events.slice(i, i + 500), fixedType: null, sentAt: undefined, batchContext: null, ip: null });
+  }
+  await jobs.drain();
   await app.close();
   return { created: true };
 }

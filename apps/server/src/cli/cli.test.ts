@@ -68,12 +68,24 @@ describe('rapport CLI', () => {
     expect(rapport(['seed', '--demo', '--data', data]).stdout).toContain('already exists');
     const db = new SQLite(path.join(data, 'rapport.db'), { readonly: true });
     const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-    expect(count('select count(*) as n from customers')).toBe(200);
+    // 200 known customers, plus the visitors who browsed without ever signing up.
+    expect(count('select count(*) as n from customers where email is not null')).toBe(200);
+    expect(count('select count(*) as n from customers where email is null')).toBeGreaterThan(10);
     expect(count('select count(*) as n from conversations')).toBe(500);
     expect(count('select count(distinct channel) as n from conversations')).toBe(7);
     expect(count('select count(distinct category) as n from conversations')).toBe(7);
     expect(count('select count(*) as n from members')).toBe(8);
     expect(count('select count(*) as n from conversations where assignee_id is not null')).toBeGreaterThan(300);
+    // The demo shows the whole journey, through the real ingest path: events classified into
+    // touchpoints across at least five stages, customers stitched from anonymous visitors.
+    expect(count("select count(*) as n from interactions where kind in ('event', 'page', 'identify')")).toBeGreaterThan(1000);
+    expect(count('select count(distinct stage) as n from interactions where stage is not null')).toBeGreaterThanOrEqual(5);
+    expect(count("select count(distinct customer_id) as n from interactions where name = 'Order Delivered'")).toBeGreaterThan(50);
+    expect(count("select count(*) as n from identities where kind = 'anonymous_id'")).toBeGreaterThan(150);
+    expect(count('select count(*) as n from customers where email is not null and merged_into_id is not null')).toBe(0);
+    // The owner has conversations of their own, and customers do not all say the same words.
+    expect(count("select count(*) as n from conversations c join users u on u.id = c.assignee_id where u.email = 'demo@rapport.test'")).toBeGreaterThan(3);
+    expect(count("select count(distinct body) as n from messages where author_type = 'customer'")).toBeGreaterThan(25);
     db.close();
   });
 

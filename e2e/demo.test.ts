@@ -1,0 +1,60 @@
+// The demo workspace shows what Rapport is: the seeded demo (the one `npm start` creates), on
+// both engines, signed in as its owner — a customer's timeline runs across the journey stages,
+// from the promotional e-mail to the review, beside their service conversations.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp, type Rapport } from '../apps/server/src/app.js';
+import type { DbHandle } from '../apps/server/src/platform/db/database.js';
+import { DEMO_LOGIN, seedDemo } from '../apps/server/src/seed.js';
+import { engines, openTestDatabase } from '../apps/server/src/test/harness.js';
+import { launchBrowser, screenshot, WEB_DIST } from './support.js';
+
+describe.each(engines)('the demo workspace on %s', (engine) => {
+  let browser: Browser;
+  let handle: DbHandle;
+  let rapport: Rapport;
+  let base: string;
+  beforeAll(async () => {
+    browser = await launchBrowser();
+    handle = await openTestDatabase(engine);
+    await seedDemo(handle, { passwordCost: 10 });
+    rapport = await buildApp({ handle, logger: false, passwordCost: 10, webDir: WEB_DIST });
+    await rapport.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = rapport.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  }, 240_000);
+  afterAll(async () => {
+    await browser?.close();
+    await rapport?.app.close();
+    await handle?.close();
+  });
+
+  it("opens on the owner's own conversations and shows a customer's journey across the stages", async () => {
+    const context = await browser.newContext({ baseURL: base, viewport: { width: 1360, height: 900 } });
+    expect((await context.request.post('/api/v1/auth/login', { data: DEMO_LOGIN })).status()).toBe(200);
+    const page = await context.newPage();
+    await page.goto('/');
+    // "Mine" is the owner's landing view, and it is not empty.
+    await page.getByTestId('inbox-row').first().waitFor();
+
+    // A customer who went all the way: from the e-mail to the review.
+    const reviewers = await context.request.get('/api/v1/customers?limit=100');
+    const customers = ((await reviewers.json()) as { data: Array<{ id: string }> }).data;
+    let chosen: string | null = null;
+    for (const c of customers) {
+      const tl = (await (await context.request.get(`/api/v1/customers/${c.id}/timeline?limit=100`)).json()) as { data: Array<{ stage: string | null }> };
+      const stages = new Set(tl.data.map((i) => i.stage).filter(Boolean));
+      if (stages.size >= 5) {
+        chosen = c.id;
+        break;
+      }
+    }
+    expect(chosen).not.toBeNull();
+    await page.goto(`/customers/${chosen}`);
+    await page.getByTestId('timeline-stage').first().waitFor();
+    const stages = await page.getByTestId('timeline-stage').evaluateAll((els) => els.map((e) => e.getAttribute('data-stage')));
+    expect(stages).toEqual(expect.arrayContaining(['research', 'purchase', 'usage', 'post_sales', 'advocacy']));
+    if (engine === 'sqlite') await screenshot(page, 'demo-timeline');
+    await context.close();
+  });
+});
