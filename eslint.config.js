@@ -1,6 +1,15 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** Query-builder entry points; a store (or platform/db) is the only place that may call them. */
+export const SQL_OUTSIDE_STORES = [
+  ...['selectFrom', 'insertInto', 'updateTable', 'deleteFrom', 'replaceInto', 'mergeInto', 'transaction', 'selectNoFrom'].map((name) => ({
+    selector: `CallExpression[callee.property.name='${name}']`,
+    message: `${name}() belongs in a *.store.ts (or platform/db): services run work through withTransaction`,
+  })),
+  { selector: "TaggedTemplateExpression[tag.name='sql']", message: 'raw sql`` belongs in a *.store.ts (or platform/db)' },
+];
+
 export default tseslint.config(
   { ignores: ['**/dist/**', '**/node_modules/**', 'data/**', 'coverage/**', 'docs/**'] },
   js.configs.recommended,
@@ -14,11 +23,13 @@ export default tseslint.config(
     },
   },
   {
-    // Only stores and the platform's db layer speak SQL.
-    files: ['apps/server/src/modules/**/*.ts'],
-    ignores: ['**/*.store.ts', '**/*.test.ts'],
+    // Only stores and the platform's db layer speak SQL: no query-builder call, raw sql`` or
+    // transaction anywhere else in the server (services use withTransaction from platform/db).
+    files: ['apps/server/src/**/*.ts'],
+    ignores: ['**/*.store.ts', 'apps/server/src/platform/db/**', '**/*.test.ts', 'apps/server/src/test/**'],
     rules: {
       'no-restricted-imports': ['error', { paths: [{ name: 'kysely', message: 'Only *.store.ts and platform/db speak SQL' }] }],
+      'no-restricted-syntax': ['error', ...SQL_OUTSIDE_STORES],
     },
   },
   {

@@ -8,16 +8,16 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { jsonSchemaTransform, jsonSchemaTransformObject, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { createAudit } from './platform/audit.js';
 import { AUTH_CHANGED, createAuthResolver } from './platform/auth.js';
 import { createBus, createPostgresBus, type Bus } from './platform/bus.js';
 import { systemClock, type Clock } from './platform/clock.js';
-import type { DbHandle } from './platform/db/database.js';
+import { currentSchema, ping, type DbHandle } from './platform/db/database.js';
 import { installAccessGuard, installErrorHandling, installIdempotency } from './platform/http.js';
 import { runHousekeeping } from './platform/housekeeping.js';
 import { createJobs } from './platform/jobs.js';
+import { createTransactions } from './platform/db/transactions.js';
 import { createMailer, type Mailer } from './platform/mailer.js';
 import { createRateLimiter } from './platform/rate-limit.js';
 import { createCannedService } from './modules/conversations/canned.service.js';
@@ -98,16 +98,18 @@ export async function buildApp(opts: AppOptions) {
   const pgBus = handle.postgres
     ? await createPostgresBus({
         url: handle.postgres.url,
-        schema: handle.postgres.schema ?? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s ?? 'public',
+        schema: handle.postgres.schema ?? (await currentSchema(db)) ?? 'public',
         onError: (err) => app.log.warn({ err }, 'event bus (PostgreSQL) error'),
       })
     : null;
   const bus: Bus = pgBus ?? createBus();
+  const transactions = createTransactions(db);
   const audit = createAudit({ db, clock });
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const interactions = createInteractionsService({ store: createInteractionsStore(db), clock });
   const workspaces = createWorkspacesService({
     store: createWorkspacesStore(db, engine),
+    transactions,
     clock,
     audit,
     bus,
@@ -122,10 +124,10 @@ export async function buildApp(opts: AppOptions) {
     sessionDays: opts.sessionDays ?? 14,
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
-  const customers = createCustomersService({ store: createCustomersStore(db), clock });
+  const customers = createCustomersService({ store: createCustomersStore(db), transactions, clock });
   const conversationsStore = createConversationsStore(db, engine);
-  const conversations = createConversationsService({ store: conversationsStore, clock, jobs, bus, audit, customers, workspaces, interactions });
-  const canned = createCannedService({ store: conversationsStore, clock, audit, conversations, customers });
+  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions });
+  const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
   const spine = createInteractionsModule({
     db,
     engine,
@@ -167,7 +169,7 @@ export async function buildApp(opts: AppOptions) {
   }));
   app.get('/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     try {
-      await sql`select 1`.execute(db);
+      await ping(db);
       return { status: 'ready', engine };
     } catch {
       return reply

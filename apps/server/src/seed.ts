@@ -7,6 +7,7 @@ import { buildApp } from './app.js';
 import { createFakeClock } from './platform/clock.js';
 import type { DbHandle } from './platform/db/database.js';
 import { seededRandom } from './platform/random.js';
+import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
 
 export const DEMO_LOGIN = { email: 'demo@rapport.test', password: 'rapport-demo' };
 
@@ -128,9 +129,9 @@ function journeyEvents(i: number, email: string, at: number, pick: <T>(xs: reado
 }
 
 export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; onlyIfEmpty?: boolean }): Promise<{ created: boolean }> {
-  const existing = await handle.db.selectFrom('users').select(['id', 'email']).limit(1000).execute();
-  if (existing.some((u) => u.email === DEMO_LOGIN.email)) return { created: false };
-  if (opts.onlyIfEmpty && existing.length > 0) return { created: false };
+  const users = createWorkspacesStore(handle.db, handle.engine);
+  if (await users.getUserByEmail(handle.db, DEMO_LOGIN.email)) return { created: false };
+  if (opts.onlyIfEmpty && (await users.countUsers()) > 0) return { created: false };
 
   const rand = seededRandom(20261123);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;

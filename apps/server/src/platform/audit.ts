@@ -1,6 +1,7 @@
 // The audit log: who did what to which object, when, from which IP.
 import type { AuditEntry, Page } from '@rapport/contracts';
 import type { AuthContext } from './access.js';
+import { createAuditStore } from './audit.store.js';
 import type { Clock } from './clock.js';
 import { decodeCursor, toPage } from './cursor.js';
 import type { Db, Tx } from './db/database.js';
@@ -23,39 +24,26 @@ export type Audit = {
 };
 
 export function createAudit(deps: { db: Db; clock: Clock }): Audit {
-  const { db, clock } = deps;
+  const { clock } = deps;
+  const store = createAuditStore(deps.db);
   return {
     async record(tx, auth, input) {
-      await tx
-        .insertInto('audit_log')
-        .values({
-          workspace_id: auth.workspaceId,
-          id: newId('audit'),
-          actor_type: auth.userId ? 'user' : 'system',
-          actor_id: auth.userId,
-          action: input.action,
-          object_type: input.objectType,
-          object_id: input.objectId,
-          data: JSON.stringify(input.data ?? {}),
-          ip: auth.ip,
-          created_at: clock.nowIso(),
-        })
-        .execute();
+      await store.insert(tx, {
+        workspace_id: auth.workspaceId,
+        id: newId('audit'),
+        actor_type: auth.userId ? 'user' : 'system',
+        actor_id: auth.userId,
+        action: input.action,
+        object_type: input.objectType,
+        object_id: input.objectId,
+        data: JSON.stringify(input.data ?? {}),
+        ip: auth.ip,
+        created_at: clock.nowIso(),
+      });
     },
     async list(workspaceId, q) {
       const after = decodeCursor(q.cursor, 1);
-      let query = db
-        .selectFrom('audit_log as a')
-        .leftJoin('users as u', 'u.id', 'a.actor_id')
-        .select(['a.id', 'a.actor_type', 'a.actor_id', 'u.name as actor_name', 'a.action', 'a.object_type', 'a.object_id', 'a.data', 'a.ip', 'a.created_at'])
-        .where('a.workspace_id', '=', workspaceId);
-      if (q.action) query = query.where('a.action', '=', q.action);
-      if (q.objectId) query = query.where('a.object_id', '=', q.objectId);
-      if (after) query = query.where('a.id', '<', String(after[0]));
-      const rows = await query
-        .orderBy('a.id', 'desc')
-        .limit(q.limit + 1)
-        .execute();
+      const rows = await store.list(workspaceId, { limit: q.limit, before: after ? String(after[0]) : null, action: q.action, objectId: q.objectId });
       return toPage(
         rows,
         q.limit,

@@ -3,6 +3,7 @@
 import type { Role } from '@rapport/contracts';
 import { ROLES } from '@rapport/contracts';
 import type { AuthContext } from './access.js';
+import { createAuthStore } from './auth.store.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
 import { AppError } from './errors.js';
@@ -31,7 +32,8 @@ export const AUTH_CHANGED = 'auth.changed';
  * AUTH_CHANGED; other processes sharing one PostgreSQL see a revocation within `cacheMs`.
  */
 export function createAuthResolver(deps: { db: Db; clock: Clock; cacheMs?: number }): AuthResolver {
-  const { db, clock } = deps;
+  const { clock } = deps;
+  const store = createAuthStore(deps.db);
   const cacheMs = deps.cacheMs ?? 2000;
   const cache = new Map<string, { auth: Omit<AuthContext, 'ip'>; until: number }>();
   async function cached(key: string, ip: string | null, load: () => Promise<AuthContext>): Promise<AuthContext> {
@@ -48,21 +50,14 @@ export function createAuthResolver(deps: { db: Db; clock: Clock; cacheMs?: numbe
   const unauthenticated = (detail: string) => new AppError('UNAUTHENTICATED', detail, undefined, { 'www-authenticate': 'Bearer' });
 
   async function membership(workspaceId: string, userId: string, method: 'session' | 'token', tokenId: string | null, ip: string | null) {
-    const m = await db
-      .selectFrom('members as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.role', 'm.status', 'u.name'])
-      .where('m.workspace_id', '=', workspaceId)
-      .where('m.user_id', '=', userId)
-      .executeTakeFirst();
+    const m = await store.membership(workspaceId, userId);
     if (!m || m.status !== 'active' || !isRole(m.role)) throw unauthenticated('This membership is not active');
-    const teams = await db.selectFrom('team_members').select('team_id').where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
     const auth: AuthContext = {
       workspaceId,
       userId,
       userName: m.name,
       role: m.role,
-      teamIds: teams.map((t) => t.team_id),
+      teamIds: await store.teamIds(workspaceId, userId),
       method,
       tokenId,
       ip,
@@ -77,27 +72,16 @@ export function createAuthResolver(deps: { db: Db; clock: Clock; cacheMs?: numbe
   };
 
   async function loadToken(token: string, ip: string | null): Promise<AuthContext> {
-    const row = await db
-      .selectFrom('api_tokens')
-      .select(['id', 'workspace_id', 'user_id', 'revoked_at', 'last_used_at'])
-      .where('token_hash', '=', sha256(token))
-      .executeTakeFirst();
+    const row = await store.tokenByHash(sha256(token));
     if (!row || row.revoked_at) throw unauthenticated('The API token is unknown or revoked');
     const now = clock.nowMs();
     // Record use at most once a minute, so reads do not turn into writes.
-    if (!row.last_used_at || now - Date.parse(row.last_used_at) > 60_000) {
-      await db
-        .updateTable('api_tokens')
-        .set({ last_used_at: new Date(now).toISOString() })
-        .where('workspace_id', '=', row.workspace_id)
-        .where('id', '=', row.id)
-        .execute();
-    }
+    if (!row.last_used_at || now - Date.parse(row.last_used_at) > 60_000) await store.touchToken(row.workspace_id, row.id, new Date(now).toISOString());
     return membership(row.workspace_id, row.user_id, 'token', row.id, ip);
   }
 
   async function loadSession(sessionId: string, ip: string | null): Promise<AuthContext> {
-    const row = await db.selectFrom('sessions').select(['user_id', 'workspace_id', 'expires_at']).where('id_hash', '=', sha256(sessionId)).executeTakeFirst();
+    const row = await store.sessionByHash(sha256(sessionId));
     if (!row || row.expires_at <= clock.nowIso()) throw unauthenticated('The session has expired; sign in again');
     return membership(row.workspace_id, row.user_id, 'session', null, ip);
   }

@@ -8,6 +8,7 @@ import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
 import { AppError, statusOf, titleOf, type AppErrorCode, type FieldError } from './errors.js';
 import { sha256 } from './ids.js';
+import { createIdempotencyStore } from './idempotency.store.js';
 
 export type Access = Permission | 'public' | 'authenticated';
 
@@ -141,7 +142,8 @@ export function installAccessGuard(app: FastifyInstance, resolver: AuthResolver)
  * retry while the first is still running gets 409.
  */
 export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: Clock }) {
-  const { db, clock } = deps;
+  const { clock } = deps;
+  const store = createIdempotencyStore(deps.db);
   const HEADER = 'idempotency-key';
   app.addHook('preHandler', async (req, reply) => {
     const key = req.headers[HEADER];
@@ -152,32 +154,22 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     const principal = req.auth.tokenId ?? req.auth.userId;
     const path = req.url;
     const requestHash = sha256(`${req.method} ${path} ${JSON.stringify(req.body ?? null)}`);
-    const inserted = await db
-      .insertInto('idempotency_keys')
-      .values({
-        workspace_id: workspaceId,
-        principal,
-        key,
-        method: req.method,
-        path,
-        request_hash: requestHash,
-        status_code: null,
-        response: null,
-        created_at: clock.nowIso(),
-      })
-      .onConflict((oc) => oc.doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) === 1) {
+    const claimed = await store.claim({
+      workspace_id: workspaceId,
+      principal,
+      key,
+      method: req.method,
+      path,
+      request_hash: requestHash,
+      status_code: null,
+      response: null,
+      created_at: clock.nowIso(),
+    });
+    if (claimed) {
       (req as FastifyRequest & { idempotency?: object }).idempotency = { workspaceId, principal, key };
       return;
     }
-    const existing = await db
-      .selectFrom('idempotency_keys')
-      .selectAll()
-      .where('workspace_id', '=', workspaceId)
-      .where('principal', '=', principal)
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow();
+    const existing = await store.get({ workspaceId, principal, key });
     if (existing.request_hash !== requestHash) {
       throw new AppError('UNPROCESSABLE', 'This Idempotency-Key was used with a different request');
     }
@@ -191,21 +183,8 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
   app.addHook('onSend', async (req, reply, payload) => {
     const idem = (req as FastifyRequest & { idempotency?: { workspaceId: string; principal: string; key: string } }).idempotency;
     if (!idem) return payload;
-    const where = db
-      .updateTable('idempotency_keys')
-      .where('workspace_id', '=', idem.workspaceId)
-      .where('principal', '=', idem.principal)
-      .where('key', '=', idem.key);
-    if (reply.statusCode >= 500 || typeof payload !== 'string') {
-      await db
-        .deleteFrom('idempotency_keys')
-        .where('workspace_id', '=', idem.workspaceId)
-        .where('principal', '=', idem.principal)
-        .where('key', '=', idem.key)
-        .execute();
-    } else {
-      await where.set({ status_code: reply.statusCode, response: payload }).execute();
-    }
+    if (reply.statusCode >= 500 || typeof payload !== 'string') await store.release(idem);
+    else await store.complete(idem, reply.statusCode, payload);
     return payload;
   });
 }

@@ -2,11 +2,11 @@
 // run after commit by a worker loop. PostgreSQL claims with FOR UPDATE SKIP LOCKED so several
 // processes share the work; SQLite has a single writer. Failures retry with exponential
 // backoff and dead-letter after max_attempts.
-import { sql } from 'kysely';
 import type { Clock } from './clock.js';
 import type { Db, Engine, Tx } from './db/database.js';
 import type { JobRow } from './db/schema.js';
 import { newId } from './ids.js';
+import { createJobsStore } from './jobs.store.js';
 
 type Logger = { warn(obj: object, msg: string): void; error(obj: object, msg: string): void };
 
@@ -41,46 +41,16 @@ export function backoffMs(attempts: number): number {
 }
 
 export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger: Logger; pollMs?: number }): Jobs {
-  const { db, engine, clock, logger } = deps;
+  const { clock, logger } = deps;
+  const store = createJobsStore(deps.db, deps.engine);
   const handlers = new Map<string, JobHandler>();
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<number> | null = null;
   let stopped = true;
 
-  // Fair across workspaces: due jobs are ranked within their workspace and claimed rank by rank
-  // (every workspace's oldest job, then every workspace's second, …), so one tenant's flood of
-  // jobs waits behind everyone else's next one instead of starving them.
   async function claim(limit: number): Promise<JobRow[]> {
-    const now = clock.nowIso();
     const lockedUntil = new Date(clock.nowMs() + 5 * 60_000).toISOString();
-    const due = sql`(status = 'queued' AND run_at <= ${now}) OR (status = 'running' AND locked_until < ${now})`;
-    const ranked = sql`SELECT id, run_at, row_number() OVER (PARTITION BY workspace_id ORDER BY run_at, id) AS rank FROM jobs WHERE ${due}`;
-    if (engine === 'postgres') {
-      const res = await sql<JobRow>`
-        UPDATE jobs SET status = 'running', locked_until = ${lockedUntil}, attempts = attempts + 1, updated_at = ${now}
-        WHERE id IN (
-          SELECT j.id FROM jobs j JOIN (${ranked}) r ON r.id = j.id
-          WHERE (j.status = 'queued' AND j.run_at <= ${now}) OR (j.status = 'running' AND j.locked_until < ${now})
-          ORDER BY r.rank, j.run_at, j.id LIMIT ${limit} FOR UPDATE OF j SKIP LOCKED)
-        RETURNING *`.execute(db);
-      return fairOrder(res.rows);
-    }
-    const fair = sql`SELECT id FROM (${ranked}) ranked ORDER BY rank, run_at, id LIMIT ${limit}`;
-    return db.transaction().execute(async (tx) => {
-      const ids = (await sql<{ id: string }>`${fair}`.execute(tx)).rows;
-      if (ids.length === 0) return [];
-      const rows = await tx
-        .updateTable('jobs')
-        .set((eb) => ({ status: 'running', locked_until: lockedUntil, attempts: eb('attempts', '+', 1), updated_at: now }))
-        .where(
-          'id',
-          'in',
-          ids.map((r) => r.id),
-        )
-        .returningAll()
-        .execute();
-      return fairOrder(rows);
-    });
+    return fairOrder(await store.claim(clock.nowIso(), lockedUntil, limit));
   }
 
   /** Runs claimed jobs workspace by workspace in turn. */
@@ -105,22 +75,17 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
     try {
       if (!handler) throw new Error(`no handler for job type ${job.type}`);
       await handler({ id: job.id, workspaceId: job.workspace_id, payload: JSON.parse(job.payload), attempts: job.attempts });
-      await db.updateTable('jobs').set({ status: 'done', locked_until: null, updated_at: now }).where('id', '=', job.id).execute();
+      await store.markDone(job.id, now);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       const dead = job.attempts >= job.max_attempts;
       logger.warn({ jobId: job.id, type: job.type, attempts: job.attempts, dead, err: message }, 'job failed');
-      await db
-        .updateTable('jobs')
-        .set({
-          status: dead ? 'dead' : 'queued',
-          locked_until: null,
-          last_error: message.slice(0, 2000),
-          run_at: new Date(clock.nowMs() + backoffMs(job.attempts)).toISOString(),
-          updated_at: now,
-        })
-        .where('id', '=', job.id)
-        .execute();
+      await store.markFailed(job.id, {
+        status: dead ? 'dead' : 'queued',
+        last_error: message.slice(0, 2000),
+        run_at: new Date(clock.nowMs() + backoffMs(job.attempts)).toISOString(),
+        updated_at: now,
+      });
     }
   }
 
@@ -157,36 +122,22 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
   return {
     async enqueue(tx, input) {
       const now = clock.nowIso();
-      if (input.coalesce) {
-        const waiting = await tx
-          .selectFrom('jobs')
-          .select('id')
-          .where('workspace_id', '=', input.workspaceId)
-          .where('type', '=', input.type)
-          .where('status', '=', 'queued')
-          .limit(1)
-          .executeTakeFirst();
-        if (waiting) return;
-      }
-      await tx
-        .insertInto('jobs')
-        .values({
-          id: newId('job'),
-          workspace_id: input.workspaceId,
-          type: input.type,
-          payload: JSON.stringify(input.payload ?? null),
-          status: 'queued',
-          attempts: 0,
-          max_attempts: input.maxAttempts ?? 8,
-          run_at: input.runAt ?? now,
-          locked_until: null,
-          last_error: null,
-          idempotency_key: input.idempotencyKey,
-          created_at: now,
-          updated_at: now,
-        })
-        .onConflict((oc) => oc.columns(['workspace_id', 'idempotency_key']).doNothing())
-        .execute();
+      if (input.coalesce && (await store.hasQueued(tx, input.workspaceId, input.type))) return;
+      await store.insert(tx, {
+        id: newId('job'),
+        workspace_id: input.workspaceId,
+        type: input.type,
+        payload: JSON.stringify(input.payload ?? null),
+        status: 'queued',
+        attempts: 0,
+        max_attempts: input.maxAttempts ?? 8,
+        run_at: input.runAt ?? now,
+        locked_until: null,
+        last_error: null,
+        idempotency_key: input.idempotencyKey,
+        created_at: now,
+        updated_at: now,
+      });
     },
     register(type, handler) {
       handlers.set(type, handler);
@@ -205,10 +156,6 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
     poke() {
       if (!stopped) schedule(0);
     },
-    list(workspaceId, status) {
-      let q = db.selectFrom('jobs').selectAll().where('workspace_id', '=', workspaceId);
-      if (status) q = q.where('status', '=', status);
-      return q.orderBy('created_at').execute();
-    },
+    list: (workspaceId, status) => store.list(workspaceId, status),
   };
 }

@@ -1,5 +1,6 @@
 // Canned responses and their placeholders ({{customer.name}}, {{agent.name}}, …).
 import type { CannedResponse } from '@rapport/contracts';
+import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
@@ -21,6 +22,7 @@ export function renderPlaceholders(body: string, values: Record<string, string |
 }
 
 export function createCannedService(deps: {
+  transactions: Transactions;
   store: ConversationsStore;
   clock: Clock;
   audit: Audit;
@@ -44,7 +46,7 @@ export function createCannedService(deps: {
       const now = clock.nowIso();
       const row: CannedResponseRow = { workspace_id: auth.workspaceId, id: newId('canned'), ...input, created_at: now, updated_at: now };
       await store.insertCanned(row);
-      await audit.record(store.db, auth, {
+      await audit.record(deps.transactions.autocommit, auth, {
         action: 'settings.canned_created',
         objectType: 'canned_response',
         objectId: row.id,

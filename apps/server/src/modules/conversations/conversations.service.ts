@@ -2,6 +2,7 @@
 import type { Conversation, ConversationQuery, CreateConversation, CustomFieldDef, Message, Page, Status } from '@rapport/contracts';
 import type { ZCreateConversation, ZCreateMessage, ZUpdateConversation } from '@rapport/contracts';
 import type { z } from 'zod';
+import type { Executor, Transactions } from '../../platform/db/transactions.js';
 import { can, conversationScope, isInScope, requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Bus } from '../../platform/bus.js';
@@ -20,6 +21,7 @@ import type { ConversationsStore } from './conversations.store.js';
 
 export type ConversationsDeps = {
   store: ConversationsStore;
+  transactions: Transactions;
   clock: Clock;
   jobs: Jobs;
   bus: Bus;
@@ -75,7 +77,8 @@ export function validateCustomFields(defs: CustomFieldRow[], values: Record<stri
 
 export function createConversationsService(deps: ConversationsDeps) {
   const { store, clock, jobs, bus, audit, customers, workspaces, interactions } = deps;
-  const db = store.db;
+  const { autocommit } = deps.transactions;
+  const transactions = deps.transactions;
 
   async function toConversations(workspaceId: string, rows: ConversationRow[]): Promise<Conversation[]> {
     const byId = await customers.getMany(
@@ -129,7 +132,7 @@ export function createConversationsService(deps: ConversationsDeps) {
   }
 
   /** Loads a conversation the caller may see; anything else (other workspace, other team) is not found. */
-  async function requireVisible(auth: AuthContext, id: string, tx: Tx | typeof db = db): Promise<ConversationRow> {
+  async function requireVisible(auth: AuthContext, id: string, tx: Tx | Executor = autocommit): Promise<ConversationRow> {
     requirePermission(auth, 'conversations.read');
     const row = await store.get(tx, auth.workspaceId, id);
     if (!row || !isInScope(conversationScope(auth), row.team_id)) throw notFound('Conversation');
@@ -141,7 +144,7 @@ export function createConversationsService(deps: ConversationsDeps) {
    * already in its teams' conversations, or for an address nobody has yet: naming another
    * customer's id or email must not hand back, or attach to, a profile it may not see.
    */
-  async function requireReachableCustomer(tx: Tx | typeof db, auth: AuthContext, ref: { id: string } | { email: string }) {
+  async function requireReachableCustomer(tx: Tx | typeof autocommit, auth: AuthContext, ref: { id: string } | { email: string }) {
     if (can(auth, 'customers.read')) return;
     const existing = 'id' in ref ? await customers.getRow(tx, auth.workspaceId, ref.id) : await customers.findByEmail(tx, auth.workspaceId, ref.email);
     if (!existing) return;
@@ -169,13 +172,7 @@ export function createConversationsService(deps: ConversationsDeps) {
 
   async function enqueueAutoAssign(tx: Tx, row: Pick<ConversationRow, 'workspace_id' | 'id' | 'team_id' | 'assignee_id'>, reason: string) {
     if (!row.team_id || row.assignee_id) return;
-    const team = await tx
-      .selectFrom('teams')
-      .select('auto_assign')
-      .where('workspace_id', '=', row.workspace_id)
-      .where('id', '=', row.team_id)
-      .executeTakeFirst();
-    if (team?.auto_assign !== 1) return;
+    if (!(await workspaces.teamAutoAssigns(tx, row.workspace_id, row.team_id))) return;
     await jobs.enqueue(tx, {
       workspaceId: row.workspace_id,
       type: AUTO_ASSIGN_JOB,
@@ -280,11 +277,11 @@ export function createConversationsService(deps: ConversationsDeps) {
   }
 
   async function assignNext(workspaceId: string, conversationId: string): Promise<string | null> {
-    const row = await store.get(db, workspaceId, conversationId);
+    const row = await store.get(autocommit, workspaceId, conversationId);
     if (!row || row.assignee_id || !row.team_id || row.merged_into_id || !['open', 'pending'].includes(row.status)) return null;
     for (const agent of await store.eligibleAgents(workspaceId, row.team_id)) {
       const now = clock.nowIso();
-      const won = await db.transaction().execute(async (tx) => {
+      const won = await transactions.run(async (tx) => {
         if (!(await store.claim(tx, workspaceId, row.id, agent.user_id, now))) return false;
         await store.markAssigned(tx, workspaceId, agent.user_id, now);
         await audit.record(
@@ -314,10 +311,10 @@ export function createConversationsService(deps: ConversationsDeps) {
   });
   jobs.register(UNSNOOZE_JOB, async (job) => {
     const { conversationId, until } = job.payload as { conversationId: string; until: string };
-    const row = await store.get(db, job.workspaceId, conversationId);
+    const row = await store.get(autocommit, job.workspaceId, conversationId);
     if (!row || row.status !== 'snoozed' || row.snoozed_until !== until) return;
     const now = clock.nowIso();
-    await store.update(db, job.workspaceId, row.id, { status: 'open', snoozed_until: null, updated_at: now, last_activity_at: now });
+    await store.update(autocommit, job.workspaceId, row.id, { status: 'open', snoozed_until: null, updated_at: now, last_activity_at: now });
     announce('conversation.updated', row, { id: row.id, status: 'open' });
   });
 
@@ -333,13 +330,13 @@ export function createConversationsService(deps: ConversationsDeps) {
       const customFields = input.customFields ? validateCustomFields(defs, input.customFields) : {};
       const tags = [...new Set(input.tags ?? [])];
       const now = clock.nowIso();
-      if ('id' in input.customer && !(await customers.getRow(db, auth.workspaceId, input.customer.id))) throw notFound('Customer');
-      await requireReachableCustomer(db, auth, input.customer);
+      if ('id' in input.customer && !(await customers.getRow(autocommit, auth.workspaceId, input.customer.id))) throw notFound('Customer');
+      await requireReachableCustomer(autocommit, auth, input.customer);
       // The number is taken in its own statement: inside the transaction, the workspace row lock
       // would serialise every conversation created in the workspace until commit. A transaction
       // that fails after this leaves a gap in the numbering, as ticket systems commonly do.
-      const number = await store.nextNumber(db, auth.workspaceId);
-      const row = await db.transaction().execute(async (tx) => {
+      const number = await store.nextNumber(autocommit, auth.workspaceId);
+      const row = await transactions.run(async (tx) => {
         await requireReachableCustomer(tx, auth, input.customer);
         const customer =
           'id' in input.customer
@@ -429,7 +426,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       if (input.assigneeId) await workspaces.requireActiveMember(auth.workspaceId, input.assigneeId);
       const defs = input.customFields ? await store.listCustomFields(auth.workspaceId) : [];
       const now = clock.nowIso();
-      const row = await db.transaction().execute(async (tx) => {
+      const row = await transactions.run(async (tx) => {
         const current = await store.get(tx, auth.workspaceId, id);
         if (!current) throw notFound('Conversation');
         const patch: Partial<ConversationRow> = { updated_at: now };
@@ -490,7 +487,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       const row = await requireVisible(auth, id);
       if (row.assignee_id === auth.userId) return toConversation(row);
       const now = clock.nowIso();
-      const won = await db.transaction().execute(async (tx) => {
+      const won = await transactions.run(async (tx) => {
         if (!(await store.claim(tx, auth.workspaceId, id, auth.userId, now))) return false;
         await audit.record(tx, auth, {
           action: 'conversation.assigned',
@@ -542,7 +539,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       requirePermission(auth, 'conversations.write');
       const row = await requireVisible(auth, id);
       if (row.merged_into_id) throw conflict(`This conversation was merged into ${row.merged_into_id}; write there`);
-      const { msg, row: after } = await db.transaction().execute(async (tx) => {
+      const { msg, row: after } = await transactions.run(async (tx) => {
         const current = await store.get(tx, auth.workspaceId, id);
         if (!current) throw notFound('Conversation');
         const authorType = input.kind === 'note' ? 'agent' : input.author;
@@ -574,7 +571,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       const after = decodeCursor(q.cursor, 1);
       const rows = await store.listMessages(auth.workspaceId, row.id, { after: after ? String(after[0]) : null, limit: q.limit, includeNotes: true });
       const names = await workspaces.memberNames(auth.workspaceId);
-      const customer = await customers.getRow(db, auth.workspaceId, row.customer_id);
+      const customer = await customers.getRow(autocommit, auth.workspaceId, row.customer_id);
       const nameOf = (r: MessageRow) =>
         r.author_type === 'agent' ? (names.get(r.author_id ?? '') ?? null) : r.author_type === 'customer' ? (customer?.name ?? customer?.email ?? null) : null;
       return toPage(
@@ -594,7 +591,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       if (survivor.customer_id !== other.customer_id) throw new AppError('UNPROCESSABLE', 'Only conversations of the same customer can be merged');
       if (survivor.merged_into_id || other.merged_into_id) throw conflict('One of these conversations was already merged');
       const now = clock.nowIso();
-      const row = await db.transaction().execute(async (tx) => {
+      const row = await transactions.run(async (tx) => {
         await store.moveMessages(tx, auth.workspaceId, other.id, survivor.id);
         await interactions.moveConversation(tx, auth.workspaceId, other.id, survivor.id);
         const tags = [...new Set([...parseJsonStringArray(survivor.tags), ...parseJsonStringArray(other.tags)])];
@@ -674,7 +671,7 @@ export function createConversationsService(deps: ConversationsDeps) {
         created_at: clock.nowIso(),
       };
       await store.insertCustomField(row);
-      await audit.record(db, auth, {
+      await audit.record(autocommit, auth, {
         action: 'settings.custom_field_created',
         objectType: 'custom_field',
         objectId: row.id,
@@ -686,7 +683,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       requirePermission(auth, 'settings.manage');
       if (!(await store.getCustomField(auth.workspaceId, id))) throw notFound('Custom field');
       await store.deleteCustomField(auth.workspaceId, id);
-      await audit.record(db, auth, { action: 'settings.custom_field_deleted', objectType: 'custom_field', objectId: id });
+      await audit.record(autocommit, auth, { action: 'settings.custom_field_deleted', objectType: 'custom_field', objectId: id });
     },
   };
 }

@@ -52,7 +52,6 @@ export function createConversationsStore(db: Db, engine: Engine) {
   };
 
   return {
-    db,
     async nextNumber(tx: Tx | Db, workspaceId: string): Promise<number> {
       const r = await tx
         .updateTable('workspaces')

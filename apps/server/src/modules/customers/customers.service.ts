@@ -1,6 +1,7 @@
 // Customers: create, update, get, list and search; the email identity links service-desk
 // customers to the ones the ingest spine knows.
 import type { Customer, Page } from '@rapport/contracts';
+import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
@@ -23,12 +24,13 @@ export const toCustomer = (r: CustomerRow): Customer => ({
 
 type CustomerInput = { name?: string | undefined; email?: string | undefined; phone?: string | undefined; traits?: Record<string, unknown> | undefined };
 
-export function createCustomersService(deps: { store: CustomersStore; clock: Clock }) {
+export function createCustomersService(deps: { store: CustomersStore; transactions: Transactions; clock: Clock }) {
   const { store, clock } = deps;
-  const db = store.db;
+  const { autocommit } = deps.transactions;
+  const transactions = deps.transactions;
 
   /** Follows merge pointers, so a merged customer's id keeps resolving. */
-  async function resolve(tx: Tx | typeof db, workspaceId: string, id: string): Promise<CustomerRow | undefined> {
+  async function resolve(tx: Tx | typeof autocommit, workspaceId: string, id: string): Promise<CustomerRow | undefined> {
     let row = await store.get(tx, workspaceId, id);
     for (let hops = 0; row?.merged_into_id && hops < 10; hops++) row = await store.get(tx, workspaceId, row.merged_into_id);
     return row;
@@ -57,7 +59,7 @@ export function createCustomersService(deps: { store: CustomersStore; clock: Clo
     resolve,
     async create(auth: AuthContext, input: CustomerInput): Promise<Customer> {
       requirePermission(auth, 'customers.write');
-      return db.transaction().execute(async (tx) => {
+      return transactions.run(async (tx) => {
         if (input.email && (await store.findIdentity(tx, auth.workspaceId, 'email', input.email))) {
           throw conflict(`A customer with the email ${input.email} already exists`);
         }
@@ -66,7 +68,7 @@ export function createCustomersService(deps: { store: CustomersStore; clock: Clo
     },
 
     /** The customer with this email, if any (no access check: callers decide what to reveal). */
-    async findByEmail(tx: Tx | typeof db, workspaceId: string, email: string): Promise<CustomerRow | undefined> {
+    async findByEmail(tx: Tx | typeof autocommit, workspaceId: string, email: string): Promise<CustomerRow | undefined> {
       const existing = await store.findIdentity(tx, workspaceId, 'email', email);
       return existing ? resolve(tx, workspaceId, existing.customer_id) : undefined;
     },
@@ -86,12 +88,12 @@ export function createCustomersService(deps: { store: CustomersStore; clock: Clo
 
     async get(auth: AuthContext, id: string): Promise<Customer> {
       requirePermission(auth, 'customers.read');
-      const row = await resolve(db, auth.workspaceId, id);
+      const row = await resolve(autocommit, auth.workspaceId, id);
       if (!row) throw notFound('Customer');
       return toCustomer(row);
     },
 
-    async getRow(tx: Tx | typeof db, workspaceId: string, id: string) {
+    async getRow(tx: Tx | typeof autocommit, workspaceId: string, id: string) {
       return resolve(tx, workspaceId, id);
     },
 
@@ -111,7 +113,7 @@ export function createCustomersService(deps: { store: CustomersStore; clock: Clo
       },
     ): Promise<Customer> {
       requirePermission(auth, 'customers.write');
-      return db.transaction().execute(async (tx) => {
+      return transactions.run(async (tx) => {
         const row = await resolve(tx, auth.workspaceId, id);
         if (!row) throw notFound('Customer');
         const now = clock.nowIso();
@@ -125,8 +127,7 @@ export function createCustomersService(deps: { store: CustomersStore; clock: Clo
             const owner = await store.findIdentity(tx, auth.workspaceId, kind, value);
             if (owner && owner.customer_id !== row.id) throw conflict(`Another customer already has this ${kind}`);
           }
-          if (row[kind])
-            await tx.deleteFrom('identities').where('workspace_id', '=', auth.workspaceId).where('kind', '=', kind).where('value', '=', row[kind]).execute();
+          if (row[kind]) await store.deleteIdentityValue(tx, auth.workspaceId, kind, row[kind]);
           if (value) await store.upsertIdentity(tx, { workspace_id: auth.workspaceId, kind, value, customer_id: row.id, created_at: now });
           next[kind] = value;
         }

@@ -5,7 +5,6 @@ import type { CustomerRow } from '../../platform/db/schema.js';
 
 export function createCustomersStore(db: Db) {
   return {
-    db,
     insert: (tx: Tx | Db, row: CustomerRow) => tx.insertInto('customers').values(row).execute(),
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
@@ -13,6 +12,8 @@ export function createCustomersStore(db: Db) {
       ids.length === 0 ? Promise.resolve([]) : db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<CustomerRow>) =>
       tx.updateTable('customers').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
+    deleteIdentityValue: (tx: Tx | Db, workspaceId: string, kind: string, value: string) =>
+      tx.deleteFrom('identities').where('workspace_id', '=', workspaceId).where('kind', '=', kind).where('value', '=', value).execute(),
     findIdentity: (tx: Tx | Db, workspaceId: string, kind: string, value: string) =>
       tx
         .selectFrom('identities')

@@ -1,6 +1,7 @@
 // Customer 360 and the timeline: one customer's identities, organizations, journey stage,
 // activity counts and open conversations, and every interaction newest first.
 import type { Customer360, Page, TimelineItem, TimelineQuery } from '@rapport/contracts';
+import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { InteractionRow, TouchpointRow } from '../../platform/db/schema.js';
@@ -21,12 +22,12 @@ const toRef = (t: TouchpointRow) => ({
   critical: Boolean(Number(t.critical)),
 });
 
-export function createCustomer360Service(deps: { store: Customer360Store; customers: CustomersService; journey: JourneyService }) {
+export function createCustomer360Service(deps: { store: Customer360Store; transactions: Transactions; customers: CustomersService; journey: JourneyService }) {
   const { store, customers, journey } = deps;
-  const db = store.db;
+  const { autocommit } = deps.transactions;
 
   async function customerRow(workspaceId: string, id: string) {
-    const row = await customers.getRow(db, workspaceId, id);
+    const row = await customers.getRow(autocommit, workspaceId, id);
     if (!row) throw notFound('Customer');
     return row;
   }

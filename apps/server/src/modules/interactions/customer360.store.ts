@@ -13,7 +13,6 @@ export type TimelineFilter = {
 
 export function createCustomer360Store(db: Db) {
   return {
-    db,
     identities: (workspaceId: string, customerId: string) =>
       db
         .selectFrom('identities')

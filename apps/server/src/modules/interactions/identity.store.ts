@@ -62,7 +62,6 @@ export function createIdentityStore(db: Db, engine: Engine) {
   }
 
   return {
-    db,
     engine,
     /** Owners of the given identities, one query per kind and chunk. */
     async lookup(ex: Tx | Db, workspaceId: string, keys: IdentityKey[]): Promise<Array<{ kind: string; value: string; customer_id: string }>> {

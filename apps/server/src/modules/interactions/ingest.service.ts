@@ -2,10 +2,11 @@
 // touchpoint rules and store everything in ONE transaction with multi-row inserts. A 2xx
 // answer means the batch is committed; invalid events are answered and logged, not stored.
 import type { IngestResult, Organization, Page, RejectedEvent, Rejection } from '@rapport/contracts';
+import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
-import type { Db, Engine, Tx } from '../../platform/db/database.js';
+import type { Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
 import { AppError, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
@@ -96,6 +97,7 @@ function asClientEvent(e: ParsedEvent, principal: IngestPrincipal, hash: unknown
 
 export function createIngestService(deps: {
   store: IngestStore;
+  transactions: Transactions;
   engine: Engine;
   clock: Clock;
   identity: IdentityService;
@@ -117,7 +119,8 @@ export function createIngestService(deps: {
     keptThisMinute.set(workspaceId, w);
     return allowed;
   }
-  const db: Db = store.db;
+  const { autocommit } = deps.transactions;
+  const transactions = deps.transactions;
   // SQLite checkpoints the WAL into the database file (and fsyncs it) on the committing call,
   // by default whenever the WAL passes 1,000 pages (4 MB): with ingest's random index pages that
   // was nearly every group commit, and checkpoints were a third of COMMIT time. 10,000 pages
@@ -214,8 +217,8 @@ export function createIngestService(deps: {
   async function storeGroup(group: Pending[]) {
     const workspaces = [...new Set(group.map((p) => p.workspaceId))];
     const classifiers = new Map<string, Classifier>();
-    for (const w of workspaces) classifiers.set(w, await touchpoints.classifierFor(db, w));
-    const resolutions = await db.transaction().execute(async (tx) => {
+    for (const w of workspaces) classifiers.set(w, await touchpoints.classifierFor(autocommit, w));
+    const resolutions = await transactions.run(async (tx) => {
       const out: Array<[string, Resolution]> = [];
       for (const workspaceId of workspaces) {
         const mine = group.filter((p) => p.workspaceId === workspaceId);
@@ -399,7 +402,7 @@ export function createIngestService(deps: {
       const dropped = rejected.length - kept;
       rejected.length = kept;
       if (input.fixedType && rejectedCount > 0) {
-        await db.transaction().execute(async (tx) => {
+        await transactions.run(async (tx) => {
           await store.insertRejected(tx, rejected);
           await store.countRejected(tx, workspaceId, receivedAt.slice(0, 10), rejected.length, dropped);
         });

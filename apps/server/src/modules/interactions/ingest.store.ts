@@ -32,7 +32,6 @@ export const INTERACTION_INSERT: BulkInsert<InteractionRow> = {
 
 export function createIngestStore(db: Db, engine: Engine) {
   return {
-    db,
     /** See ingest.service.ts: fewer, larger WAL checkpoints and a 32 MB page cache (SQLite only). */
     tuneSqlite: async () => {
       await sql`pragma wal_autocheckpoint = 10000`.execute(db);

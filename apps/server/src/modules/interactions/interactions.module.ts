@@ -4,6 +4,7 @@ import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db, Engine } from '../../platform/db/database.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
+import { createTransactions } from '../../platform/db/transactions.js';
 import type { Jobs } from '../../platform/jobs.js';
 import { createTokenBucket } from '../../platform/rate-limit.js';
 import type { CustomersService } from '../customers/customers.service.js';
@@ -40,12 +41,14 @@ export function createInteractionsModule(deps: {
   ingestBurst?: number | undefined;
 }) {
   const { db, engine, clock, jobs, audit, customers, interactions } = deps;
-  const journey = createJourneyService({ store: createJourneyStore(db, engine), clock });
-  const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), clock, audit, jobs, journey });
+  const transactions = createTransactions(db);
+  const journey = createJourneyService({ store: createJourneyStore(db, engine), transactions, clock });
+  const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), transactions, clock, audit, jobs, journey });
   const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
-  const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), clock, audit });
+  const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), transactions, clock, audit });
   const ingest = createIngestService({
     store: createIngestStore(db, engine),
+    transactions,
     engine,
     clock,
     identity,
@@ -57,8 +60,8 @@ export function createInteractionsModule(deps: {
       now: () => clock.nowMs(),
     }),
   });
-  const customer360 = createCustomer360Service({ store: createCustomer360Store(db), customers, journey });
-  const privacy = createPrivacyService({ store: createPrivacyStore(db), clock, audit, customers, customer360, identity });
+  const customer360 = createCustomer360Service({ store: createCustomer360Store(db), transactions, customers, journey });
+  const privacy = createPrivacyService({ store: createPrivacyStore(db), transactions, clock, audit, customers, customer360, identity });
   touchpoints.registerJobs();
   // Service-desk interactions are classified and move journey stages like ingested ones.
   interactions.attachSpine({ classifierFor: touchpoints.classifierFor, journey });

@@ -4,7 +4,6 @@ import type { InteractionRow } from '../../platform/db/schema.js';
 
 export function createInteractionsStore(db: Db) {
   return {
-    db,
     /** Appends rows; a repeated source_id (dedupe key) is ignored. */
     append: async (tx: Tx | Db, rows: InteractionRow[]) => {
       if (rows.length === 0) return;

@@ -3,6 +3,7 @@
 // one was entered more than RESTART_MS before (a new cycle, e.g. a repeat purchase), so browsing
 // the pricing page after checkout does not flip the journey back and forth. Every change is
 // itself appended as a 'stage_changed' interaction.
+import type { Transactions } from '../../platform/db/transactions.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
@@ -24,7 +25,7 @@ export function movesTo(order: readonly string[], cur: { stage: string; at: stri
 
 export type StagedItem = { customerId: string; stage: string | null; occurredAt: string; sourceId: string; kind: string };
 
-export function createJourneyService(deps: { store: JourneyStore; clock: Clock }) {
+export function createJourneyService(deps: { store: JourneyStore; transactions: Transactions; clock: Clock }) {
   const { store, clock } = deps;
 
   function changeRow(workspaceId: string, customerId: string, from: string | null, to: string, at: string, cause: string): InteractionRow {
@@ -113,7 +114,7 @@ export function createJourneyService(deps: { store: JourneyStore; clock: Clock }
     replay,
 
     async current(workspaceId: string, customerId: string) {
-      return (await store.getMany(store.db, workspaceId, [customerId]))[0] ?? null;
+      return (await store.getMany(deps.transactions.autocommit, workspaceId, [customerId]))[0] ?? null;
     },
 
     async history(workspaceId: string, customerId: string) {

@@ -6,7 +6,6 @@ import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schem
 
 export function createJourneyStore(db: Db, engine: Engine) {
   return {
-    db,
     getMany: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
       customerIds.length === 0
         ? Promise.resolve([])

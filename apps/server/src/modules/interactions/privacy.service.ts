@@ -2,6 +2,7 @@
 // counts only). After erasure the customer's identities are gone, so later events with the
 // same ids start a new customer.
 import type { CustomerExport } from '@rapport/contracts';
+import type { Transactions } from '../../platform/db/transactions.js';
 import { forbidden, notFound } from '../../platform/errors.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
@@ -12,6 +13,7 @@ import type { IdentityService } from './identity.service.js';
 import type { PrivacyStore } from './privacy.store.js';
 
 export function createPrivacyService(deps: {
+  transactions: Transactions;
   store: PrivacyStore;
   clock: Clock;
   audit: Audit;
@@ -20,26 +22,27 @@ export function createPrivacyService(deps: {
   identity: IdentityService;
 }) {
   const { store, clock, audit, customers, customer360, identity } = deps;
-  const db = store.db;
+  const { autocommit } = deps.transactions;
+  const transactions = deps.transactions;
 
   return {
     async export(auth: AuthContext, id: string): Promise<CustomerExport> {
       requirePermission(auth, 'customers.write');
-      const row = await customers.getRow(db, auth.workspaceId, id);
+      const row = await customers.getRow(autocommit, auth.workspaceId, id);
       if (!row) throw notFound('Customer');
-      const merged = (await store.mergedInto(db, auth.workspaceId, row.id)).map((r) => r.id);
+      const merged = (await store.mergedInto(autocommit, auth.workspaceId, row.id)).map((r) => r.id);
       const ids = [row.id, ...merged];
       const [profile, interactionRows, conversations] = await Promise.all([
         customer360.profile(auth.workspaceId, row.id),
         store.interactions(auth.workspaceId, ids),
-        store.conversations(db, auth.workspaceId, ids),
+        store.conversations(autocommit, auth.workspaceId, ids),
       ]);
       const messages = await store.messages(
         auth.workspaceId,
         conversations.map((c) => c.id),
       );
       const items = await customer360.toItems(auth.workspaceId, interactionRows);
-      await audit.record(db, auth, {
+      await audit.record(autocommit, auth, {
         action: 'customer.exported',
         objectType: 'customer',
         objectId: row.id,
@@ -68,7 +71,7 @@ export function createPrivacyService(deps: {
     async erase(auth: AuthContext, id: string) {
       requirePermission(auth, 'customers.write');
       if (auth.role !== 'owner' && auth.role !== 'admin') throw forbidden('Only owners and admins may erase a customer');
-      const result = await db.transaction().execute(async (tx) => {
+      const result = await transactions.run(async (tx) => {
         const row = await customers.getRow(tx, auth.workspaceId, id);
         if (!row) throw notFound('Customer');
         const ids = [row.id, ...(await store.mergedInto(tx, auth.workspaceId, row.id)).map((r) => r.id)];

@@ -7,7 +7,6 @@ const count = (r: { numDeletedRows: bigint } | undefined) => Number(r?.numDelete
 
 export function createPrivacyStore(db: Db) {
   return {
-    db,
     mergedInto: (ex: Tx | Db, workspaceId: string, id: string) =>
       ex.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).where('merged_into_id', '=', id).execute(),
     interactions: (workspaceId: string, customerIds: string[]) =>

@@ -10,6 +10,7 @@ import {
   type TouchpointRule,
   type UpdateTouchpoint,
 } from '@rapport/contracts';
+import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
@@ -139,16 +140,24 @@ export const toTouchpoint = (r: TouchpointRow): Touchpoint => ({
   updatedAt: r.updated_at,
 });
 
-export function createTouchpointsService(deps: { store: TouchpointsStore; clock: Clock; audit: Audit; jobs: Jobs; journey: JourneyService }) {
+export function createTouchpointsService(deps: {
+  store: TouchpointsStore;
+  transactions: Transactions;
+  clock: Clock;
+  audit: Audit;
+  jobs: Jobs;
+  journey: JourneyService;
+}) {
   const { store, clock, audit, jobs, journey } = deps;
-  const db = store.db;
+  const { autocommit } = deps.transactions;
+  const transactions = deps.transactions;
   const cache = new Map<string, { at: number; classifier: Classifier }>();
 
   async function ensureDefaults(ex: Tx | Db, workspaceId: string): Promise<JourneySettingsRow> {
     const existing = await store.getSettings(ex, workspaceId);
     if (existing) return existing;
     // The settings row and the starter touchpoints appear together or not at all.
-    if (!ex.isTransaction) return db.transaction().execute((tx) => ensureDefaults(tx, workspaceId));
+    if (!ex.isTransaction) return transactions.run((tx) => ensureDefaults(tx, workspaceId));
     const now = clock.nowIso();
     const row: JourneySettingsRow = {
       workspace_id: workspaceId,
@@ -212,13 +221,13 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
 
   async function getList(auth: AuthContext, which: 'stages' | 'departments') {
     requirePermission(auth, 'settings.read');
-    const settings = await ensureDefaults(db, auth.workspaceId);
+    const settings = await ensureDefaults(autocommit, auth.workspaceId);
     return { data: toItems(settings[which]) };
   }
 
   async function putList(auth: AuthContext, which: 'stages' | 'departments', items: ListItem[]) {
     requirePermission(auth, 'settings.manage');
-    await db.transaction().execute(async (tx) => {
+    await transactions.run(async (tx) => {
       await ensureDefaults(tx, auth.workspaceId);
       const keys = new Set(items.map((i) => i.key));
       const field = which === 'stages' ? 'stage' : 'department';
@@ -237,20 +246,20 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
 
     async list(auth: AuthContext) {
       requirePermission(auth, 'settings.read');
-      await ensureDefaults(db, auth.workspaceId);
-      return { data: (await store.list(db, auth.workspaceId)).map(toTouchpoint), nextCursor: null };
+      await ensureDefaults(autocommit, auth.workspaceId);
+      return { data: (await store.list(autocommit, auth.workspaceId)).map(toTouchpoint), nextCursor: null };
     },
 
     async get(auth: AuthContext, id: string) {
       requirePermission(auth, 'settings.read');
-      const row = await store.get(db, auth.workspaceId, id);
+      const row = await store.get(autocommit, auth.workspaceId, id);
       if (!row) throw notFound('Touchpoint');
       return toTouchpoint(row);
     },
 
     async create(auth: AuthContext, input: CreateTouchpoint): Promise<Touchpoint> {
       requirePermission(auth, 'settings.manage');
-      const row = await db.transaction().execute(async (tx) => {
+      const row = await transactions.run(async (tx) => {
         await validateRefs(tx, auth.workspaceId, input);
         if (await store.getByKey(tx, auth.workspaceId, input.key)) throw conflict(`A touchpoint with the key ${input.key} already exists`);
         const now = clock.nowIso();
@@ -283,7 +292,7 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
 
     async update(auth: AuthContext, id: string, patch: UpdateTouchpoint): Promise<Touchpoint> {
       requirePermission(auth, 'settings.manage');
-      const row = await db.transaction().execute(async (tx) => {
+      const row = await transactions.run(async (tx) => {
         const cur = await store.get(tx, auth.workspaceId, id);
         if (!cur) throw notFound('Touchpoint');
         await validateRefs(tx, auth.workspaceId, patch);
@@ -310,7 +319,7 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
 
     async delete(auth: AuthContext, id: string) {
       requirePermission(auth, 'settings.manage');
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         const cur = await store.get(tx, auth.workspaceId, id);
         if (!cur) throw notFound('Touchpoint');
         await store.delete(tx, auth.workspaceId, id);
@@ -331,7 +340,7 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
       jobs.register(RECLASSIFY_JOB, async (job) => {
         const workspaceId = job.workspaceId;
         cache.delete(workspaceId);
-        const classifier = await classifierFor(db, workspaceId);
+        const classifier = await classifierFor(autocommit, workspaceId);
         const touched = new Set<string>();
         let after: string | null = null;
         for (;;) {
@@ -351,13 +360,13 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; clock:
             touched.add(r.customer_id);
           }
           if (groups.size > 0) {
-            await db.transaction().execute(async (tx) => {
+            await transactions.run(async (tx) => {
               for (const g of groups.values()) await store.setClassification(tx, workspaceId, g.ids, g.c);
             });
           }
         }
         if (touched.size > 0) {
-          await db.transaction().execute(async (tx) => journey.replay(tx, workspaceId, classifier.stages, [...touched].sort()));
+          await transactions.run(async (tx) => journey.replay(tx, workspaceId, classifier.stages, [...touched].sort()));
         }
       });
     },

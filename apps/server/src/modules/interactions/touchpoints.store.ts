@@ -7,7 +7,6 @@ export const RECLASSIFIABLE_KINDS = ['event', 'page', 'screen'];
 
 export function createTouchpointsStore(db: Db) {
   return {
-    db,
     getSettings: (ex: Tx | Db, workspaceId: string) => ex.selectFrom('journey_settings').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst(),
     /** Inserts the settings row unless one exists; true when this call created it. */
     async insertSettings(ex: Tx | Db, row: JourneySettingsRow): Promise<boolean> {

@@ -6,6 +6,7 @@
 // processes within KEY_CACHE_MS).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WriteKey, WriteKeyKind } from '@rapport/contracts';
+import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
@@ -59,9 +60,10 @@ function verifier(secret: string | null) {
   };
 }
 
-export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clock; audit: Audit }) {
+export function createWriteKeysService(deps: { store: WriteKeysStore; transactions: Transactions; clock: Clock; audit: Audit }) {
   const { store, clock, audit } = deps;
-  const db = store.db;
+  const { autocommit } = deps.transactions;
+  const transactions = deps.transactions;
   const cache = new Map<string, { at: number; principal: IngestPrincipal | null }>();
 
   return {
@@ -81,7 +83,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
         created_at: clock.nowIso(),
         revoked_at: null,
       };
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         await store.insert(tx, row);
         await audit.record(tx, auth, {
           action: 'write_key.created',
@@ -100,7 +102,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
 
     async update(auth: AuthContext, id: string, patch: { name?: string | undefined; allowedOrigins?: string[] | undefined }) {
       requirePermission(auth, 'ingest.manage');
-      const row = await db.transaction().execute(async (tx) => {
+      const row = await transactions.run(async (tx) => {
         const cur = await store.get(tx, auth.workspaceId, id);
         if (!cur) throw notFound('Write key');
         if (patch.allowedOrigins && cur.kind !== 'client')
@@ -122,7 +124,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
     /** The workspace identity secret (made on first use for workspaces older than it). */
     async identitySecret(auth: AuthContext) {
       requirePermission(auth, 'ingest.manage');
-      const current = await store.identitySecret(db, auth.workspaceId);
+      const current = await store.identitySecret(autocommit, auth.workspaceId);
       if (current) return { secret: current };
       return this.rotateIdentitySecret(auth);
     },
@@ -130,7 +132,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
     async rotateIdentitySecret(auth: AuthContext) {
       requirePermission(auth, 'ingest.manage');
       const secret = randomSecret(32);
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         await store.setIdentitySecret(tx, auth.workspaceId, secret);
         await audit.record(tx, auth, { action: 'identity_secret.rotated', objectType: 'workspace', objectId: auth.workspaceId });
       });
@@ -140,7 +142,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; clock: Clo
 
     async revoke(auth: AuthContext, id: string) {
       requirePermission(auth, 'ingest.manage');
-      const row = await db.transaction().execute(async (tx) => {
+      const row = await transactions.run(async (tx) => {
         const cur = await store.get(tx, auth.workspaceId, id);
         if (!cur) throw notFound('Write key');
         if (!cur.revoked_at) {

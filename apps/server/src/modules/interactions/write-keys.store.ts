@@ -4,7 +4,6 @@ import type { WriteKeyRow } from '../../platform/db/schema.js';
 
 export function createWriteKeysStore(db: Db) {
   return {
-    db,
     insert: (ex: Tx | Db, row: WriteKeyRow) => ex.insertInto('write_keys').values(row).execute(),
     list: (workspaceId: string) => db.selectFrom('write_keys').selectAll().where('workspace_id', '=', workspaceId).orderBy('id', 'desc').execute(),
     get: (ex: Tx | Db, workspaceId: string, id: string) =>

@@ -1,6 +1,7 @@
 // Workspaces, sign-in, members, teams and API tokens.
 import type { ApiToken, Member, Me, Role, Team, Workspace } from '@rapport/contracts';
 import { z } from 'zod';
+import type { Executor, Transactions } from '../../platform/db/transactions.js';
 import { canAssignRole, requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import { AUTH_CHANGED, TOKEN_PREFIX } from '../../platform/auth.js';
@@ -18,6 +19,7 @@ import type { MemberWithUser, WorkspacesStore } from './workspaces.store.js';
 
 export type WorkspacesDeps = {
   store: WorkspacesStore;
+  transactions: Transactions;
   clock: Clock;
   audit: Audit;
   bus: Bus;
@@ -74,7 +76,8 @@ const ZInvitationMailPayload = z.object({ userId: z.string() });
 
 export function createWorkspacesService(deps: WorkspacesDeps) {
   const { store, clock, audit, bus } = deps;
-  const db = store.db;
+  const { autocommit } = deps.transactions;
+  const transactions = deps.transactions;
 
   async function issueToken(tx: Tx, workspaceId: string, userId: string, name: string) {
     const secret = `${TOKEN_PREFIX}${randomSecret(32)}`;
@@ -142,12 +145,12 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
   // retried send makes a new link and the earlier, undelivered one stops working.
   deps.jobs.register(INVITATION_MAIL_JOB, async (job) => {
     const userId = ZInvitationMailPayload.parse(job.payload).userId;
-    const m = await store.getMember(db, job.workspaceId, userId);
+    const m = await store.getMember(autocommit, job.workspaceId, userId);
     if (!m || m.status !== 'invited' || (m.invite_expires_at && m.invite_expires_at <= clock.nowIso())) return;
     const ws = await store.getWorkspace(job.workspaceId);
     const inviter = m.invited_by ? await store.getUser(m.invited_by) : undefined;
     const token = randomSecret(24);
-    await store.updateMember(db, job.workspaceId, userId, { invite_token_hash: sha256(token) });
+    await store.updateMember(autocommit, job.workspaceId, userId, { invite_token_hash: sha256(token) });
     const link = `${deps.publicUrl.replace(/\/$/, '')}/invite#${token}`;
     const who = inviter ? `${inviter.name} invited you` : 'You are invited';
     const until = m.invite_expires_at ? ` The link works once, until ${m.invite_expires_at.slice(0, 10)}.` : '';
@@ -163,14 +166,14 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
 
   async function requireMember(workspaceId: string, memberOrUserId: string) {
     const m = memberOrUserId.startsWith('usr_')
-      ? await store.getMember(db, workspaceId, memberOrUserId)
+      ? await store.getMember(autocommit, workspaceId, memberOrUserId)
       : await store.getMemberById(workspaceId, memberOrUserId);
     if (!m) throw notFound('Member');
     return m;
   }
 
   async function requireTeam(workspaceId: string, teamId: string) {
-    const t = await store.getTeam(db, workspaceId, teamId);
+    const t = await store.getTeam(autocommit, workspaceId, teamId);
     if (!t) throw notFound('Team');
     return t;
   }
@@ -203,17 +206,13 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     /** A new workspace with a new user as its owner (setup, and the demo seed). */
     async createOwner(input: { workspaceName: string; name: string; email: string; password: string }, ip: string | null, mustBeFirst = false) {
       const passwordHash = await hashPassword(input.password, deps.passwordCost);
-      return db.transaction().execute(async (tx) => {
+      return transactions.run(async (tx) => {
         const ws = await newWorkspace(tx, input.workspaceName);
         const userId = newId('user');
         if (await store.getUserByEmail(tx, input.email)) throw conflict('A user with this email exists');
         await store.insertUser(tx, { id: userId, email: input.email, name: input.name, password_hash: passwordHash, created_at: clock.nowIso() });
         if (mustBeFirst) {
-          const again = await tx
-            .selectFrom('users')
-            .select((eb) => eb.fn.countAll().as('n'))
-            .executeTakeFirstOrThrow();
-          if (Number(again.n) > 1) throw conflict('This instance is already set up; sign in instead');
+          if ((await store.countUsers(tx)) > 1) throw conflict('This instance is already set up; sign in instead');
         }
         await addMember(tx, ws.id, userId, 'owner', 'active', null);
         const { secret } = await issueToken(tx, ws.id, userId, 'setup');
@@ -233,7 +232,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     ) {
       requirePermission(auth, 'members.manage');
       const passwordHash = await hashPassword(input.password, deps.passwordCost);
-      return db.transaction().execute(async (tx) => {
+      return transactions.run(async (tx) => {
         if (await store.getUserByEmail(tx, input.email)) throw conflict('A user with this email exists');
         const userId = newId('user');
         await store.insertUser(tx, { id: userId, email: input.email, name: input.name, password_hash: passwordHash, created_at: clock.nowIso() });
@@ -251,7 +250,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       // Counted before the slow hash, in the same tick as the check: parallel guesses cannot all
       // pass the check while the first ones are still hashing. A right password takes it back.
       for (const k of keys) deps.loginLimiter.fail(k);
-      const user = await store.getUserByEmail(db, input.email);
+      const user = await store.getUserByEmail(autocommit, input.email);
       const ok = user?.password_hash
         ? await verifyPassword(input.password, user.password_hash)
         : (await verifyPassword(input.password, await dummyHash(deps.passwordCost)), false);
@@ -280,7 +279,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       const [user, ws, member, memberships, invitations] = await Promise.all([
         store.getUser(auth.userId),
         store.getWorkspace(auth.workspaceId),
-        store.getMember(db, auth.workspaceId, auth.userId),
+        store.getMember(autocommit, auth.workspaceId, auth.userId),
         store.listMemberships(auth.userId),
         this.listInvitations(auth.userId),
       ]);
@@ -298,7 +297,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     },
 
     async updateMe(auth: AuthContext, patch: { name?: string | undefined; availability?: Me['availability'] | undefined }) {
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         if (patch.name) await store.updateUser(tx, auth.userId, { name: patch.name });
         if (patch.availability) await store.updateMember(tx, auth.workspaceId, auth.userId, { availability: patch.availability });
       });
@@ -309,7 +308,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     },
 
     async createWorkspace(auth: AuthContext, name: string) {
-      return db.transaction().execute(async (tx) => {
+      return transactions.run(async (tx) => {
         const ws = await newWorkspace(tx, name);
         await addMember(tx, ws.id, auth.userId, 'owner', 'active', null);
         const { secret } = await issueToken(tx, ws.id, auth.userId, 'created with workspace');
@@ -342,7 +341,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         throw new AppError('RATE_LIMITED', `Too many invitations from this workspace; try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
       deps.inviteLimiter.fail(auth.workspaceId);
       const expiresAt = new Date(clock.nowMs() + deps.inviteDays * 86_400_000).toISOString();
-      const userId = await db.transaction().execute(async (tx) => {
+      const userId = await transactions.run(async (tx) => {
         let user = await store.getUserByEmail(tx, input.email);
         if (!user) {
           user = {
@@ -382,7 +381,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         throw new AppError('RATE_LIMITED', `Too many invitations from this workspace; try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
       deps.inviteLimiter.fail(auth.workspaceId);
       const expiresAt = new Date(clock.nowMs() + deps.inviteDays * 86_400_000).toISOString();
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         await store.updateMember(tx, auth.workspaceId, m.user_id, { invite_token_hash: null, invite_expires_at: expiresAt, invited_by: auth.userId });
         await enqueueInvitationMail(tx, auth.workspaceId, m.user_id);
         await audit.record(tx, auth, { action: 'member.invitation_resent', objectType: 'member', objectId: m.user_id, data: { email: m.email, expiresAt } });
@@ -414,7 +413,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       const { member, user } = await requireLiveInvitation(input.token);
       if (user.password_hash !== null) throw conflict(`Sign in as ${user.email} and accept the invitation from your account`);
       const passwordHash = await hashPassword(input.password, deps.passwordCost);
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         // Claim the invitation and the account in this transaction: a second use of the link finds neither.
         const claimed = await store.claimInvitation(tx, member.workspace_id, member.user_id, member.invite_token_hash ?? '');
         if (!claimed) throw notFound('Invitation');
@@ -447,7 +446,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     async acceptInvitationAsMember(auth: AuthContext, workspaceId: string, sessionId: string | null) {
       const pending = (await this.listInvitations(auth.userId)).find((i) => i.workspace.id === workspaceId);
       if (!pending) throw notFound('Invitation');
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         const m = await store.getMember(tx, workspaceId, auth.userId);
         if (!m || m.status !== 'invited') throw notFound('Invitation');
         await store.updateMember(tx, workspaceId, auth.userId, { status: 'active', invite_token_hash: null, invite_expires_at: null, availability: 'online' });
@@ -470,9 +469,9 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     },
 
     async declineInvitation(auth: AuthContext, workspaceId: string) {
-      const m = await store.getMember(db, workspaceId, auth.userId);
+      const m = await store.getMember(autocommit, workspaceId, auth.userId);
       if (!m || m.status !== 'invited') throw notFound('Invitation');
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         await store.deleteInvitedMember(tx, workspaceId, auth.userId);
         await audit.record(tx, { workspaceId, userId: auth.userId, ip: auth.ip }, { action: 'member.declined', objectType: 'member', objectId: auth.userId });
       });
@@ -495,7 +494,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
         throw forbidden('Only an owner may change an owner or grant ownership');
       if (patch.status && current === 'owner' && auth.role !== 'owner') throw forbidden('Only an owner may deactivate an owner');
       const losesOwner = (patch.role && patch.role !== 'owner' && current === 'owner') || (patch.status === 'deactivated' && current === 'owner');
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         // Counted under lock in the same transaction: two owners demoting each other at once
         // cannot both pass and leave the workspace without one.
         if (losesOwner && (await store.lockActiveOwners(tx, auth.workspaceId)).length <= 1) throw conflict('A workspace keeps at least one active owner');
@@ -551,7 +550,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       requirePermission(auth, 'settings.manage');
       for (const u of input.memberIds) await requireMember(auth.workspaceId, u);
       const id = newId('team');
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         await store.insertTeam(tx, { workspace_id: auth.workspaceId, id, name: input.name, auto_assign: input.autoAssign ? 1 : 0, created_at: clock.nowIso() });
         for (const u of input.memberIds) await store.addTeamMember(tx, auth.workspaceId, id, u);
         await audit.record(tx, auth, { action: 'team.created', objectType: 'team', objectId: id, data: { name: input.name } });
@@ -562,7 +561,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     async updateTeam(auth: AuthContext, id: string, patch: { name?: string | undefined; autoAssign?: boolean | undefined }) {
       requirePermission(auth, 'settings.manage');
       await requireTeam(auth.workspaceId, id);
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         await store.updateTeam(tx, auth.workspaceId, id, {
           ...(patch.name ? { name: patch.name } : {}),
           ...(patch.autoAssign !== undefined ? { auto_assign: patch.autoAssign ? 1 : 0 } : {}),
@@ -575,7 +574,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
     async deleteTeam(auth: AuthContext, id: string) {
       requirePermission(auth, 'settings.manage');
       await requireTeam(auth.workspaceId, id);
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         await store.deleteTeam(tx, auth.workspaceId, id);
         await audit.record(tx, auth, { action: 'team.deleted', objectType: 'team', objectId: id });
       });
@@ -586,7 +585,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       requirePermission(auth, 'settings.manage');
       await requireTeam(auth.workspaceId, teamId);
       const m = await requireMember(auth.workspaceId, userId);
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         if (isMember) await store.addTeamMember(tx, auth.workspaceId, teamId, m.user_id);
         else await store.removeTeamMember(tx, auth.workspaceId, teamId, m.user_id);
         await audit.record(tx, auth, {
@@ -609,7 +608,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
 
     async createToken(auth: AuthContext, name: string) {
       requirePermission(auth, 'tokens.own');
-      return db.transaction().execute(async (tx) => {
+      return transactions.run(async (tx) => {
         const { row, secret } = await issueToken(tx, auth.workspaceId, auth.userId, name);
         await audit.record(tx, auth, { action: 'token.created', objectType: 'token', objectId: row.id, data: { name } });
         return { ...toToken(row), token: secret };
@@ -623,7 +622,7 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
       if (!t || (!all && t.user_id !== auth.userId)) throw notFound('Token');
       if (t.revoked_at) return toToken(t);
       const at = clock.nowIso();
-      await db.transaction().execute(async (tx) => {
+      await transactions.run(async (tx) => {
         await store.revokeToken(tx, auth.workspaceId, id, at);
         await audit.record(tx, auth, { action: 'token.revoked', objectType: 'token', objectId: id });
       });
@@ -633,12 +632,16 @@ export function createWorkspacesService(deps: WorkspacesDeps) {
 
     /** An active member by user id; another workspace's user is simply not found. */
     async requireActiveMember(workspaceId: string, userId: string) {
-      const m = await store.getMember(db, workspaceId, userId);
+      const m = await store.getMember(autocommit, workspaceId, userId);
       if (!m) throw notFound('Member');
       if (m.status !== 'active') throw invalid(`${userId} is not an active member`, [{ path: 'assigneeId', message: 'member is not active' }]);
       return m;
     },
     requireTeam,
+    /** Whether a team hands its new conversations out round-robin (false for unknown teams). */
+    async teamAutoAssigns(ex: Executor, workspaceId: string, teamId: string): Promise<boolean> {
+      return (await store.getTeam(ex, workspaceId, teamId))?.auto_assign === 1;
+    },
   };
 }
 export type WorkspacesService = ReturnType<typeof createWorkspacesService>;

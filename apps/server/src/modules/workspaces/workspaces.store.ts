@@ -6,9 +6,8 @@ export type MemberWithUser = MemberRow & { email: string; name: string };
 
 export function createWorkspacesStore(db: Db, engine: Engine) {
   return {
-    db,
-    async countUsers(): Promise<number> {
-      const r = await db
+    async countUsers(ex: Tx | Db = db): Promise<number> {
+      const r = await ex
         .selectFrom('users')
         .select((eb) => eb.fn.countAll().as('n'))
         .executeTakeFirstOrThrow();

@@ -2,7 +2,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 
@@ -66,3 +66,13 @@ function withStatementCache(sqlite: SQLite.Database, max = 500): SqliteDatabaseL
   };
 }
 type SqliteDatabaseLike = ConstructorParameters<typeof SqliteDialect>[0]['database'] & object;
+
+/** Whether the database answers (`/ready`). */
+export async function ping(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
+}
+
+/** The PostgreSQL schema this connection works in (its search_path). */
+export async function currentSchema(db: Db): Promise<string | undefined> {
+  return (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s;
+}
