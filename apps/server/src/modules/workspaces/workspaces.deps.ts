@@ -1,0 +1,26 @@
+// What the workspace services are built from.
+import type { Audit } from '../../platform/audit.js';
+import type { Bus } from '../../platform/bus.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Transactions } from '../../platform/db/transactions.js';
+import type { Jobs } from '../../platform/jobs.js';
+import type { Mailer } from '../../platform/mailer.js';
+import type { RateLimiter } from '../../platform/rate-limit.js';
+import type { WorkspacesStore } from './workspaces.store.js';
+
+export type WorkspacesDeps = {
+  store: WorkspacesStore;
+  transactions: Transactions;
+  clock: Clock;
+  audit: Audit;
+  bus: Bus;
+  loginLimiter: RateLimiter;
+  /** Invitations a workspace may send per hour (each one is a mail to a stranger's address). */
+  inviteLimiter: RateLimiter;
+  jobs: Jobs;
+  mailer: Mailer;
+  inviteDays: number;
+  passwordCost: number;
+  sessionDays: number;
+  publicUrl: string;
+};
