@@ -1,0 +1,228 @@
+// What every part of the service desk shares: reading conversations as the API shows them,
+// visibility and team checks, live announcements, status changes and writing a message.
+import type { Conversation, Status } from '@rapport/contracts';
+import type { ZCreateConversation, ZCreateMessage, ZUpdateConversation } from '@rapport/contracts';
+import type { z } from 'zod';
+import type { Executor } from '../../platform/db/transactions.js';
+import { can, conversationScope, isInScope, requirePermission, type AuthContext } from '../../platform/access.js';
+import type { Tx } from '../../platform/db/database.js';
+import type { ConversationRow, MessageRow } from '../../platform/db/schema.js';
+import { AppError, forbidden, invalid, notFound } from '../../platform/errors.js';
+import { newId } from '../../platform/ids.js';
+import { parseJsonObject, parseJsonStringArray } from '../../platform/json.js';
+import type { ConversationsDeps } from './conversations.deps.js';
+
+export type CreateInput = z.output<typeof ZCreateConversation>;
+export type UpdateInput = z.output<typeof ZUpdateConversation>;
+export type MessageInput = z.output<typeof ZCreateMessage>;
+
+export const AUTO_ASSIGN_JOB = 'conversation.auto_assign';
+export const UNSNOOZE_JOB = 'conversation.unsnooze';
+
+const seconds = (from: string, to: string) => Math.round((Date.parse(to) - Date.parse(from)) / 1000);
+const preview = (body: string) => body.replace(/\s+/g, ' ').trim().slice(0, 140);
+
+export function createConversationsCore(deps: ConversationsDeps) {
+  const { store, clock, jobs, bus, customers, workspaces, interactions } = deps;
+  const transactions = deps.transactions;
+  const { autocommit } = transactions;
+
+  async function toConversations(workspaceId: string, rows: ConversationRow[]): Promise<Conversation[]> {
+    const byId = await customers.getMany(
+      workspaceId,
+      rows.map((r) => r.customer_id),
+    );
+    return rows.map((r) => {
+      const customer = byId.get(r.customer_id) ?? {
+        id: r.customer_id,
+        name: null,
+        email: null,
+        phone: null,
+        traits: {},
+        createdAt: r.created_at,
+        updatedAt: r.created_at,
+      };
+      return {
+        id: r.id,
+        number: Number(r.number),
+        customer,
+        channel: r.channel as Conversation['channel'],
+        subject: r.subject,
+        category: r.category as Conversation['category'],
+        status: r.status as Status,
+        snoozedUntil: r.snoozed_until,
+        priority: r.priority as Conversation['priority'],
+        assigneeId: r.assignee_id,
+        teamId: r.team_id,
+        tags: parseJsonStringArray(r.tags),
+        customFields: parseJsonObject(r.custom_fields) as Conversation['customFields'],
+        origin: r.origin as Conversation['origin'],
+        touchpointId: r.touchpoint_id,
+        mergedIntoId: r.merged_into_id,
+        messageCount: Number(r.message_count),
+        lastMessagePreview: r.last_message_preview,
+        createdAt: r.created_at,
+        updatedAt: r.updated_at,
+        lastActivityAt: r.last_activity_at,
+        firstResponseAt: r.first_response_at,
+        resolvedAt: r.resolved_at,
+        firstResponseSeconds: r.first_response_seconds === null ? null : Number(r.first_response_seconds),
+        resolutionSeconds: r.resolution_seconds === null ? null : Number(r.resolution_seconds),
+      };
+    });
+  }
+
+  async function toConversation(row: ConversationRow): Promise<Conversation> {
+    const [c] = await toConversations(row.workspace_id, [row]);
+    if (!c) throw notFound('Conversation');
+    return c;
+  }
+
+  /** Loads a conversation the caller may see; anything else (other workspace, other team) is not found. */
+  async function requireVisible(auth: AuthContext, id: string, tx: Tx | Executor = autocommit): Promise<ConversationRow> {
+    requirePermission(auth, 'conversations.read');
+    const row = await store.get(tx, auth.workspaceId, id);
+    if (!row || !isInScope(conversationScope(auth), row.team_id)) throw notFound('Conversation');
+    return row;
+  }
+
+  /**
+   * A caller who may not read customers (a partner) may only open conversations for customers
+   * already in its teams' conversations, or for an address nobody has yet: naming another
+   * customer's id or email must not hand back, or attach to, a profile it may not see.
+   */
+  async function requireReachableCustomer(tx: Tx | typeof autocommit, auth: AuthContext, ref: { id: string } | { email: string }) {
+    if (can(auth, 'customers.read')) return;
+    const existing = 'id' in ref ? await customers.getRow(tx, auth.workspaceId, ref.id) : await customers.findByEmail(tx, auth.workspaceId, ref.email);
+    if (!existing) return;
+    const scope = conversationScope(auth);
+    const teamIds = scope.kind === 'teams' ? scope.teamIds : [];
+    if (scope.kind === 'all' || (await store.customerHasConversationInTeams(tx, auth.workspaceId, existing.id, teamIds))) return;
+    throw new AppError(
+      'NOT_FOUND',
+      "Customer not found among your teams' conversations: reference a customer of your teams, or ask an agent to open this conversation",
+    );
+  }
+
+  async function checkTeam(auth: AuthContext, teamId: string | null | undefined) {
+    if (!teamId) {
+      if (conversationScope(auth).kind === 'teams') throw forbidden('A partner works only on conversations of its own teams; set teamId');
+      return;
+    }
+    await workspaces.requireTeam(auth.workspaceId, teamId);
+    if (!isInScope(conversationScope(auth), teamId)) throw forbidden('A partner works only on conversations of its own teams');
+  }
+
+  function announce(type: string, row: Pick<ConversationRow, 'workspace_id' | 'id' | 'team_id'>, data: unknown, internal = false) {
+    bus.publish({ workspaceId: row.workspace_id, type, conversation: { id: row.id, teamId: row.team_id }, internal, data });
+  }
+
+  async function enqueueAutoAssign(tx: Tx, row: Pick<ConversationRow, 'workspace_id' | 'id' | 'team_id' | 'assignee_id'>, reason: string) {
+    if (!row.team_id || row.assignee_id) return;
+    if (!(await workspaces.teamAutoAssigns(tx, row.workspace_id, row.team_id))) return;
+    await jobs.enqueue(tx, {
+      workspaceId: row.workspace_id,
+      type: AUTO_ASSIGN_JOB,
+      payload: { conversationId: row.id },
+      idempotencyKey: `${AUTO_ASSIGN_JOB}:${row.id}:${row.team_id}:${reason}`,
+    });
+  }
+
+  /** Status change rules: timestamps, resolution time, the interaction it causes. */
+  async function applyStatus(
+    tx: Tx,
+    row: ConversationRow,
+    status: Status,
+    snoozedUntil: string | null | undefined,
+    now: string,
+  ): Promise<Partial<ConversationRow>> {
+    const patch: Partial<ConversationRow> = { status };
+    if (status === 'snoozed') {
+      if (!snoozedUntil) throw invalid('A snoozed conversation needs snoozedUntil', [{ path: 'snoozedUntil', message: 'required when status is snoozed' }]);
+      if (Date.parse(snoozedUntil) <= clock.nowMs()) throw invalid('snoozedUntil must be in the future', [{ path: 'snoozedUntil', message: 'in the past' }]);
+      patch.snoozed_until = new Date(snoozedUntil).toISOString();
+      await jobs.enqueue(tx, {
+        workspaceId: row.workspace_id,
+        type: UNSNOOZE_JOB,
+        payload: { conversationId: row.id, until: patch.snoozed_until },
+        idempotencyKey: `${UNSNOOZE_JOB}:${row.id}:${patch.snoozed_until}`,
+        runAt: patch.snoozed_until,
+      });
+    } else {
+      patch.snoozed_until = null;
+    }
+    if ((status === 'resolved' || status === 'closed') && row.status !== 'resolved' && row.status !== 'closed') {
+      patch.resolved_at = now;
+      patch.resolution_seconds = seconds(row.created_at, now);
+      await interactions.append(tx, [
+        {
+          workspaceId: row.workspace_id,
+          customerId: row.customer_id,
+          kind: 'conversation',
+          name: 'Conversation Resolved',
+          channel: row.channel,
+          origin: 'company',
+          sourceId: `${row.id}:resolved:${now}`,
+          conversationId: row.id,
+          touchpointId: row.touchpoint_id,
+          properties: { number: row.number, status },
+        },
+      ]);
+    }
+    if (status === 'open' && (row.status === 'resolved' || row.status === 'closed')) patch.resolved_at = null;
+    return patch;
+  }
+
+  async function insertMessage(
+    tx: Tx,
+    row: ConversationRow,
+    input: { body: string; kind: 'reply' | 'note'; authorType: MessageRow['author_type']; authorId: string | null },
+  ) {
+    const now = clock.nowIso();
+    const msg: MessageRow = {
+      workspace_id: row.workspace_id,
+      id: newId('message'),
+      conversation_id: row.id,
+      kind: input.kind,
+      author_type: input.authorType,
+      author_id: input.authorId,
+      body: input.body,
+      created_at: now,
+    };
+    await store.insertMessage(tx, msg);
+    const patch: Partial<ConversationRow> = { updated_at: now, message_count: Number(row.message_count) + 1 };
+    if (input.kind === 'reply') {
+      patch.last_activity_at = now;
+      patch.last_message_preview = preview(input.body);
+      const isCustomer = input.authorType === 'customer';
+      if (isCustomer && ['resolved', 'pending', 'snoozed'].includes(row.status)) {
+        Object.assign(patch, await applyStatus(tx, row, 'open', null, now));
+      }
+      if (input.authorType === 'agent' && !row.first_response_at) {
+        patch.first_response_at = now;
+        patch.first_response_seconds = seconds(row.created_at, now);
+      }
+      if (isCustomer || input.authorType === 'agent' || input.authorType === 'bot') {
+        await interactions.append(tx, [
+          {
+            workspaceId: row.workspace_id,
+            customerId: row.customer_id,
+            kind: 'message',
+            name: isCustomer ? 'Message Received' : 'Message Sent',
+            channel: row.channel,
+            origin: isCustomer ? 'customer' : 'company',
+            sourceId: msg.id,
+            conversationId: row.id,
+            touchpointId: row.touchpoint_id,
+            properties: { messageId: msg.id, preview: preview(input.body) },
+          },
+        ]);
+      }
+    }
+    await store.update(tx, row.workspace_id, row.id, patch);
+    return { msg, row: { ...row, ...patch } };
+  }
+
+  return { toConversations, toConversation, requireVisible, requireReachableCustomer, checkTeam, announce, enqueueAutoAssign, applyStatus, insertMessage };
+}
+export type ConversationsCore = ReturnType<typeof createConversationsCore>;

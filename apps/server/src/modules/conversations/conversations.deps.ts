@@ -1,0 +1,22 @@
+// What the service desk is built from.
+import type { Audit } from '../../platform/audit.js';
+import type { Bus } from '../../platform/bus.js';
+import type { Clock } from '../../platform/clock.js';
+import type { Transactions } from '../../platform/db/transactions.js';
+import type { Jobs } from '../../platform/jobs.js';
+import type { CustomersService } from '../customers/customers.service.js';
+import type { InteractionsService } from '../interactions/interactions.service.js';
+import type { WorkspacesService } from '../workspaces/workspaces.service.js';
+import type { ConversationsStore } from './conversations.store.js';
+
+export type ConversationsDeps = {
+  store: ConversationsStore;
+  transactions: Transactions;
+  clock: Clock;
+  jobs: Jobs;
+  bus: Bus;
+  audit: Audit;
+  customers: CustomersService;
+  workspaces: WorkspacesService;
+  interactions: InteractionsService;
+};

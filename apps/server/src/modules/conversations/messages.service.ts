@@ -1,0 +1,63 @@
+// Replies, internal notes and customer messages of a conversation.
+import type { Message, Page } from '@rapport/contracts';
+import { requirePermission, type AuthContext } from '../../platform/access.js';
+import { decodeCursor, toPage } from '../../platform/cursor.js';
+import type { MessageRow } from '../../platform/db/schema.js';
+import { conflict, notFound } from '../../platform/errors.js';
+import type { ConversationsCore } from './conversations.core.js';
+import type { MessageInput } from './conversations.core.js';
+import type { ConversationsDeps } from './conversations.deps.js';
+import { toMessage } from './messages.mappers.js';
+
+export function createMessagesService(deps: ConversationsDeps & { core: ConversationsCore }) {
+  const { store, customers, workspaces, core } = deps;
+  const transactions = deps.transactions;
+  const { autocommit } = transactions;
+  const { requireVisible, announce, insertMessage } = core;
+  return {
+    async addMessage(auth: AuthContext, id: string, input: MessageInput): Promise<Message> {
+      requirePermission(auth, 'conversations.write');
+      const row = await requireVisible(auth, id);
+      if (row.merged_into_id) throw conflict(`This conversation was merged into ${row.merged_into_id}; write there`);
+      const { msg, row: after } = await transactions.run(async (tx) => {
+        const current = await store.get(tx, auth.workspaceId, id);
+        if (!current) throw notFound('Conversation');
+        const authorType = input.kind === 'note' ? 'agent' : input.author;
+        return insertMessage(tx, current, {
+          body: input.body,
+          kind: input.kind,
+          authorType,
+          authorId: authorType === 'agent' ? auth.userId : current.customer_id,
+        });
+      });
+      const message = toMessage(msg, msg.author_type === 'agent' ? auth.userName : null);
+      announce('message.created', after, message, message.kind === 'note');
+      if (after.status !== row.status) announce('conversation.updated', after, { id: after.id, status: after.status });
+      return message;
+    },
+    async getMessage(auth: AuthContext, messageId: string): Promise<Message> {
+      requirePermission(auth, 'conversations.read');
+      const msg = await store.getMessage(auth.workspaceId, messageId);
+      if (!msg) throw notFound('Message');
+      await requireVisible(auth, msg.conversation_id).catch(() => {
+        throw notFound('Message');
+      });
+      return toMessage(msg);
+    },
+    async listMessages(auth: AuthContext, id: string, q: { limit: number; cursor?: string | undefined }): Promise<Page<Message>> {
+      const row = await requireVisible(auth, id);
+      const after = decodeCursor(q.cursor, 1);
+      const rows = await store.listMessages(auth.workspaceId, row.id, { after: after ? String(after[0]) : null, limit: q.limit, includeNotes: true });
+      const names = await workspaces.memberNames(auth.workspaceId);
+      const customer = await customers.getRow(autocommit, auth.workspaceId, row.customer_id);
+      const nameOf = (r: MessageRow) =>
+        r.author_type === 'agent' ? (names.get(r.author_id ?? '') ?? null) : r.author_type === 'customer' ? (customer?.name ?? customer?.email ?? null) : null;
+      return toPage(
+        rows,
+        q.limit,
+        (r) => [r.id],
+        (r) => toMessage(r, nameOf(r)),
+      );
+    },
+  };
+}
