@@ -33,6 +33,17 @@ export default tseslint.config(
     },
   },
   {
+    // Services are plain objects built from their dependencies: a destructured method must work.
+    files: ['apps/server/src/**/*.service.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        ...SQL_OUTSIDE_STORES,
+        { selector: 'ThisExpression', message: 'no this in services: name the function (a destructured method loses this)' },
+      ],
+    },
+  },
+  {
     files: ['**/*.mjs', '**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -28,8 +28,6 @@ import { registerCustomerRoutes } from './modules/customers/customers.routes.js'
 import { registerLiveRoutes } from './modules/live/live.routes.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
 import { createCustomersStore } from './modules/customers/customers.store.js';
-import { createInteractionsService } from './modules/interactions/interactions.service.js';
-import { createInteractionsStore } from './modules/interactions/interactions.store.js';
 import { createInteractionsModule } from './modules/interactions/interactions.module.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
@@ -106,7 +104,6 @@ export async function buildApp(opts: AppOptions) {
   const transactions = createTransactions(db);
   const audit = createAudit({ db, clock });
   const jobs = createJobs({ db, engine, clock, logger: app.log });
-  const interactions = createInteractionsService({ store: createInteractionsStore(db), clock });
   const workspaces = createWorkspacesService({
     store: createWorkspacesStore(db, engine),
     transactions,
@@ -125,9 +122,7 @@ export async function buildApp(opts: AppOptions) {
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
   const customers = createCustomersService({ store: createCustomersStore(db), transactions, clock });
-  const conversationsStore = createConversationsStore(db, engine);
-  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions });
-  const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
+  // The interactions spine first: the desk writes interactions through it.
   const spine = createInteractionsModule({
     db,
     engine,
@@ -135,10 +130,13 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     audit,
     customers,
-    interactions,
     ingestRate: opts.ingestRate,
     ingestBurst: opts.ingestBurst,
   });
+  const { interactions } = spine;
+  const conversationsStore = createConversationsStore(db, engine);
+  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions });
+  const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
 
   await app.register(fastifyCookie);
   await app.register(fastifySwagger, {

@@ -14,9 +14,11 @@ import { createCustomer360Store } from './customer360.store.js';
 import { createIdentityService } from './identity.service.js';
 import { createIdentityStore } from './identity.store.js';
 import { registerIngestRoutes } from './ingest.routes.js';
-import { createIngestService, MAX_BATCH_EVENTS } from './ingest.service.js';
+import { MAX_BATCH_EVENTS } from './ingest.client.js';
+import { createIngestService } from './ingest.service.js';
 import { createIngestStore } from './ingest.store.js';
-import type { InteractionsService } from './interactions.service.js';
+import { createInteractionsService } from './interactions.service.js';
+import { createInteractionsStore } from './interactions.store.js';
 import { createJourneyService } from './journey.service.js';
 import { createJourneyStore } from './journey.store.js';
 import { createPrivacyService } from './privacy.service.js';
@@ -35,12 +37,11 @@ export function createInteractionsModule(deps: {
   jobs: Jobs;
   audit: Audit;
   customers: CustomersService;
-  interactions: InteractionsService;
   /** Events per second a workspace may send, and the burst above it (429 past them). */
   ingestRate?: number | undefined;
   ingestBurst?: number | undefined;
 }) {
-  const { db, engine, clock, jobs, audit, customers, interactions } = deps;
+  const { db, engine, clock, jobs, audit, customers } = deps;
   const transactions = createTransactions(db);
   const journey = createJourneyService({ store: createJourneyStore(db, engine), transactions, clock });
   const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), transactions, clock, audit, jobs, journey });
@@ -64,9 +65,10 @@ export function createInteractionsModule(deps: {
   const privacy = createPrivacyService({ store: createPrivacyStore(db), transactions, clock, audit, customers, customer360, identity });
   touchpoints.registerJobs();
   // Service-desk interactions are classified and move journey stages like ingested ones.
-  interactions.attachSpine({ classifierFor: touchpoints.classifierFor, journey });
+  const interactions = createInteractionsService({ store: createInteractionsStore(db), clock, classifierFor: touchpoints.classifierFor, journey });
 
   return {
+    interactions,
     journey,
     touchpoints,
     identity,

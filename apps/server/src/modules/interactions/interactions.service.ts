@@ -1,6 +1,6 @@
 // Appending interactions: service events are written in the same transaction as the change.
-// Once the spine is attached, appended interactions without a touchpoint are classified by the
-// workspace's rules and move the customer's journey stage.
+// Appended interactions without a touchpoint are classified by the workspace's rules and move
+// the customer's journey stage, like ingested ones.
 import type { Clock } from '../../platform/clock.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { InteractionRow } from '../../platform/db/schema.js';
@@ -28,13 +28,10 @@ export type NewInteraction = {
 
 type Spine = { classifierFor(ex: Tx | Db, workspaceId: string): Promise<Classifier>; journey: JourneyService };
 
-export function createInteractionsService(deps: { store: InteractionsStore; clock: Clock }) {
+export function createInteractionsService(deps: { store: InteractionsStore; clock: Clock } & Spine) {
   const { store, clock } = deps;
-  let spine: Spine | null = null;
+  const spine: Spine = deps;
   return {
-    attachSpine(s: Spine) {
-      spine = s;
-    },
     async append(tx: Tx, items: NewInteraction[]) {
       const now = clock.nowIso();
       const rows: InteractionRow[] = [];
@@ -43,7 +40,7 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
         let touchpointId = i.touchpointId ?? null;
         let stage = i.stage ?? null;
         let department = i.department ?? null;
-        if (spine) {
+        {
           const classifier = await spine.classifierFor(tx, i.workspaceId);
           const tp = touchpointId ? classifier.touchpoints.find((t) => t.id === touchpointId) : undefined;
           const c = tp
@@ -76,7 +73,7 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
         });
       }
       await store.append(tx, rows);
-      if (spine) {
+      {
         const byWorkspace = new Map<string, InteractionRow[]>();
         for (const r of rows) byWorkspace.set(r.workspace_id, [...(byWorkspace.get(r.workspace_id) ?? []), r]);
         for (const [workspaceId, list] of byWorkspace) {

@@ -66,6 +66,17 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; transactio
   const transactions = deps.transactions;
   const cache = new Map<string, { at: number; principal: IngestPrincipal | null }>();
 
+  async function rotateIdentitySecret(auth: AuthContext) {
+    requirePermission(auth, 'ingest.manage');
+    const secret = randomSecret(32);
+    await transactions.run(async (tx) => {
+      await store.setIdentitySecret(tx, auth.workspaceId, secret);
+      await audit.record(tx, auth, { action: 'identity_secret.rotated', objectType: 'workspace', objectId: auth.workspaceId });
+    });
+    cache.clear();
+    return { secret };
+  }
+
   return {
     async create(auth: AuthContext, input: { name: string; kind: WriteKeyKind; allowedOrigins: string[] }) {
       requirePermission(auth, 'ingest.manage');
@@ -126,19 +137,10 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; transactio
       requirePermission(auth, 'ingest.manage');
       const current = await store.identitySecret(autocommit, auth.workspaceId);
       if (current) return { secret: current };
-      return this.rotateIdentitySecret(auth);
+      return rotateIdentitySecret(auth);
     },
 
-    async rotateIdentitySecret(auth: AuthContext) {
-      requirePermission(auth, 'ingest.manage');
-      const secret = randomSecret(32);
-      await transactions.run(async (tx) => {
-        await store.setIdentitySecret(tx, auth.workspaceId, secret);
-        await audit.record(tx, auth, { action: 'identity_secret.rotated', objectType: 'workspace', objectId: auth.workspaceId });
-      });
-      cache.clear();
-      return { secret };
-    },
+    rotateIdentitySecret,
 
     async revoke(auth: AuthContext, id: string) {
       requirePermission(auth, 'ingest.manage');
