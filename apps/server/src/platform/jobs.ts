@@ -2,6 +2,7 @@
 // run after commit by a worker loop. PostgreSQL claims with FOR UPDATE SKIP LOCKED so several
 // processes share the work; SQLite has a single writer. Failures retry with exponential
 // backoff and dead-letter after max_attempts.
+import type { z } from 'zod';
 import type { Clock } from './clock.js';
 import type { Db, Engine, Tx } from './db/database.js';
 import type { JobRow } from './db/schema.js';
@@ -24,7 +25,19 @@ export type EnqueueInput = {
   coalesce?: boolean;
 };
 
+/** A job type with a validated payload: payloads are parsed by its schema, never cast. */
+export type JobDefinition<T> = {
+  type: string;
+  enqueue(tx: Tx | Db, input: Omit<EnqueueInput, 'type' | 'payload'> & { payload: T }): Promise<void>;
+};
+
 export type Jobs = {
+  /** Defines a job type: its payload schema and handler (a payload that does not parse fails the job). */
+  define<T>(
+    type: string,
+    schema: z.ZodType<T>,
+    handler: (job: { id: string; workspaceId: string; payload: T; attempts: number }) => Promise<void>,
+  ): JobDefinition<T>;
   enqueue(tx: Tx | Db, input: EnqueueInput): Promise<void>;
   register(type: string, handler: JobHandler): void;
   /** Runs every job that is due now, until none is left; returns how many ran. For tests and shutdown. */
@@ -119,7 +132,7 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
     }, ms);
   }
 
-  return {
+  const api: Jobs = {
     async enqueue(tx, input) {
       const now = clock.nowIso();
       if (input.coalesce && (await store.hasQueued(tx, input.workspaceId, input.type))) return;
@@ -142,6 +155,14 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
     register(type, handler) {
       handlers.set(type, handler);
     },
+    define(type, schema, handler) {
+      handlers.set(type, async (job) => {
+        const parsed = schema.safeParse(job.payload);
+        if (!parsed.success) throw new Error(`invalid ${type} payload: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+        await handler({ ...job, payload: parsed.data });
+      });
+      return { type, enqueue: (tx, input) => api.enqueue(tx, { ...input, type }) };
+    },
     drain,
     start() {
       stopped = false;
@@ -158,4 +179,5 @@ export function createJobs(deps: { db: Db; engine: Engine; clock: Clock; logger:
     },
     list: (workspaceId, status) => store.list(workspaceId, status),
   };
+  return api;
 }

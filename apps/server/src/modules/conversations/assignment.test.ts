@@ -1,6 +1,8 @@
 // Assignment: manual, claim races, and round-robin within a team (skipping away/offline
 // agents and agents at capacity), run by the outbox worker after commit.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { z } from 'zod';
+import { createFakeClock } from '../../platform/clock.js';
 import { createTestApp, engines, newConversation, newMember, newWorkspace, type TestApp } from '../../test/harness.js';
 
 describe.each(engines)('assignment on %s', (engine) => {
@@ -90,28 +92,46 @@ describe.each(engines)('assignment on %s', (engine) => {
     expect((await t.request('GET', `/api/v1/conversations/${moved.id}`, { token: w.token })).body.assigneeId).not.toBeNull();
   });
 
-  it('retries a failing job with backoff and dead-letters it after its last attempt', async () => {
-    const w = await newWorkspace(t);
-    let calls = 0;
-    t.rapport.jobs.register('test.flaky', async () => {
-      calls++;
-      throw new Error('downstream unavailable');
-    });
-    await t.rapport.jobs.enqueue(t.rapport.db, { workspaceId: w.workspaceId, type: 'test.flaky', payload: {}, idempotencyKey: 'flaky-1', maxAttempts: 2 });
-    await t.rapport.jobs.enqueue(t.rapport.db, { workspaceId: w.workspaceId, type: 'test.flaky', payload: {}, idempotencyKey: 'flaky-1', maxAttempts: 2 });
-    await t.rapport.jobs.drain();
-    expect(calls).toBe(1);
-    let [job] = await t.rapport.jobs.list(w.workspaceId);
-    expect(job).toMatchObject({ status: 'queued', attempts: 1, last_error: 'downstream unavailable' });
-    expect(Date.parse(job?.run_at ?? '')).toBeGreaterThan(Date.now());
-    await t.rapport.db
-      .updateTable('jobs')
-      .set({ run_at: new Date(0).toISOString() })
-      .where('workspace_id', '=', w.workspaceId)
-      .execute();
-    await t.rapport.jobs.drain();
-    [job] = await t.rapport.jobs.list(w.workspaceId);
-    expect(job).toMatchObject({ status: 'dead', attempts: 2 });
-    expect(calls).toBe(2);
+  it('retries a failing job with backoff and dead-letters it after its last attempt; a payload that does not parse fails', async () => {
+    const clock = createFakeClock('2026-06-01T00:00:00.000Z');
+    const ft = await createTestApp(engine, { clock });
+    try {
+      const w = await newWorkspace(ft);
+      let calls = 0;
+      const flaky = ft.rapport.jobs.define('test.flaky', z.object({ n: z.number() }), async () => {
+        calls++;
+        throw new Error('downstream unavailable');
+      });
+      await flaky.enqueue(ft.rapport.db, { workspaceId: w.workspaceId, payload: { n: 1 }, idempotencyKey: 'flaky-1', maxAttempts: 2 });
+      await flaky.enqueue(ft.rapport.db, { workspaceId: w.workspaceId, payload: { n: 1 }, idempotencyKey: 'flaky-1', maxAttempts: 2 });
+      await ft.rapport.jobs.drain();
+      expect(calls).toBe(1);
+      let [job] = await ft.rapport.jobs.list(w.workspaceId);
+      expect(job).toMatchObject({ status: 'queued', attempts: 1, last_error: 'downstream unavailable' });
+      expect(Date.parse(job?.run_at ?? '')).toBe(clock.nowMs() + 1000);
+      // Not due yet: nothing runs until the backoff has passed.
+      await ft.rapport.jobs.drain();
+      expect(calls).toBe(1);
+      clock.advance(1000);
+      await ft.rapport.jobs.drain();
+      [job] = await ft.rapport.jobs.list(w.workspaceId);
+      expect(job).toMatchObject({ status: 'dead', attempts: 2 });
+      expect(calls).toBe(2);
+
+      // A payload its schema refuses never reaches the handler.
+      await ft.rapport.jobs.enqueue(ft.rapport.db, {
+        workspaceId: w.workspaceId,
+        type: 'test.flaky',
+        payload: { n: 'x' },
+        idempotencyKey: 'bad',
+        maxAttempts: 1,
+      });
+      await ft.rapport.jobs.drain();
+      const bad = (await ft.rapport.jobs.list(w.workspaceId)).find((j) => j.idempotency_key === 'bad');
+      expect(bad).toMatchObject({ status: 'dead', last_error: expect.stringContaining('invalid test.flaky payload') });
+      expect(calls).toBe(2);
+    } finally {
+      await ft.close();
+    }
   });
 });

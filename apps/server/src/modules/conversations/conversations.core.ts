@@ -2,7 +2,7 @@
 // visibility and team checks, live announcements, status changes and writing a message.
 import type { Conversation, Status } from '@rapport/contracts';
 import type { ZCreateConversation, ZCreateMessage, ZUpdateConversation } from '@rapport/contracts';
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { Executor } from '../../platform/db/transactions.js';
 import { can, conversationScope, isInScope, requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Tx } from '../../platform/db/database.js';
@@ -23,7 +23,7 @@ const seconds = (from: string, to: string) => Math.round((Date.parse(to) - Date.
 const preview = (body: string) => body.replace(/\s+/g, ' ').trim().slice(0, 140);
 
 export function createConversationsCore(deps: ConversationsDeps) {
-  const { store, clock, jobs, bus, customers, workspaces, interactions } = deps;
+  const { store, clock, jobs, bus, audit, customers, workspaces, interactions } = deps;
   const transactions = deps.transactions;
   const { autocommit } = transactions;
 
@@ -120,9 +120,8 @@ export function createConversationsCore(deps: ConversationsDeps) {
   async function enqueueAutoAssign(tx: Tx, row: Pick<ConversationRow, 'workspace_id' | 'id' | 'team_id' | 'assignee_id'>, reason: string) {
     if (!row.team_id || row.assignee_id) return;
     if (!(await workspaces.teamAutoAssigns(tx, row.workspace_id, row.team_id))) return;
-    await jobs.enqueue(tx, {
+    await autoAssignJob.enqueue(tx, {
       workspaceId: row.workspace_id,
-      type: AUTO_ASSIGN_JOB,
       payload: { conversationId: row.id },
       idempotencyKey: `${AUTO_ASSIGN_JOB}:${row.id}:${row.team_id}:${reason}`,
     });
@@ -141,9 +140,8 @@ export function createConversationsCore(deps: ConversationsDeps) {
       if (!snoozedUntil) throw invalid('A snoozed conversation needs snoozedUntil', [{ path: 'snoozedUntil', message: 'required when status is snoozed' }]);
       if (Date.parse(snoozedUntil) <= clock.nowMs()) throw invalid('snoozedUntil must be in the future', [{ path: 'snoozedUntil', message: 'in the past' }]);
       patch.snoozed_until = new Date(snoozedUntil).toISOString();
-      await jobs.enqueue(tx, {
+      await unsnoozeJob.enqueue(tx, {
         workspaceId: row.workspace_id,
-        type: UNSNOOZE_JOB,
         payload: { conversationId: row.id, until: patch.snoozed_until },
         idempotencyKey: `${UNSNOOZE_JOB}:${row.id}:${patch.snoozed_until}`,
         runAt: patch.snoozed_until,
@@ -223,6 +221,59 @@ export function createConversationsCore(deps: ConversationsDeps) {
     return { msg, row: { ...row, ...patch } };
   }
 
-  return { toConversations, toConversation, requireVisible, requireReachableCustomer, checkTeam, announce, enqueueAutoAssign, applyStatus, insertMessage };
+  async function assignNext(workspaceId: string, conversationId: string): Promise<string | null> {
+    const row = await store.get(autocommit, workspaceId, conversationId);
+    if (!row || row.assignee_id || !row.team_id || row.merged_into_id || !['open', 'pending'].includes(row.status)) return null;
+    for (const agent of await store.eligibleAgents(workspaceId, row.team_id)) {
+      const now = clock.nowIso();
+      const won = await transactions.run(async (tx) => {
+        if (!(await store.claim(tx, workspaceId, row.id, agent.user_id, now))) return false;
+        await store.markAssigned(tx, workspaceId, agent.user_id, now);
+        await audit.record(
+          tx,
+          { workspaceId, userId: null, ip: null },
+          {
+            action: 'conversation.assigned',
+            objectType: 'conversation',
+            objectId: row.id,
+            data: { assigneeId: agent.user_id, by: 'round_robin', teamId: row.team_id },
+          },
+        );
+        return true;
+      });
+      if (won) {
+        announce('conversation.assigned', row, { id: row.id, assigneeId: agent.user_id, teamId: row.team_id });
+        return agent.user_id;
+      }
+      return null; // someone else took it in the meantime
+    }
+    return null;
+  }
+
+  // Round-robin after commit, and snoozed conversations waking up: typed jobs of the desk.
+  const autoAssignJob = jobs.define(AUTO_ASSIGN_JOB, z.object({ conversationId: z.string() }), async (job) => {
+    await assignNext(job.workspaceId, job.payload.conversationId);
+  });
+  const unsnoozeJob = jobs.define(UNSNOOZE_JOB, z.object({ conversationId: z.string(), until: z.string() }), async (job) => {
+    const { conversationId, until } = job.payload;
+    const row = await store.get(autocommit, job.workspaceId, conversationId);
+    if (!row || row.status !== 'snoozed' || row.snoozed_until !== until) return;
+    const now = clock.nowIso();
+    await store.update(autocommit, job.workspaceId, row.id, { status: 'open', snoozed_until: null, updated_at: now, last_activity_at: now });
+    announce('conversation.updated', row, { id: row.id, status: 'open' });
+  });
+
+  return {
+    assignNext,
+    toConversations,
+    toConversation,
+    requireVisible,
+    requireReachableCustomer,
+    checkTeam,
+    announce,
+    enqueueAutoAssign,
+    applyStatus,
+    insertMessage,
+  };
 }
 export type ConversationsCore = ReturnType<typeof createConversationsCore>;

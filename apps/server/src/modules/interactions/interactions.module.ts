@@ -63,7 +63,6 @@ export function createInteractionsModule(deps: {
   });
   const customer360 = createCustomer360Service({ store: createCustomer360Store(db), transactions, customers, journey });
   const privacy = createPrivacyService({ store: createPrivacyStore(db), transactions, clock, audit, customers, customer360, identity });
-  touchpoints.registerJobs();
   // Service-desk interactions are classified and move journey stages like ingested ones.
   const interactions = createInteractionsService({ store: createInteractionsStore(db), clock, classifierFor: touchpoints.classifierFor, journey });
 

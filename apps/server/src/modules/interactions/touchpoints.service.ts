@@ -11,6 +11,7 @@ import {
   type UpdateTouchpoint,
 } from '@rapport/contracts';
 import type { Transactions } from '../../platform/db/transactions.js';
+import { z } from 'zod';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
@@ -200,8 +201,42 @@ export function createTouchpointsService(deps: {
     return classifier;
   }
 
+  /** The background job: reclassifies past event/page/screen interactions, then replays the stage history of every customer it touched. */
+  const reclassifyJob = jobs.define(RECLASSIFY_JOB, z.object({}), async (job) => {
+    const workspaceId = job.workspaceId;
+    cache.delete(workspaceId);
+    const classifier = await classifierFor(autocommit, workspaceId);
+    const touched = new Set<string>();
+    let after: string | null = null;
+    for (;;) {
+      const rows = await store.pageOfClassifiable(workspaceId, after, 1000);
+      if (rows.length === 0) break;
+      after = rows[rows.length - 1]?.id ?? null;
+      const groups = new Map<string, { c: { touchpoint_id: string | null; stage: string | null; department: string | null }; ids: string[] }>();
+      for (const r of rows) {
+        const props = parseJsonObject(r.properties);
+        const c = classifier.classify({ kind: r.kind, name: r.name, channel: r.channel, path: pathOf(props), properties: props });
+        const next = { touchpoint_id: c?.touchpointId ?? null, stage: c?.stage ?? null, department: c?.department ?? null };
+        if (next.touchpoint_id === r.touchpoint_id && next.stage === r.stage && next.department === r.department) continue;
+        const k = JSON.stringify(next);
+        const g = groups.get(k) ?? { c: next, ids: [] };
+        g.ids.push(r.id);
+        groups.set(k, g);
+        touched.add(r.customer_id);
+      }
+      if (groups.size > 0) {
+        await transactions.run(async (tx) => {
+          for (const g of groups.values()) await store.setClassification(tx, workspaceId, g.ids, g.c);
+        });
+      }
+    }
+    if (touched.size > 0) {
+      await transactions.run(async (tx) => journey.replay(tx, workspaceId, classifier.stages, [...touched].sort()));
+    }
+  });
+
   async function enqueueReclassify(tx: Tx, workspaceId: string) {
-    await jobs.enqueue(tx, { workspaceId, type: RECLASSIFY_JOB, payload: {}, idempotencyKey: `${RECLASSIFY_JOB}:${newId('job')}`, coalesce: true });
+    await reclassifyJob.enqueue(tx, { workspaceId, payload: {}, idempotencyKey: `${RECLASSIFY_JOB}:${newId('job')}`, coalesce: true });
   }
 
   async function validateRefs(ex: Tx | Db, workspaceId: string, input: { stage?: string | null | undefined; department?: string | null | undefined }) {
@@ -334,42 +369,6 @@ export function createTouchpointsService(deps: {
     putStages: (auth: AuthContext, items: ListItem[]) => putList(auth, 'stages', items),
     getDepartments: (auth: AuthContext) => getList(auth, 'departments'),
     putDepartments: (auth: AuthContext, items: ListItem[]) => putList(auth, 'departments', items),
-
-    /** The background job: reclassifies past event/page/screen interactions, then replays the stage history of every customer it touched. */
-    registerJobs() {
-      jobs.register(RECLASSIFY_JOB, async (job) => {
-        const workspaceId = job.workspaceId;
-        cache.delete(workspaceId);
-        const classifier = await classifierFor(autocommit, workspaceId);
-        const touched = new Set<string>();
-        let after: string | null = null;
-        for (;;) {
-          const rows = await store.pageOfClassifiable(workspaceId, after, 1000);
-          if (rows.length === 0) break;
-          after = rows[rows.length - 1]?.id ?? null;
-          const groups = new Map<string, { c: { touchpoint_id: string | null; stage: string | null; department: string | null }; ids: string[] }>();
-          for (const r of rows) {
-            const props = parseJsonObject(r.properties);
-            const c = classifier.classify({ kind: r.kind, name: r.name, channel: r.channel, path: pathOf(props), properties: props });
-            const next = { touchpoint_id: c?.touchpointId ?? null, stage: c?.stage ?? null, department: c?.department ?? null };
-            if (next.touchpoint_id === r.touchpoint_id && next.stage === r.stage && next.department === r.department) continue;
-            const k = JSON.stringify(next);
-            const g = groups.get(k) ?? { c: next, ids: [] };
-            g.ids.push(r.id);
-            groups.set(k, g);
-            touched.add(r.customer_id);
-          }
-          if (groups.size > 0) {
-            await transactions.run(async (tx) => {
-              for (const g of groups.values()) await store.setClassification(tx, workspaceId, g.ids, g.c);
-            });
-          }
-        }
-        if (touched.size > 0) {
-          await transactions.run(async (tx) => journey.replay(tx, workspaceId, classifier.stages, [...touched].sort()));
-        }
-      });
-    },
   };
 }
 export type TouchpointsService = ReturnType<typeof createTouchpointsService>;

@@ -36,7 +36,7 @@ export function createInvitationsService(
   const { autocommit } = transactions;
 
   const enqueueInvitationMail = (tx: Tx, workspaceId: string, userId: string) =>
-    deps.jobs.enqueue(tx, { workspaceId, type: INVITATION_MAIL_JOB, payload: { userId }, idempotencyKey: `invitation:${userId}:${newId('job')}` });
+    invitationMail.enqueue(tx, { workspaceId, payload: { userId }, idempotencyKey: `invitation:${userId}:${newId('job')}` });
 
   /** A link that is known, unused and not expired, with its person; anything else is not found. */
   async function requireLiveInvitation(token: string) {
@@ -50,8 +50,8 @@ export function createInvitationsService(
 
   // The link is made when the mail is sent, so no usable token ever rests in the jobs table; a
   // retried send makes a new link and the earlier, undelivered one stops working.
-  deps.jobs.register(INVITATION_MAIL_JOB, async (job) => {
-    const userId = ZInvitationMailPayload.parse(job.payload).userId;
+  const invitationMail = deps.jobs.define(INVITATION_MAIL_JOB, ZInvitationMailPayload, async (job) => {
+    const { userId } = job.payload;
     const m = await store.getMember(autocommit, job.workspaceId, userId);
     if (!m || m.status !== 'invited' || (m.invite_expires_at && m.invite_expires_at <= clock.nowIso())) return;
     const ws = await store.getWorkspace(job.workspaceId);
