@@ -90,6 +90,13 @@ describe.each(engines)('assignment on %s', (engine) => {
     await t.request('PATCH', `/api/v1/conversations/${moved.id}`, { token: w.token, body: { teamId: team.id } });
     await t.rapport.jobs.drain();
     expect((await t.request('GET', `/api/v1/conversations/${moved.id}`, { token: w.token })).body.assigneeId).not.toBeNull();
+
+    // Auto-assignment on, but the conversation already has an assignee: round-robin leaves it.
+    const chosen = await newMember(t, w, 'agent');
+    const preassigned = await newConversation(t, w.token, { teamId: team.id, assigneeId: chosen.userId });
+    await t.rapport.jobs.drain();
+    expect((await t.request('GET', `/api/v1/conversations/${preassigned.id}`, { token: w.token })).body.assigneeId).toBe(chosen.userId);
+    expect(await t.rapport.services.conversations.assignNext(w.workspaceId, preassigned.id)).toBeNull();
   });
 
   it('retries a failing job with backoff and dead-letters it after its last attempt; a payload that does not parse fails', async () => {

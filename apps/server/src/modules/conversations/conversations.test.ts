@@ -69,8 +69,11 @@ describe.each(engines)('conversations on %s', (engine) => {
 
   it('reopens a resolved conversation when the customer replies', async () => {
     const c = await newConversation(t, ws.token);
-    await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: ws.token, body: { status: 'resolved' } });
-    await t.request('POST', `/api/v1/conversations/${c.id}/messages`, { token: ws.token, body: { body: 'Still nothing!', author: 'customer' } });
+    const resolved = await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: ws.token, body: { status: 'resolved' } });
+    expect(resolved.status).toBe(200);
+    expect(resolved.body).toMatchObject({ status: 'resolved', resolvedAt: expect.any(String) });
+    const reply = await t.request('POST', `/api/v1/conversations/${c.id}/messages`, { token: ws.token, body: { body: 'Still nothing!', author: 'customer' } });
+    expect(reply.status).toBe(201);
     const after = (await t.request('GET', `/api/v1/conversations/${c.id}`, { token: ws.token })).body;
     expect(after.status).toBe('open');
     expect(after.resolvedAt).toBeNull();
