@@ -14,7 +14,7 @@ import { AUTH_CHANGED, createAuthResolver } from './platform/auth.js';
 import { createBus, createPostgresBus, type Bus } from './platform/bus.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { currentSchema, ping, type DbHandle } from './platform/db/database.js';
-import { installAccessGuard, installErrorHandling, installIdempotency } from './platform/http.js';
+import { installAccessGuard, installErrorHandling, installIdempotency, problem } from './platform/http.js';
 import { runHousekeeping } from './platform/housekeeping.js';
 import { createJobs } from './platform/jobs.js';
 import { createTransactions } from './platform/db/transactions.js';
@@ -38,6 +38,7 @@ export type AppOptions = {
   clock?: Clock;
   logger?: FastifyBaseLogger | boolean;
   bodyLimit?: number;
+  /** Default: on when `publicUrl` is https. */
   cookieSecure?: boolean;
   sessionDays?: number;
   passwordCost?: number;
@@ -170,15 +171,14 @@ export async function buildApp(opts: AppOptions) {
       await ping(db);
       return { status: 'ready', engine };
     } catch {
-      return reply
-        .code(503)
-        .type('application/problem+json')
-        .send({ type: 'about:blank', title: 'Not ready', status: 503, detail: 'The database does not answer' });
+      return problem(reply, { status: 503, title: 'Not ready', detail: 'The database does not answer' });
     }
   });
   app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
-  registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure: opts.cookieSecure ?? false });
+  // Secure by default behind an https public URL, whoever builds the app (not only the CLI's config).
+  const cookieSecure = opts.cookieSecure ?? /^https:/i.test(opts.publicUrl ?? '');
+  registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure });
   registerCustomerRoutes(app, { customers, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
   await spine.registerRoutes(app);

@@ -1,6 +1,17 @@
 // Configuration from flags and environment, validated with zod at start.
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+
+/** An address or CIDR that proxy-addr accepts (or one of its names), checked here rather than failing at start-up. */
+function isProxyAddress(a: string): boolean {
+  if (a === 'loopback' || a === 'linklocal' || a === 'uniquelocal') return true;
+  const [ip = '', bits, ...rest] = a.split('/');
+  const version = isIP(ip);
+  if (version === 0 || rest.length > 0) return false;
+  // A /0 range trusts every address, which is trusting every hop.
+  return bits === undefined || (/^\d{1,3}$/.test(bits) && Number(bits) > 0 && Number(bits) <= (version === 4 ? 32 : 128));
+}
 
 const bool = z.enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'must be true or false' }).transform((v) => v === 'true' || v === '1' || v === 'yes');
 
@@ -27,7 +38,7 @@ export const ZConfig = z.object({
     .trim()
     .refine((v) => v !== 'true', 'trusting every X-Forwarded-For hop lets any client choose its IP: give the number of proxies (1) or their addresses')
     .refine(
-      (v) => v === 'false' || /^\d{1,2}$/.test(v) || v.split(',').every((a) => /^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(a.trim())),
+      (v) => v === 'false' || /^\d{1,2}$/.test(v) || v.split(',').every((a) => isProxyAddress(a.trim())),
       'must be false, a number of proxy hops, or comma-separated proxy addresses/CIDRs',
     )
     .transform((v): false | number | string => (v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),

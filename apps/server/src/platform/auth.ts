@@ -6,7 +6,7 @@ import type { AuthContext } from './access.js';
 import { createAuthStore } from './auth.store.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
-import { AppError } from './errors.js';
+import { unauthenticated } from './errors.js';
 import { sha256 } from './ids.js';
 
 export const SESSION_COOKIE = 'rapport_session';
@@ -36,22 +36,25 @@ export function createAuthResolver(deps: { db: Db; clock: Clock; cacheMs?: numbe
   const store = createAuthStore(deps.db);
   const cacheMs = deps.cacheMs ?? 2000;
   const cache = new Map<string, { auth: Omit<AuthContext, 'ip'>; until: number }>();
+  // Bumped by invalidate(): a load that began before a change must not cache what it read.
+  let generation = 0;
   async function cached(key: string, ip: string | null, load: () => Promise<AuthContext>): Promise<AuthContext> {
     const now = clock.nowMs();
     const hit = cache.get(key);
     if (hit && hit.until > now) return { ...hit.auth, teamIds: [...hit.auth.teamIds], ip };
+    const startedIn = generation;
     const auth = await load();
-    if (cacheMs > 0) {
+    if (cacheMs > 0 && startedIn === generation) {
       if (cache.size > 10_000) cache.clear();
       cache.set(key, { auth, until: now + cacheMs });
     }
     return auth;
   }
-  const unauthenticated = (detail: string) => new AppError('UNAUTHENTICATED', detail, undefined, { 'www-authenticate': 'Bearer' });
+  const refused = (detail: string) => unauthenticated(detail, 'Bearer');
 
   async function membership(workspaceId: string, userId: string, method: 'session' | 'token', tokenId: string | null, ip: string | null) {
     const m = await store.membership(workspaceId, userId);
-    if (!m || m.status !== 'active' || !isRole(m.role)) throw unauthenticated('This membership is not active');
+    if (!m || m.status !== 'active' || !isRole(m.role)) throw refused('This membership is not active');
     const auth: AuthContext = {
       workspaceId,
       userId,
@@ -66,14 +69,17 @@ export function createAuthResolver(deps: { db: Db; clock: Clock; cacheMs?: numbe
   }
 
   return {
-    invalidate: () => cache.clear(),
+    invalidate() {
+      generation += 1;
+      cache.clear();
+    },
     fromToken: (token, ip) => cached(`t:${sha256(token)}`, ip, () => loadToken(token, ip)),
     fromSession: (sessionId, ip) => cached(`s:${sha256(sessionId)}`, ip, () => loadSession(sessionId, ip)),
   };
 
   async function loadToken(token: string, ip: string | null): Promise<AuthContext> {
     const row = await store.tokenByHash(sha256(token));
-    if (!row || row.revoked_at) throw unauthenticated('The API token is unknown or revoked');
+    if (!row || row.revoked_at) throw refused('The API token is unknown or revoked');
     const now = clock.nowMs();
     // Record use at most once a minute, so reads do not turn into writes.
     if (!row.last_used_at || now - Date.parse(row.last_used_at) > 60_000) await store.touchToken(row.workspace_id, row.id, new Date(now).toISOString());
@@ -82,7 +88,7 @@ export function createAuthResolver(deps: { db: Db; clock: Clock; cacheMs?: numbe
 
   async function loadSession(sessionId: string, ip: string | null): Promise<AuthContext> {
     const row = await store.sessionByHash(sha256(sessionId));
-    if (!row || row.expires_at <= clock.nowIso()) throw unauthenticated('The session has expired; sign in again');
+    if (!row || row.expires_at <= clock.nowIso()) throw refused('The session has expired; sign in again');
     return membership(row.workspace_id, row.user_id, 'session', null, ip);
   }
 }

@@ -40,7 +40,17 @@ export class AppError extends Error {
   }
 }
 
-export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+// One small constructor per code: call sites say what happened, not how an AppError is laid out.
+export const notFound = (what: string, detail?: string) => new AppError('NOT_FOUND', detail ?? `${what} not found`);
 export const forbidden = (detail = 'Your role does not allow this action') => new AppError('FORBIDDEN', detail);
 export const invalid = (detail: string, errors?: FieldError[]) => new AppError('INVALID', detail, errors);
 export const conflict = (detail: string) => new AppError('CONFLICT', detail);
+/** 401; `challenge` becomes WWW-Authenticate (e.g. `Bearer`). */
+export const unauthenticated = (detail: string, challenge?: string) =>
+  new AppError('UNAUTHENTICATED', detail, undefined, challenge ? { 'www-authenticate': challenge } : undefined);
+export const tooLarge = (detail: string, errors?: FieldError[]) => new AppError('TOO_LARGE', detail, errors);
+/** 429 with Retry-After in seconds. */
+export const rateLimited = (detail: string, retryAfterSeconds: number) =>
+  new AppError('RATE_LIMITED', detail, undefined, { 'retry-after': String(retryAfterSeconds) });
+export const unprocessable = (detail: string) => new AppError('UNPROCESSABLE', detail);
+export const unsupportedMediaType = (detail: string) => new AppError('UNSUPPORTED_MEDIA_TYPE', detail);

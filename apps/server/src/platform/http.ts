@@ -6,7 +6,7 @@ import { requirePermission } from './access.js';
 import { SESSION_COOKIE, TOKEN_PREFIX, type AuthResolver } from './auth.js';
 import type { Clock } from './clock.js';
 import type { Db } from './db/database.js';
-import { AppError, statusOf, titleOf, type AppErrorCode, type FieldError } from './errors.js';
+import { AppError, forbidden, invalid, conflict, unauthenticated, unprocessable, statusOf, titleOf, type AppErrorCode, type FieldError } from './errors.js';
 import { sha256 } from './ids.js';
 import { createIdempotencyStore } from './idempotency.store.js';
 
@@ -32,27 +32,47 @@ export function isSameOrigin(origin: string, host: string | undefined): boolean 
 }
 
 export function requireAuth(req: FastifyRequest): AuthContext {
-  if (!req.auth) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token');
+  if (!req.auth) throw unauthenticated('Sign in or send an API token');
   return req.auth;
 }
 
 const PROBLEM_BASE = 'https://rapport.dev/problems/';
 
-export function sendProblem(reply: FastifyReply, code: AppErrorCode, detail: string, errors?: FieldError[], headers?: Record<string, string>) {
-  const status = statusOf[code];
-  if (headers) reply.headers(headers);
+export type Problem = {
+  status: number;
+  title: string;
+  detail: string;
+  type?: string;
+  errors?: FieldError[] | undefined;
+  headers?: Record<string, string> | undefined;
+};
+
+/** Every RFC 9457 problem body Rapport sends goes through here. */
+export function problem(reply: FastifyReply, p: Problem) {
+  if (p.headers) reply.headers(p.headers);
   return reply
-    .code(status)
+    .code(p.status)
     .type('application/problem+json')
     .send({
-      type: PROBLEM_BASE + code.toLowerCase().replaceAll('_', '-'),
-      title: titleOf[code],
-      status,
-      detail,
+      type: p.type ?? 'about:blank',
+      title: p.title,
+      status: p.status,
+      detail: p.detail,
       instance: reply.request.url,
       requestId: String(reply.request.id),
-      ...(errors && errors.length > 0 ? { errors } : {}),
+      ...(p.errors && p.errors.length > 0 ? { errors: p.errors } : {}),
     });
+}
+
+export function sendProblem(reply: FastifyReply, code: AppErrorCode, detail: string, errors?: FieldError[], headers?: Record<string, string>) {
+  return problem(reply, {
+    status: statusOf[code],
+    title: titleOf[code],
+    type: PROBLEM_BASE + code.toLowerCase().replaceAll('_', '-'),
+    detail,
+    errors,
+    headers,
+  });
 }
 
 const fastifyCodes: Record<string, AppErrorCode> = {
@@ -82,23 +102,15 @@ export function installErrorHandling(app: FastifyInstance) {
     if (isResponseSerializationError(err)) {
       req.log.error({ err, issues: err.cause.issues }, 'response did not match its schema');
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
-      return reply
-        .code(err.statusCode)
-        .type('application/problem+json')
-        .send({ type: 'about:blank', title: err.name, status: err.statusCode, detail: err.message, requestId: String(req.id) });
+      return problem(reply, { status: err.statusCode, title: err.name, detail: err.message });
     } else {
       req.log.error({ err }, 'unhandled error');
     }
-    return reply
-      .code(500)
-      .type('application/problem+json')
-      .send({
-        type: 'about:blank',
-        title: 'Internal server error',
-        status: 500,
-        detail: 'Something went wrong on our side; the request id identifies it in the logs',
-        requestId: String(req.id),
-      });
+    return problem(reply, {
+      status: 500,
+      title: 'Internal server error',
+      detail: 'Something went wrong on our side; the request id identifies it in the logs',
+    });
   });
   app.setNotFoundHandler((req, reply) => sendProblem(reply, 'NOT_FOUND', `No route ${req.method} ${req.url.split('?')[0]}`));
 }
@@ -118,16 +130,16 @@ export function installAccessGuard(app: FastifyInstance, resolver: AuthResolver)
     const header = req.headers.authorization;
     if (header?.startsWith('Bearer ')) {
       const token = header.slice(7).trim();
-      if (!token.startsWith(TOKEN_PREFIX)) throw new AppError('UNAUTHENTICATED', 'The API token is malformed');
+      if (!token.startsWith(TOKEN_PREFIX)) throw unauthenticated('The API token is malformed');
       req.auth = await resolver.fromToken(token, req.ip);
     } else {
       const sid = req.cookies[SESSION_COOKIE];
-      if (!sid) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token', undefined, { 'www-authenticate': 'Bearer' });
+      if (!sid) throw unauthenticated('Sign in or send an API token', 'Bearer');
       // Cookie sessions: refuse cross-site writes (CSRF) on top of SameSite=Lax.
       if (!['GET', 'HEAD', 'OPTIONS'].includes(req.method)) {
         const origin = req.headers.origin;
         if (origin !== undefined && !isSameOrigin(origin, req.headers.host)) {
-          throw new AppError('FORBIDDEN', 'Cross-site request refused');
+          throw forbidden('Cross-site request refused');
         }
       }
       req.auth = await resolver.fromSession(sid, req.ip);
@@ -149,7 +161,7 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     const key = req.headers[HEADER];
     // Keys are scoped to an authenticated caller; public routes (setup, login, ingest) have their own guards.
     if (req.method !== 'POST' || typeof key !== 'string' || !req.auth) return;
-    if (key.length < 1 || key.length > 255) throw new AppError('INVALID', 'Idempotency-Key must be 1 to 255 characters');
+    if (key.length < 1 || key.length > 255) throw invalid('Idempotency-Key must be 1 to 255 characters');
     const workspaceId = req.auth.workspaceId;
     const principal = req.auth.tokenId ?? req.auth.userId;
     const path = req.url;
@@ -171,10 +183,10 @@ export function installIdempotency(app: FastifyInstance, deps: { db: Db; clock: 
     }
     const existing = await store.get({ workspaceId, principal, key });
     if (existing.request_hash !== requestHash) {
-      throw new AppError('UNPROCESSABLE', 'This Idempotency-Key was used with a different request');
+      throw unprocessable('This Idempotency-Key was used with a different request');
     }
     if (existing.status_code === null || existing.response === null) {
-      throw new AppError('CONFLICT', 'A request with this Idempotency-Key is still being processed; retry later');
+      throw conflict('A request with this Idempotency-Key is still being processed; retry later');
     }
     reply.header('idempotent-replayed', 'true');
     const contentType = existing.status_code >= 400 ? 'application/problem+json' : 'application/json; charset=utf-8';

@@ -5,7 +5,13 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 
 /** The URL with credentials replaced by [redacted]. */
 export function redactUrl(url: string): string {
-  return url.replace(/\/v1\/projects\/[^/?#]+/g, '/v1/projects/[redacted]').replace(/([?&](?:token|key|writeKey|access_token)=)[^&#]*/gi, '$1[redacted]');
+  return (
+    url
+      .replace(/\/v1\/projects\/[^/?#]+/g, '/v1/projects/[redacted]')
+      .replace(/([?&](?:token|key|writeKey|access_token)=)[^&#]*/gi, '$1[redacted]')
+      // Whatever the parameter is called (or however it is percent-encoded), our secrets have a prefix.
+      .replace(/(rpt_|rwk_|rpt%5f|rwk%5f)[\w%-]+/gi, '[redacted]')
+  );
 }
 
 type LoggedRequest = { method?: string; url?: string; ip?: string; id?: unknown; headers?: Record<string, unknown> };

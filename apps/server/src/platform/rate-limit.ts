@@ -10,17 +10,28 @@ export type RateLimiter = {
 
 const MAX_KEYS = 100_000;
 
-export function createRateLimiter(opts: { max: number; windowMs: number; now: () => number }): RateLimiter {
+export function createRateLimiter(opts: { max: number; windowMs: number; now: () => number; maxKeys?: number }): RateLimiter {
+  const maxKeys = opts.maxKeys ?? MAX_KEYS;
   const hits = new Map<string, { count: number; resetAt: number }>();
+  let evictAbove = maxKeys;
   // Bounded memory without amnesty: junk keys never wipe a key that is over its limit. Expired
-  // entries go first, then the oldest entries still under the limit (Map keeps insertion order).
+  // entries go first, then single attempts (what junk looks like), then the rest under the limit.
+  // A key is (re)inserted when its window starts, so Map order is expiry order.
   function evict() {
     const now = opts.now();
-    for (const [k, h] of hits) if (h.resetAt <= now) hits.delete(k);
+    const target = Math.floor(maxKeys * 0.9);
     for (const [k, h] of hits) {
-      if (hits.size <= MAX_KEYS * 0.9) break;
-      if (h.count < opts.max) hits.delete(k);
+      if (h.resetAt > now) break;
+      hits.delete(k);
     }
+    for (const atMost of [Math.min(1, opts.max - 1), opts.max - 1]) {
+      for (const [k, h] of hits) {
+        if (hits.size <= target) break;
+        if (h.count <= atMost) hits.delete(k);
+      }
+    }
+    // When blocked keys alone fill the map, let it grow rather than rescan it on every attempt.
+    evictAbove = Math.max(maxKeys, Math.ceil(hits.size * 1.25));
   }
   const current = (key: string) => {
     const h = hits.get(key);
@@ -39,7 +50,7 @@ export function createRateLimiter(opts: { max: number; windowMs: number; now: ()
       const h = current(key);
       if (h) h.count += 1;
       else hits.set(key, { count: 1, resetAt: opts.now() + opts.windowMs });
-      if (hits.size > MAX_KEYS) evict();
+      if (hits.size > evictAbove) evict();
     },
     forgive(key) {
       const h = current(key);
@@ -59,6 +70,7 @@ export type TokenBucket = {
 
 export function createTokenBucket(opts: { ratePerSecond: number; burst: number; now: () => number }): TokenBucket {
   const buckets = new Map<string, { tokens: number; at: number }>();
+  let sweepAbove = 10_000;
   return {
     take(key, n) {
       const now = opts.now();
@@ -68,9 +80,11 @@ export function createTokenBucket(opts: { ratePerSecond: number; burst: number; 
       const granted = b.tokens >= n;
       if (granted) b.tokens -= n;
       buckets.set(key, b);
-      // Keys whose bucket is full again carry no state worth keeping.
-      if (buckets.size > 10_000) {
+      // Keys whose bucket is full again carry no state worth keeping; the others are never
+      // forgotten (no amnesty), and the map is rescanned only once it has grown by a quarter.
+      if (buckets.size > sweepAbove) {
         for (const [k, v] of buckets) if (v.tokens + ((now - v.at) / 1000) * opts.ratePerSecond >= opts.burst) buckets.delete(k);
+        sweepAbove = Math.max(10_000, Math.ceil(buckets.size * 1.25));
       }
       return granted ? 0 : Math.max(1, Math.ceil((Math.min(n, opts.burst) - b.tokens) / opts.ratePerSecond));
     },

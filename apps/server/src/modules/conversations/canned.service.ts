@@ -5,7 +5,7 @@ import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
 import type { CannedResponseRow } from '../../platform/db/schema.js';
-import { conflict, notFound } from '../../platform/errors.js';
+import { notFound, conflict } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { ConversationsService } from './conversations.service.js';

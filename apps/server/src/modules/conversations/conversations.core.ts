@@ -7,7 +7,7 @@ import type { Executor } from '../../platform/db/transactions.js';
 import { can, conversationScope, isInScope, requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { ConversationRow, MessageRow } from '../../platform/db/schema.js';
-import { AppError, forbidden, invalid, notFound } from '../../platform/errors.js';
+import { notFound, forbidden, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject, parseJsonStringArray } from '../../platform/json.js';
 import type { ConversationsDeps } from './conversations.deps.js';
@@ -98,8 +98,8 @@ export function createConversationsCore(deps: ConversationsDeps) {
     const scope = conversationScope(auth);
     const teamIds = scope.kind === 'teams' ? scope.teamIds : [];
     if (scope.kind === 'all' || (await store.customerHasConversationInTeams(tx, auth.workspaceId, existing.id, teamIds))) return;
-    throw new AppError(
-      'NOT_FOUND',
+    throw notFound(
+      'Customer',
       "Customer not found among your teams' conversations: reference a customer of your teams, or ask an agent to open this conversation",
     );
   }

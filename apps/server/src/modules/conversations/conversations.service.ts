@@ -4,7 +4,7 @@ import type { Conversation, ConversationQuery, CreateConversation, Page } from '
 import { conversationScope, requirePermission, type AuthContext } from '../../platform/access.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { ConversationRow } from '../../platform/db/schema.js';
-import { AppError, conflict, invalid, notFound } from '../../platform/errors.js';
+import { AppError, notFound, invalid, conflict, unprocessable } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject, parseJsonStringArray } from '../../platform/json.js';
 import { createAssignmentService } from './assignment.service.js';
@@ -225,7 +225,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       if (survivorId === otherId) throw invalid('A conversation cannot be merged into itself');
       const survivor = await requireVisible(auth, survivorId);
       const other = await requireVisible(auth, otherId);
-      if (survivor.customer_id !== other.customer_id) throw new AppError('UNPROCESSABLE', 'Only conversations of the same customer can be merged');
+      if (survivor.customer_id !== other.customer_id) throw unprocessable('Only conversations of the same customer can be merged');
       if (survivor.merged_into_id || other.merged_into_id) throw conflict('One of these conversations was already merged');
       const now = clock.nowIso();
       const row = await transactions.run(async (tx) => {

@@ -2,7 +2,7 @@
 import type { CustomFieldDef } from '@rapport/contracts';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { CustomFieldRow } from '../../platform/db/schema.js';
-import { conflict, invalid, notFound } from '../../platform/errors.js';
+import { notFound, invalid, conflict } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonStringArray } from '../../platform/json.js';
 import type { ConversationsDeps } from './conversations.deps.js';

@@ -3,7 +3,7 @@ import type { Message, Page } from '@rapport/contracts';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { MessageRow } from '../../platform/db/schema.js';
-import { conflict, notFound } from '../../platform/errors.js';
+import { notFound, conflict } from '../../platform/errors.js';
 import type { ConversationsCore } from './conversations.core.js';
 import type { MessageInput } from './conversations.core.js';
 import type { ConversationsDeps } from './conversations.deps.js';

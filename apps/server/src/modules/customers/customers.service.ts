@@ -7,7 +7,7 @@ import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { CustomerRow } from '../../platform/db/schema.js';
-import { conflict, notFound } from '../../platform/errors.js';
+import { notFound, conflict } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { CustomersStore } from './customers.store.js';

@@ -4,7 +4,7 @@
 // never answers CORS at all (nothing here touches it).
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
-import { AppError } from '../../platform/errors.js';
+import { forbidden } from '../../platform/errors.js';
 import type { IngestPrincipal } from './write-keys.service.js';
 
 const ALLOWED_HEADERS = 'authorization, content-type, content-encoding, x-retry-count';
@@ -32,8 +32,8 @@ export function registerIngestPreflight(app: FastifyZodInstance) {
 export function allowOrigin(req: FastifyRequest, reply: FastifyReply, principal: IngestPrincipal) {
   const origin = req.headers.origin;
   if (origin === undefined) return;
-  if (principal.kind !== 'client') throw new AppError('FORBIDDEN', 'A server write key cannot be used from a browser; create a client key');
+  if (principal.kind !== 'client') throw forbidden('A server write key cannot be used from a browser; create a client key');
   if (principal.allowedOrigins.length > 0 && !principal.allowedOrigins.includes(origin))
-    throw new AppError('FORBIDDEN', `The origin ${origin} is not allowed for this write key`);
+    throw forbidden(`The origin ${origin} is not allowed for this write key`);
   reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
 }

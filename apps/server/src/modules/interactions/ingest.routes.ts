@@ -6,7 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
-import { AppError, invalid } from '../../platform/errors.js';
+import { invalid, tooLarge } from '../../platform/errors.js';
 import { requireAuth } from '../../platform/http.js';
 import { allowOrigin, registerIngestPreflight } from './ingest-cors.js';
 import type { IngestService } from './ingest.service.js';
@@ -60,19 +60,14 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
         const raw = Buffer.isBuffer(body) ? body : Buffer.from(body);
         text = (req.headers['content-encoding'] === 'gzip' ? gunzipSync(raw, { maxOutputLength: INGEST_BODY_LIMIT }) : raw).toString('utf8');
       } catch (err) {
-        const tooLarge = err instanceof RangeError || (err instanceof Error && 'code' in err && err.code === 'ERR_BUFFER_TOO_LARGE');
-        done(
-          tooLarge
-            ? new AppError('TOO_LARGE', `The inflated body is larger than ${INGEST_BODY_LIMIT} bytes`)
-            : new AppError('INVALID', 'The gzip body cannot be inflated'),
-          undefined,
-        );
+        const isTooLarge = err instanceof RangeError || (err instanceof Error && 'code' in err && err.code === 'ERR_BUFFER_TOO_LARGE');
+        done(isTooLarge ? tooLarge(`The inflated body is larger than ${INGEST_BODY_LIMIT} bytes`) : invalid('The gzip body cannot be inflated'), undefined);
         return;
       }
       try {
         done(null, JSON.parse(text));
       } catch {
-        done(new AppError('INVALID', 'The body is not valid JSON'), undefined);
+        done(invalid('The body is not valid JSON'), undefined);
       }
     });
     const opts = (summary: string) => ({

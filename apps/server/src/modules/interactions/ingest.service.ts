@@ -8,7 +8,7 @@ import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
-import { AppError, invalid } from '../../platform/errors.js';
+import { invalid, tooLarge, rateLimited } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { TokenBucket } from '../../platform/rate-limit.js';
@@ -331,14 +331,11 @@ export function createIngestService(deps: {
     async ingest(principal: IngestPrincipal, input: IngestInput): Promise<IngestResult> {
       const { workspaceId } = principal;
       if (input.events.length > MAX_BATCH_EVENTS)
-        throw new AppError('TOO_LARGE', `A batch carries at most ${MAX_BATCH_EVENTS} events (this one has ${input.events.length})`, [
+        throw tooLarge(`A batch carries at most ${MAX_BATCH_EVENTS} events (this one has ${input.events.length})`, [
           { path: 'body.batch', message: `at most ${MAX_BATCH_EVENTS} events` },
         ]);
       const wait = deps.rate.take(workspaceId, Math.max(1, input.events.length));
-      if (wait > 0)
-        throw new AppError('RATE_LIMITED', `This workspace sends events faster than its ingest rate; retry in ${wait} s`, undefined, {
-          'retry-after': String(wait),
-        });
+      if (wait > 0) throw rateLimited(`This workspace sends events faster than its ingest rate; retry in ${wait} s`, wait);
       const receivedAtMs = clock.nowMs();
       const receivedAt = new Date(receivedAtMs).toISOString();
       // Every event's stored size is checked, whatever the body's declared or compressed length.

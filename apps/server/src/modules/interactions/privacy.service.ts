@@ -3,7 +3,7 @@
 // same ids start a new customer.
 import type { CustomerExport } from '@rapport/contracts';
 import type { Transactions } from '../../platform/db/transactions.js';
-import { forbidden, notFound } from '../../platform/errors.js';
+import { notFound, forbidden } from '../../platform/errors.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';

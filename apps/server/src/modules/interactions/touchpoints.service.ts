@@ -17,7 +17,7 @@ import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { JourneySettingsRow, TouchpointRow } from '../../platform/db/schema.js';
-import { conflict, invalid, notFound } from '../../platform/errors.js';
+import { notFound, invalid, conflict } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { Jobs } from '../../platform/jobs.js';

@@ -11,7 +11,7 @@ import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
 import type { WriteKeyRow } from '../../platform/db/schema.js';
-import { AppError, invalid, notFound } from '../../platform/errors.js';
+import { notFound, invalid, unauthenticated } from '../../platform/errors.js';
 import { newId, randomSecret, sha256 } from '../../platform/ids.js';
 import type { WriteKeysStore } from './write-keys.store.js';
 
@@ -161,10 +161,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; transactio
 
     /** The workspace a write key writes to; 401 for unknown or revoked keys. */
     async authenticate(key: string | null): Promise<IngestPrincipal> {
-      if (!key)
-        throw new AppError('UNAUTHENTICATED', 'Send the write key as the HTTP Basic user name', undefined, {
-          'www-authenticate': 'Basic realm="rapport ingest"',
-        });
+      if (!key) throw unauthenticated('Send the write key as the HTTP Basic user name', 'Basic realm="rapport ingest"');
       const hash = sha256(key);
       const now = clock.nowMs();
       let hit = cache.get(hash);
@@ -186,8 +183,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; transactio
         if (cache.size > 10_000) cache.clear();
         cache.set(hash, hit);
       }
-      if (!hit.principal)
-        throw new AppError('UNAUTHENTICATED', 'The write key is unknown or revoked', undefined, { 'www-authenticate': 'Basic realm="rapport ingest"' });
+      if (!hit.principal) throw unauthenticated('The write key is unknown or revoked', 'Basic realm="rapport ingest"');
       return hit.principal;
     },
   };

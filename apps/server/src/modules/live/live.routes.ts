@@ -7,7 +7,7 @@ import { AUTH_CHANGED, createAuthResolver, SESSION_COOKIE, TOKEN_PREFIX, type Au
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError } from '../../platform/errors.js';
+import { AppError, forbidden, unauthenticated } from '../../platform/errors.js';
 import { isSameOrigin } from '../../platform/http.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
@@ -26,13 +26,13 @@ async function authenticate(req: FastifyRequest, resolver: AuthResolver, queryTo
   const header = req.headers.authorization;
   const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : queryToken;
   if (token !== undefined) {
-    if (!token.startsWith(TOKEN_PREFIX)) throw new AppError('UNAUTHENTICATED', 'The API token is malformed');
+    if (!token.startsWith(TOKEN_PREFIX)) throw unauthenticated('The API token is malformed');
     return resolver.fromToken(token, req.ip);
   }
   const sid = req.cookies[SESSION_COOKIE];
-  if (!sid) throw new AppError('UNAUTHENTICATED', 'Sign in or send an API token');
+  if (!sid) throw unauthenticated('Sign in or send an API token');
   const origin = req.headers.origin;
-  if (origin !== undefined && !isSameOrigin(origin, req.headers.host)) throw new AppError('FORBIDDEN', 'Cross-site WebSocket refused');
+  if (origin !== undefined && !isSameOrigin(origin, req.headers.host)) throw forbidden('Cross-site WebSocket refused');
   return resolver.fromSession(sid, req.ip);
 }
 

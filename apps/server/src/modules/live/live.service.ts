@@ -26,6 +26,11 @@ type Subscriber = LiveConnection & {
   verifiedAt: number;
   /** Events held while the membership is being re-read; filtered by the fresh one. */
   held: Stored[] | null;
+  /** Credentials changed again while a re-read was under way: what it read may be stale. */
+  isStale: boolean;
+  /** Settles when the re-read under way (if any) has settled; the client's messages wait for it. */
+  settled: Promise<void>;
+  release: () => void;
 };
 
 export type LiveSession = {
@@ -66,7 +71,7 @@ export function createLiveService(deps: {
       // again now (after this turn, once every resolver has forgotten its cached credentials),
       // instead of keeping its old role until the next periodic check.
       setImmediate(() => {
-        for (const sub of subscribers) if (event.workspaceId === '*' || sub.auth.workspaceId === event.workspaceId) reverify(sub, []);
+        for (const sub of subscribers) if (event.workspaceId === '*' || sub.auth.workspaceId === event.workspaceId) reverify(sub, [], true);
       });
       return;
     }
@@ -99,16 +104,35 @@ export function createLiveService(deps: {
   }
 
   /** Re-resolves the socket's credential, holding its events meanwhile; drops it when it ended. */
-  function reverify(sub: Subscriber, pending: Stored[]) {
+  function reverify(sub: Subscriber, pending: Stored[], hasChanged = false) {
     if (sub.held) {
       sub.held.push(...pending);
+      // A re-read already under way may have read the membership before this change.
+      if (hasChanged) sub.isStale = true;
       return;
     }
     sub.held = [...pending];
+    sub.settled = new Promise((resolve) => {
+      sub.release = resolve;
+    });
+    reread(sub);
+  }
+
+  function reread(sub: Subscriber) {
+    sub.isStale = false;
     sub.verify().then(
       (auth) => {
+        if (!subscribers.has(sub)) {
+          drop(sub, 'disconnected');
+          return;
+        }
+        if (sub.isStale) {
+          reread(sub);
+          return;
+        }
         const held = sub.held ?? [];
         sub.held = null;
+        sub.release();
         if (auth.workspaceId !== sub.auth.workspaceId) {
           drop(sub, 'the session switched workspace; reconnect');
           return;
@@ -121,16 +145,16 @@ export function createLiveService(deps: {
         }
         for (const s of held) if (canReceive(auth, s.event)) sub.send(s.message);
       },
-      () => {
-        if (subscribers.has(sub)) drop(sub, 'the membership or session has ended');
-      },
+      () => drop(sub, 'the membership or session has ended'),
     );
   }
 
   function drop(sub: Subscriber, reason: string) {
     sub.held = null;
-    subscribers.delete(sub);
+    sub.release();
+    if (!subscribers.delete(sub)) return;
     sub.close(reason);
+    for (const [conversationId, teamId] of sub.viewing) relay(sub, presence(sub, 'presence.left', conversationId), teamId);
   }
 
   /** Events after `since`, or null when some of them have already left the ring. */
@@ -152,7 +176,8 @@ export function createLiveService(deps: {
 
   function relay(from: Subscriber, message: LivePresence, teamId: string | null) {
     for (const s of subscribers) {
-      if (s === from) continue;
+      // A socket whose role is being re-read gets no presence: it may no longer be entitled to it.
+      if (s === from || s.held) continue;
       if (canReceive(s.auth, { workspaceId: from.auth.workspaceId, conversation: { id: message.conversationId, teamId } })) s.send(message);
     }
   }
@@ -167,7 +192,10 @@ export function createLiveService(deps: {
   }
 
   async function receive(sub: Subscriber, message: LiveClientMessage): Promise<void> {
-    if (message.type === 'ping' || !subscribers.has(sub)) return;
+    if (message.type === 'ping') return;
+    // Act with the role the socket has now, not the one it had before a change being re-read.
+    while (sub.held) await sub.settled;
+    if (!subscribers.has(sub)) return;
     const { conversationId } = message;
     if (message.type === 'left') {
       const teamId = sub.viewing.get(conversationId);
@@ -204,7 +232,15 @@ export function createLiveService(deps: {
      * or tells it to resync. Returns how to hand it the client's messages and how to remove it.
      */
     connect(conn: LiveConnection, resume: { since?: number | undefined; epoch?: string | undefined }): LiveSession {
-      const sub: Subscriber = { ...conn, viewing: new Map(), verifiedAt: clock.nowMs(), held: null };
+      const sub: Subscriber = {
+        ...conn,
+        viewing: new Map(),
+        verifiedAt: clock.nowMs(),
+        held: null,
+        isStale: false,
+        settled: Promise.resolve(),
+        release: () => undefined,
+      };
       let replay: Stored[] = [];
       let resync = false;
       if (resume.since !== undefined) {

@@ -1,7 +1,7 @@
 // Setup, sign-in and sign-out, the session's workspace, the caller's own profile, and new workspaces.
 import type { Me, Role } from '@rapport/contracts';
 import { type AuthContext } from '../../platform/access.js';
-import { AppError, conflict, notFound } from '../../platform/errors.js';
+import { notFound, conflict, unauthenticated, rateLimited } from '../../platform/errors.js';
 import { newId, randomSecret, sha256 } from '../../platform/ids.js';
 import { dummyHash, hashPassword, verifyPassword } from '../../platform/passwords.js';
 import type { Tx } from '../../platform/db/database.js';
@@ -72,7 +72,7 @@ export function createAuthService(
     async login(input: { email: string; password: string; workspaceId?: string | undefined }, ip: string | null) {
       const keys = [`email:${input.email}`, `ip:${ip ?? '?'}`];
       const wait = Math.max(...keys.map((k) => deps.loginLimiter.retryAfter(k)));
-      if (wait > 0) throw new AppError('RATE_LIMITED', `Too many failed sign-ins; try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+      if (wait > 0) throw rateLimited(`Too many failed sign-ins; try again in ${wait} s`, wait);
       // Counted before the slow hash, in the same tick as the check: parallel guesses cannot all
       // pass the check while the first ones are still hashing. A right password takes it back.
       for (const k of keys) deps.loginLimiter.fail(k);
@@ -80,12 +80,12 @@ export function createAuthService(
       const ok = user?.password_hash
         ? await verifyPassword(input.password, user.password_hash)
         : (await verifyPassword(input.password, await dummyHash(deps.passwordCost)), false);
-      if (!user || !ok) throw new AppError('UNAUTHENTICATED', 'The email or password is wrong');
+      if (!user || !ok) throw unauthenticated('The email or password is wrong');
       deps.loginLimiter.reset(`email:${input.email}`);
       deps.loginLimiter.forgive(`ip:${ip ?? '?'}`);
       const memberships = await store.listMemberships(user.id);
       const chosen = input.workspaceId ? memberships.find((m) => m.id === input.workspaceId) : memberships[0];
-      if (!chosen) throw new AppError('UNAUTHENTICATED', 'You are not an active member of that workspace');
+      if (!chosen) throw unauthenticated('You are not an active member of that workspace');
       return createSession(user.id, chosen.id);
     },
 

@@ -4,7 +4,7 @@
 import type { Role } from '@rapport/contracts';
 import { z } from 'zod';
 import { canAssignRole, requirePermission, type AuthContext } from '../../platform/access.js';
-import { AppError, conflict, forbidden, notFound } from '../../platform/errors.js';
+import { notFound, forbidden, conflict, rateLimited } from '../../platform/errors.js';
 import { newId, randomSecret, sha256 } from '../../platform/ids.js';
 import { hashPassword } from '../../platform/passwords.js';
 import type { Tx } from '../../platform/db/database.js';
@@ -82,8 +82,7 @@ export function createInvitationsService(
       if (!canAssignRole(auth.role, null, input.role)) throw forbidden('Only an owner may grant that role');
       for (const t of input.teamIds ?? []) await requireTeam(auth.workspaceId, t);
       const wait = deps.inviteLimiter.retryAfter(auth.workspaceId);
-      if (wait > 0)
-        throw new AppError('RATE_LIMITED', `Too many invitations from this workspace; try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+      if (wait > 0) throw rateLimited(`Too many invitations from this workspace; try again in ${wait} s`, wait);
       deps.inviteLimiter.fail(auth.workspaceId);
       const expiresAt = new Date(clock.nowMs() + deps.inviteDays * 86_400_000).toISOString();
       const userId = await transactions.run(async (tx) => {
@@ -122,8 +121,7 @@ export function createInvitationsService(
       if (m.status !== 'invited') throw conflict('This member has already joined');
       if (!canAssignRole(auth.role, null, m.role as Role)) throw forbidden('Only an owner may grant that role');
       const wait = deps.inviteLimiter.retryAfter(auth.workspaceId);
-      if (wait > 0)
-        throw new AppError('RATE_LIMITED', `Too many invitations from this workspace; try again in ${wait} s`, undefined, { 'retry-after': String(wait) });
+      if (wait > 0) throw rateLimited(`Too many invitations from this workspace; try again in ${wait} s`, wait);
       deps.inviteLimiter.fail(auth.workspaceId);
       const expiresAt = new Date(clock.nowMs() + deps.inviteDays * 86_400_000).toISOString();
       await transactions.run(async (tx) => {

@@ -1,7 +1,7 @@
 // Members of a workspace: roles, status, availability and capacity.
 import type { Me, Role } from '@rapport/contracts';
 import { canAssignRole, requirePermission, type AuthContext } from '../../platform/access.js';
-import { conflict, forbidden, invalid, notFound } from '../../platform/errors.js';
+import { notFound, forbidden, invalid, conflict } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { hashPassword } from '../../platform/passwords.js';
 import type { Tx } from '../../platform/db/database.js';
