@@ -7,7 +7,7 @@ import pino, { type DestinationStream, type Logger } from 'pino';
 export function redactUrl(url: string): string {
   return (
     url
-      .replace(/\/v1\/projects\/[^/?#]+/g, '/v1/projects/[redacted]')
+      .replace(/\/v1\/projects\/[^/?#]+/gi, '/v1/projects/[redacted]')
       .replace(/([?&](?:token|key|writeKey|access_token)=)[^&#]*/gi, '$1[redacted]')
       // Whatever the parameter is called (or however it is percent-encoded), our secrets have a prefix.
       .replace(/(rpt_|rwk_|rpt%5f|rwk%5f)[\w%-]+/gi, '[redacted]')

@@ -1,8 +1,12 @@
 import type { LiveEvent, LiveHello, LivePresence, LiveServerMessage } from '@rapport/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import type { AuthContext } from '../../platform/access.js';
+import { AUTH_CHANGED } from '../../platform/auth.js';
+import { createBus } from '../../platform/bus.js';
 import { createFakeClock } from '../../platform/clock.js';
 import { createTestApp, engines, newConversation, newMember, newWorkspace, type TestApp } from '../../test/harness.js';
+import { createLiveService } from './live.service.js';
 
 /** A real WebSocket client that records everything the server sends. */
 class Client {
@@ -299,5 +303,64 @@ describe.each(engines)('live stream (%s)', (engine) => {
     const c = await open('', { cookie, origin: `http://${host}` });
     expect((await c.waitFor(isHello)).userId).toBe(ws.userId);
     await expect(Client.open(`${wsBase}/api/v1/stream`, { cookie, origin: 'http://evil.example' })).rejects.toThrow('HTTP 403');
+  });
+});
+
+describe('finding 6: a change that lands while a live socket is being re-read', () => {
+  const agent: AuthContext = { workspaceId: 'w1', userId: 'u1', userName: 'Ada', role: 'agent', teamIds: [], method: 'token', tokenId: 't1', ip: null };
+  const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
+  function setup() {
+    const bus = createBus();
+    const live = createLiveService({ bus, clock: createFakeClock(), conversations: { get: () => Promise.reject(new Error('not used')) } });
+    const reads: Array<{ resolve(auth: AuthContext): void; reject(err: Error): void }> = [];
+    const sent: LiveServerMessage[] = [];
+    const closed: string[] = [];
+    live.connect(
+      {
+        auth: agent,
+        send: (m) => sent.push(m),
+        verify: () => new Promise<AuthContext>((resolve, reject) => reads.push({ resolve, reject })),
+        close: (reason) => closed.push(reason),
+      },
+      {},
+    );
+    const changed = () => bus.publish({ workspaceId: 'w1', type: AUTH_CHANGED, internal: true, data: null });
+    const created = (id: string, teamId: string | null) =>
+      bus.publish({ workspaceId: 'w1', type: 'conversation.created', conversation: { id, teamId }, data: { id } });
+    const received = () => sent.filter((m): m is LiveEvent => m.kind === 'event').map((m) => m.conversationId);
+    return { live, reads, closed, changed, created, received };
+  }
+
+  it('reads the membership again instead of trusting a read that began before the second change', async () => {
+    const { live, reads, changed, created, received } = setup();
+    changed();
+    await turn();
+    expect(reads).toHaveLength(1);
+    // Demoted to a partner of team T while the first read is under way.
+    changed();
+    await turn();
+    created('c-unteamed', null);
+    reads[0]?.resolve(agent);
+    await expect.poll(() => reads.length).toBe(2);
+    expect(received()).toEqual([]);
+    reads[1]?.resolve({ ...agent, role: 'partner', teamIds: ['T'] });
+    created('c-team', 'T');
+    await expect.poll(() => received()).toEqual(['c-team']);
+    live.close();
+  });
+
+  it('drops the socket when that second read finds the membership ended', async () => {
+    const { live, reads, closed, changed, created, received } = setup();
+    changed();
+    await turn();
+    changed();
+    await turn();
+    created('c1', null);
+    reads[0]?.resolve(agent);
+    await expect.poll(() => reads.length).toBe(2);
+    reads[1]?.reject(new Error('deactivated'));
+    await expect.poll(() => closed).toEqual(['the membership or session has ended']);
+    expect(received()).toEqual([]);
+    expect(live.connections).toBe(0);
   });
 });
