@@ -1,21 +1,18 @@
 // The service desk: conversations, messages, custom fields and canned responses.
 import { z } from 'zod';
+import { CHANNELS, CATEGORIES, STATUSES, PRIORITIES, CUSTOM_FIELD_TYPES } from './values.js';
 import { ZIsoTime } from './common.js';
 import { ZCustomer } from './customers.js';
 
-export const CHANNELS = ['email', 'chat', 'sms', 'social', 'phone', 'api', 'web_form'] as const;
 export const ZChannel = z.enum(CHANNELS);
 export type Channel = z.infer<typeof ZChannel>;
 
-export const CATEGORIES = ['inquiry', 'complaint', 'dispute', 'return_refund', 'technical_support', 'product_locate', 'other'] as const;
 export const ZCategory = z.enum(CATEGORIES);
 export type Category = z.infer<typeof ZCategory>;
 
-export const STATUSES = ['open', 'pending', 'snoozed', 'resolved', 'closed'] as const;
 export const ZStatus = z.enum(STATUSES);
 export type Status = z.infer<typeof ZStatus>;
 
-export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export const ZPriority = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof ZPriority>;
 
@@ -29,7 +26,6 @@ const tag = z
   .regex(/^[^,\s][^,]*$/, 'no commas');
 const isoDate = z.iso.datetime({ offset: true });
 
-export const CUSTOM_FIELD_TYPES = ['text', 'number', 'date', 'select'] as const;
 export const ZCustomFieldValue = z.union([z.string().max(2000), z.number(), z.null()]);
 export const ZCustomFieldValues = z.record(z.string(), ZCustomFieldValue);
 
@@ -165,6 +161,7 @@ export const ZBulkConversations = z.strictObject({
 export const ZBulkResult = z.object({
   results: z.array(z.object({ id: z.string(), ok: z.boolean(), error: z.string().optional() })),
 });
+export type BulkResult = z.infer<typeof ZBulkResult>;
 
 export const ZCustomFieldDef = z
   .object({
@@ -202,3 +199,5 @@ export const ZCreateCannedResponse = z.strictObject({
 export const ZUpdateCannedResponse = ZCreateCannedResponse.partial();
 export const ZRenderCanned = z.strictObject({ conversationId: z.string().max(64) });
 export const ZRenderedCanned = z.object({ body: z.string() });
+
+export { CHANNELS, CATEGORIES, STATUSES, PRIORITIES, CUSTOM_FIELD_TYPES };

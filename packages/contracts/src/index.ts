@@ -4,3 +4,4 @@ export * from './customers.js';
 export * from './conversations.js';
 export * from './live.js';
 export * from './interactions.js';
+export { PERMISSIONS, permissionsOf, type Permission } from './values.js';

@@ -1,6 +1,7 @@
 // The interactions spine: write keys, Segment-compatible ingest answers, the touchpoint
 // catalogue, journey stages and departments, organizations, the timeline and customer 360.
 import { z } from 'zod';
+import { WRITE_KEY_KINDS, DEFAULT_STAGES, DEFAULT_DEPARTMENTS } from './values.js';
 import { ZIsoTime } from './common.js';
 import { ZCustomer } from './customers.js';
 
@@ -13,7 +14,6 @@ const key = z
   .regex(/^[a-z0-9][a-z0-9_.-]*$/, 'lower-case letters, digits, _, . and - only');
 
 // Write keys: public, write-only credentials for the ingest endpoints.
-export const WRITE_KEY_KINDS = ['client', 'server'] as const;
 export const ZWriteKeyKind = z
   .enum(WRITE_KEY_KINDS)
   .meta({ description: 'client: public, for browsers and apps (adds data, never overwrites or merges); server: secret, for back ends' });
@@ -88,8 +88,6 @@ export const ZRejectedEvent = z
 export type RejectedEvent = z.infer<typeof ZRejectedEvent>;
 
 // Journey stages and departments: per-workspace ordered lists.
-export const DEFAULT_STAGES = ['research', 'purchase', 'usage', 'post_sales', 'advocacy'] as const;
-export const DEFAULT_DEPARTMENTS = ['marketing', 'sales', 'product', 'operations', 'service'] as const;
 export const ZListItem = z.object({ key, name: z.string().trim().min(1).max(120) });
 export type ListItem = z.infer<typeof ZListItem>;
 export const ZListItems = z.object({
@@ -255,3 +253,5 @@ export const ZCustomerDeleted = z.object({
   deleted: z.literal(true),
   counts: z.record(z.string(), z.number().int()),
 });
+
+export { WRITE_KEY_KINDS, DEFAULT_STAGES, DEFAULT_DEPARTMENTS };

@@ -1,12 +1,11 @@
 // Workspaces, users, members, teams, API tokens and the audit log.
 import { z } from 'zod';
+import { ROLES, AVAILABILITY, MEMBER_STATUSES } from './values.js';
 import { ZIsoTime } from './common.js';
 
-export const ROLES = ['owner', 'admin', 'agent', 'analyst', 'partner'] as const;
 export const ZRole = z.enum(ROLES);
 export type Role = z.infer<typeof ZRole>;
 
-export const AVAILABILITY = ['online', 'away', 'offline'] as const;
 export const ZAvailability = z.enum(AVAILABILITY);
 export type Availability = z.infer<typeof ZAvailability>;
 
@@ -65,7 +64,6 @@ export const ZUpdateMe = z.strictObject({
 export const ZCreateWorkspace = z.strictObject({ name: z.string().trim().min(1).max(120) });
 export const ZCreateWorkspaceResult = z.object({ workspace: ZWorkspace, token: z.string() });
 
-export const MEMBER_STATUSES = ['invited', 'active', 'deactivated'] as const;
 export const ZMember = z
   .object({
     id: z.string(),
@@ -161,6 +159,7 @@ export const ZApiToken = z
 export type ApiToken = z.infer<typeof ZApiToken>;
 export const ZCreateToken = z.strictObject({ name: z.string().trim().min(1).max(120) });
 export const ZCreateTokenResult = ZApiToken.extend({ token: z.string().meta({ description: 'shown once' }) });
+export type CreateTokenResult = z.infer<typeof ZCreateTokenResult>;
 
 export const ZAuditEntry = z
   .object({
@@ -179,3 +178,5 @@ export const ZAuditQuery = z.object({
   action: z.string().max(100).optional(),
   objectId: z.string().max(64).optional(),
 });
+
+export { ROLES, AVAILABILITY, MEMBER_STATUSES };

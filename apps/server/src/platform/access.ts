@@ -1,7 +1,7 @@
 // The one tenancy and permission guard. Every route names the permission it needs; the
 // request hook resolves the caller's workspace membership and checks it here, and services
 // scope every store call by `auth.workspaceId`. Another workspace's ids are simply not found.
-import type { Role } from '@rapport/contracts';
+import { permissionsOf, type Permission, type Role } from '@rapport/contracts';
 import { forbidden } from './errors.js';
 
 export type AuthContext = {
@@ -15,58 +15,19 @@ export type AuthContext = {
   ip: string | null;
 };
 
-export type Permission =
-  | 'me'
-  | 'conversations.read'
-  | 'conversations.write'
-  | 'customers.read'
-  | 'customers.write'
-  | 'members.read'
-  | 'members.manage'
-  | 'teams.read'
-  | 'settings.read'
-  | 'settings.manage'
-  | 'tokens.own'
-  | 'audit.read'
-  | 'ingest.manage';
+export type { Permission };
 
-const all: Permission[] = [
-  'me',
-  'conversations.read',
-  'conversations.write',
-  'customers.read',
-  'customers.write',
-  'members.read',
-  'members.manage',
-  'teams.read',
-  'settings.read',
-  'settings.manage',
-  'tokens.own',
-  'audit.read',
-  'ingest.manage',
-];
-
-export const permissionsOf: Record<Role, ReadonlySet<Permission>> = {
-  owner: new Set(all),
-  admin: new Set(all),
-  agent: new Set<Permission>([
-    'me',
-    'conversations.read',
-    'conversations.write',
-    'customers.read',
-    'customers.write',
-    'members.read',
-    'teams.read',
-    'settings.read',
-    'tokens.own',
-  ]),
-  analyst: new Set<Permission>(['me', 'conversations.read', 'customers.read', 'members.read', 'teams.read', 'settings.read', 'tokens.own', 'audit.read']),
-  // An outsourced agent: conversations of its own teams only (see conversationScope).
-  partner: new Set<Permission>(['me', 'conversations.read', 'conversations.write', 'teams.read', 'settings.read', 'tokens.own']),
+/** The contract's role table (packages/contracts values.ts), as sets for the guard. */
+const granted: Record<Role, ReadonlySet<Permission>> = {
+  owner: new Set(permissionsOf.owner),
+  admin: new Set(permissionsOf.admin),
+  agent: new Set(permissionsOf.agent),
+  analyst: new Set(permissionsOf.analyst),
+  partner: new Set(permissionsOf.partner),
 };
 
 export function can(auth: AuthContext, permission: Permission): boolean {
-  return permissionsOf[auth.role].has(permission);
+  return granted[auth.role].has(permission);
 }
 
 export function requirePermission(auth: AuthContext, permission: Permission): void {

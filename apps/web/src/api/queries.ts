@@ -261,6 +261,9 @@ export const useUpdateWriteKey = () =>
     (v: { id: string; allowedOrigins: string[] }) => patch<WriteKey>(`/api/v1/write-keys/${encodeURIComponent(v.id)}`, { allowedOrigins: v.allowedOrigins }),
     () => [keys.writeKeys],
   );
+/** The workspace's journey stages, in order (GET /api/v1/stages). */
+export const useStages = () =>
+  useQuery({ queryKey: ['stages'], queryFn: () => get<{ data: Array<{ key: string; name: string }> }>('/api/v1/stages'), staleTime: 60_000 });
 export const useIdentitySecret = (enabled: boolean) =>
   useQuery({ queryKey: ['identity-secret'], queryFn: () => get<{ secret: string }>('/api/v1/identity-secret'), enabled, staleTime: Infinity });
 export const useRotateIdentitySecret = () =>

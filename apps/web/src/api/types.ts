@@ -1,6 +1,6 @@
-// Shapes of endpoints whose contracts are still landing (timeline, write keys, touchpoints):
-// read leniently, so the screens work with whatever fields the server sends.
-import type { Channel, Conversation, Page, Priority, Status } from '@rapport/contracts';
+// The web app's view of the contract: types come from packages/contracts, closed lists from its
+// schema-free values (so no zod reaches the browser bundle). Only web-side helpers live here.
+import type { Conversation, Page } from '@rapport/contracts';
 
 export type {
   AuditEntry,
@@ -24,41 +24,15 @@ export type {
   PendingInvitation,
   WriteKey,
   WriteKeyKind,
+  TimelineItem,
+  Touchpoint,
 } from '@rapport/contracts';
 
-export type TimelineItem = {
-  id: string;
-  kind: string;
-  name: string;
-  occurredAt: string;
-  channel?: string | null;
-  touchpoint?: { key: string; name: string } | null;
-  stage?: string | null;
-  department?: string | null;
-  conversationId?: string | null;
-  origin?: string | null;
-  properties?: Record<string, unknown>;
-};
-
-export type Touchpoint = {
-  id: string;
-  key: string;
-  name: string;
-  channel?: string | null;
-  stage?: string | null;
-  department?: string | null;
-  critical?: boolean;
-};
-
-export type CreatedToken = { id: string; name: string; token: string };
-export type BulkResult = { results: { id: string; ok: boolean; error?: string }[] };
+export type { CreateTokenResult as CreatedToken, BulkResult } from '@rapport/contracts';
 
 export type ConversationPage = Page<Conversation>;
 
-export const STATUSES: Status[] = ['open', 'pending', 'snoozed', 'resolved', 'closed'];
-export const PRIORITIES: Priority[] = ['low', 'normal', 'high', 'urgent'];
-export const CHANNELS: Channel[] = ['email', 'chat', 'sms', 'social', 'phone', 'api', 'web_form'];
-export const CATEGORIES = ['inquiry', 'complaint', 'dispute', 'return_refund', 'technical_support', 'product_locate', 'other'] as const;
+export { CATEGORIES, CHANNELS, CUSTOM_FIELD_TYPES, PRIORITIES, ROLES, STATUSES } from '@rapport/contracts/values';
 
 const SPECIAL: Record<string, string> = { sms: 'SMS', api: 'API', post_sales: 'Post-sales' };
 export const label = (s: string) => SPECIAL[s] ?? s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());

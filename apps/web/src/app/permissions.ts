@@ -1,14 +1,15 @@
-// What each role may use in the web app; mirrors the server's permissions (the server enforces them).
+// What each role may use in the web app, read from the contract's role table (the server
+// enforces the same table).
+import { permissionsOf, type Permission } from '@rapport/contracts/values';
 import type { Role } from '../api/types';
 
 export type Capability = 'write' | 'customers' | 'settings' | 'members';
 
-const capabilities: Record<Role, ReadonlySet<Capability>> = {
-  owner: new Set<Capability>(['write', 'customers', 'settings', 'members']),
-  admin: new Set<Capability>(['write', 'customers', 'settings', 'members']),
-  agent: new Set<Capability>(['write', 'customers', 'members']),
-  analyst: new Set<Capability>(['customers', 'members']),
-  partner: new Set<Capability>(['write']),
+const needs: Record<Capability, Permission> = {
+  write: 'conversations.write',
+  customers: 'customers.read',
+  settings: 'settings.manage',
+  members: 'members.read',
 };
 
-export const can = (role: Role, capability: Capability) => capabilities[role].has(capability);
+export const can = (role: Role, capability: Capability) => permissionsOf[role].includes(needs[capability]);

@@ -1,21 +1,20 @@
 // Customer 360: details, conversations, and the timeline grouped by journey stage.
 import { Anchor, Badge, Button, Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link, useParams } from 'react-router-dom';
-import { useConversations, useCustomer, useTimeline } from '../../api/queries';
+import { useConversations, useCustomer, useStages, useTimeline } from '../../api/queries';
 import type { Conversation, Me, TimelineItem } from '../../api/types';
 import { label } from '../../api/types';
 import { ErrorNotice, PageLoader, QueryError, SkeletonLines } from '../../components/feedback';
 import { dateTime, statusColor } from '../../components/format';
 
-const STAGE_ORDER = ['research', 'purchase', 'usage', 'post_sales', 'advocacy'];
-
-function groupByStage(items: TimelineItem[]): [string, TimelineItem[]][] {
+/** Groups the timeline by stage, in the workspace's stage order (unknown stages after, none last). */
+function groupByStage(items: TimelineItem[], order: string[]): [string, TimelineItem[]][] {
   const groups = new Map<string, TimelineItem[]>();
   for (const i of items) {
     const stage = i.stage ?? 'unstaged';
     groups.set(stage, [...(groups.get(stage) ?? []), i]);
   }
-  const rank = (s: string) => (STAGE_ORDER.includes(s) ? STAGE_ORDER.indexOf(s) : s === 'unstaged' ? 999 : 500);
+  const rank = (s: string) => (order.includes(s) ? order.indexOf(s) : s === 'unstaged' ? 999 : 500);
   return [...groups.entries()].sort(([a], [b]) => rank(a) - rank(b));
 }
 
@@ -34,6 +33,8 @@ function ConversationLink({ c }: { c: Conversation }) {
 
 function Timeline({ customerId, conversations }: { customerId: string; conversations: Map<string, Conversation> }) {
   const timeline = useTimeline(customerId);
+  const stages = useStages();
+  const stageName = new Map((stages.data?.data ?? []).map((s) => [s.key, s.name]));
   if (timeline.isPending) return <SkeletonLines label="Loading timeline" />;
   if (timeline.isError) return <ErrorNotice error={timeline.error} onRetry={() => void timeline.refetch()} />;
   if (timeline.data.pages[0] === null) {
@@ -52,10 +53,21 @@ function Timeline({ customerId, conversations }: { customerId: string; conversat
           Showing the latest {items.length} interactions.
         </Text>
       ) : null}
-      {groupByStage(items).map(([stage, group]) => (
-        <Paper key={stage} withBorder p="sm" component="section" aria-label={`Stage ${label(stage)}`} data-testid="timeline-stage" data-stage={stage}>
+      {groupByStage(
+        items,
+        (stages.data?.data ?? []).map((s) => s.key),
+      ).map(([stage, group]) => (
+        <Paper
+          key={stage}
+          withBorder
+          p="sm"
+          component="section"
+          aria-label={`Stage ${stageName.get(stage) ?? label(stage)}`}
+          data-testid="timeline-stage"
+          data-stage={stage}
+        >
           <Title order={3} size="h5" mb="xs">
-            {stage === 'unstaged' ? 'No stage' : label(stage)}{' '}
+            {stage === 'unstaged' ? 'No stage' : (stageName.get(stage) ?? label(stage))}{' '}
             <Text span size="sm" c="dimmed">
               ({group.length})
             </Text>

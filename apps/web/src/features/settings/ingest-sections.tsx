@@ -6,6 +6,7 @@ import {
   useCreateWriteKey,
   useIdentitySecret,
   useRotateIdentitySecret,
+  useStages,
   useTouchpoints,
   useUpdateWriteKey,
   useWriteKeys,
@@ -252,10 +253,9 @@ export function WriteKeysSection() {
   );
 }
 
-const STAGES = ['research', 'purchase', 'usage', 'post_sales', 'advocacy'];
-
 export function TouchpointsSection() {
   const touchpoints = useTouchpoints();
+  const stages = useStages();
   const create = useCreateTouchpoint();
   const [form, setForm] = useState({ key: '', name: '', channel: '', stage: '' as string | null, critical: false });
   const available = touchpoints.data !== null;
@@ -278,7 +278,14 @@ export function TouchpointsSection() {
               <TextInput label="Key" required value={form.key} onChange={(e) => setForm({ ...form, key: e.currentTarget.value })} w={140} />
               <TextInput label="Name" required value={form.name} onChange={(e) => setForm({ ...form, name: e.currentTarget.value })} />
               <TextInput label="Channel" value={form.channel} onChange={(e) => setForm({ ...form, channel: e.currentTarget.value })} w={120} />
-              <Select label="Stage" clearable value={form.stage} data={STAGES} onChange={(v) => setForm({ ...form, stage: v })} w={140} />
+              <Select
+                label="Stage"
+                clearable
+                value={form.stage}
+                data={(stages.data?.data ?? []).map((s) => ({ value: s.key, label: s.name }))}
+                onChange={(v) => setForm({ ...form, stage: v })}
+                w={140}
+              />
               <Switch label="Critical" checked={form.critical} onChange={(e) => setForm({ ...form, critical: e.currentTarget.checked })} mb={8} />
               <Button type="submit" loading={create.isPending}>
                 Add touchpoint

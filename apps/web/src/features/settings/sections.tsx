@@ -22,7 +22,8 @@ import {
   useResendInvitation,
   useUpdateMember,
 } from '../../api/queries';
-import type { Me, Role } from '../../api/types';
+import type { Me } from '../../api/types';
+import { CUSTOM_FIELD_TYPES, ROLES } from '../../api/types';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
 import { dateTime } from '../../components/format';
 import { Secret } from './Secret';
@@ -71,7 +72,6 @@ function MutationError({ m }: { m: Pick<UseMutationResult<unknown, Error, never>
   return m.isError ? <ErrorNotice error={m.error} title="Not saved" /> : null;
 }
 
-const ROLES: Role[] = ['owner', 'admin', 'agent', 'analyst', 'partner'];
 
 export function MembersSection({ me }: { me: Me }) {
   const members = useMembers();
@@ -397,7 +397,7 @@ export function CustomFieldsSection() {
               label="Type"
               value={form.type}
               allowDeselect={false}
-              data={['text', 'number', 'date', 'select']}
+              data={[...CUSTOM_FIELD_TYPES]}
               onChange={(v) => setForm({ ...form, type: v ?? 'text' })}
               w={120}
             />
