@@ -1,4 +1,5 @@
 // A fixed-window failure counter (login attempts), on the injectable clock.
+import { isIPv6 } from 'node:net';
 export type RateLimiter = {
   /** Returns seconds to wait when the key is over its limit, else 0. */
   retryAfter(key: string): number;
@@ -89,4 +90,23 @@ export function createTokenBucket(opts: { ratePerSecond: number; burst: number; 
       return granted ? 0 : Math.max(1, Math.ceil((Math.min(n, opts.burst) - b.tokens) / opts.ratePerSecond));
     },
   };
+}
+
+/**
+ * The key a client address is limited by: an IPv4 address as it is, an IPv6 address by its /64
+ * (one subscriber holds a whole /64, so per-address limits would let them spray freely).
+ */
+export function clientKey(ip: string | null | undefined): string {
+  if (!ip) return '?';
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4?.[1]) return v4[1];
+  if (!isIPv6(ip)) return ip;
+  const [head = '', tail = ''] = ip.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = tail ? tail.split(':') : [];
+  const groups = ip.includes('::') ? [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right] : left;
+  return `${groups
+    .slice(0, 4)
+    .map((g) => g.replace(/^0+(?=.)/, ''))
+    .join(':')}::/64`;
 }

@@ -234,3 +234,45 @@ describe.each(engines)('finding 6: forwarding headers and the Secure cookie on %
     await expect(resolver.fromToken(agent.token, null)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
   });
 });
+
+describe.each(engines)('finding 6 class: limits keyed by the subscriber, not the address, on %s', (engine) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(engine, { loginMaxAttempts: 3 });
+  });
+  afterAll(async () => t.close());
+
+  it('counts sign-in guesses from one IPv6 /64 together, however many addresses it uses', async () => {
+    const statuses: number[] = [];
+    for (let i = 1; i <= 5; i++) {
+      const res = await t.rapport.app.inject({
+        method: 'POST',
+        url: '/api/v1/auth/login',
+        remoteAddress: `2001:db8:aa:bb::${i.toString(16)}`,
+        payload: { email: `spray-${i}@example.com`, password: 'wrong password' },
+      });
+      statuses.push(res.statusCode);
+    }
+    expect(statuses).toEqual([401, 401, 401, 429, 429]);
+    // Another /64 is another subscriber.
+    const other = await t.rapport.app.inject({
+      method: 'POST',
+      url: '/api/v1/auth/login',
+      remoteAddress: '2001:db8:aa:cc::1',
+      payload: { email: 'spray-9@example.com', password: 'wrong password' },
+    });
+    expect(other.statusCode).toBe(401);
+  });
+
+  it('never answers CORS to Origin null, and keeps analytics.js settings out of shared caches', async () => {
+    const ws = await newWorkspace(t);
+    const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site', kind: 'client' } })).body.key as string;
+    const basic = { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
+    const fromNull = await t.request('POST', '/v1/track', { headers: { ...basic, origin: 'null' }, body: { anonymousId: 'a', event: 'E' } });
+    expect(fromNull.status).toBe(403);
+    expect(fromNull.headers['access-control-allow-origin']).toBeUndefined();
+    const settings = await t.request('GET', `/v1/projects/${key}/settings`, { headers: { origin: 'https://shop.example.com' } });
+    expect(settings.status).toBe(200);
+    expect(settings.headers['cache-control']).toBe('no-store');
+  });
+});

@@ -33,7 +33,8 @@ export function allowOrigin(req: FastifyRequest, reply: FastifyReply, principal:
   const origin = req.headers.origin;
   if (origin === undefined) return;
   if (principal.kind !== 'client') throw forbidden('A server write key cannot be used from a browser; create a client key');
-  if (principal.allowedOrigins.length > 0 && !principal.allowedOrigins.includes(origin))
+  // `Origin: null` (sandboxed frames, file: pages) names no site an owner could allow.
+  if (origin === 'null' || (principal.allowedOrigins.length > 0 && !principal.allowedOrigins.includes(origin)))
     throw forbidden(`The origin ${origin} is not allowed for this write key`);
   reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
 }

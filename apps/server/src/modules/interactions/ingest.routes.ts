@@ -101,6 +101,8 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
     },
     async (req, reply) => {
       allowOrigin(req, reply, await writeKeys.authenticate(req.params.writeKey));
+      // apiHost comes from this request's Host: never let a shared cache hand it to anyone else.
+      reply.header('cache-control', 'no-store').header('vary', 'Host, Origin');
       return {
         integrations: { 'Segment.io': { apiKey: req.params.writeKey, apiHost: `${req.host}/v1`, protocol: req.protocol } },
         plan: { track: { __default: { enabled: true } }, identify: { __default: { enabled: true } }, group: { __default: { enabled: true } } },

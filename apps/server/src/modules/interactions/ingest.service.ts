@@ -73,7 +73,8 @@ export function createIngestService(deps: {
     const w = cur && cur.minute === minute ? cur : { minute, kept: 0 };
     const allowed = Math.max(0, Math.min(n, REJECTED_KEPT_PER_MINUTE - w.kept));
     w.kept += allowed;
-    if (keptThisMinute.size > 10_000) keptThisMinute.clear();
+    // Bounded without amnesty: only windows of past minutes are forgotten.
+    if (keptThisMinute.size > 10_000) for (const [k, v] of keptThisMinute) if (v.minute !== minute) keptThisMinute.delete(k);
     keptThisMinute.set(workspaceId, w);
     return allowed;
   }

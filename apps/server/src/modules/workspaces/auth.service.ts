@@ -6,6 +6,7 @@ import { newId, randomSecret, sha256 } from '../../platform/ids.js';
 import { dummyHash, hashPassword, verifyPassword } from '../../platform/passwords.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { WorkspaceRow } from '../../platform/db/schema.js';
+import { clientKey } from '../../platform/rate-limit.js';
 import type { WorkspacesDeps } from './workspaces.deps.js';
 import { toWorkspace } from './workspaces.mappers.js';
 import type { InvitationsService } from './invitations.service.js';
@@ -70,7 +71,7 @@ export function createAuthService(
     },
 
     async login(input: { email: string; password: string; workspaceId?: string | undefined }, ip: string | null) {
-      const keys = [`email:${input.email}`, `ip:${ip ?? '?'}`];
+      const keys = [`email:${input.email}`, `ip:${clientKey(ip)}`];
       const wait = Math.max(...keys.map((k) => deps.loginLimiter.retryAfter(k)));
       if (wait > 0) throw rateLimited(`Too many failed sign-ins; try again in ${wait} s`, wait);
       // Counted before the slow hash, in the same tick as the check: parallel guesses cannot all
@@ -82,7 +83,7 @@ export function createAuthService(
         : (await verifyPassword(input.password, await dummyHash(deps.passwordCost)), false);
       if (!user || !ok) throw unauthenticated('The email or password is wrong');
       deps.loginLimiter.reset(`email:${input.email}`);
-      deps.loginLimiter.forgive(`ip:${ip ?? '?'}`);
+      deps.loginLimiter.forgive(`ip:${clientKey(ip)}`);
       const memberships = await store.listMemberships(user.id);
       const chosen = input.workspaceId ? memberships.find((m) => m.id === input.workspaceId) : memberships[0];
       if (!chosen) throw unauthenticated('You are not an active member of that workspace');
