@@ -7,7 +7,7 @@ import type { Me } from '../../api/types';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
 
 // Every role may hold API tokens of its own; the section lives with the settings code (loaded on demand).
-const TokensSection = lazy(() => import('../settings/sections').then((m) => ({ default: m.TokensSection })));
+const TokensSection = lazy(() => import('../settings/tokens').then((m) => ({ default: m.TokensSection })));
 
 export function ProfilePage({ me }: { me: Me }) {
   const qc = useQueryClient();

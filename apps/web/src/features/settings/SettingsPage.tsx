@@ -2,8 +2,14 @@
 import { Stack, Tabs, Title } from '@mantine/core';
 import { useNavigate, useParams } from 'react-router-dom';
 import type { Me } from '../../api/types';
-import { AuditSection, CannedSection, CustomFieldsSection, MembersSection, TeamsSection, TokensSection } from './sections';
-import { TouchpointsSection, WriteKeysSection } from './ingest-sections';
+import { AuditSection } from './audit';
+import { CannedSection } from './canned';
+import { CustomFieldsSection } from './custom-fields';
+import { MembersSection } from './members';
+import { TeamsSection } from './teams';
+import { TokensSection } from './tokens';
+import { TouchpointsSection } from './touchpoints';
+import { WriteKeysSection } from './write-keys';
 
 const SECTIONS = [
   ['members', 'Members'],
