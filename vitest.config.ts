@@ -3,7 +3,10 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   resolve: {
-    alias: { '@rapport/contracts': path.resolve(import.meta.dirname, 'packages/contracts/src/index.ts') },
+    alias: [
+      { find: '@rapport/contracts/values', replacement: path.resolve(import.meta.dirname, 'packages/contracts/src/values.ts') },
+      { find: '@rapport/contracts', replacement: path.resolve(import.meta.dirname, 'packages/contracts/src/index.ts') },
+    ],
   },
   test: {
     include: ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.ts', 'e2e/**/*.test.ts'],

@@ -9,7 +9,7 @@ import { ConversationPage } from '../features/conversation/ConversationPage';
 import { InboxPage } from '../features/inbox/InboxPage';
 import { ProfilePage } from '../features/profile/ProfilePage';
 import { LiveProvider } from '../live/LiveProvider';
-import { can } from './permissions';
+import { can } from '../api/permissions';
 import { Shell } from './Shell';
 
 // Rarely opened first: loaded on demand to keep the first download small.

@@ -26,7 +26,8 @@ import { keys, useTeams } from '../api/queries';
 import type { Me } from '../api/types';
 import { STATUSES, label } from '../api/types';
 import { useLive } from '../live/LiveProvider';
-import { can } from './permissions';
+import { can } from '../api/permissions';
+import { isTyping } from '../components/keyboard';
 
 export const SHORTCUTS: [string, string][] = [
   ['j / k', 'Next / previous conversation'],
@@ -38,12 +39,6 @@ export const SHORTCUTS: [string, string][] = [
   ['/', 'Search the inbox, or insert a canned response in the composer'],
   ['?', 'Show these shortcuts'],
 ];
-
-/** True when a key press belongs to a text field rather than to a shortcut. */
-export function isTyping(e: KeyboardEvent) {
-  const t = e.target;
-  return t instanceof HTMLElement && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName));
-}
 
 function LiveBadge() {
   const { status } = useLive();

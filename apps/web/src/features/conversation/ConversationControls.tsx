@@ -5,7 +5,7 @@ import type { UpdateConversation } from '@rapport/contracts';
 import { useCustomFields, useMembers, useTeams, useTouchpoints, useUpdateConversation } from '../../api/queries';
 import type { Conversation, CustomFieldDef, Me } from '../../api/types';
 import { CATEGORIES, PRIORITIES, STATUSES, label, oneOf } from '../../api/types';
-import { can } from '../../app/permissions';
+import { can } from '../../api/permissions';
 import { ErrorNotice } from '../../components/feedback';
 
 function CustomField({

@@ -5,8 +5,8 @@ import { Anchor, Badge, Button, Grid, Group, Paper, Stack, Text, Title } from '@
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useConversation, useMessages, useUpdateConversation } from '../../api/queries';
 import type { Me, Message } from '../../api/types';
-import { isTyping } from '../../app/Shell';
-import { can } from '../../app/permissions';
+import { isTyping } from '../../components/keyboard';
+import { can } from '../../api/permissions';
 import { ErrorNotice, PageLoader, QueryError, SkeletonLines } from '../../components/feedback';
 import { dateTime, statusColor } from '../../components/format';
 import { useLive } from '../../live/LiveProvider';

@@ -3,7 +3,7 @@ import { Anchor, Badge, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link } from 'react-router-dom';
 import { useConversations, useTimeline } from '../../api/queries';
 import type { Conversation, Me } from '../../api/types';
-import { can } from '../../app/permissions';
+import { can } from '../../api/permissions';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
 import { age, statusColor } from '../../components/format';
 

@@ -1,51 +1,19 @@
 // The inbox: views, filters and search over a virtualised, cursor-paged list, with bulk actions
 // and keyboard shortcuts. Rows stay fast at tens of thousands of conversations.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import { Button, Checkbox, Group, Select, Stack, Text, TextInput, Title } from '@mantine/core';
-import { useDebouncedValue } from '@mantine/hooks';
+import { Checkbox, Group, Stack, Text, Title } from '@mantine/core';
+import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { useNavigate, useSearchParams } from 'react-router-dom';
 import { describeError } from '../../api/client';
-import { useBulk, useConversations, useMembers, useTeams, type ConversationFilters } from '../../api/queries';
+import { useBulk, useConversations, useMembers, useTeams } from '../../api/queries';
 import type { Conversation, Me } from '../../api/types';
-import { CATEGORIES, CHANNELS, PRIORITIES, STATUSES, label, oneOf } from '../../api/types';
-import { isTyping } from '../../app/Shell';
-import { can } from '../../app/permissions';
+
+import { can } from '../../api/permissions';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
+import { BulkBar } from './BulkBar';
+import { filtersFor, viewTitle } from './filters';
+import { InboxFilters } from './InboxFilters';
 import { InboxRows } from './InboxRows';
-
-function filtersFor(view: string, me: Me, params: URLSearchParams, q: string): ConversationFilters {
-  const f: ConversationFilters = { status: 'open,pending' };
-  if (view === 'mine') f.assignee = 'me';
-  else if (view === 'unassigned') f.assignee = 'none';
-  else if (view.startsWith('team:')) f.teamId = view.slice(5);
-  else if (view.startsWith('status:')) f.status = view.slice(7);
-  const status = params.get('status');
-  if (status && !view.startsWith('status:')) f.status = status;
-  const channel = oneOf(CHANNELS, params.get('channel'));
-  if (channel) f.channel = channel;
-  const category = oneOf(CATEGORIES, params.get('category'));
-  if (category) f.category = category;
-  const priority = oneOf(PRIORITIES, params.get('priority'));
-  if (priority) f.priority = priority;
-  if (q) f.q = q;
-  if (me.role === 'analyst' && view === 'mine') delete f.assignee;
-  return f;
-}
-
-function viewTitle(view: string, teams: { id: string; name: string }[]): string {
-  if (view === 'mine') return 'Mine';
-  if (view === 'unassigned') return 'Unassigned';
-  if (view === 'all') return 'All conversations';
-  if (view.startsWith('team:')) return teams.find((t) => t.id === view.slice(5))?.name ?? 'Team';
-  if (view.startsWith('status:')) return label(view.slice(7));
-  return 'Inbox';
-}
-
-const FILTERS = [
-  { key: 'channel', label: 'Channel', width: 150, values: CHANNELS },
-  { key: 'category', label: 'Category', width: 170, values: CATEGORIES },
-  { key: 'priority', label: 'Priority', width: 140, values: PRIORITIES },
-] as const;
 
 export function InboxPage({ me }: { me: Me }) {
   const [params, setParams] = useSearchParams();
@@ -64,7 +32,6 @@ export function InboxPage({ me }: { me: Me }) {
   const [active, setActive] = useState(0);
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [bulkMessage, setBulkMessage] = useState<string | null>(null);
-  const [bulkTag, setBulkTag] = useState('');
   const searchRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
@@ -114,48 +81,26 @@ export function InboxPage({ me }: { me: Me }) {
     [navigate],
   );
 
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (isTyping(e) || e.ctrlKey || e.metaKey || e.altKey) return;
-      const move = (to: number) => {
-        const i = Math.max(0, Math.min(rows.length - 1, to));
-        setActive(i);
-      };
-      const current = rows[active];
-      switch (e.key) {
-        case 'j':
-          move(active + 1);
-          break;
-        case 'k':
-          move(active - 1);
-          break;
-        case 'Enter':
-          if (e.target instanceof HTMLElement && e.target.closest('button, a, [role="checkbox"]')) return;
-          open(current);
-          break;
-        case 'x':
-          if (current) setSelected((s) => toggle(s, current.id));
-          break;
-        case 'r':
-          if (canWrite) open(current, 'reply');
-          break;
-        case 'n':
-          if (canWrite) open(current, 'note');
-          break;
-        case 'e':
-          if (canWrite) void runBulk(selected.size > 0 ? [...selected] : current ? [current.id] : [], { status: 'resolved' }, 'Resolved');
-          break;
-        case '/':
-          searchRef.current?.focus();
-          break;
-        default:
-          return;
-      }
-      e.preventDefault();
-    };
-    window.addEventListener('keydown', onKey);
-    return () => window.removeEventListener('keydown', onKey);
-  }, [rows, active, open, canWrite, runBulk, selected]);
+  // Shortcuts (the ? sheet lists them): ignored while typing in a field, and with modifiers.
+  const move = (to: number) => setActive(Math.max(0, Math.min(rows.length - 1, to)));
+  const current = rows[active];
+  useHotkeys([
+    ['j', () => move(active + 1)],
+    ['k', () => move(active - 1)],
+    [
+      'Enter',
+      (e) => {
+        if (e.target instanceof HTMLElement && e.target.closest('button, a, [role="checkbox"]')) return;
+        open(current);
+      },
+      { preventDefault: false },
+    ],
+    ['x', () => current && setSelected((s) => toggle(s, current.id))],
+    ['r', () => canWrite && open(current, 'reply')],
+    ['n', () => canWrite && open(current, 'note')],
+    ['e', () => canWrite && void runBulk(selected.size > 0 ? [...selected] : current ? [current.id] : [], { status: 'resolved' }, 'Resolved')],
+    ['/', () => searchRef.current?.focus()],
+  ]);
 
   const allSelected = rows.length > 0 && rows.every((r) => selected.has(r.id));
   const title = viewTitle(view, teams.data ?? []);
@@ -170,81 +115,27 @@ export function InboxPage({ me }: { me: Me }) {
           {list.isPending ? 'Loading…' : `${rows.length}${list.hasNextPage ? '+' : ''} conversation${rows.length === 1 ? '' : 's'}`}
         </Text>
       </Group>
-      <Group gap="xs" wrap="wrap" role="search">
-        <TextInput
-          ref={searchRef}
-          aria-label="Search conversations"
-          placeholder="Search (press /)"
-          value={search}
-          onChange={(e) => {
-            setSearch(e.currentTarget.value);
-            setParam('q', e.currentTarget.value || null);
-          }}
-          w={240}
-        />
-        {!view.startsWith('status:') ? (
-          <Select
-            aria-label="Status"
-            placeholder="Open and pending"
-            clearable
-            w={190}
-            value={params.get('status')}
-            onChange={(v) => setParam('status', v)}
-            data={STATUSES.map((s) => ({ value: s, label: label(s) }))}
-          />
-        ) : null}
-        {FILTERS.map((f) => (
-          <Select
-            key={f.key}
-            aria-label={f.label}
-            placeholder={`Any ${f.label.toLowerCase()}`}
-            clearable
-            w={f.width}
-            value={params.get(f.key)}
-            onChange={(v) => setParam(f.key, v)}
-            data={f.values.map((s) => ({ value: s, label: label(s) }))}
-          />
-        ))}
-      </Group>
+      <InboxFilters
+        search={search}
+        searchRef={searchRef}
+        showStatus={!view.startsWith('status:')}
+        params={params}
+        onSearch={(value) => {
+          setSearch(value);
+          setParam('q', value || null);
+        }}
+        onFilter={setParam}
+      />
 
       {canWrite && selected.size > 0 ? (
-        <Group gap="xs" p="xs" bg="indigo.0" style={{ borderRadius: 8 }} role="region" aria-label="Bulk actions" data-testid="bulk-bar">
-          <Text size="sm" fw={600}>
-            {selected.size} selected
-          </Text>
-          <Button size="xs" onClick={() => void runBulk([...selected], { status: 'resolved' }, 'Resolved')} loading={bulk.isPending}>
-            Resolve
-          </Button>
-          <Button size="xs" variant="default" onClick={() => void runBulk([...selected], { assigneeId: me.user.id }, 'Assigned to you')}>
-            Assign to me
-          </Button>
-          {members.data ? (
-            <Select
-              size="xs"
-              aria-label="Assign selected to"
-              placeholder="Assign to…"
-              w={170}
-              value={null}
-              data={members.data.filter((m) => m.status === 'active' && m.role !== 'analyst').map((m) => ({ value: m.userId, label: m.name }))}
-              onChange={(v) => v && void runBulk([...selected], { assigneeId: v }, 'Assigned')}
-            />
-          ) : null}
-          <TextInput size="xs" aria-label="Tag to add" placeholder="Tag" w={120} value={bulkTag} onChange={(e) => setBulkTag(e.currentTarget.value)} />
-          <Button
-            size="xs"
-            variant="default"
-            disabled={!bulkTag.trim()}
-            onClick={() => {
-              void runBulk([...selected], { addTags: [bulkTag.trim()] }, `Tagged “${bulkTag.trim()}”`);
-              setBulkTag('');
-            }}
-          >
-            Add tag
-          </Button>
-          <Button size="xs" variant="subtle" onClick={() => setSelected(new Set())}>
-            Clear
-          </Button>
-        </Group>
+        <BulkBar
+          count={selected.size}
+          busy={bulk.isPending}
+          members={members.data ?? null}
+          onRun={(update, what) => void runBulk([...selected], update, what)}
+          onAssignToMe={() => void runBulk([...selected], { assigneeId: me.user.id }, 'Assigned to you')}
+          onClear={() => setSelected(new Set())}
+        />
       ) : null}
       {bulkMessage ? (
         <Text size="sm" role="status" data-testid="bulk-message">

@@ -1,7 +1,7 @@
 // What each role may use in the web app, read from the contract's role table (the server
 // enforces the same table).
 import { permissionsOf, type Permission } from '@rapport/contracts/values';
-import type { Role } from '../api/types';
+import type { Role } from './types';
 
 export type Capability = 'write' | 'customers' | 'settings' | 'members';
 
