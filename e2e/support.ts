@@ -5,15 +5,16 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import type { AppOptions } from '../apps/server/src/app.js';
+import type { Engine } from '../apps/server/src/platform/db/database.js';
 import { createTestApp, type TestApp } from '../apps/server/src/test/harness.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const WEB_DIST = path.join(ROOT, 'apps/web/dist');
 export const PASSWORD = 'correct horse battery';
 
-export async function startServer(opts: Partial<AppOptions> = {}): Promise<{ t: TestApp; base: string }> {
+export async function startServer(opts: Partial<AppOptions> = {}, engine: Engine = 'sqlite'): Promise<{ t: TestApp; base: string }> {
   if (!existsSync(path.join(WEB_DIST, 'index.html'))) throw new Error(`${WEB_DIST} has no index.html: run \`npm run build -w apps/web\` first (npm test does)`);
-  const t = await createTestApp('sqlite', { webDir: WEB_DIST, ...opts });
+  const t = await createTestApp(engine, { webDir: WEB_DIST, ...opts });
   return { t, base: await t.listen() };
 }
 
