@@ -28,7 +28,7 @@ import { registerCustomerRoutes } from './modules/customers/customers.routes.js'
 import { registerLiveRoutes } from './modules/live/live.routes.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
 import { createCustomersStore } from './modules/customers/customers.store.js';
-import { createInteractionsModule } from './modules/interactions/interactions.module.js';
+import { createInteractionsModule } from './spine.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';

@@ -6,9 +6,9 @@ import type { Db, Tx } from '../../platform/db/database.js';
 import type { InteractionRow } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import type { InteractionsStore } from './interactions.store.js';
-import type { JourneyService } from './journey.service.js';
-import type { Classifier } from './touchpoint-match.js';
-import { pathOf } from './touchpoints.service.js';
+import type { JourneyService } from '../journeys/journey.service.js';
+import type { Classifier } from '../touchpoints/touchpoint-match.js';
+import { pathOf } from '../touchpoints/touchpoints.service.js';
 
 export type NewInteraction = {
   workspaceId: string;

@@ -6,7 +6,7 @@ import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
 
 const root = path.resolve(import.meta.dirname, '../../../../..');
-const code = `import type { Db } from '../../platform/db/database.js';
+const code = `import type { Db } from './database.js';
 export async function leak(db: Db) {
   await db.transaction().execute(async (tx) => tx.selectFrom('users').selectAll().execute());
   return db.deleteFrom('sessions').execute();

@@ -22,7 +22,7 @@ import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { Jobs } from '../../platform/jobs.js';
 import { compileClassifier, parseRules, type Classifier } from './touchpoint-match.js';
-import type { JourneyService } from './journey.service.js';
+import type { JourneyService } from '../journeys/journey.service.js';
 import type { TouchpointsStore } from './touchpoints.store.js';
 
 export const RECLASSIFY_JOB = 'interactions.reclassify';

@@ -3,32 +3,7 @@
 import { sql } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
-import { bulkInsert, type BulkInsert } from './bulk-insert.store.js';
-
-export const INTERACTION_INSERT: BulkInsert<InteractionRow> = {
-  table: 'interactions',
-  columns: [
-    'workspace_id',
-    'id',
-    'customer_id',
-    'occurred_at',
-    'received_at',
-    'kind',
-    'name',
-    'channel',
-    'touchpoint_id',
-    'stage',
-    'department',
-    'origin',
-    'conversation_id',
-    'sentiment',
-    'emotion',
-    'source_id',
-    'properties',
-  ],
-  onConflict: 'on conflict (workspace_id, source_id) do nothing',
-  returning: 'source_id',
-};
+import { bulkInsert, INTERACTION_INSERT } from '../../platform/db/bulk-insert.js';
 
 export function createIngestStore(db: Db, engine: Engine) {
   return {

@@ -7,10 +7,10 @@ import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { InteractionRow, TouchpointRow } from '../../platform/db/schema.js';
 import { notFound } from '../../platform/errors.js';
 import { parseJsonObject } from '../../platform/json.js';
-import { toCustomer, type CustomersService } from '../customers/customers.service.js';
+import { toCustomer, type CustomersService } from './customers.service.js';
 import type { Customer360Store } from './customer360.store.js';
-import { toOrganization } from './ingest.service.js';
-import type { JourneyService } from './journey.service.js';
+import { toOrganization } from '../ingest/ingest.service.js';
+import type { JourneyService } from '../journeys/journey.service.js';
 
 const toRef = (t: TouchpointRow) => ({
   id: t.id,

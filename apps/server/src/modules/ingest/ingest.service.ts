@@ -12,13 +12,13 @@ import { invalid, tooLarge, rateLimited } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { TokenBucket } from '../../platform/rate-limit.js';
-import type { IdentityService, Resolution } from './identity.service.js';
+import type { IdentityService, Resolution } from '../identity/identity.service.js';
 import { asClientEvent, MAX_BATCH_EVENTS, MAX_REJECTIONS_IN_RESPONSE, REJECTED_KEPT_PER_MINUTE, userHashOf, withoutCredentials } from './ingest.client.js';
 import { isInvalid, parseEvent, type EventType, type Invalid, type ParsedEvent } from './ingest.validate.js';
 import type { IngestStore } from './ingest.store.js';
-import type { JourneyService } from './journey.service.js';
-import type { Classifier } from './touchpoint-match.js';
-import type { TouchpointsService } from './touchpoints.service.js';
+import type { JourneyService } from '../journeys/journey.service.js';
+import type { Classifier } from '../touchpoints/touchpoint-match.js';
+import type { TouchpointsService } from '../touchpoints/touchpoints.service.js';
 import type { IngestPrincipal } from './write-keys.service.js';
 
 export type IngestInput = {

@@ -1,7 +1,6 @@
 // SQL for each customer's current journey stage (history lives in 'stage_changed' interactions).
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
-import { bulkInsert, inValues } from './bulk-insert.store.js';
-import { INTERACTION_INSERT } from './ingest.store.js';
+import { bulkInsert, INTERACTION_INSERT, inValues } from '../../platform/db/bulk-insert.js';
 import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
 
 export function createJourneyStore(db: Db, engine: Engine) {

@@ -1,7 +1,7 @@
 // Parses one Segment-spec event (track, identify, page, screen, group, alias) into what the
 // spine stores, or says in plain words why it cannot be accepted.
 import { createHash } from 'node:crypto';
-import type { IdentityKey } from './identity.store.js';
+import type { IdentityKey } from '../identity/identity.types.js';
 
 export const EVENT_TYPES = ['track', 'identify', 'page', 'screen', 'group', 'alias'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../platform/clock.js';
 import { createTestApp, engines, newMember, newWorkspace, type TestApp, type TestWorkspace } from '../../test/harness.js';
-import { movesTo } from './journey.service.js';
+import { movesTo } from '../journeys/journey.service.js';
 import { compileGlob } from './touchpoint-match.js';
 
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });

@@ -5,9 +5,11 @@
 import { sql } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { CustomerJourneyRow, CustomerRow, IdentityRow } from '../../platform/db/schema.js';
-import { bulkInsert, inValues, type BulkInsert } from './bulk-insert.store.js';
+import { bulkInsert, inValues, type BulkInsert } from '../../platform/db/bulk-insert.js';
 
-export type IdentityKey = { kind: string; value: string };
+import type { IdentityKey } from './identity.types.js';
+
+export type { IdentityKey };
 
 const CUSTOMER_INSERT: BulkInsert<CustomerRow> = {
   table: 'customers',

@@ -1,6 +1,6 @@
 // What ingest does with what a request carries before storing it: Segment's limits, dropping
 // credentials from event bodies, and what a client (public) write key may say about identities.
-import type { IdentityKey } from './identity.store.js';
+import type { IdentityKey } from '../identity/identity.types.js';
 import type { ParsedEvent } from './ingest.validate.js';
 import type { IngestPrincipal } from './write-keys.service.js';
 

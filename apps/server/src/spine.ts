@@ -1,34 +1,34 @@
-// Wires the interactions spine: write keys, ingest, identity resolution, touchpoints, journey
+// The interactions spine, wired from its modules: write keys, ingest, identity resolution, touchpoints, journey
 // stages, customer 360, timeline and privacy. app.ts calls this once.
-import type { Audit } from '../../platform/audit.js';
-import type { Clock } from '../../platform/clock.js';
-import type { Db, Engine } from '../../platform/db/database.js';
-import type { FastifyZodInstance } from '../../platform/fastify.js';
-import { createTransactions } from '../../platform/db/transactions.js';
-import type { Jobs } from '../../platform/jobs.js';
-import { createTokenBucket } from '../../platform/rate-limit.js';
-import type { CustomersService } from '../customers/customers.service.js';
-import { registerCustomer360Routes } from './customer360.routes.js';
-import { createCustomer360Service } from './customer360.service.js';
-import { createCustomer360Store } from './customer360.store.js';
-import { createIdentityService } from './identity.service.js';
-import { createIdentityStore } from './identity.store.js';
-import { registerIngestRoutes } from './ingest.routes.js';
-import { MAX_BATCH_EVENTS } from './ingest.client.js';
-import { createIngestService } from './ingest.service.js';
-import { createIngestStore } from './ingest.store.js';
-import { createInteractionsService } from './interactions.service.js';
-import { createInteractionsStore } from './interactions.store.js';
-import { createJourneyService } from './journey.service.js';
-import { createJourneyStore } from './journey.store.js';
-import { createPrivacyService } from './privacy.service.js';
-import { createPrivacyStore } from './privacy.store.js';
-import { registerTouchpointRoutes } from './touchpoints.routes.js';
-import { createTouchpointsService } from './touchpoints.service.js';
-import { createTouchpointsStore } from './touchpoints.store.js';
-import { registerWriteKeyRoutes } from './write-keys.routes.js';
-import { createWriteKeysService } from './write-keys.service.js';
-import { createWriteKeysStore } from './write-keys.store.js';
+import type { Audit } from './platform/audit.js';
+import type { Clock } from './platform/clock.js';
+import type { Db, Engine } from './platform/db/database.js';
+import type { FastifyZodInstance } from './platform/fastify.js';
+import { createTransactions } from './platform/db/transactions.js';
+import type { Jobs } from './platform/jobs.js';
+import { createTokenBucket } from './platform/rate-limit.js';
+import type { CustomersService } from './modules/customers/customers.service.js';
+import { registerCustomer360Routes } from './modules/customers/customer360.routes.js';
+import { createCustomer360Service } from './modules/customers/customer360.service.js';
+import { createCustomer360Store } from './modules/customers/customer360.store.js';
+import { createIdentityService } from './modules/identity/identity.service.js';
+import { createIdentityStore } from './modules/identity/identity.store.js';
+import { registerIngestRoutes } from './modules/ingest/ingest.routes.js';
+import { MAX_BATCH_EVENTS } from './modules/ingest/ingest.client.js';
+import { createIngestService } from './modules/ingest/ingest.service.js';
+import { createIngestStore } from './modules/ingest/ingest.store.js';
+import { createInteractionsService } from './modules/interactions/interactions.service.js';
+import { createInteractionsStore } from './modules/interactions/interactions.store.js';
+import { createJourneyService } from './modules/journeys/journey.service.js';
+import { createJourneyStore } from './modules/journeys/journey.store.js';
+import { createPrivacyService } from './modules/customers/privacy.service.js';
+import { createPrivacyStore } from './modules/customers/privacy.store.js';
+import { registerTouchpointRoutes } from './modules/touchpoints/touchpoints.routes.js';
+import { createTouchpointsService } from './modules/touchpoints/touchpoints.service.js';
+import { createTouchpointsStore } from './modules/touchpoints/touchpoints.store.js';
+import { registerWriteKeyRoutes } from './modules/ingest/write-keys.routes.js';
+import { createWriteKeysService } from './modules/ingest/write-keys.service.js';
+import { createWriteKeysStore } from './modules/ingest/write-keys.store.js';
 
 export function createInteractionsModule(deps: {
   db: Db;

@@ -7,9 +7,9 @@ import { notFound, forbidden } from '../../platform/errors.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
-import type { CustomersService } from '../customers/customers.service.js';
+import type { CustomersService } from './customers.service.js';
 import type { Customer360Service } from './customer360.service.js';
-import type { IdentityService } from './identity.service.js';
+import type { IdentityService } from '../identity/identity.service.js';
 import type { PrivacyStore } from './privacy.store.js';
 
 export function createPrivacyService(deps: {
