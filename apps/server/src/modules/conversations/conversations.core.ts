@@ -224,11 +224,17 @@ export function createConversationsCore(deps: ConversationsDeps) {
   async function assignNext(workspaceId: string, conversationId: string): Promise<string | null> {
     const row = await store.get(autocommit, workspaceId, conversationId);
     if (!row || row.assignee_id || !row.team_id || row.merged_into_id || !['open', 'pending'].includes(row.status)) return null;
-    for (const agent of await store.eligibleAgents(workspaceId, row.team_id)) {
+    const candidates = await workspaces.teamAgentsOnline(workspaceId, row.team_id);
+    const open = await store.openCountByAssignee(
+      workspaceId,
+      candidates.map((a) => a.user_id),
+    );
+    const eligible = candidates.filter((a) => a.capacity === null || (open.get(a.user_id) ?? 0) < a.capacity);
+    for (const agent of eligible) {
       const now = clock.nowIso();
       const won = await transactions.run(async (tx) => {
         if (!(await store.claim(tx, workspaceId, row.id, agent.user_id, now))) return false;
-        await store.markAssigned(tx, workspaceId, agent.user_id, now);
+        await workspaces.markAssigned(tx, workspaceId, agent.user_id, now);
         await audit.record(
           tx,
           { workspaceId, userId: null, ip: null },

@@ -45,7 +45,7 @@ export function createConversationsService(deps: ConversationsDeps) {
       // The number is taken in its own statement: inside the transaction, the workspace row lock
       // would serialise every conversation created in the workspace until commit. A transaction
       // that fails after this leaves a gap in the numbering, as ticket systems commonly do.
-      const number = await store.nextNumber(autocommit, auth.workspaceId);
+      const number = await workspaces.nextConversationNumber(autocommit, auth.workspaceId);
       const row = await transactions.run(async (tx) => {
         await requireReachableCustomer(tx, auth, input.customer);
         const customer =

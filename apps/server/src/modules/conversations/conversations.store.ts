@@ -52,15 +52,6 @@ export function createConversationsStore(db: Db, engine: Engine) {
   };
 
   return {
-    async nextNumber(tx: Tx | Db, workspaceId: string): Promise<number> {
-      const r = await tx
-        .updateTable('workspaces')
-        .set((eb) => ({ conversation_seq: eb('conversation_seq', '+', 1) }))
-        .where('id', '=', workspaceId)
-        .returning('conversation_seq')
-        .executeTakeFirstOrThrow();
-      return Number(r.conversation_seq);
-    },
     insert: (tx: Tx, row: ConversationRow) => tx.insertInto('conversations').values(row).execute(),
     async customerHasConversationInTeams(tx: Tx | Db, workspaceId: string, customerId: string, teamIds: string[]): Promise<boolean> {
       if (teamIds.length === 0) return false;
@@ -167,32 +158,19 @@ export function createConversationsStore(db: Db, engine: Engine) {
         .execute();
     },
     /** Active, online members of a team with room under their capacity, least recently assigned first. */
-    async eligibleAgents(workspaceId: string, teamId: string) {
+    /** Open and pending conversations per assignee (round-robin's capacity check). */
+    async openCountByAssignee(workspaceId: string, userIds: string[]): Promise<Map<string, number>> {
+      if (userIds.length === 0) return new Map();
       const rows = await db
-        .selectFrom('team_members as tm')
-        .innerJoin('members as m', (j) => j.onRef('m.workspace_id', '=', 'tm.workspace_id').onRef('m.user_id', '=', 'tm.user_id'))
-        .select(['m.user_id', 'm.capacity', 'm.last_assigned_at'])
-        .select((eb) =>
-          eb
-            .selectFrom('conversations as c')
-            .select((e) => e.fn.countAll().as('n'))
-            .whereRef('c.assignee_id', '=', 'm.user_id')
-            .where('c.workspace_id', '=', workspaceId)
-            .where('c.status', 'in', ['open', 'pending'])
-            .as('open_count'),
-        )
-        .where('tm.workspace_id', '=', workspaceId)
-        .where('tm.team_id', '=', teamId)
-        .where('m.status', '=', 'active')
-        .where('m.availability', '=', 'online')
-        .where('m.role', 'in', ['owner', 'admin', 'agent', 'partner'])
+        .selectFrom('conversations')
+        .select(['assignee_id', (e) => e.fn.countAll().as('n')])
+        .where('workspace_id', '=', workspaceId)
+        .where('assignee_id', 'in', userIds)
+        .where('status', 'in', ['open', 'pending'])
+        .groupBy('assignee_id')
         .execute();
-      return rows
-        .filter((r) => r.capacity === null || Number(r.open_count) < r.capacity)
-        .sort((a, b) => (a.last_assigned_at ?? '').localeCompare(b.last_assigned_at ?? '') || a.user_id.localeCompare(b.user_id));
+      return new Map(rows.map((r) => [r.assignee_id ?? '', Number(r.n)]));
     },
-    markAssigned: (tx: Tx | Db, workspaceId: string, userId: string, at: string) =>
-      tx.updateTable('members').set({ last_assigned_at: at }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute(),
     // Custom fields
     listCustomFields: (workspaceId: string) => db.selectFrom('custom_fields').selectAll().where('workspace_id', '=', workspaceId).orderBy('key').execute(),
     insertCustomField: (row: CustomFieldRow) => db.insertInto('custom_fields').values(row).execute(),

@@ -5,6 +5,7 @@ import { notFound, forbidden, invalid, conflict } from '../../platform/errors.js
 import { newId } from '../../platform/ids.js';
 import { hashPassword } from '../../platform/passwords.js';
 import type { Tx } from '../../platform/db/database.js';
+import type { Executor } from '../../platform/db/transactions.js';
 import type { WorkspacesDeps } from './workspaces.deps.js';
 import { toMember } from './workspaces.mappers.js';
 
@@ -50,6 +51,15 @@ export function createMembersService(
   }
 
   const service = {
+    /** The next conversation number of a workspace (the desk numbers its conversations #1, #2, …). */
+    nextConversationNumber: (ex: Executor, workspaceId: string) => store.nextConversationNumber(ex, workspaceId),
+    /** Who round-robin may pick in a team: active, online agents, least recently assigned first. */
+    async teamAgentsOnline(workspaceId: string, teamId: string) {
+      return (await store.teamAgentsOnline(workspaceId, teamId)).sort(
+        (a, b) => (a.last_assigned_at ?? '').localeCompare(b.last_assigned_at ?? '') || a.user_id.localeCompare(b.user_id),
+      );
+    },
+    markAssigned: (ex: Executor, workspaceId: string, userId: string, at: string) => store.markAssigned(ex, workspaceId, userId, at),
     addMember,
     requireMember,
     /** A member who can sign in right away (demo seed, tests): no invitation, the caller vouches for the password. */

@@ -120,6 +120,30 @@ export function createWorkspacesStore(db: Db, engine: Engine) {
       for (const r of rows) map.set(r.team_id, [...(map.get(r.team_id) ?? []), r.user_id]);
       return map;
     },
+    // The desk's per-workspace conversation numbers (a counter on the workspace row).
+    async nextConversationNumber(ex: Tx | Db, workspaceId: string): Promise<number> {
+      const r = await ex
+        .updateTable('workspaces')
+        .set((eb) => ({ conversation_seq: eb('conversation_seq', '+', 1) }))
+        .where('id', '=', workspaceId)
+        .returning('conversation_seq')
+        .executeTakeFirstOrThrow();
+      return Number(r.conversation_seq);
+    },
+    /** Active, online members of a team who can take conversations, least recently assigned first. */
+    teamAgentsOnline: (workspaceId: string, teamId: string) =>
+      db
+        .selectFrom('team_members as tm')
+        .innerJoin('members as m', (j) => j.onRef('m.workspace_id', '=', 'tm.workspace_id').onRef('m.user_id', '=', 'tm.user_id'))
+        .select(['m.user_id', 'm.capacity', 'm.last_assigned_at'])
+        .where('tm.workspace_id', '=', workspaceId)
+        .where('tm.team_id', '=', teamId)
+        .where('m.status', '=', 'active')
+        .where('m.availability', '=', 'online')
+        .where('m.role', 'in', ['owner', 'admin', 'agent', 'partner'])
+        .execute(),
+    markAssigned: (ex: Tx | Db, workspaceId: string, userId: string, at: string) =>
+      ex.updateTable('members').set({ last_assigned_at: at }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute(),
     // Sessions
     insertSession: (row: { id_hash: string; user_id: string; workspace_id: string; created_at: string; expires_at: string }) =>
       db.insertInto('sessions').values(row).execute(),
