@@ -81,6 +81,19 @@ describe.each(engines)('live stream (%s)', (engine) => {
     return c;
   };
 
+  /** A server of its own on a fake clock (its time never moves unless the test moves it), closed with its sockets. */
+  async function withOwnApp(run: (app: { clock: ReturnType<typeof createFakeClock>; ft: TestApp; wsUrl: string; mine: Client[] }) => Promise<void>) {
+    const clock = createFakeClock(new Date());
+    const ft = await createTestApp(engine, { clock });
+    const mine: Client[] = [];
+    try {
+      await run({ clock, ft, wsUrl: (await ft.listen()).replace('http', 'ws'), mine });
+    } finally {
+      await Promise.all(mine.map((c) => c.close()));
+      await ft.close();
+    }
+  }
+
   beforeAll(async () => {
     t = await createTestApp(engine);
     base = await t.listen();
@@ -208,11 +221,7 @@ describe.each(engines)('live stream (%s)', (engine) => {
   });
 
   it('re-reads a long-lived connection’s membership: a partner taken off a team stops receiving it, a deactivated member is cut off', async () => {
-    const clock = createFakeClock(new Date());
-    const ft = await createTestApp(engine, { clock });
-    const mine: Client[] = [];
-    try {
-      const wsUrl = (await ft.listen()).replace('http', 'ws');
+    await withOwnApp(async ({ clock, ft, wsUrl, mine }) => {
       const ws = await newWorkspace(ft);
       const teamA = (await ft.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'A', autoAssign: false } })).body.id as string;
       const teamB = (await ft.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'B', autoAssign: false } })).body.id as string;
@@ -239,18 +248,11 @@ describe.each(engines)('live stream (%s)', (engine) => {
 
       expect(await aClosed).toBe(4401);
       expect(a.events().some((e) => e.conversationId === after.id)).toBe(false);
-    } finally {
-      await Promise.all(mine.map((c) => c.close()));
-      await ft.close();
-    }
+    });
   });
 
   it('finding 6: a role change, deactivation or revoked token reaches a live socket at once, not after 60 s', async () => {
-    const clock = createFakeClock(new Date());
-    const ft = await createTestApp(engine, { clock });
-    const mine: Client[] = [];
-    try {
-      const wsUrl = (await ft.listen()).replace('http', 'ws');
+    await withOwnApp(async ({ ft, wsUrl, mine }) => {
       const ws = await newWorkspace(ft);
       const demoted = await newMember(ft, ws, 'agent');
       const deactivated = await newMember(ft, ws, 'agent');
@@ -283,10 +285,7 @@ describe.each(engines)('live stream (%s)', (engine) => {
       await ft.request('POST', `/api/v1/conversations/${marker.id}/messages`, { token: ws.token, body: { body: 'ping', kind: 'reply' } });
       await agentView.waitFor(isEvent('message.created', marker.id));
       expect(d.events().some((e) => e.conversationId === unteamed.id || e.conversationId === marker.id)).toBe(false);
-    } finally {
-      await Promise.all(mine.map((c) => c.close()));
-      await ft.close();
-    }
+    });
   });
 
   it('accepts the session cookie from the same origin only', async () => {
