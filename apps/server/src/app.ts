@@ -29,6 +29,7 @@ import { registerLiveRoutes } from './modules/live/live.routes.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
 import { createCustomersStore } from './modules/customers/customers.store.js';
 import { createInteractionsModule } from './spine.js';
+import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
@@ -181,7 +182,19 @@ export async function buildApp(opts: AppOptions) {
   registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure });
   registerCustomerRoutes(app, { customers, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
-  await spine.registerRoutes(app);
+  const privacy = createCustomerPrivacyWorkflow({
+    transactions,
+    clock,
+    audit,
+    customers,
+    customer360: spine.customer360,
+    conversations,
+    interactions,
+    identity: spine.identity,
+    ingest: spine.ingest,
+    journey: spine.journey,
+  });
+  await spine.registerRoutes(app, privacy);
   await registerLiveRoutes(app, { db, bus, clock, conversations });
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;

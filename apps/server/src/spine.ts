@@ -1,5 +1,5 @@
 // The interactions spine, wired from its modules: write keys, ingest, identity resolution, touchpoints, journey
-// stages, customer 360, timeline and privacy. app.ts calls this once.
+// stages, customer 360 and timeline. app.ts calls this once (GDPR export and erasure are a workflow: workflows/).
 import type { Audit } from './platform/audit.js';
 import type { Clock } from './platform/clock.js';
 import type { Db, Engine } from './platform/db/database.js';
@@ -21,8 +21,7 @@ import { createInteractionsService } from './modules/interactions/interactions.s
 import { createInteractionsStore } from './modules/interactions/interactions.store.js';
 import { createJourneyService } from './modules/journeys/journey.service.js';
 import { createJourneyStore } from './modules/journeys/journey.store.js';
-import { createPrivacyService } from './modules/customers/privacy.service.js';
-import { createPrivacyStore } from './modules/customers/privacy.store.js';
+import type { CustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
 import { registerTouchpointRoutes } from './modules/touchpoints/touchpoints.routes.js';
 import { createTouchpointsService } from './modules/touchpoints/touchpoints.service.js';
 import { createTouchpointsStore } from './modules/touchpoints/touchpoints.store.js';
@@ -62,7 +61,6 @@ export function createInteractionsModule(deps: {
     }),
   });
   const customer360 = createCustomer360Service({ store: createCustomer360Store(db), transactions, customers, journey });
-  const privacy = createPrivacyService({ store: createPrivacyStore(db), transactions, clock, audit, customers, customer360, identity });
   // Service-desk interactions are classified and move journey stages like ingested ones.
   const interactions = createInteractionsService({ store: createInteractionsStore(db), clock, classifierFor: touchpoints.classifierFor, journey });
 
@@ -74,8 +72,7 @@ export function createInteractionsModule(deps: {
     writeKeys,
     ingest,
     customer360,
-    privacy,
-    async registerRoutes(app: FastifyZodInstance) {
+    async registerRoutes(app: FastifyZodInstance, privacy: CustomerPrivacyWorkflow) {
       await registerIngestRoutes(app, { ingest, writeKeys });
       registerWriteKeyRoutes(app, { writeKeys });
       registerTouchpointRoutes(app, { touchpoints });

@@ -10,6 +10,8 @@ import { parseJsonObject, parseJsonStringArray } from '../../platform/json.js';
 import { createAssignmentService } from './assignment.service.js';
 import { createConversationsCore, type CreateInput, type UpdateInput } from './conversations.core.js';
 import type { ConversationsDeps } from './conversations.deps.js';
+import type { Tx } from '../../platform/db/database.js';
+import type { Executor } from '../../platform/db/transactions.js';
 import { createCustomFieldsService, validateCustomFields } from './custom-fields.service.js';
 import { createMessagesService } from './messages.service.js';
 
@@ -30,6 +32,10 @@ export function createConversationsService(deps: ConversationsDeps) {
   const customFields = createCustomFieldsService(deps);
 
   const service = {
+    // GDPR: a person's conversations go with them (the customer privacy workflow calls these).
+    listByCustomers: (ex: Executor, workspaceId: string, customerIds: string[]) => store.listByCustomers(ex, workspaceId, customerIds),
+    messagesOf: (workspaceId: string, conversationIds: string[]) => store.messagesOf(workspaceId, conversationIds),
+    eraseConversations: (tx: Tx, workspaceId: string, conversationIds: string[]) => store.eraseConversations(tx, workspaceId, conversationIds),
     toConversation,
     requireVisible,
     async create(auth: AuthContext, input: CreateInput): Promise<Conversation> {

@@ -53,6 +53,32 @@ export function createConversationsStore(db: Db, engine: Engine) {
 
   return {
     insert: (tx: Tx, row: ConversationRow) => tx.insertInto('conversations').values(row).execute(),
+    // GDPR (through the customer privacy workflow)
+    listByCustomers: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
+      ex
+        .selectFrom('conversations')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', 'in', customerIds)
+        .orderBy('created_at')
+        .execute(),
+    messagesOf: (workspaceId: string, conversationIds: string[]) =>
+      conversationIds.length === 0
+        ? Promise.resolve([])
+        : db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).orderBy('id').execute(),
+    async eraseConversations(tx: Tx, workspaceId: string, conversationIds: string[]) {
+      if (conversationIds.length === 0) return { messages: 0, conversations: 0 };
+      const deleted = (r: { numDeletedRows: bigint } | undefined) => Number(r?.numDeletedRows ?? 0);
+      const messages = deleted(
+        await tx.deleteFrom('messages').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).executeTakeFirst(),
+      );
+      await tx.deleteFrom('message_search').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).execute();
+      await tx.deleteFrom('conversation_tags').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).execute();
+      const conversations = deleted(
+        await tx.deleteFrom('conversations').where('workspace_id', '=', workspaceId).where('id', 'in', conversationIds).executeTakeFirst(),
+      );
+      return { messages, conversations };
+    },
     async customerHasConversationInTeams(tx: Tx | Db, workspaceId: string, customerId: string, teamIds: string[]): Promise<boolean> {
       if (teamIds.length === 0) return false;
       const r = await tx

@@ -2,11 +2,11 @@ import { ZCustomerDeleted, ZCustomerExport, ZIdParam, ZPageQuery, ZProblem, ZTim
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { requireAuth } from '../../platform/http.js';
 import type { Customer360Service } from './customer360.service.js';
-import type { PrivacyService } from './privacy.service.js';
+import type { CustomerPrivacyWorkflow } from '../../workflows/customer-privacy.js';
 
 const errors = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem };
 
-export function registerCustomer360Routes(app: FastifyZodInstance, deps: { customer360: Customer360Service; privacy: PrivacyService }) {
+export function registerCustomer360Routes(app: FastifyZodInstance, deps: { customer360: Customer360Service; privacy: CustomerPrivacyWorkflow }) {
   const { customer360, privacy } = deps;
   const tags = ['customers'];
   app.get(

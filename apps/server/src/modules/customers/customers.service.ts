@@ -1,7 +1,7 @@
 // Customers: create, update, get, list and search; the email identity links service-desk
 // customers to the ones the ingest spine knows.
 import type { Customer, Page } from '@rapport/contracts';
-import type { Transactions } from '../../platform/db/transactions.js';
+import type { Executor, Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
@@ -57,6 +57,9 @@ export function createCustomersService(deps: { store: CustomersStore; transactio
 
   return {
     resolve,
+    /** Customers merged into this one (their ids keep resolving to it). */
+    mergedInto: async (ex: Tx | Executor, workspaceId: string, id: string) => (await store.mergedInto(ex, workspaceId, id)).map((r) => r.id),
+    deleteMany: (tx: Tx, workspaceId: string, ids: string[]) => store.deleteMany(tx, workspaceId, ids),
     async create(auth: AuthContext, input: CustomerInput): Promise<Customer> {
       requirePermission(auth, 'customers.write');
       return transactions.run(async (tx) => {

@@ -6,6 +6,10 @@ import type { CustomerRow } from '../../platform/db/schema.js';
 export function createCustomersStore(db: Db) {
   return {
     insert: (tx: Tx | Db, row: CustomerRow) => tx.insertInto('customers').values(row).execute(),
+    mergedInto: (ex: Tx | Db, workspaceId: string, id: string) =>
+      ex.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).where('merged_into_id', '=', id).execute(),
+    deleteMany: async (tx: Tx, workspaceId: string, ids: string[]) =>
+      Number((await tx.deleteFrom('customers').where('workspace_id', '=', workspaceId).where('id', 'in', ids).executeTakeFirst()).numDeletedRows),
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     getMany: (workspaceId: string, ids: string[]) =>

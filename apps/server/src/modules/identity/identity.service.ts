@@ -295,6 +295,9 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
 
   return {
     resolve,
+    /** The identities of customers, e.g. to find their events elsewhere before erasing them. */
+    valuesOf: (ex: Tx, workspaceId: string, customerIds: string[]) => store.valuesOf(ex, workspaceId, customerIds),
+    eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) => store.eraseByCustomers(tx, workspaceId, customerIds),
     merge,
     invalidate,
     /**

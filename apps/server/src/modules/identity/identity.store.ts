@@ -64,6 +64,18 @@ export function createIdentityStore(db: Db, engine: Engine) {
   }
 
   return {
+    valuesOf: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
+      ex.selectFrom('identities').select(['kind', 'value']).where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute(),
+    /** Forgets customers' identities and merge records (GDPR erasure); returns how many identities went. */
+    async eraseByCustomers(tx: Tx, workspaceId: string, customerIds: string[]): Promise<number> {
+      const r = await tx.deleteFrom('identities').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).executeTakeFirst();
+      await tx
+        .deleteFrom('customer_merges')
+        .where('workspace_id', '=', workspaceId)
+        .where((eb) => eb.or([eb('merged_id', 'in', customerIds), eb('survivor_id', 'in', customerIds)]))
+        .execute();
+      return Number(r.numDeletedRows);
+    },
     engine,
     /** Owners of the given identities, one query per kind and chunk. */
     async lookup(ex: Tx | Db, workspaceId: string, keys: IdentityKey[]): Promise<Array<{ kind: string; value: string; customer_id: string }>> {

@@ -329,6 +329,9 @@ export function createIngestService(deps: {
   }
 
   return {
+    /** GDPR erasure: organization memberships and rejected events of the customers. */
+    eraseForCustomers: (tx: Tx, workspaceId: string, customerIds: string[], ids: { userIds: string[]; anonymousIds: string[] }) =>
+      store.eraseForCustomers(tx, workspaceId, customerIds, ids),
     async ingest(principal: IngestPrincipal, input: IngestInput): Promise<IngestResult> {
       const { workspaceId } = principal;
       if (input.events.length > MAX_BATCH_EVENTS)

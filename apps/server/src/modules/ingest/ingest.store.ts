@@ -7,6 +7,22 @@ import { bulkInsert, INTERACTION_INSERT } from '../../platform/db/bulk-insert.js
 
 export function createIngestStore(db: Db, engine: Engine) {
   return {
+    /** Organization memberships and rejected events of erased customers; returns the rejected events removed. */
+    async eraseForCustomers(tx: Tx, workspaceId: string, customerIds: string[], ids: { userIds: string[]; anonymousIds: string[] }): Promise<number> {
+      await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute();
+      if (ids.userIds.length === 0 && ids.anonymousIds.length === 0) return 0;
+      const r = await tx
+        .deleteFrom('rejected_events')
+        .where('workspace_id', '=', workspaceId)
+        .where((eb) =>
+          eb.or([
+            eb('user_id', 'in', ids.userIds.length > 0 ? ids.userIds : ['']),
+            eb('anonymous_id', 'in', ids.anonymousIds.length > 0 ? ids.anonymousIds : ['']),
+          ]),
+        )
+        .executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
     /** See ingest.service.ts: fewer, larger WAL checkpoints and a 32 MB page cache (SQLite only). */
     tuneSqlite: async () => {
       await sql`pragma wal_autocheckpoint = 10000`.execute(db);

@@ -32,6 +32,8 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
   const { store, clock } = deps;
   const spine: Spine = deps;
   return {
+    listByCustomers: (workspaceId: string, customerIds: string[]) => store.listByCustomers(workspaceId, customerIds),
+    eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) => store.eraseByCustomers(tx, workspaceId, customerIds),
     async append(tx: Tx, items: NewInteraction[]) {
       const now = clock.nowIso();
       const rows: InteractionRow[] = [];

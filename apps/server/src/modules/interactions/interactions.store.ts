@@ -13,6 +13,19 @@ export function createInteractionsStore(db: Db) {
         .onConflict((oc) => oc.columns(['workspace_id', 'source_id']).doNothing())
         .execute();
     },
+    listByCustomers: (workspaceId: string, customerIds: string[]) =>
+      db
+        .selectFrom('interactions')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', 'in', customerIds)
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute(),
+    eraseByCustomers: async (tx: Tx, workspaceId: string, customerIds: string[]) =>
+      Number(
+        (await tx.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).executeTakeFirst()).numDeletedRows,
+      ),
     moveConversation: (tx: Tx | Db, workspaceId: string, from: string, to: string) =>
       tx.updateTable('interactions').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute(),
     listByCustomer: (workspaceId: string, customerId: string, limit: number) =>

@@ -69,6 +69,8 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
   }
 
   return {
+    /** GDPR erasure: forgets the customers' stages. */
+    eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) => store.eraseByCustomers(tx, workspaceId, customerIds),
     /**
      * Applies newly stored interactions to their customers' stages, inside the caller's
      * transaction. Interactions in time order extend the history; a customer who receives one

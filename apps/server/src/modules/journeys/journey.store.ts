@@ -5,6 +5,8 @@ import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schem
 
 export function createJourneyStore(db: Db, engine: Engine) {
   return {
+    eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) =>
+      tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute(),
     getMany: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
       customerIds.length === 0
         ? Promise.resolve([])
