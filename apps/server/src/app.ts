@@ -132,6 +132,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     audit,
     customers,
+    secrets: workspaces,
     ingestRate: opts.ingestRate,
     ingestBurst: opts.ingestBurst,
   });

@@ -26,7 +26,7 @@ import { registerTouchpointRoutes } from './modules/touchpoints/touchpoints.rout
 import { createTouchpointsService } from './modules/touchpoints/touchpoints.service.js';
 import { createTouchpointsStore } from './modules/touchpoints/touchpoints.store.js';
 import { registerWriteKeyRoutes } from './modules/ingest/write-keys.routes.js';
-import { createWriteKeysService } from './modules/ingest/write-keys.service.js';
+import { createWriteKeysService, type IdentitySecrets } from './modules/ingest/write-keys.service.js';
 import { createWriteKeysStore } from './modules/ingest/write-keys.store.js';
 
 export function createInteractionsModule(deps: {
@@ -36,6 +36,8 @@ export function createInteractionsModule(deps: {
   jobs: Jobs;
   audit: Audit;
   customers: CustomersService;
+  /** The workspace identity secret, kept by the workspaces module. */
+  secrets: IdentitySecrets;
   /** Events per second a workspace may send, and the burst above it (429 past them). */
   ingestRate?: number | undefined;
   ingestBurst?: number | undefined;
@@ -45,7 +47,7 @@ export function createInteractionsModule(deps: {
   const journey = createJourneyService({ store: createJourneyStore(db, engine), transactions, clock });
   const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), transactions, clock, audit, jobs, journey });
   const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
-  const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), transactions, clock, audit });
+  const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), transactions, clock, audit, secrets: deps.secrets });
   const ingest = createIngestService({
     store: createIngestStore(db, engine),
     transactions,

@@ -6,6 +6,7 @@
 // processes within KEY_CACHE_MS).
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { WriteKey, WriteKeyKind } from '@rapport/contracts';
+import type { Tx } from '../../platform/db/database.js';
 import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
@@ -60,9 +61,14 @@ function verifier(secret: string | null) {
   };
 }
 
-export function createWriteKeysService(deps: { store: WriteKeysStore; transactions: Transactions; clock: Clock; audit: Audit }) {
+/** Where the workspace identity secret lives (the workspaces module owns the workspace row). */
+export type IdentitySecrets = {
+  identitySecret(workspaceId: string): Promise<string | null>;
+  setIdentitySecret(tx: Tx, workspaceId: string, secret: string): Promise<unknown>;
+};
+
+export function createWriteKeysService(deps: { store: WriteKeysStore; transactions: Transactions; clock: Clock; audit: Audit; secrets: IdentitySecrets }) {
   const { store, clock, audit } = deps;
-  const { autocommit } = deps.transactions;
   const transactions = deps.transactions;
   const cache = new Map<string, { at: number; principal: IngestPrincipal | null }>();
 
@@ -70,7 +76,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; transactio
     requirePermission(auth, 'ingest.manage');
     const secret = randomSecret(32);
     await transactions.run(async (tx) => {
-      await store.setIdentitySecret(tx, auth.workspaceId, secret);
+      await deps.secrets.setIdentitySecret(tx, auth.workspaceId, secret);
       await audit.record(tx, auth, { action: 'identity_secret.rotated', objectType: 'workspace', objectId: auth.workspaceId });
     });
     cache.clear();
@@ -135,7 +141,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; transactio
     /** The workspace identity secret (made on first use for workspaces older than it). */
     async identitySecret(auth: AuthContext) {
       requirePermission(auth, 'ingest.manage');
-      const current = await store.identitySecret(autocommit, auth.workspaceId);
+      const current = await deps.secrets.identitySecret(auth.workspaceId);
       if (current) return { secret: current };
       return rotateIdentitySecret(auth);
     },
@@ -176,7 +182,7 @@ export function createWriteKeysService(deps: { store: WriteKeysStore; transactio
                   writeKeyId: row.id,
                   kind: isKind(row.kind) ? row.kind : 'server',
                   allowedOrigins: parseOrigins(row.allowed_origins),
-                  isVerifiedUser: verifier(row.identity_secret),
+                  isVerifiedUser: verifier(await deps.secrets.identitySecret(row.workspace_id)),
                 }
               : null,
         };

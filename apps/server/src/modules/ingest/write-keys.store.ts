@@ -1,4 +1,4 @@
-// SQL for ingest write keys (stored as SHA-256 hashes) and the workspace identity secret.
+// SQL for ingest write keys (stored as SHA-256 hashes).
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { WriteKeyRow } from '../../platform/db/schema.js';
 
@@ -9,12 +9,7 @@ export function createWriteKeysStore(db: Db) {
     get: (ex: Tx | Db, workspaceId: string, id: string) =>
       ex.selectFrom('write_keys').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     byHash: (hash: string) =>
-      db
-        .selectFrom('write_keys as k')
-        .innerJoin('workspaces as w', 'w.id', 'k.workspace_id')
-        .select(['k.workspace_id', 'k.id', 'k.revoked_at', 'k.kind', 'k.allowed_origins', 'w.identity_secret'])
-        .where('k.key_hash', '=', hash)
-        .executeTakeFirst(),
+      db.selectFrom('write_keys').select(['workspace_id', 'id', 'revoked_at', 'kind', 'allowed_origins']).where('key_hash', '=', hash).executeTakeFirst(),
     update: (ex: Tx | Db, workspaceId: string, id: string, patch: Partial<Pick<WriteKeyRow, 'name' | 'allowed_origins'>>) =>
       ex.updateTable('write_keys').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     revoke: (ex: Tx | Db, workspaceId: string, id: string, at: string) =>
@@ -25,10 +20,6 @@ export function createWriteKeysStore(db: Db) {
         .where('id', '=', id)
         .where('revoked_at', 'is', null)
         .execute(),
-    identitySecret: async (ex: Tx | Db, workspaceId: string) =>
-      (await ex.selectFrom('workspaces').select('identity_secret').where('id', '=', workspaceId).executeTakeFirst())?.identity_secret ?? null,
-    setIdentitySecret: (ex: Tx | Db, workspaceId: string, secret: string) =>
-      ex.updateTable('workspaces').set({ identity_secret: secret }).where('id', '=', workspaceId).execute(),
   };
 }
 export type WriteKeysStore = ReturnType<typeof createWriteKeysStore>;

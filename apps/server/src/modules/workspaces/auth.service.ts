@@ -37,6 +37,9 @@ export function createAuthService(
   }
 
   const service = {
+    /** The workspace's identity-verification secret (write keys and the widget sign user ids with it). */
+    identitySecret: (workspaceId: string) => store.identitySecret(workspaceId),
+    setIdentitySecret: (ex: Tx, workspaceId: string, secret: string) => store.setIdentitySecret(ex, workspaceId, secret),
     async needsSetup() {
       return (await store.countUsers()) === 0;
     },

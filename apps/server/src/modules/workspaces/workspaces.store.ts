@@ -144,6 +144,10 @@ export function createWorkspacesStore(db: Db, engine: Engine) {
         .execute(),
     markAssigned: (ex: Tx | Db, workspaceId: string, userId: string, at: string) =>
       ex.updateTable('members').set({ last_assigned_at: at }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute(),
+    identitySecret: async (workspaceId: string) =>
+      (await db.selectFrom('workspaces').select('identity_secret').where('id', '=', workspaceId).executeTakeFirst())?.identity_secret ?? null,
+    setIdentitySecret: (ex: Tx | Db, workspaceId: string, secret: string) =>
+      ex.updateTable('workspaces').set({ identity_secret: secret }).where('id', '=', workspaceId).execute(),
     // Sessions
     insertSession: (row: { id_hash: string; user_id: string; workspace_id: string; created_at: string; expires_at: string }) =>
       db.insertInto('sessions').values(row).execute(),
