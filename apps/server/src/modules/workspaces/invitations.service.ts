@@ -160,7 +160,9 @@ export function createInvitationsService(
         // Claim the invitation and the account in this transaction: a second use of the link finds neither.
         const claimed = await store.claimInvitation(tx, member.workspace_id, member.user_id, member.invite_token_hash ?? '');
         if (!claimed) throw notFound('Invitation');
-        const set = await store.setPasswordIfUnset(tx, user.id, passwordHash, input.name ?? null);
+        // The account's name is the person's own, never one an inviter typed for the address.
+        const name = input.name ?? user.email.split('@')[0] ?? user.email;
+        const set = await store.setPasswordIfUnset(tx, user.id, passwordHash, name);
         if (!set) throw conflict(`Sign in as ${user.email} and accept the invitation from your account`);
         await audit.record(
           tx,

@@ -85,6 +85,19 @@ describe.each(engines)('invitations on %s', (engine) => {
     expect(audit.body.data.map((e: { action: string }) => e.action)).toEqual(expect.arrayContaining(['member.invited', 'member.joined']));
   });
 
+  it('finding 1 class: a name an inviter typed for an address never becomes the name of the account made from it', async () => {
+    const squatter = await newWorkspace(t, 'Squatter Names');
+    const email = `${unique('named')}@test.rapport`;
+    expect((await t.request('POST', '/api/v1/members', { token: squatter.token, body: { email, name: 'Evil Given Name' } })).status).toBe(201);
+    const host = await newWorkspace(t, 'Real Employer');
+    await invite(host.token, email);
+    const accepted = await t.request('POST', '/api/v1/invites/accept', { body: { token: mailbox.inviteToken(email), password: 'my own password' } });
+    expect(accepted.status).toBe(200);
+    const me = await t.request('GET', '/api/v1/me', { cookie: cookieOf(accepted.headers) });
+    expect(me.body.user.name).toBe(email.split('@')[0]);
+    expect(JSON.stringify((await t.request('GET', '/api/v1/members', { token: host.token })).body)).not.toContain('Evil Given Name');
+  });
+
   it('finding 1: invitation links expire after 7 days, and a resent link replaces the old one', async () => {
     const ws = await newWorkspace(t);
     const email = `${unique('late')}@test.rapport`;
