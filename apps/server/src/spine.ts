@@ -22,6 +22,7 @@ import { createInteractionsStore } from './modules/interactions/interactions.sto
 import { createJourneyService } from './modules/journeys/journey.service.js';
 import { createJourneyStore } from './modules/journeys/journey.store.js';
 import type { CustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
+import { createReclassifyWorkflow } from './workflows/reclassify.js';
 import { registerTouchpointRoutes } from './modules/touchpoints/touchpoints.routes.js';
 import { createTouchpointsService } from './modules/touchpoints/touchpoints.service.js';
 import { createTouchpointsStore } from './modules/touchpoints/touchpoints.store.js';
@@ -45,7 +46,7 @@ export function createInteractionsModule(deps: {
   const { db, engine, clock, jobs, audit, customers } = deps;
   const transactions = createTransactions(db);
   const journey = createJourneyService({ store: createJourneyStore(db, engine), transactions, clock });
-  const touchpoints = createTouchpointsService({ store: createTouchpointsStore(db), transactions, clock, audit, jobs, journey });
+  const touchpoints = createTouchpointsService({ store: createTouchpointsStore(), transactions, clock, audit, jobs });
   const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
   const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), transactions, clock, audit, secrets: deps.secrets });
   const ingest = createIngestService({
@@ -65,6 +66,7 @@ export function createInteractionsModule(deps: {
   const customer360 = createCustomer360Service({ store: createCustomer360Store(db), transactions, customers, journey });
   // Service-desk interactions are classified and move journey stages like ingested ones.
   const interactions = createInteractionsService({ store: createInteractionsStore(db), clock, classifierFor: touchpoints.classifierFor, journey });
+  createReclassifyWorkflow({ jobs, transactions, touchpoints, interactions, journey });
 
   return {
     interactions,

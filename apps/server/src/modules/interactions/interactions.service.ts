@@ -33,6 +33,9 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
   const spine: Spine = deps;
   return {
     listByCustomers: (workspaceId: string, customerIds: string[]) => store.listByCustomers(workspaceId, customerIds),
+    pageOfClassifiable: (workspaceId: string, afterId: string | null, limit: number) => store.pageOfClassifiable(workspaceId, afterId, limit),
+    setClassification: (tx: Tx, workspaceId: string, ids: string[], c: { touchpoint_id: string | null; stage: string | null; department: string | null }) =>
+      store.setClassification(tx, workspaceId, ids, c),
     eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) => store.eraseByCustomers(tx, workspaceId, customerIds),
     async append(tx: Tx, items: NewInteraction[]) {
       const now = clock.nowIso();

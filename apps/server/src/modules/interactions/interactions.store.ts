@@ -2,6 +2,9 @@
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { InteractionRow } from '../../platform/db/schema.js';
 
+/** Kinds of interactions that touchpoint rules classify (service-desk ones are classified when written). */
+export const RECLASSIFIABLE_KINDS = ['event', 'page', 'screen'];
+
 export function createInteractionsStore(db: Db) {
   return {
     /** Appends rows; a repeated source_id (dedupe key) is ignored. */
@@ -26,6 +29,22 @@ export function createInteractionsStore(db: Db) {
       Number(
         (await tx.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).executeTakeFirst()).numDeletedRows,
       ),
+    // Reclassification (the reclassify workflow, when a workspace's touchpoints change)
+    pageOfClassifiable: (workspaceId: string, afterId: string | null, limit: number) => {
+      let q = db
+        .selectFrom('interactions')
+        .select(['id', 'customer_id', 'kind', 'name', 'channel', 'touchpoint_id', 'stage', 'department', 'properties', 'occurred_at', 'source_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('kind', 'in', RECLASSIFIABLE_KINDS);
+      if (afterId) q = q.where('id', '>', afterId);
+      return q.orderBy('id').limit(limit).execute();
+    },
+    setClassification: (
+      ex: Tx | Db,
+      workspaceId: string,
+      ids: string[],
+      c: { touchpoint_id: string | null; stage: string | null; department: string | null },
+    ) => ex.updateTable('interactions').set(c).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     moveConversation: (tx: Tx | Db, workspaceId: string, from: string, to: string) =>
       tx.updateTable('interactions').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute(),
     listByCustomer: (workspaceId: string, customerId: string, limit: number) =>

@@ -11,7 +11,6 @@ import {
   type UpdateTouchpoint,
 } from '@rapport/contracts';
 import type { Transactions } from '../../platform/db/transactions.js';
-import { z } from 'zod';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Audit } from '../../platform/audit.js';
 import type { Clock } from '../../platform/clock.js';
@@ -19,10 +18,8 @@ import type { Db, Tx } from '../../platform/db/database.js';
 import type { JourneySettingsRow, TouchpointRow } from '../../platform/db/schema.js';
 import { notFound, invalid, conflict } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
-import { parseJsonObject } from '../../platform/json.js';
 import type { Jobs } from '../../platform/jobs.js';
 import { compileClassifier, parseRules, type Classifier } from './touchpoint-match.js';
-import type { JourneyService } from '../journeys/journey.service.js';
 import type { TouchpointsStore } from './touchpoints.store.js';
 
 export const RECLASSIFY_JOB = 'interactions.reclassify';
@@ -141,15 +138,8 @@ export const toTouchpoint = (r: TouchpointRow): Touchpoint => ({
   updatedAt: r.updated_at,
 });
 
-export function createTouchpointsService(deps: {
-  store: TouchpointsStore;
-  transactions: Transactions;
-  clock: Clock;
-  audit: Audit;
-  jobs: Jobs;
-  journey: JourneyService;
-}) {
-  const { store, clock, audit, jobs, journey } = deps;
+export function createTouchpointsService(deps: { store: TouchpointsStore; transactions: Transactions; clock: Clock; audit: Audit; jobs: Jobs }) {
+  const { store, clock, audit, jobs } = deps;
   const { autocommit } = deps.transactions;
   const transactions = deps.transactions;
   const cache = new Map<string, { at: number; classifier: Classifier }>();
@@ -201,42 +191,9 @@ export function createTouchpointsService(deps: {
     return classifier;
   }
 
-  /** The background job: reclassifies past event/page/screen interactions, then replays the stage history of every customer it touched. */
-  const reclassifyJob = jobs.define(RECLASSIFY_JOB, z.object({}), async (job) => {
-    const workspaceId = job.workspaceId;
-    cache.delete(workspaceId);
-    const classifier = await classifierFor(autocommit, workspaceId);
-    const touched = new Set<string>();
-    let after: string | null = null;
-    for (;;) {
-      const rows = await store.pageOfClassifiable(workspaceId, after, 1000);
-      if (rows.length === 0) break;
-      after = rows[rows.length - 1]?.id ?? null;
-      const groups = new Map<string, { c: { touchpoint_id: string | null; stage: string | null; department: string | null }; ids: string[] }>();
-      for (const r of rows) {
-        const props = parseJsonObject(r.properties);
-        const c = classifier.classify({ kind: r.kind, name: r.name, channel: r.channel, path: pathOf(props), properties: props });
-        const next = { touchpoint_id: c?.touchpointId ?? null, stage: c?.stage ?? null, department: c?.department ?? null };
-        if (next.touchpoint_id === r.touchpoint_id && next.stage === r.stage && next.department === r.department) continue;
-        const k = JSON.stringify(next);
-        const g = groups.get(k) ?? { c: next, ids: [] };
-        g.ids.push(r.id);
-        groups.set(k, g);
-        touched.add(r.customer_id);
-      }
-      if (groups.size > 0) {
-        await transactions.run(async (tx) => {
-          for (const g of groups.values()) await store.setClassification(tx, workspaceId, g.ids, g.c);
-        });
-      }
-    }
-    if (touched.size > 0) {
-      await transactions.run(async (tx) => journey.replay(tx, workspaceId, classifier.stages, [...touched].sort()));
-    }
-  });
-
   async function enqueueReclassify(tx: Tx, workspaceId: string) {
-    await reclassifyJob.enqueue(tx, { workspaceId, payload: {}, idempotencyKey: `${RECLASSIFY_JOB}:${newId('job')}`, coalesce: true });
+    // The job is defined by workflows/reclassify.ts, which reaches the interactions it rewrites.
+    await jobs.enqueue(tx, { workspaceId, type: RECLASSIFY_JOB, payload: {}, idempotencyKey: `${RECLASSIFY_JOB}:${newId('job')}`, coalesce: true });
   }
 
   async function validateRefs(ex: Tx | Db, workspaceId: string, input: { stage?: string | null | undefined; department?: string | null | undefined }) {
@@ -276,6 +233,11 @@ export function createTouchpointsService(deps: {
   }
 
   return {
+    /** The workspace's classifier read anew (after its touchpoints changed). */
+    async freshClassifier(ex: Tx | Db, workspaceId: string) {
+      cache.delete(workspaceId);
+      return classifierFor(ex, workspaceId);
+    },
     classifierFor,
     ensureDefaults,
 

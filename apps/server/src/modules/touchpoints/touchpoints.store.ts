@@ -1,11 +1,9 @@
-// SQL for the touchpoint catalogue, the per-workspace stage and department lists, and
-// reclassification of past interactions.
+// SQL for the touchpoint catalogue and the per-workspace stage and department lists (every
+// function runs on the executor its caller hands it).
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { JourneySettingsRow, TouchpointRow } from '../../platform/db/schema.js';
 
-export const RECLASSIFIABLE_KINDS = ['event', 'page', 'screen'];
-
-export function createTouchpointsStore(db: Db) {
+export function createTouchpointsStore() {
   return {
     getSettings: (ex: Tx | Db, workspaceId: string) => ex.selectFrom('journey_settings').selectAll().where('workspace_id', '=', workspaceId).executeTakeFirst(),
     /** Inserts the settings row unless one exists; true when this call created it. */
@@ -38,21 +36,6 @@ export function createTouchpointsStore(db: Db) {
     delete: (ex: Tx | Db, workspaceId: string, id: string) =>
       ex.deleteFrom('touchpoints').where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     /** Past interactions that rules classify, in id order, one page at a time. */
-    pageOfClassifiable: (workspaceId: string, afterId: string | null, limit: number) => {
-      let q = db
-        .selectFrom('interactions')
-        .select(['id', 'customer_id', 'kind', 'name', 'channel', 'touchpoint_id', 'stage', 'department', 'properties', 'occurred_at', 'source_id'])
-        .where('workspace_id', '=', workspaceId)
-        .where('kind', 'in', RECLASSIFIABLE_KINDS);
-      if (afterId) q = q.where('id', '>', afterId);
-      return q.orderBy('id').limit(limit).execute();
-    },
-    setClassification: (
-      ex: Tx | Db,
-      workspaceId: string,
-      ids: string[],
-      c: { touchpoint_id: string | null; stage: string | null; department: string | null },
-    ) => ex.updateTable('interactions').set(c).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
   };
 }
 export type TouchpointsStore = ReturnType<typeof createTouchpointsStore>;
