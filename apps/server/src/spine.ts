@@ -18,6 +18,7 @@ import { MAX_BATCH_EVENTS } from './modules/ingest/ingest.client.js';
 import { createIngestService } from './modules/ingest/ingest.service.js';
 import { createIngestStore } from './modules/ingest/ingest.store.js';
 import { createInteractionsService } from './modules/interactions/interactions.service.js';
+import { createInteractionsLog } from './modules/interactions/log.service.js';
 import { createInteractionsStore } from './modules/interactions/interactions.store.js';
 import { createJourneyService } from './modules/journeys/journey.service.js';
 import { createJourneyStore } from './modules/journeys/journey.store.js';
@@ -45,12 +46,15 @@ export function createInteractionsModule(deps: {
 }) {
   const { db, engine, clock, jobs, audit, customers } = deps;
   const transactions = createTransactions(db);
-  const journey = createJourneyService({ store: createJourneyStore(db, engine), transactions, clock });
+  const interactionsStore = createInteractionsStore(db, engine);
+  const log = createInteractionsLog({ store: interactionsStore });
+  const journey = createJourneyService({ store: createJourneyStore(db, engine), transactions, clock, log });
   const touchpoints = createTouchpointsService({ store: createTouchpointsStore(), transactions, clock, audit, jobs });
   const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
   const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), transactions, clock, audit, secrets: deps.secrets });
   const ingest = createIngestService({
-    store: createIngestStore(db, engine),
+    log,
+    store: createIngestStore(db),
     transactions,
     engine,
     clock,
@@ -65,7 +69,7 @@ export function createInteractionsModule(deps: {
   });
   const customer360 = createCustomer360Service({ store: createCustomer360Store(db), transactions, customers, journey });
   // Service-desk interactions are classified and move journey stages like ingested ones.
-  const interactions = createInteractionsService({ store: createInteractionsStore(db), clock, classifierFor: touchpoints.classifierFor, journey });
+  const interactions = createInteractionsService({ store: interactionsStore, clock, classifierFor: touchpoints.classifierFor, journey });
   createReclassifyWorkflow({ jobs, transactions, touchpoints, interactions, journey });
 
   return {

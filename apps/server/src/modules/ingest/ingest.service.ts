@@ -13,6 +13,7 @@ import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { TokenBucket } from '../../platform/rate-limit.js';
 import type { IdentityService, Resolution } from '../identity/identity.service.js';
+import type { InteractionsLog } from '../interactions/log.service.js';
 import { asClientEvent, MAX_BATCH_EVENTS, MAX_REJECTIONS_IN_RESPONSE, REJECTED_KEPT_PER_MINUTE, userHashOf, withoutCredentials } from './ingest.client.js';
 import { isInvalid, parseEvent, type EventType, type Invalid, type ParsedEvent } from './ingest.validate.js';
 import type { IngestStore } from './ingest.store.js';
@@ -55,6 +56,8 @@ export const toOrganization = (r: OrganizationRow): Organization => ({
 
 export function createIngestService(deps: {
   store: IngestStore;
+  /** Where accepted events become interactions. */
+  log: InteractionsLog;
   transactions: Transactions;
   engine: Engine;
   clock: Clock;
@@ -218,7 +221,7 @@ export function createIngestService(deps: {
             properties: e.propertiesJson,
           });
         });
-        const stored = await store.insertInteractions(tx, rows);
+        const stored = await deps.log.insertMany(tx, rows);
         const fresh = rows.filter((r) => stored.has(r.source_id));
         await journey.track(
           tx,

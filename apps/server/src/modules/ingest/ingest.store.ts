@@ -1,11 +1,10 @@
-// SQL of the ingest hot path: multi-row inserts of interactions (deduplicated by source_id),
-// organizations and their members, and the rejected-events log.
+// SQL of ingest: organizations and their members, and the rejected-events log (accepted events
+// become interactions through the interactions log).
 import { sql } from 'kysely';
-import type { Db, Engine, Tx } from '../../platform/db/database.js';
-import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
-import { bulkInsert, INTERACTION_INSERT } from '../../platform/db/bulk-insert.js';
+import type { Db, Tx } from '../../platform/db/database.js';
+import type { OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
 
-export function createIngestStore(db: Db, engine: Engine) {
+export function createIngestStore(db: Db) {
   return {
     /** Organization memberships and rejected events of erased customers; returns the rejected events removed. */
     async eraseForCustomers(tx: Tx, workspaceId: string, customerIds: string[], ids: { userIds: string[]; anonymousIds: string[] }): Promise<number> {
@@ -29,10 +28,6 @@ export function createIngestStore(db: Db, engine: Engine) {
       await sql`pragma cache_size = -32768`.execute(db);
     },
     /** Inserts rows, skipping any whose source_id is already stored; returns the stored source ids. */
-    async insertInteractions(tx: Tx, rows: InteractionRow[]): Promise<Set<string>> {
-      const stored = await bulkInsert<InteractionRow, { source_id: string }>(tx, engine, INTERACTION_INSERT, rows);
-      return new Set(stored.map((r) => r.source_id));
-    },
     organizationsByGroup: (tx: Tx, workspaceId: string, groupIds: string[]) =>
       tx.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId).where('group_id', 'in', groupIds).execute(),
     insertOrganizations: async (tx: Tx, rows: OrganizationRow[]) => {

@@ -1,12 +1,43 @@
 // SQL for the interactions timeline (the spine every module appends to).
-import type { Db, Tx } from '../../platform/db/database.js';
+import { bulkInsert, type BulkInsert } from '../../platform/db/bulk-insert.js';
+import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow } from '../../platform/db/schema.js';
 
 /** Kinds of interactions that touchpoint rules classify (service-desk ones are classified when written). */
 export const RECLASSIFIABLE_KINDS = ['event', 'page', 'screen'];
 
-export function createInteractionsStore(db: Db) {
+const INTERACTION_INSERT: BulkInsert<InteractionRow> = {
+  table: 'interactions',
+  columns: [
+    'workspace_id',
+    'id',
+    'customer_id',
+    'occurred_at',
+    'received_at',
+    'kind',
+    'name',
+    'channel',
+    'touchpoint_id',
+    'stage',
+    'department',
+    'origin',
+    'conversation_id',
+    'sentiment',
+    'emotion',
+    'source_id',
+    'properties',
+  ],
+  onConflict: 'on conflict (workspace_id, source_id) do nothing',
+  returning: 'source_id',
+};
+
+export function createInteractionsStore(db: Db, engine: Engine) {
   return {
+    /** Bulk-appends rows, skipping repeated source ids; returns the source ids stored. */
+    async insertMany(tx: Tx, rows: InteractionRow[]): Promise<Set<string>> {
+      const stored = await bulkInsert<InteractionRow, { source_id: string }>(tx, engine, INTERACTION_INSERT, rows);
+      return new Set(stored.map((r) => r.source_id));
+    },
     /** Appends rows; a repeated source_id (dedupe key) is ignored. */
     append: async (tx: Tx | Db, rows: InteractionRow[]) => {
       if (rows.length === 0) return;

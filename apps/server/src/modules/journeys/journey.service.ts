@@ -5,10 +5,11 @@
 // itself appended as a 'stage_changed' interaction.
 import type { Transactions } from '../../platform/db/transactions.js';
 import type { Clock } from '../../platform/clock.js';
-import type { Db, Tx } from '../../platform/db/database.js';
+import type { Tx } from '../../platform/db/database.js';
 import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
+import type { InteractionsLog } from '../interactions/log.service.js';
 import type { JourneyStore } from './journey.store.js';
 
 export const RESTART_MS = 30 * 24 * 60 * 60 * 1000;
@@ -25,7 +26,7 @@ export function movesTo(order: readonly string[], cur: { stage: string; at: stri
 
 export type StagedItem = { customerId: string; stage: string | null; occurredAt: string; sourceId: string; kind: string };
 
-export function createJourneyService(deps: { store: JourneyStore; transactions: Transactions; clock: Clock }) {
+export function createJourneyService(deps: { store: JourneyStore; transactions: Transactions; clock: Clock; log: InteractionsLog }) {
   const { store, clock } = deps;
 
   function changeRow(workspaceId: string, customerId: string, from: string | null, to: string, at: string, cause: string): InteractionRow {
@@ -51,7 +52,7 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
   }
 
   /** Rebuilds customers' stage and stage history from all their classified interactions. */
-  async function replay(tx: Tx | Db, workspaceId: string, order: readonly string[], customerIds: string[]): Promise<void> {
+  async function replay(tx: Tx, workspaceId: string, order: readonly string[], customerIds: string[]): Promise<void> {
     const now = clock.nowIso();
     for (const customerId of customerIds) {
       let cur: { stage: string; at: string } | null = null;
@@ -62,7 +63,7 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
         cur = { stage: r.stage, at: r.occurred_at };
       }
       await store.deleteChanges(tx, workspaceId, customerId);
-      await store.appendChanges(tx, changes);
+      await deps.log.insertMany(tx, changes);
       if (cur) await store.upsert(tx, [{ workspace_id: workspaceId, customer_id: customerId, stage: cur.stage, stage_at: cur.at, updated_at: now }]);
       else await store.deleteJourney(tx, workspaceId, customerId);
     }
@@ -76,7 +77,7 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
      * transaction. Interactions in time order extend the history; a customer who receives one
      * older than their current stage (late or imported data) has the whole history replayed.
      */
-    async track(tx: Tx | Db, workspaceId: string, order: readonly string[], items: StagedItem[]): Promise<number> {
+    async track(tx: Tx, workspaceId: string, order: readonly string[], items: StagedItem[]): Promise<number> {
       const byCustomer = new Map<string, StagedItem[]>();
       for (const item of items) {
         if (!item.stage || item.kind === 'stage_changed') continue;
@@ -108,7 +109,7 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
         if (cur && cur !== start) upserts.push({ workspace_id: workspaceId, customer_id: customerId, stage: cur.stage, stage_at: cur.at, updated_at: now });
       }
       await store.upsert(tx, upserts);
-      await store.appendChanges(tx, changes);
+      await deps.log.insertMany(tx, changes);
       if (late.length > 0) await replay(tx, workspaceId, order, late);
       return changes.length;
     },

@@ -1,7 +1,7 @@
 // SQL for each customer's current journey stage (history lives in 'stage_changed' interactions).
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
-import { bulkInsert, INTERACTION_INSERT, inValues } from '../../platform/db/bulk-insert.js';
-import type { CustomerJourneyRow, InteractionRow } from '../../platform/db/schema.js';
+import { inValues } from '../../platform/db/bulk-insert.js';
+import type { CustomerJourneyRow } from '../../platform/db/schema.js';
 
 export function createJourneyStore(db: Db, engine: Engine) {
   return {
@@ -56,9 +56,6 @@ export function createJourneyStore(db: Db, engine: Engine) {
       ex.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).where('kind', '=', 'stage_changed').execute(),
     deleteJourney: (ex: Tx | Db, workspaceId: string, customerId: string) =>
       ex.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).execute(),
-    appendChanges: async (tx: Tx | Db, rows: InteractionRow[]) => {
-      await bulkInsert(tx, engine, INTERACTION_INSERT, rows);
-    },
   };
 }
 export type JourneyStore = ReturnType<typeof createJourneyStore>;

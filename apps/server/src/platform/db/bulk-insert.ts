@@ -2,7 +2,6 @@
 // chunks whose sizes repeat (100, then powers of two on SQLite; up to 1000 rows on PostgreSQL), so the SQL texts repeat and
 // SQLite's statement cache holds a handful of statements per table instead of one per row count.
 import { CompiledQuery, sql } from 'kysely';
-import type { InteractionRow } from './schema.js';
 import type { Db, Engine, Tx } from './database.js';
 
 export type BulkInsert<R> = {
@@ -75,29 +74,3 @@ export function inValues(engine: Engine, column: string, values: string[]) {
     ? sql<boolean>`${sql.ref(column)} = any(${values}::text[])`
     : sql<boolean>`${sql.ref(column)} in (select value from json_each(${JSON.stringify(values)}))`;
 }
-
-/** The interactions table's bulk insert (ingest and journey stage changes append to it). */
-export const INTERACTION_INSERT: BulkInsert<InteractionRow> = {
-  table: 'interactions',
-  columns: [
-    'workspace_id',
-    'id',
-    'customer_id',
-    'occurred_at',
-    'received_at',
-    'kind',
-    'name',
-    'channel',
-    'touchpoint_id',
-    'stage',
-    'department',
-    'origin',
-    'conversation_id',
-    'sentiment',
-    'emotion',
-    'source_id',
-    'properties',
-  ],
-  onConflict: 'on conflict (workspace_id, source_id) do nothing',
-  returning: 'source_id',
-};
