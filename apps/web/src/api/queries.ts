@@ -1,18 +1,15 @@
 // Query keys and hooks for every screen; the live stream updates these same keys.
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from '@tanstack/react-query';
 import type { ConversationQuery, CreateMessage, UpdateConversation } from '@rapport/contracts';
-import { ApiError, del, get, patch, post } from './client';
+import { ApiError, get, patch, post } from './client';
 import type {
   ApiToken,
   AuditEntry,
   BulkResult,
   CannedResponse,
   Conversation,
-  CreatedToken,
-  CreatedWriteKey,
   Customer,
   CustomFieldDef,
-  InviteResult,
   Me,
   Member,
   Message,
@@ -21,7 +18,6 @@ import type {
   TimelineItem,
   Touchpoint,
   WriteKey,
-  WriteKeyKind,
 } from './types';
 
 export type ConversationFilters = Omit<ConversationQuery, 'updatedSince'>;
@@ -154,7 +150,8 @@ function retryUnlessClientError(count: number, err: unknown) {
 }
 
 /** A mutation that refreshes the given keys when it settles. */
-function useWrite<TVars, TResult>(fn: (vars: TVars) => Promise<TResult>, invalidate: (vars: TVars) => QueryKey[]) {
+/** A mutation that refreshes the given query keys when it settles. */
+export function useWrite<TVars, TResult>(fn: (vars: TVars) => Promise<TResult>, invalidate: (vars: TVars) => QueryKey[]) {
   const qc = useQueryClient();
   return useMutation({
     mutationFn: fn,
@@ -191,88 +188,6 @@ export const useRenderCanned = () =>
       post<{ body: string }>(`/api/v1/canned-responses/${v.id}/render`, { conversationId: v.conversationId }),
   });
 
-export const useInvite = () =>
-  useWrite(
-    (body: { email: string; name?: string; role: string; teamIds?: string[] }) => post<InviteResult>('/api/v1/members', body),
-    () => [keys.members],
-  );
-export const useResendInvitation = () =>
-  useWrite(
-    (memberId: string) => post<InviteResult>(`/api/v1/members/${encodeURIComponent(memberId)}/invitation`),
-    () => [keys.members],
-  );
-export const useUpdateMember = () =>
-  useWrite(
-    (v: { id: string; body: Record<string, unknown> }) => patch<Member>(`/api/v1/members/${v.id}`, v.body),
-    () => [keys.members],
-  );
-export const useCreateTeam = () =>
-  useWrite(
-    (body: { name: string; autoAssign: boolean }) => post<Team>('/api/v1/teams', body),
-    () => [keys.teams],
-  );
-export const useAddTeamMember = () =>
-  useWrite(
-    (v: { teamId: string; userId: string }) => post<Team>(`/api/v1/teams/${v.teamId}/members`, { userId: v.userId }),
-    () => [keys.teams, keys.members],
-  );
-export const useDeleteTeam = () =>
-  useWrite(
-    (id: string) => del<null>(`/api/v1/teams/${id}`),
-    () => [keys.teams],
-  );
-export const useCreateCanned = () =>
-  useWrite(
-    (body: { shortcut: string; title: string; body: string }) => post<CannedResponse>('/api/v1/canned-responses', body),
-    () => [keys.canned],
-  );
-export const useDeleteCanned = () =>
-  useWrite(
-    (id: string) => del<null>(`/api/v1/canned-responses/${id}`),
-    () => [keys.canned],
-  );
-export const useCreateCustomField = () =>
-  useWrite(
-    (body: { key: string; label: string; type: string; options?: string[] }) => post<CustomFieldDef>('/api/v1/custom-fields', body),
-    () => [keys.customFields],
-  );
-export const useDeleteCustomField = () =>
-  useWrite(
-    (id: string) => del<null>(`/api/v1/custom-fields/${id}`),
-    () => [keys.customFields],
-  );
-export const useCreateToken = () =>
-  useWrite(
-    (body: { name: string }) => post<CreatedToken>('/api/v1/tokens', body),
-    () => [keys.tokens],
-  );
-export const useRevokeToken = () =>
-  useWrite(
-    (id: string) => del<ApiToken>(`/api/v1/tokens/${id}`),
-    () => [keys.tokens],
-  );
-export const useCreateWriteKey = () =>
-  useWrite(
-    (body: { name: string; kind: WriteKeyKind; allowedOrigins: string[] }) => post<CreatedWriteKey>('/api/v1/write-keys', body),
-    () => [keys.writeKeys],
-  );
-export const useUpdateWriteKey = () =>
-  useWrite(
-    (v: { id: string; allowedOrigins: string[] }) => patch<WriteKey>(`/api/v1/write-keys/${encodeURIComponent(v.id)}`, { allowedOrigins: v.allowedOrigins }),
-    () => [keys.writeKeys],
-  );
 /** The workspace's journey stages, in order (GET /api/v1/stages). */
 export const useStages = () =>
   useQuery({ queryKey: ['stages'], queryFn: () => get<{ data: Array<{ key: string; name: string }> }>('/api/v1/stages'), staleTime: 60_000 });
-export const useIdentitySecret = (enabled: boolean) =>
-  useQuery({ queryKey: ['identity-secret'], queryFn: () => get<{ secret: string }>('/api/v1/identity-secret'), enabled, staleTime: Infinity });
-export const useRotateIdentitySecret = () =>
-  useWrite(
-    () => post<{ secret: string }>('/api/v1/identity-secret/rotate'),
-    () => [['identity-secret']],
-  );
-export const useCreateTouchpoint = () =>
-  useWrite(
-    (body: { key: string; name: string; channel?: string | null; stage?: string | null; critical?: boolean }) => post<Touchpoint>('/api/v1/touchpoints', body),
-    () => [keys.touchpoints],
-  );

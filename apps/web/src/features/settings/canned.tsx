@@ -1,7 +1,8 @@
 // Settings: Canned responses with placeholders.
 import { useState } from 'react';
 import { Button, Group, Stack, Table, Text, TextInput, Textarea } from '@mantine/core';
-import { useCanned, useCreateCanned, useDeleteCanned } from '../../api/queries';
+import { useCanned } from '../../api/queries';
+import { useCreateCanned, useDeleteCanned } from './hooks';
 import { DangerCell, Loaded, MutationError, Section } from './parts';
 
 export function CannedSection() {

@@ -1,7 +1,8 @@
 // Settings: Typed custom fields on conversations.
 import { useState } from 'react';
 import { Button, Group, Select, Table, Text, TextInput } from '@mantine/core';
-import { useCreateCustomField, useCustomFields, useDeleteCustomField } from '../../api/queries';
+import { useCustomFields } from '../../api/queries';
+import { useCreateCustomField, useDeleteCustomField } from './hooks';
 import { CUSTOM_FIELD_TYPES } from '../../api/types';
 import { DangerCell, Loaded, MutationError, Section } from './parts';
 

@@ -1,7 +1,8 @@
 // Settings: Members and roles: invite by email, change roles, deactivate, resend invitations.
 import { useState, type FormEvent } from 'react';
 import { Alert, Badge, Button, Group, MultiSelect, Select, Stack, Table, TextInput } from '@mantine/core';
-import { useInvite, useMembers, useTeams, useResendInvitation, useUpdateMember } from '../../api/queries';
+import { useMembers, useTeams } from '../../api/queries';
+import { useInvite, useResendInvitation, useUpdateMember } from './hooks';
 import type { Me } from '../../api/types';
 import { ROLES } from '../../api/types';
 import { Loaded, MutationError, Section } from './parts';

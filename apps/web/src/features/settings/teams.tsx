@@ -1,7 +1,8 @@
 // Settings: Teams and their members.
 import { useState } from 'react';
 import { Badge, Button, Group, Select, Switch, Table, Text, TextInput } from '@mantine/core';
-import { useAddTeamMember, useCreateTeam, useDeleteTeam, useMembers, useTeams } from '../../api/queries';
+import { useMembers, useTeams } from '../../api/queries';
+import { useAddTeamMember, useCreateTeam, useDeleteTeam } from './hooks';
 import { DangerCell, Loaded, MutationError, Section } from './parts';
 
 export function TeamsSection() {

@@ -1,7 +1,8 @@
 // Settings: the touchpoint catalogue.
 import { useState } from 'react';
 import { Badge, Button, Group, Select, Switch, Table, Text, TextInput } from '@mantine/core';
-import { useCreateTouchpoint, useStages, useTouchpoints } from '../../api/queries';
+import { useStages, useTouchpoints } from '../../api/queries';
+import { useCreateTouchpoint } from './hooks';
 import { ErrorNotice } from '../../components/feedback';
 import { Loaded, Section } from './parts';
 
