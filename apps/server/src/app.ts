@@ -14,7 +14,8 @@ import { AUTH_CHANGED, createAuthResolver } from './platform/auth.js';
 import { createBus, createPostgresBus, type Bus } from './platform/bus.js';
 import { systemClock, type Clock } from './platform/clock.js';
 import { currentSchema, ping, type DbHandle } from './platform/db/database.js';
-import { installAccessGuard, installErrorHandling, installIdempotency, problem } from './platform/http.js';
+import { installAccessGuard, installErrorHandling, installIdempotency, problem, requireAuth } from './platform/http.js';
+import { ZConsumerLagList, ZProblem } from '@rapport/contracts';
 import { runHousekeeping } from './platform/housekeeping.js';
 import { createJobs } from './platform/jobs.js';
 import { createTransactions } from './platform/db/transactions.js';
@@ -28,7 +29,13 @@ import { registerCustomerRoutes } from './modules/customers/customers.routes.js'
 import { registerLiveRoutes } from './modules/live/live.routes.js';
 import { createCustomersService } from './modules/customers/customers.service.js';
 import { createCustomersStore } from './modules/customers/customers.store.js';
+import { createConversationCustomerLinks } from './modules/conversations/customer-links.service.js';
+import { createOrganizationsService } from './modules/customers/organizations.service.js';
+import { createIdentitiesService } from './modules/identity/identities.service.js';
+import { createIdentityStore } from './modules/identity/identity.store.js';
 import { createInteractionsModule } from './spine.js';
+import { createLogs } from './platform/logs.js';
+import { createDomainEvents } from './platform/domain-events.js';
 import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
@@ -106,6 +113,8 @@ export async function buildApp(opts: AppOptions) {
   const transactions = createTransactions(db);
   const audit = createAudit({ db, clock });
   const jobs = createJobs({ db, engine, clock, logger: app.log });
+  const logs = createLogs({ db, engine, clock, logger: app.log });
+  const events = createDomainEvents({ logs });
   const workspaces = createWorkspacesService({
     store: createWorkspacesStore(db, engine),
     transactions,
@@ -122,9 +131,17 @@ export async function buildApp(opts: AppOptions) {
     passwordCost: opts.passwordCost ?? 15,
     sessionDays: opts.sessionDays ?? 14,
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
+    events,
   });
-  const customers = createCustomersService({ store: createCustomersStore(db), transactions, clock });
-  // The interactions spine first: the desk writes interactions through it.
+  // Modules in dependency order: the identities table first (customers link emails and phones
+  // through it), then customers, then the interactions spine (the desk writes interactions
+  // through it), whose customer merges and 360 reach conversations through their customer links.
+  const identityStore = createIdentityStore(db, engine);
+  const identities = createIdentitiesService({ store: identityStore });
+  const customersStore = createCustomersStore(db, engine);
+  const customers = createCustomersService({ store: customersStore, identities, transactions, clock, events });
+  const organizations = createOrganizationsService({ store: customersStore, clock });
+  const conversationsStore = createConversationsStore(db, engine);
   const spine = createInteractionsModule({
     db,
     engine,
@@ -132,13 +149,18 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     audit,
     customers,
+    organizations,
+    identityStore,
+    identities,
+    conversations: createConversationCustomerLinks({ store: conversationsStore }),
+    logs,
+    events,
     secrets: workspaces,
     ingestRate: opts.ingestRate,
     ingestBurst: opts.ingestBurst,
   });
   const { interactions } = spine;
-  const conversationsStore = createConversationsStore(db, engine);
-  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions });
+  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events });
   const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
 
   await app.register(fastifyCookie);
@@ -171,17 +193,34 @@ export async function buildApp(opts: AppOptions) {
   app.get('/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     try {
       await ping(db);
-      return { status: 'ready', engine };
+      // How long each consumer's oldest waiting entry has waited (no counts: /ready is public).
+      const consumers = (await logs.lag()).map((c) => ({ name: c.name, ageSeconds: Math.round(c.ageSeconds * 10) / 10, failing: c.failing !== null }));
+      return { status: 'ready', engine, consumers };
     } catch {
       return problem(reply, { status: 503, title: 'Not ready', detail: 'The database does not answer' });
     }
   });
+  app.get(
+    '/api/v1/system/consumers',
+    {
+      config: { access: 'settings.manage' },
+      schema: {
+        tags: ['system'],
+        summary: "How far each log consumer is behind on this workspace's entries (ingest processing, event consumers)",
+        response: { 200: ZConsumerLagList, 401: ZProblem, 403: ZProblem },
+      },
+    },
+    async (req) => {
+      const { workspaceId } = requireAuth(req);
+      return { data: (await logs.lag(workspaceId)).map(({ failing: _f, ...c }) => c) };
+    },
+  );
   app.get('/api/v1/openapi.json', { config: { access: 'public' }, schema: { hide: true } }, async () => app.swagger());
 
   // Secure by default behind an https public URL, whoever builds the app (not only the CLI's config).
   const cookieSecure = opts.cookieSecure ?? /^https:/i.test(opts.publicUrl ?? '');
   registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure });
-  registerCustomerRoutes(app, { customers, profile: spine.customer360.get });
+  registerCustomerRoutes(app, { customers, organizations, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
   const privacy = createCustomerPrivacyWorkflow({
     transactions,
@@ -192,6 +231,7 @@ export async function buildApp(opts: AppOptions) {
     conversations,
     interactions,
     identity: spine.identity,
+    identities,
     ingest: spine.ingest,
     journey: spine.journey,
   });
@@ -220,6 +260,7 @@ export async function buildApp(opts: AppOptions) {
   if (opts.runWorker) {
     app.addHook('onReady', async () => {
       jobs.start();
+      logs.start();
       const sweep = () => void runHousekeeping(db, clock).catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
       sweep();
       housekeeping = setInterval(sweep, 3_600_000);
@@ -229,9 +270,10 @@ export async function buildApp(opts: AppOptions) {
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
     await jobs.stop();
+    await logs.stop();
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, audit, services: { workspaces, customers, conversations, canned, interactions, spine } };
+  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine } };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -16,6 +16,7 @@ Commands:
                                                       (--demo seeds the demo workspace on an empty database)
   migrate [--data DIR]                                apply pending database migrations
   seed --demo [--data DIR]                            create the deterministic demo workspace
+  openapi                                             print the OpenAPI 3.1 document (JSON) and exit
 
 Settings (flag / environment variable, default):
 ${SETTINGS.map((s) => `  ${[s.flag, s.env].filter(Boolean).join(' / ').padEnd(40)} ${s.doc} (default ${s.default || 'unset'})`).join('\n')}
@@ -41,9 +42,23 @@ async function main(argv: string[]): Promise<number> {
     },
   });
   const command = positionals[0];
-  if (values.help || !command || !['start', 'migrate', 'seed'].includes(command)) {
+  if (values.help || !command || !['start', 'migrate', 'seed', 'openapi'].includes(command)) {
     process.stdout.write(USAGE);
     return values.help ? 0 : 2;
+  }
+  if (command === 'openapi') {
+    // The document the server serves at /api/v1/openapi.json, without a database or a port: the
+    // web app's client types are generated from it (apps/web/scripts/api-types.mjs).
+    const memory = openDatabase({ engine: 'sqlite', file: ':memory:' });
+    await migrate(memory.db, memory.engine);
+    const { app } = await buildApp({ handle: memory, logger: false, webDir: null, runWorker: false });
+    await app.ready();
+    const doc = `${JSON.stringify(app.swagger(), null, 2)}\n`;
+    // A pipe takes large writes asynchronously: exit only once it has all of it.
+    await new Promise<void>((resolve, reject) => process.stdout.write(doc, (err) => (err ? reject(err) : resolve())));
+    await app.close();
+    await memory.close();
+    return 0;
   }
   const loaded = loadConfig({ port: values.port, host: values.host, data: values.data });
   if (!loaded.ok) {

@@ -138,7 +138,7 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
   const start = new Date(Date.now() - 52 * 86_400_000);
   start.setUTCHours(8, 0, 0, 0);
   const clock = createFakeClock(start);
-  const { services, jobs, app } = await buildApp({ handle, clock, logger: false, passwordCost: opts.passwordCost, webDir: null });
+  const { services, jobs, logs, app } = await buildApp({ handle, clock, logger: false, passwordCost: opts.passwordCost, webDir: null });
   const { workspaces, customers, conversations, canned } = services;
 
   const owner = await workspaces.createOwner({ workspaceName: 'Acme Demo', name: 'Dana Demo', email: DEMO_LOGIN.email, password: DEMO_LOGIN.password }, null);
@@ -251,6 +251,8 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
     await services.spine.ingest.ingest(principal, { events: events.slice(i, i + 500), fixedType: null, sentAt: undefined, batchContext: null, ip: null });
   }
   await jobs.drain();
+  // The demo is complete when its events are processed, not only accepted.
+  await logs.drain();
   await app.close();
   return { created: true };
 }

@@ -6,13 +6,17 @@ import type { Db, Engine } from './platform/db/database.js';
 import type { FastifyZodInstance } from './platform/fastify.js';
 import { createTransactions } from './platform/db/transactions.js';
 import type { Jobs } from './platform/jobs.js';
+import type { Logs } from './platform/logs.js';
+import type { DomainEvents } from './platform/domain-events.js';
 import { createTokenBucket } from './platform/rate-limit.js';
+import type { ConversationCustomerLinks } from './modules/conversations/customer-links.service.js';
 import type { CustomersService } from './modules/customers/customers.service.js';
+import type { OrganizationsService } from './modules/customers/organizations.service.js';
+import type { IdentitiesService } from './modules/identity/identities.service.js';
 import { registerCustomer360Routes } from './modules/customers/customer360.routes.js';
 import { createCustomer360Service } from './modules/customers/customer360.service.js';
-import { createCustomer360Store } from './modules/customers/customer360.store.js';
 import { createIdentityService } from './modules/identity/identity.service.js';
-import { createIdentityStore } from './modules/identity/identity.store.js';
+import type { IdentityStore } from './modules/identity/identity.store.js';
 import { registerIngestRoutes } from './modules/ingest/ingest.routes.js';
 import { MAX_BATCH_EVENTS } from './modules/ingest/ingest.client.js';
 import { createIngestService } from './modules/ingest/ingest.service.js';
@@ -23,6 +27,7 @@ import { createInteractionsStore } from './modules/interactions/interactions.sto
 import { createJourneyService } from './modules/journeys/journey.service.js';
 import { createJourneyStore } from './modules/journeys/journey.store.js';
 import type { CustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
+import { createMergeCustomersWorkflow } from './workflows/merge-customers.js';
 import { createReclassifyWorkflow } from './workflows/reclassify.js';
 import { registerTouchpointRoutes } from './modules/touchpoints/touchpoints.routes.js';
 import { createTouchpointsService } from './modules/touchpoints/touchpoints.service.js';
@@ -38,23 +43,35 @@ export function createInteractionsModule(deps: {
   jobs: Jobs;
   audit: Audit;
   customers: CustomersService;
+  organizations: OrganizationsService;
+  identityStore: IdentityStore;
+  identities: IdentitiesService;
+  /** A customer's open conversations and the conversations' part of a customer merge. */
+  conversations: ConversationCustomerLinks;
+  logs: Logs;
+  events: DomainEvents;
   /** The workspace identity secret, kept by the workspaces module. */
   secrets: IdentitySecrets;
   /** Events per second a workspace may send, and the burst above it (429 past them). */
   ingestRate?: number | undefined;
   ingestBurst?: number | undefined;
 }) {
-  const { db, engine, clock, jobs, audit, customers } = deps;
+  const { db, engine, clock, jobs, audit, customers, organizations, identities, conversations } = deps;
   const transactions = createTransactions(db);
   const interactionsStore = createInteractionsStore(db, engine);
-  const log = createInteractionsLog({ store: interactionsStore });
+  const log = createInteractionsLog({ store: interactionsStore, events: deps.events });
   const journey = createJourneyService({ store: createJourneyStore(db, engine), transactions, clock, log });
   const touchpoints = createTouchpointsService({ store: createTouchpointsStore(), transactions, clock, audit, jobs });
-  const identity = createIdentityService({ store: createIdentityStore(db, engine), clock });
+  // Service-desk interactions are classified and move journey stages like ingested ones.
+  const interactions = createInteractionsService({ store: interactionsStore, clock, events: deps.events, classifierFor: touchpoints.classifierFor, journey });
+  const merge = createMergeCustomersWorkflow({ engine, clock, customers, identities, interactions, conversations, journey });
+  const identity = createIdentityService({ store: deps.identityStore, customers, merge, clock });
   const writeKeys = createWriteKeysService({ store: createWriteKeysStore(db), transactions, clock, audit, secrets: deps.secrets });
   const ingest = createIngestService({
     log,
     store: createIngestStore(db),
+    organizations,
+    logs: deps.logs,
     transactions,
     engine,
     clock,
@@ -67,9 +84,7 @@ export function createInteractionsModule(deps: {
       now: () => clock.nowMs(),
     }),
   });
-  const customer360 = createCustomer360Service({ store: createCustomer360Store(db), transactions, customers, journey });
-  // Service-desk interactions are classified and move journey stages like ingested ones.
-  const interactions = createInteractionsService({ store: interactionsStore, clock, classifierFor: touchpoints.classifierFor, journey });
+  const customer360 = createCustomer360Service({ transactions, customers, organizations, identities, interactions, conversations, touchpoints, journey });
   createReclassifyWorkflow({ jobs, transactions, touchpoints, interactions, journey });
 
   return {

@@ -5,9 +5,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
-import { engines, TEST_DATABASE_URL } from '../test/harness.js';
+import { createSchema, dropSchema, engines, TEST_DATABASE_URL, whileNoSchemaDrops } from '../test/harness.js';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const main = path.join(root, 'apps/server/src/main.ts');
@@ -30,16 +29,14 @@ function rapport(args: string[], env: Record<string, string> = {}) {
 
 async function withSchema(fn: (url: string) => Promise<void>) {
   const schema = `cli_${Math.random().toString(36).slice(2, 10)}`;
-  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await c.connect();
-  await c.query(`CREATE SCHEMA ${schema}`);
+  await createSchema(schema);
   try {
     const url = new URL(TEST_DATABASE_URL);
     url.searchParams.set('options', `-c search_path=${schema}`);
-    await fn(url.toString());
+    // The server it starts migrates: no other test's schema may be dropped meanwhile.
+    await whileNoSchemaDrops(() => fn(url.toString()));
   } finally {
-    await c.query(`DROP SCHEMA ${schema} CASCADE`);
-    await c.end();
+    await dropSchema(schema);
   }
 }
 

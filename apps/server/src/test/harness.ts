@@ -33,6 +33,41 @@ const only = process.env.TEST_ENGINE;
 export const engines: Engine[] =
   only === 'sqlite' ? ['sqlite'] : only === 'postgres' ? ['postgres'] : (await postgresReachable()) ? ['sqlite', 'postgres'] : ['sqlite'];
 
+// Kysely's migrator reads the catalogue of every schema, and a schema dropped by another test
+// file at that moment fails it ("schema t_… does not exist"). Migrations hold this advisory lock
+// shared and drops hold it alone, so the two never overlap.
+const SCHEMA_LOCK = 7_001_007;
+
+/** Runs fn while no test schema is being dropped (migrations, servers that migrate). */
+export async function whileNoSchemaDrops<T>(fn: () => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await c.connect();
+  try {
+    await c.query('SELECT pg_advisory_lock_shared($1)', [SCHEMA_LOCK]);
+    return await fn();
+  } finally {
+    await c.end();
+  }
+}
+
+export async function createSchema(schema: string) {
+  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await c.connect();
+  await c.query(`CREATE SCHEMA ${schema}`);
+  await c.end();
+}
+
+export async function dropSchema(schema: string) {
+  const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
+  await c.connect();
+  try {
+    await c.query('SELECT pg_advisory_lock($1)', [SCHEMA_LOCK]);
+    await c.query(`DROP SCHEMA ${schema} CASCADE`);
+  } finally {
+    await c.end();
+  }
+}
+
 /** A migrated, empty database of the given engine. */
 export async function openTestDatabase(engine: Engine): Promise<DbHandle> {
   if (engine === 'sqlite') {
@@ -41,26 +76,28 @@ export async function openTestDatabase(engine: Engine): Promise<DbHandle> {
     return handle;
   }
   const schema = `t_${randomBytes(6).toString('hex')}`;
-  const admin = new pg.Client({ connectionString: TEST_DATABASE_URL });
-  await admin.connect();
-  await admin.query(`CREATE SCHEMA ${schema}`);
-  await admin.end();
-  const handle = openDatabase({ engine: 'postgres', url: TEST_DATABASE_URL, schema, poolSize: 5 });
-  await migrate(handle.db, 'postgres');
+  await createSchema(schema);
+  const handle = openDatabase({ engine: 'postgres', url: TEST_DATABASE_URL, schema, poolSize: 5, strictPool: true });
+  await whileNoSchemaDrops(() => migrate(handle.db, 'postgres'));
   return {
     ...handle,
     async close() {
       await handle.close();
-      const c = new pg.Client({ connectionString: TEST_DATABASE_URL });
-      await c.connect();
-      await c.query(`DROP SCHEMA ${schema} CASCADE`);
-      await c.end();
+      await dropSchema(schema);
     },
   };
 }
 
 export type Res = { status: number; body: any; headers: Record<string, string | number | string[] | undefined>; text: string };
-export type ReqOpts = { token?: string; body?: unknown; raw?: string; headers?: Record<string, string>; cookie?: string };
+export type ReqOpts = {
+  token?: string;
+  body?: unknown;
+  raw?: string;
+  headers?: Record<string, string>;
+  cookie?: string;
+  /** Ingest (/v1/*) answers once events are accepted; by default the harness then waits until they are processed. */
+  accepted?: boolean;
+};
 
 export type TestApp = {
   rapport: Rapport;
@@ -93,9 +130,13 @@ export async function createTestApp(engine: Engine, opts: Partial<AppOptions> & 
       } catch {
         body = res.body;
       }
+      // Read-your-writes for tests: wait for the log consumers (never a sleep).
+      if (url.startsWith('/v1/') && res.statusCode < 300 && !o.accepted) await rapport.logs.drain();
       return { status: res.statusCode, body, headers: res.headers, text: res.body };
     },
     async listen() {
+      // Real clients wait for nobody: consumers run in the background, as in `rapport start`.
+      rapport.logs.start(10);
       await rapport.app.listen({ port: 0, host: '127.0.0.1' });
       const { port } = rapport.app.server.address() as AddressInfo;
       return `http://127.0.0.1:${port}`;

@@ -11,6 +11,7 @@ import { forbidden, notFound } from '../platform/errors.js';
 import type { ConversationsService } from '../modules/conversations/conversations.service.js';
 import type { Customer360Service } from '../modules/customers/customer360.service.js';
 import type { CustomersService } from '../modules/customers/customers.service.js';
+import type { IdentitiesService } from '../modules/identity/identities.service.js';
 import type { IdentityService } from '../modules/identity/identity.service.js';
 import type { IngestService } from '../modules/ingest/ingest.service.js';
 import type { InteractionsService } from '../modules/interactions/interactions.service.js';
@@ -25,10 +26,11 @@ export function createCustomerPrivacyWorkflow(deps: {
   conversations: ConversationsService;
   interactions: InteractionsService;
   identity: IdentityService;
+  identities: IdentitiesService;
   ingest: IngestService;
   journey: JourneyService;
 }) {
-  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, ingest, journey } = deps;
+  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, identities, ingest, journey } = deps;
   const { autocommit } = transactions;
 
   async function exportCustomer(auth: AuthContext, id: string): Promise<CustomerExport> {
@@ -81,17 +83,18 @@ export function createCustomerPrivacyWorkflow(deps: {
       if (!row) throw notFound('Customer');
       const ids = [row.id, ...(await customers.mergedInto(tx, auth.workspaceId, row.id))];
       const conversationIds = (await conversations.listByCustomers(tx, auth.workspaceId, ids)).map((c) => c.id);
-      const values = await identity.valuesOf(tx, auth.workspaceId, ids);
+      const values = await identities.valuesOf(tx, auth.workspaceId, ids);
       const counts: Record<string, number> = {};
       if (conversationIds.length > 0) Object.assign(counts, await conversations.eraseConversations(tx, auth.workspaceId, conversationIds));
       counts.interactions = await interactions.eraseByCustomers(tx, auth.workspaceId, ids);
-      counts.identities = await identity.eraseByCustomers(tx, auth.workspaceId, ids);
+      counts.identities = await identities.eraseByCustomers(tx, auth.workspaceId, ids);
       await journey.eraseByCustomers(tx, auth.workspaceId, ids);
       const userIds = values.filter((v) => v.kind === 'user_id').map((v) => v.value);
       const anonymousIds = values.filter((v) => v.kind === 'anonymous_id').map((v) => v.value);
-      const rejectedEvents = await ingest.eraseForCustomers(tx, auth.workspaceId, ids, { userIds, anonymousIds });
+      const rejectedEvents = await ingest.eraseForCustomers(tx, auth.workspaceId, { userIds, anonymousIds });
       if (userIds.length > 0 || anonymousIds.length > 0) counts.rejectedEvents = rejectedEvents;
-      counts.customers = await customers.deleteMany(tx, auth.workspaceId, ids);
+      counts.customers = await customers.eraseMany(tx, auth.workspaceId, ids);
+      await customers.announceDeleted(tx, auth.workspaceId, row.id, ids.slice(1));
       await audit.record(tx, auth, { action: 'customer.erased', objectType: 'customer', objectId: row.id, data: { customerIds: ids, counts } });
       return { id: row.id, deleted: true as const, counts };
     });

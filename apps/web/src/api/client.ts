@@ -1,6 +1,8 @@
 // The typed HTTP client: same-origin fetch with the session cookie, problems (RFC 9457) turned
 // into ApiError with the server's plain-words detail.
 import type { Problem } from '@rapport/contracts';
+import createClient from 'openapi-fetch';
+import type { paths } from './schema.gen';
 
 export class ApiError extends Error {
   constructor(
@@ -29,38 +31,22 @@ export function describeError(err: unknown): string {
   return err instanceof Error ? err.message : 'Something went wrong.';
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>;
+/**
+ * The API client, typed from the server's OpenAPI document (schema.gen.ts, generated at build):
+ * paths, parameters, bodies and answers are checked by `tsc`, so a changed contract fails the build
+ * wherever a screen relies on the old shape. Same-origin, with the session cookie.
+ */
+export const api = createClient<paths>({ credentials: 'same-origin', headers: { accept: 'application/json' } });
 
-export function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
-  const params = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
-  const qs = params.toString();
-  return qs ? `${path}?${qs}` : path;
+type Answer<D> = { data?: D; error?: unknown; response: Response };
+
+/** The answer's body, or an ApiError carrying the problem (RFC 9457) the server sent. */
+export async function must<D>(call: Promise<Answer<D>>): Promise<D> {
+  const { data, error, response } = await call;
+  if (!response.ok) throw new ApiError(response.status, isProblem(error) ? error : null);
+  return data as D;
 }
 
-export async function request<T>(method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE', path: string, body?: unknown): Promise<T> {
-  const init: RequestInit = { method, credentials: 'same-origin', headers: { accept: 'application/json' } };
-  if (body !== undefined) {
-    init.body = JSON.stringify(body);
-    init.headers = { ...init.headers, 'content-type': 'application/json' };
-  }
-  const res = await fetch(path, init);
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let parsed: unknown = null;
-  if (text) {
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = null;
-    }
-  }
-  if (!res.ok) throw new ApiError(res.status, isProblem(parsed) ? parsed : null);
-  return parsed as T;
-}
-
-export const get = <T>(path: string, query?: Query) => request<T>('GET', withQuery(path, query));
-export const post = <T>(path: string, body?: unknown) => request<T>('POST', path, body ?? {});
-export const patch = <T>(path: string, body: unknown) => request<T>('PATCH', path, body);
-export const del = <T>(path: string) => request<T>('DELETE', path);
+type JsonBody<Op> = Op extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+/** The JSON body an operation takes, e.g. `BodyOf<'/api/v1/teams', 'post'>`. */
+export type BodyOf<P extends keyof paths, M extends 'post' | 'patch' | 'put'> = JsonBody<paths[P][M]>;

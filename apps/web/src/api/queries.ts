@@ -1,24 +1,10 @@
-// Query keys and hooks for every screen; the live stream updates these same keys.
+// Query keys, and the hooks several features share (conversations, customers, members, teams,
+// canned responses, custom fields, touchpoints, stages); the live stream updates these same keys.
+// Hooks only one feature uses live with it (features/settings/hooks.ts).
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type QueryKey } from '@tanstack/react-query';
 import type { ConversationQuery, CreateMessage, UpdateConversation } from '@rapport/contracts';
-import { ApiError, get, patch, post } from './client';
-import type {
-  ApiToken,
-  AuditEntry,
-  BulkResult,
-  CannedResponse,
-  Conversation,
-  Customer,
-  CustomFieldDef,
-  Me,
-  Member,
-  Message,
-  Page,
-  Team,
-  TimelineItem,
-  Touchpoint,
-  WriteKey,
-} from './types';
+import { api, ApiError, must, type BodyOf } from './client';
+import type { Message } from './types';
 
 export type ConversationFilters = Omit<ConversationQuery, 'updatedSince'>;
 
@@ -45,14 +31,14 @@ export const keys = {
 
 const PAGE = 50;
 
-export const useSetupStatus = () => useQuery({ queryKey: keys.setup, queryFn: () => get<{ needsSetup: boolean }>('/api/v1/setup'), staleTime: Infinity });
+export const useSetupStatus = () => useQuery({ queryKey: keys.setup, queryFn: () => must(api.GET('/api/v1/setup')), staleTime: Infinity });
 
 export const useMe = () =>
   useQuery({
     queryKey: keys.me,
     queryFn: async () => {
       try {
-        return await get<Me>('/api/v1/me');
+        return await must(api.GET('/api/v1/me'));
       } catch (err) {
         if (err instanceof ApiError && err.status === 401) return null;
         throw err;
@@ -64,13 +50,13 @@ export const useMe = () =>
 export const useConversations = (filters: ConversationFilters) =>
   useInfiniteQuery({
     queryKey: keys.conversationList(filters),
-    queryFn: ({ pageParam }) => get<Page<Conversation>>('/api/v1/conversations', { ...filters, limit: PAGE, cursor: pageParam }),
+    queryFn: ({ pageParam }) => must(api.GET('/api/v1/conversations', { params: { query: { ...filters, limit: PAGE, cursor: pageParam } } })),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
 
 export const useConversation = (id: string) =>
-  useQuery({ queryKey: keys.conversation(id), queryFn: () => get<Conversation>(`/api/v1/conversations/${id}`), retry: retryUnlessClientError });
+  useQuery({ queryKey: keys.conversation(id), queryFn: () => must(api.GET('/api/v1/conversations/{id}', { params: { path: { id } } })), retry: retryUnlessClientError });
 
 export const useMessages = (id: string) =>
   useQuery({
@@ -79,7 +65,7 @@ export const useMessages = (id: string) =>
       const all: Message[] = [];
       let cursor: string | undefined;
       do {
-        const page = await get<Page<Message>>(`/api/v1/conversations/${id}/messages`, { limit: 200, cursor });
+        const page = await must(api.GET('/api/v1/conversations/{id}/messages', { params: { path: { id }, query: { limit: 200, cursor } } }));
         all.push(...page.data);
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
@@ -91,13 +77,13 @@ export const useMessages = (id: string) =>
 export const useCustomers = (q: string) =>
   useInfiniteQuery({
     queryKey: keys.customerList(q),
-    queryFn: ({ pageParam }) => get<Page<Customer>>('/api/v1/customers', { q, limit: PAGE, cursor: pageParam }),
+    queryFn: ({ pageParam }) => must(api.GET('/api/v1/customers', { params: { query: { q, limit: PAGE, cursor: pageParam } } })),
     initialPageParam: undefined as string | undefined,
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
 
 export const useCustomer = (id: string) =>
-  useQuery({ queryKey: keys.customer(id), queryFn: () => get<Customer>(`/api/v1/customers/${id}`), retry: retryUnlessClientError });
+  useQuery({ queryKey: keys.customer(id), queryFn: () => must(api.GET('/api/v1/customers/{id}', { params: { path: { id } } })), retry: retryUnlessClientError });
 
 /**
  * The timeline, newest first, in cursor pages. A server without the interactions module answers
@@ -108,7 +94,7 @@ export const useTimeline = (customerId: string, limit = 100) =>
     queryKey: [...keys.timeline(customerId), limit],
     queryFn: async ({ pageParam }) => {
       try {
-        return await get<Page<TimelineItem>>(`/api/v1/customers/${customerId}/timeline`, { limit, cursor: pageParam });
+        return await must(api.GET('/api/v1/customers/{id}/timeline', { params: { path: { id: customerId }, query: { limit, cursor: pageParam } } }));
       } catch (err) {
         if (err instanceof ApiError && err.status === 404 && err.problem?.detail?.startsWith('No route')) return null;
         throw err;
@@ -119,30 +105,25 @@ export const useTimeline = (customerId: string, limit = 100) =>
     retry: retryUnlessClientError,
   });
 
-/** For settings sections whose endpoint may not exist yet: null when the route is missing. */
-function optionalList<T>(path: string) {
-  return async () => {
-    try {
-      return (await get<Page<T>>(path)).data;
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 404) return null;
-      throw err;
-    }
-  };
+/** A list a role may not be allowed to read (or a route a server may not have): null on 403/404. */
+export async function orNull<T>(call: Promise<T>): Promise<T | null> {
+  try {
+    return await call;
+  } catch (err) {
+    if (err instanceof ApiError && (err.status === 404 || err.status === 403)) return null;
+    throw err;
+  }
 }
 
 export const useMembers = (enabled = true) =>
-  useQuery({ queryKey: keys.members, queryFn: async () => (await get<Page<Member>>('/api/v1/members')).data, enabled, staleTime: 60_000 });
-export const useTeams = () => useQuery({ queryKey: keys.teams, queryFn: async () => (await get<Page<Team>>('/api/v1/teams')).data, staleTime: 60_000 });
+  useQuery({ queryKey: keys.members, queryFn: async () => (await must(api.GET('/api/v1/members'))).data, enabled, staleTime: 60_000 });
+export const useTeams = () => useQuery({ queryKey: keys.teams, queryFn: async () => (await must(api.GET('/api/v1/teams'))).data, staleTime: 60_000 });
 export const useCanned = () =>
-  useQuery({ queryKey: keys.canned, queryFn: async () => (await get<Page<CannedResponse>>('/api/v1/canned-responses')).data, staleTime: 60_000 });
+  useQuery({ queryKey: keys.canned, queryFn: async () => (await must(api.GET('/api/v1/canned-responses'))).data, staleTime: 60_000 });
 export const useCustomFields = () =>
-  useQuery({ queryKey: keys.customFields, queryFn: async () => (await get<Page<CustomFieldDef>>('/api/v1/custom-fields')).data, staleTime: 60_000 });
-export const useTokens = () => useQuery({ queryKey: keys.tokens, queryFn: async () => (await get<Page<ApiToken>>('/api/v1/tokens')).data });
-export const useAudit = () => useQuery({ queryKey: keys.audit, queryFn: async () => (await get<Page<AuditEntry>>('/api/v1/audit-log', { limit: 100 })).data });
-export const useWriteKeys = () => useQuery({ queryKey: keys.writeKeys, queryFn: optionalList<WriteKey>('/api/v1/write-keys'), retry: false });
+  useQuery({ queryKey: keys.customFields, queryFn: async () => (await must(api.GET('/api/v1/custom-fields'))).data, staleTime: 60_000 });
 export const useTouchpoints = (enabled = true) =>
-  useQuery({ queryKey: keys.touchpoints, queryFn: optionalList<Touchpoint>('/api/v1/touchpoints'), retry: false, enabled, staleTime: 60_000 });
+  useQuery({ queryKey: keys.touchpoints, queryFn: async () => (await orNull(must(api.GET('/api/v1/touchpoints'))))?.data ?? null, retry: false, enabled, staleTime: 60_000 });
 
 function retryUnlessClientError(count: number, err: unknown) {
   if (err instanceof ApiError && err.status < 500) return false;
@@ -164,7 +145,7 @@ export function useWrite<TVars, TResult>(fn: (vars: TVars) => Promise<TResult>, 
 export const useUpdateConversation = (id: string) => {
   const qc = useQueryClient();
   return useMutation({
-    mutationFn: (body: UpdateConversation) => patch<Conversation>(`/api/v1/conversations/${id}`, body),
+    mutationFn: (body: UpdateConversation) => must(api.PATCH('/api/v1/conversations/{id}', { params: { path: { id } }, body })),
     onSuccess: (c) => qc.setQueryData(keys.conversation(id), c),
     onSettled: () => qc.invalidateQueries({ queryKey: keys.conversations }),
   });
@@ -172,22 +153,22 @@ export const useUpdateConversation = (id: string) => {
 
 export const useSendMessage = (conversationId: string) =>
   useWrite(
-    (body: CreateMessage) => post<Message>(`/api/v1/conversations/${conversationId}/messages`, body),
+    (body: CreateMessage) => must(api.POST('/api/v1/conversations/{id}/messages', { params: { path: { id: conversationId } }, body })),
     () => [keys.messages(conversationId), keys.conversations],
   );
 
 export const useBulk = () =>
   useWrite(
-    (body: { ids: string[]; update: Record<string, unknown> }) => post<BulkResult>('/api/v1/conversations/bulk', body),
+    (body: BodyOf<'/api/v1/conversations/bulk', 'post'>) => must(api.POST('/api/v1/conversations/bulk', { body })),
     () => [keys.conversations],
   );
 
 export const useRenderCanned = () =>
   useMutation({
     mutationFn: (v: { id: string; conversationId: string }) =>
-      post<{ body: string }>(`/api/v1/canned-responses/${v.id}/render`, { conversationId: v.conversationId }),
+      must(api.POST('/api/v1/canned-responses/{id}/render', { params: { path: { id: v.id } }, body: { conversationId: v.conversationId } })),
   });
 
 /** The workspace's journey stages, in order (GET /api/v1/stages). */
 export const useStages = () =>
-  useQuery({ queryKey: ['stages'], queryFn: () => get<{ data: Array<{ key: string; name: string }> }>('/api/v1/stages'), staleTime: 60_000 });
+  useQuery({ queryKey: ['stages'], queryFn: () => must(api.GET('/api/v1/stages')), staleTime: 60_000 });

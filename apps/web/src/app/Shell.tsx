@@ -21,7 +21,7 @@ import {
 import { useDisclosure } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
 import { Link, useLocation, useNavigate, useSearchParams } from 'react-router-dom';
-import { del, describeError, post } from '../api/client';
+import { api, describeError, must } from '../api/client';
 import { keys, useTeams } from '../api/queries';
 import type { Me } from '../api/types';
 import { STATUSES, label } from '../api/types';
@@ -74,7 +74,7 @@ function WorkspaceSwitcher({ me }: { me: Me }) {
       onChange={async (workspaceId) => {
         if (!workspaceId || workspaceId === me.workspace.id) return;
         try {
-          await post('/api/v1/auth/switch', { workspaceId });
+          await must(api.POST('/api/v1/auth/switch', { body: { workspaceId } }));
           setError(null);
           qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'setup' });
           navigate('/');
@@ -146,8 +146,8 @@ function PendingInvitations({ me }: { me: Me }) {
   const act = async (workspaceId: string, join: boolean) => {
     setBusy(workspaceId);
     try {
-      if (join) await post(`/api/v1/me/invitations/${encodeURIComponent(workspaceId)}/accept`);
-      else await del(`/api/v1/me/invitations/${encodeURIComponent(workspaceId)}`);
+      if (join) await must(api.POST('/api/v1/me/invitations/{workspaceId}/accept', { params: { path: { workspaceId } } }));
+      else await must(api.DELETE('/api/v1/me/invitations/{workspaceId}', { params: { path: { workspaceId } } }));
       setError(null);
       if (join) {
         qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'setup' });
@@ -205,7 +205,7 @@ export function Shell({ me, children }: { me: Me; children: ReactNode }) {
   }, [help]);
 
   const signOut = async () => {
-    await post('/api/v1/auth/logout');
+    await must(api.POST('/api/v1/auth/logout'));
     qc.removeQueries({ predicate: (q) => q.queryKey[0] !== 'me' && q.queryKey[0] !== 'setup' });
     qc.setQueryData(keys.me, null);
     window.history.replaceState(null, '', '/');

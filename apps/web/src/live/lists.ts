@@ -2,7 +2,7 @@
 // view's filters); new arrivals come from refetching. A list scrolled far (many cursor pages)
 // refetches only its first page and merges it, so one event never costs hundreds of requests.
 import type { InfiniteData, QueryClient } from '@tanstack/react-query';
-import { get } from '../api/client';
+import { api, must } from '../api/client';
 import { keys, type ConversationFilters } from '../api/queries';
 import type { Conversation, Me, Page } from '../api/types';
 
@@ -66,7 +66,7 @@ export async function refreshLists(qc: QueryClient) {
     // them down; if even that overflows (a burst), refetch everything rather than leave a gap.
     const oldFirst = data.pages[0]?.data ?? [];
     const limit = Math.min(200, oldFirst.length + 50);
-    const first = await get<Page<Conversation>>('/api/v1/conversations', { ...filters, limit });
+    const first = await must(api.GET('/api/v1/conversations', { params: { query: { ...filters, limit } } }));
     const boundary = oldFirst[oldFirst.length - 1];
     if (first.data.length === limit && boundary && !first.data.some((c) => c.id === boundary.id)) {
       await qc.invalidateQueries({ queryKey: query.queryKey, exact: true });

@@ -22,6 +22,7 @@ export function createAssignmentService(deps: ConversationsDeps & { core: Conver
       const now = clock.nowIso();
       const won = await transactions.run(async (tx) => {
         if (!(await store.claim(tx, auth.workspaceId, id, auth.userId, now))) return false;
+        await core.recordChange(tx, row, { ...row, assignee_id: auth.userId, updated_at: now }, 'claim');
         await audit.record(tx, auth, {
           action: 'conversation.assigned',
           objectType: 'conversation',

@@ -1,6 +1,7 @@
 // What every part of the service desk shares: reading conversations as the API shows them,
 // visibility and team checks, live announcements, status changes and writing a message.
-import type { Conversation, Status } from '@rapport/contracts';
+import type { Conversation, ConversationState, Status } from '@rapport/contracts';
+import type { NewDomainEvent } from '../../platform/domain-events.js';
 import type { ZCreateConversation, ZCreateMessage, ZUpdateConversation } from '@rapport/contracts';
 import { z } from 'zod';
 import type { Executor } from '../../platform/db/transactions.js';
@@ -23,7 +24,7 @@ const seconds = (from: string, to: string) => Math.round((Date.parse(to) - Date.
 const preview = (body: string) => body.replace(/\s+/g, ' ').trim().slice(0, 140);
 
 export function createConversationsCore(deps: ConversationsDeps) {
-  const { store, clock, jobs, bus, audit, customers, workspaces, interactions } = deps;
+  const { store, clock, jobs, bus, audit, customers, workspaces, interactions, events } = deps;
   const transactions = deps.transactions;
   const { autocommit } = transactions;
 
@@ -115,6 +116,53 @@ export function createConversationsCore(deps: ConversationsDeps) {
 
   function announce(type: string, row: Pick<ConversationRow, 'workspace_id' | 'id' | 'team_id'>, data: unknown, internal = false) {
     bus.publish({ workspaceId: row.workspace_id, type, conversation: { id: row.id, teamId: row.team_id }, internal, data });
+  }
+
+  const stateOf = (r: ConversationRow): ConversationState => ({
+    id: r.id,
+    number: Number(r.number),
+    status: r.status as ConversationState['status'],
+    priority: r.priority as ConversationState['priority'],
+    channel: r.channel as ConversationState['channel'],
+    category: (r.category ?? null) as ConversationState['category'],
+    subject: r.subject,
+    customerId: r.customer_id,
+    assigneeId: r.assignee_id,
+    teamId: r.team_id,
+    tags: parseJsonStringArray(r.tags),
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  });
+  const TRACKED = ['status', 'priority', 'category', 'subject', 'assignee_id', 'team_id', 'tags', 'custom_fields', 'touchpoint_id', 'snoozed_until'] as const;
+  const FIELD: Record<(typeof TRACKED)[number], string> = {
+    status: 'status',
+    priority: 'priority',
+    category: 'category',
+    subject: 'subject',
+    assignee_id: 'assigneeId',
+    team_id: 'teamId',
+    tags: 'tags',
+    custom_fields: 'customFields',
+    touchpoint_id: 'touchpointId',
+    snoozed_until: 'snoozedUntil',
+  };
+
+  /**
+   * The domain events of a conversation's change, appended in the change's transaction:
+   * created, or updated with the changed fields, plus status_changed and assigned when those moved.
+   */
+  async function recordChange(tx: Tx, before: ConversationRow | null, after: ConversationRow, by: 'manual' | 'claim' | 'round_robin' = 'manual') {
+    const scope = { conversation: { id: after.id, teamId: after.team_id } };
+    const conversation = stateOf(after);
+    if (!before) return events.emit(tx, after.workspace_id, [{ type: 'conversation.created', data: { conversation }, scope }]);
+    const changed = TRACKED.filter((k) => String(before[k] ?? '') !== String(after[k] ?? '')).map((k) => FIELD[k]);
+    if (changed.length === 0) return;
+    const out: NewDomainEvent[] = [{ type: 'conversation.updated', data: { conversation, changed }, scope }];
+    if (before.status !== after.status)
+      out.push({ type: 'conversation.status_changed', data: { conversation, from: stateOf(before).status, to: conversation.status }, scope });
+    if (before.assignee_id !== after.assignee_id)
+      out.push({ type: 'conversation.assigned', data: { conversation, from: before.assignee_id, to: after.assignee_id, by }, scope });
+    await events.emit(tx, after.workspace_id, out);
   }
 
   async function enqueueAutoAssign(tx: Tx, row: Pick<ConversationRow, 'workspace_id' | 'id' | 'team_id' | 'assignee_id'>, reason: string) {
@@ -218,7 +266,27 @@ export function createConversationsCore(deps: ConversationsDeps) {
       }
     }
     await store.update(tx, row.workspace_id, row.id, patch);
-    return { msg, row: { ...row, ...patch } };
+    const after = { ...row, ...patch };
+    await events.emit(tx, row.workspace_id, [
+      {
+        type: 'message.created',
+        data: {
+          message: {
+            id: msg.id,
+            conversationId: row.id,
+            kind: msg.kind as 'reply' | 'note',
+            authorType: msg.author_type as 'agent' | 'customer' | 'bot' | 'system',
+            authorId: msg.author_id,
+            body: msg.body,
+            createdAt: msg.created_at,
+          },
+          customerId: row.customer_id,
+        },
+        scope: { conversation: { id: row.id, teamId: row.team_id }, ...(msg.kind === 'note' ? { internal: true } : {}) },
+      },
+    ]);
+    if (after.status !== row.status) await recordChange(tx, row, after);
+    return { msg, row: after };
   }
 
   async function assignNext(workspaceId: string, conversationId: string): Promise<string | null> {
@@ -235,6 +303,7 @@ export function createConversationsCore(deps: ConversationsDeps) {
       const won = await transactions.run(async (tx) => {
         if (!(await store.claim(tx, workspaceId, row.id, agent.user_id, now))) return false;
         await workspaces.markAssigned(tx, workspaceId, agent.user_id, now);
+        await recordChange(tx, row, { ...row, assignee_id: agent.user_id, updated_at: now }, 'round_robin');
         await audit.record(
           tx,
           { workspaceId, userId: null, ip: null },
@@ -265,11 +334,16 @@ export function createConversationsCore(deps: ConversationsDeps) {
     const row = await store.get(autocommit, job.workspaceId, conversationId);
     if (!row || row.status !== 'snoozed' || row.snoozed_until !== until) return;
     const now = clock.nowIso();
-    await store.update(autocommit, job.workspaceId, row.id, { status: 'open', snoozed_until: null, updated_at: now, last_activity_at: now });
+    const patch = { status: 'open', snoozed_until: null, updated_at: now, last_activity_at: now };
+    await transactions.run(async (tx) => {
+      await store.update(tx, job.workspaceId, row.id, patch);
+      await recordChange(tx, row, { ...row, ...patch });
+    });
     announce('conversation.updated', row, { id: row.id, status: 'open' });
   });
 
   return {
+    recordChange,
     assignNext,
     toConversations,
     toConversation,

@@ -1,5 +1,6 @@
 // What the service desk is built from.
 import type { Audit } from '../../platform/audit.js';
+import type { DomainEvents } from '../../platform/domain-events.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Transactions } from '../../platform/db/transactions.js';
@@ -19,4 +20,6 @@ export type ConversationsDeps = {
   customers: CustomersService;
   workspaces: WorkspacesService;
   interactions: InteractionsService;
+  /** Every change appends its domain events in its own transaction. */
+  events: DomainEvents;
 };

@@ -90,6 +90,7 @@ export function createConversationsService(deps: ConversationsDeps) {
         await store.insert(tx, conv);
         await store.setTags(tx, auth.workspaceId, conv.id, tags, true);
         await store.indexSubject(tx, auth.workspaceId, conv.id, conv.subject, false);
+        await core.recordChange(tx, null, conv);
         await interactions.append(tx, [
           {
             workspaceId: auth.workspaceId,
@@ -186,6 +187,7 @@ export function createConversationsService(deps: ConversationsDeps) {
             data: { from: current.team_id, to: input.teamId },
           });
         const next = { ...current, ...patch };
+        await core.recordChange(tx, current, next);
         if (input.teamId && input.teamId !== current.team_id) await enqueueAutoAssign(tx, next, `team:${now}`);
         return next;
       });
@@ -250,6 +252,10 @@ export function createConversationsService(deps: ConversationsDeps) {
         await store.update(tx, auth.workspaceId, survivor.id, patch);
         await store.update(tx, auth.workspaceId, other.id, { merged_into_id: survivor.id, status: 'closed', message_count: 0, updated_at: now });
         const merged = { ...survivor, ...patch };
+        await core.recordChange(tx, survivor, merged);
+        await deps.events.emit(tx, auth.workspaceId, [
+          { type: 'conversation.merged', data: { conversationId: other.id, mergedIntoId: survivor.id }, scope: { conversation: { id: other.id, teamId: other.team_id } } },
+        ]);
         const { row: withNote } = await insertMessage(tx, merged, {
           body: `Conversation #${other.number} was merged into this one by ${auth.userName}.`,
           kind: 'note',

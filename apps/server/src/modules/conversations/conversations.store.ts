@@ -1,6 +1,7 @@
 // SQL for conversations, messages, tags, search, custom fields and canned responses.
 import { sql } from 'kysely';
 import type { ConversationScope } from '../../platform/access.js';
+import { reassignCustomerColumn, type Statement } from '../../platform/db/statements.js';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { CannedResponseRow, ConversationRow, CustomFieldRow, MessageRow } from '../../platform/db/schema.js';
 
@@ -54,6 +55,19 @@ export function createConversationsStore(db: Db, engine: Engine) {
   return {
     insert: (tx: Tx, row: ConversationRow) => tx.insertInto('conversations').values(row).execute(),
     // GDPR (through the customer privacy workflow)
+    /** The conversations' part of a customer merge. */
+    reassignCustomers: (workspaceId: string, pairs: Array<{ from: string; to: string }>): Statement => reassignCustomerColumn('conversations', workspaceId, pairs),
+    openOf: (workspaceId: string, customerId: string) =>
+      db
+        .selectFrom('conversations')
+        .select(['id', 'number', 'subject', 'status', 'channel', 'last_activity_at'])
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('merged_into_id', 'is', null)
+        .where('status', 'not in', ['resolved', 'closed'])
+        .orderBy('last_activity_at', 'desc')
+        .limit(50)
+        .execute(),
     listByCustomers: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
       ex
         .selectFrom('conversations')

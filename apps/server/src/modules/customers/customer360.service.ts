@@ -1,15 +1,19 @@
 // Customer 360 and the timeline: one customer's identities, organizations, journey stage,
-// activity counts and open conversations, and every interaction newest first.
+// activity counts and open conversations, and every interaction newest first. It owns no
+// tables: each part comes from its owner's service.
 import type { Customer360, Page, TimelineItem, TimelineQuery } from '@rapport/contracts';
 import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { InteractionRow, TouchpointRow } from '../../platform/db/schema.js';
+import type { ConversationCustomerLinks } from '../conversations/customer-links.service.js';
+import type { IdentitiesService } from '../identity/identities.service.js';
+import type { InteractionsService } from '../interactions/interactions.service.js';
+import type { TouchpointsService } from '../touchpoints/touchpoints.service.js';
+import type { OrganizationsService } from './organizations.service.js';
 import { notFound } from '../../platform/errors.js';
 import { parseJsonObject } from '../../platform/json.js';
 import { toCustomer, type CustomersService } from './customers.service.js';
-import type { Customer360Store } from './customer360.store.js';
-import { toOrganization } from '../ingest/ingest.service.js';
 import type { JourneyService } from '../journeys/journey.service.js';
 
 const toRef = (t: TouchpointRow) => ({
@@ -22,8 +26,17 @@ const toRef = (t: TouchpointRow) => ({
   critical: Boolean(Number(t.critical)),
 });
 
-export function createCustomer360Service(deps: { store: Customer360Store; transactions: Transactions; customers: CustomersService; journey: JourneyService }) {
-  const { store, customers, journey } = deps;
+export function createCustomer360Service(deps: {
+  transactions: Transactions;
+  customers: CustomersService;
+  organizations: OrganizationsService;
+  identities: IdentitiesService;
+  interactions: InteractionsService;
+  conversations: ConversationCustomerLinks;
+  touchpoints: TouchpointsService;
+  journey: JourneyService;
+}) {
+  const { customers, organizations, identities, interactions, conversations, touchpoints, journey } = deps;
   const { autocommit } = deps.transactions;
 
   async function customerRow(workspaceId: string, id: string) {
@@ -34,7 +47,7 @@ export function createCustomer360Service(deps: { store: Customer360Store; transa
 
   async function toItems(workspaceId: string, rows: InteractionRow[]): Promise<Map<string, TimelineItem>> {
     const tps = new Map(
-      (await store.touchpointsByIds(workspaceId, [...new Set(rows.map((r) => r.touchpoint_id).filter((x): x is string => x !== null))])).map((t) => [t.id, t]),
+      (await touchpoints.byIds(workspaceId, [...new Set(rows.map((r) => r.touchpoint_id).filter((x): x is string => x !== null))])).map((t) => [t.id, t]),
     );
     return new Map(
       rows.map((r) => {
@@ -64,13 +77,13 @@ export function createCustomer360Service(deps: { store: Customer360Store; transa
 
   async function profile(workspaceId: string, id: string): Promise<Customer360> {
     const row = await customerRow(workspaceId, id);
-    const [identities, orgs, byStage, byChannel, seen, open, current, history] = await Promise.all([
-      store.identities(workspaceId, row.id),
-      store.organizations(workspaceId, row.id),
-      store.countsBy(workspaceId, row.id, 'stage'),
-      store.countsBy(workspaceId, row.id, 'channel'),
-      store.seen(workspaceId, row.id),
-      store.openConversations(workspaceId, row.id),
+    const [ids, orgs, byStage, byChannel, seen, open, current, history] = await Promise.all([
+      identities.listOf(autocommit, workspaceId, row.id),
+      organizations.of(workspaceId, row.id),
+      interactions.countsBy(workspaceId, row.id, 'stage'),
+      interactions.countsBy(workspaceId, row.id, 'channel'),
+      interactions.seen(workspaceId, row.id),
+      conversations.openOf(workspaceId, row.id),
       journey.current(workspaceId, row.id),
       journey.history(workspaceId, row.id),
     ]);
@@ -78,21 +91,14 @@ export function createCustomer360Service(deps: { store: Customer360Store; transa
       Object.fromEntries(rows.filter((r) => r[col] !== null).map((r) => [String(r[col]), Number(r.n)]));
     return {
       ...toCustomer(row),
-      identities: identities.map((i) => ({ kind: i.kind, value: i.value, createdAt: i.created_at })),
-      organizations: orgs.map(toOrganization),
+      identities: ids.map((i) => ({ kind: i.kind, value: i.value, createdAt: i.created_at })),
+      organizations: orgs,
       stage: current?.stage ?? null,
       stageHistory: history,
       firstSeenAt: seen?.first ?? null,
       lastSeenAt: seen?.last ?? null,
       counts: { interactions: Number(seen?.n ?? 0), byStage: counts(byStage, 'stage'), byChannel: counts(byChannel, 'channel') },
-      openConversations: open.map((c) => ({
-        id: c.id,
-        number: Number(c.number),
-        subject: c.subject,
-        status: c.status,
-        channel: c.channel,
-        lastActivityAt: c.last_activity_at,
-      })),
+      openConversations: open,
     };
   }
 
@@ -110,11 +116,11 @@ export function createCustomer360Service(deps: { store: Customer360Store; transa
       const after = decodeCursor(q.cursor, 2);
       let touchpointId: string | undefined;
       if (q.touchpoint) {
-        const tp = await store.touchpointByKey(auth.workspaceId, q.touchpoint);
+        const tp = await touchpoints.byKey(auth.workspaceId, q.touchpoint);
         if (!tp) return { data: [], nextCursor: null };
         touchpointId = tp.id;
       }
-      const rows = await store.timeline(
+      const rows = await interactions.timeline(
         auth.workspaceId,
         row.id,
         {

@@ -1,16 +1,17 @@
-import { ZCreateCustomer, ZCustomer, ZCustomer360, ZCustomerQuery, ZIdParam, ZPageQuery, ZProblem, ZUpdateCustomer, page } from '@rapport/contracts';
+import { ZCreateCustomer, ZCustomer, ZCustomer360, ZCustomerQuery, ZIdParam, ZOrganization, ZPageQuery, ZProblem, ZUpdateCustomer, page } from '@rapport/contracts';
 import type { Customer360 } from '@rapport/contracts';
 import type { AuthContext } from '../../platform/access.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { requireAuth } from '../../platform/http.js';
 import type { CustomersService } from './customers.service.js';
+import type { OrganizationsService } from './organizations.service.js';
 
 const errors = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem };
 
 /** `profile` (the interactions spine's customer 360) answers GET /customers/:id with a superset of Customer. */
 export function registerCustomerRoutes(
   app: FastifyZodInstance,
-  deps: { customers: CustomersService; profile: (auth: AuthContext, id: string) => Promise<Customer360> },
+  deps: { customers: CustomersService; organizations: OrganizationsService; profile: (auth: AuthContext, id: string) => Promise<Customer360> },
 ) {
   const { customers } = deps;
   app.get(
@@ -46,5 +47,18 @@ export function registerCustomerRoutes(
       schema: { tags: ['customers'], params: ZIdParam, body: ZUpdateCustomer, response: { 200: ZCustomer, ...errors } },
     },
     async (req) => customers.update(requireAuth(req), req.params.id, req.body),
+  );
+  app.get(
+    '/api/v1/organizations',
+    {
+      config: { access: 'customers.read' },
+      schema: {
+        tags: ['customers'],
+        summary: 'Organizations (B2B accounts from group calls)',
+        querystring: ZPageQuery,
+        response: { 200: page(ZOrganization), 401: ZProblem, 403: ZProblem },
+      },
+    },
+    async (req) => deps.organizations.list(requireAuth(req), req.query),
   );
 }

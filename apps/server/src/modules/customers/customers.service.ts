@@ -10,7 +10,11 @@ import type { CustomerRow } from '../../platform/db/schema.js';
 import { notFound, conflict } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
-import type { CustomersStore } from './customers.store.js';
+import type { DomainEvents } from '../../platform/domain-events.js';
+import type { IdentitiesService } from '../identity/identities.service.js';
+import type { CustomersStore, Move, ProfileColumns } from './customers.store.js';
+
+export type { ProfileColumns };
 
 export const toCustomer = (r: CustomerRow): Customer => ({
   id: r.id,
@@ -22,10 +26,19 @@ export const toCustomer = (r: CustomerRow): Customer => ({
   updatedAt: r.updated_at,
 });
 
+/** A customer as domain events carry it. */
+export const stateOf = (r: Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>) => ({
+  id: r.id,
+  name: r.name,
+  email: r.email,
+  phone: r.phone,
+  traits: parseJsonObject(r.traits),
+});
+
 type CustomerInput = { name?: string | undefined; email?: string | undefined; phone?: string | undefined; traits?: Record<string, unknown> | undefined };
 
-export function createCustomersService(deps: { store: CustomersStore; transactions: Transactions; clock: Clock }) {
-  const { store, clock } = deps;
+export function createCustomersService(deps: { store: CustomersStore; identities: IdentitiesService; transactions: Transactions; clock: Clock; events: DomainEvents }) {
+  const { store, clock, identities, events } = deps;
   const { autocommit } = deps.transactions;
   const transactions = deps.transactions;
 
@@ -50,8 +63,9 @@ export function createCustomersService(deps: { store: CustomersStore; transactio
       merged_into_id: null,
     };
     await store.insert(tx, row);
-    if (row.email) await store.upsertIdentity(tx, { workspace_id: workspaceId, kind: 'email', value: row.email, customer_id: row.id, created_at: now });
-    if (row.phone) await store.upsertIdentity(tx, { workspace_id: workspaceId, kind: 'phone', value: row.phone, customer_id: row.id, created_at: now });
+    await events.emit(tx, workspaceId, [{ type: 'customer.created', data: { customer: stateOf(row), source: 'desk' } }]);
+    if (row.email) await identities.link(tx, workspaceId, row.id, 'email', row.email, now);
+    if (row.phone) await identities.link(tx, workspaceId, row.id, 'phone', row.phone, now);
     return row;
   }
 
@@ -59,11 +73,35 @@ export function createCustomersService(deps: { store: CustomersStore; transactio
     resolve,
     /** Customers merged into this one (their ids keep resolving to it). */
     mergedInto: async (ex: Tx | Executor, workspaceId: string, id: string) => (await store.mergedInto(ex, workspaceId, id)).map((r) => r.id),
-    deleteMany: (tx: Tx, workspaceId: string, ids: string[]) => store.deleteMany(tx, workspaceId, ids),
+    /** Erases customers with their merge records and organization memberships; returns how many went. */
+    async eraseMany(tx: Tx, workspaceId: string, ids: string[]) {
+      await store.eraseLinks(tx, workspaceId, ids);
+      return store.deleteMany(tx, workspaceId, ids);
+    },
+    // Identity resolution creates, fills and merges customers in bulk, inside its transaction.
+    /** Customers by id, share-locked on PostgreSQL until the caller commits. */
+    lockMany: (tx: Tx, workspaceId: string, ids: string[]) => store.lockMany(tx, workspaceId, ids),
+    async insertMany(tx: Tx, rows: CustomerRow[]) {
+      await store.insertMany(tx, rows);
+      const ws = rows[0]?.workspace_id;
+      if (ws) await events.emit(tx, ws, rows.map((r) => ({ type: 'customer.created' as const, data: { customer: stateOf(r), source: 'ingest' as const } })));
+    },
+    /** Sets profiles; `changed` names what moved per customer, for the customer.updated events. */
+    async updateProfiles(tx: Tx, workspaceId: string, rows: ProfileColumns[], now: string) {
+      await store.updateProfiles(tx, workspaceId, rows, now);
+      if (rows.length > 0) await events.emit(tx, workspaceId, rows.map((r) => ({ type: 'customer.updated' as const, data: { customer: stateOf(r), changed: ['profile'] } })));
+    },
+    /** Records merges and deletions as domain events (the workflows call these in their transaction). */
+    announceMerges: (tx: Tx, workspaceId: string, pairs: Move[], reason: string) =>
+      pairs.length === 0 ? Promise.resolve() : events.emit(tx, workspaceId, pairs.map((p) => ({ type: 'customer.merged' as const, data: { survivorId: p.to, mergedId: p.from, reason } }))),
+    announceDeleted: (tx: Tx, workspaceId: string, customerId: string, mergedIds: string[]) =>
+      events.emit(tx, workspaceId, [{ type: 'customer.deleted', data: { customerId, mergedIds } }]),
+    /** This module's part of merging customers (workflows/merge-customers.ts). */
+    mergeStatements: (workspaceId: string, pairs: Move[], reason: string, now: string) => store.mergeStatements(workspaceId, pairs, reason, now),
     async create(auth: AuthContext, input: CustomerInput): Promise<Customer> {
       requirePermission(auth, 'customers.write');
       return transactions.run(async (tx) => {
-        if (input.email && (await store.findIdentity(tx, auth.workspaceId, 'email', input.email))) {
+        if (input.email && (await identities.ownerOf(tx, auth.workspaceId, 'email', input.email))) {
           throw conflict(`A customer with the email ${input.email} already exists`);
         }
         return toCustomer(await insertCustomer(tx, auth.workspaceId, input));
@@ -72,17 +110,20 @@ export function createCustomersService(deps: { store: CustomersStore; transactio
 
     /** The customer with this email, if any (no access check: callers decide what to reveal). */
     async findByEmail(tx: Tx | typeof autocommit, workspaceId: string, email: string): Promise<CustomerRow | undefined> {
-      const existing = await store.findIdentity(tx, workspaceId, 'email', email);
-      return existing ? resolve(tx, workspaceId, existing.customer_id) : undefined;
+      const existing = await identities.ownerOf(tx, workspaceId, 'email', email);
+      return existing ? resolve(tx, workspaceId, existing) : undefined;
     },
 
     /** The customer with this email, created if nobody has it yet (inside the caller's transaction). */
     async findOrCreateByEmail(tx: Tx, workspaceId: string, email: string, name?: string): Promise<CustomerRow> {
-      const existing = await store.findIdentity(tx, workspaceId, 'email', email);
+      const existing = await identities.ownerOf(tx, workspaceId, 'email', email);
       if (existing) {
-        const row = await resolve(tx, workspaceId, existing.customer_id);
+        const row = await resolve(tx, workspaceId, existing);
         if (row) {
-          if (name && !row.name) await store.update(tx, workspaceId, row.id, { name, updated_at: clock.nowIso() });
+          if (name && !row.name) {
+            await store.update(tx, workspaceId, row.id, { name, updated_at: clock.nowIso() });
+            await events.emit(tx, workspaceId, [{ type: 'customer.updated', data: { customer: stateOf({ ...row, name }), changed: ['name'] } }]);
+          }
           return name && !row.name ? { ...row, name } : row;
         }
       }
@@ -127,14 +168,16 @@ export function createCustomersService(deps: { store: CustomersStore; transactio
           const value = patch[kind];
           if (value === undefined || value === row[kind]) continue;
           if (value) {
-            const owner = await store.findIdentity(tx, auth.workspaceId, kind, value);
-            if (owner && owner.customer_id !== row.id) throw conflict(`Another customer already has this ${kind}`);
+            const owner = await identities.ownerOf(tx, auth.workspaceId, kind, value);
+            if (owner && owner !== row.id) throw conflict(`Another customer already has this ${kind}`);
           }
-          if (row[kind]) await store.deleteIdentityValue(tx, auth.workspaceId, kind, row[kind]);
-          if (value) await store.upsertIdentity(tx, { workspace_id: auth.workspaceId, kind, value, customer_id: row.id, created_at: now });
+          if (row[kind]) await identities.unlink(tx, auth.workspaceId, kind, row[kind]);
+          if (value) await identities.link(tx, auth.workspaceId, row.id, kind, value, now);
           next[kind] = value;
         }
         await store.update(tx, auth.workspaceId, row.id, next);
+        const changed = (['name', 'email', 'phone', 'traits'] as const).filter((k) => next[k] !== undefined && next[k] !== row[k]);
+        if (changed.length > 0) await events.emit(tx, auth.workspaceId, [{ type: 'customer.updated', data: { customer: stateOf({ ...row, ...next }), changed: [...changed] } }]);
         return toCustomer({ ...row, ...next });
       });
     },

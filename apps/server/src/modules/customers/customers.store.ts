@@ -1,10 +1,120 @@
-// SQL for customers and their identities.
+// SQL for customers, the merge log and organizations (B2B accounts from group calls) with their
+// members. Identities belong to the identity module; a merge's other rows move through their
+// owners (workflows/merge-customers.ts), which is why the merge parts here are statements.
 import { sql } from 'kysely';
-import type { Db, Tx } from '../../platform/db/database.js';
-import type { CustomerRow } from '../../platform/db/schema.js';
+import type { Db, Engine, Tx } from '../../platform/db/database.js';
+import { bulkInsert, inValues, type BulkInsert } from '../../platform/db/bulk-insert.js';
+import type { CustomerRow, OrganizationRow } from '../../platform/db/schema.js';
+import { caseMap, statement, type Statement } from '../../platform/db/statements.js';
 
-export function createCustomersStore(db: Db) {
+const CUSTOMER_INSERT: BulkInsert<CustomerRow> = {
+  table: 'customers',
+  columns: ['workspace_id', 'id', 'name', 'email', 'phone', 'traits', 'created_at', 'updated_at', 'merged_into_id'],
+};
+export type Move = { from: string; to: string };
+export type ProfileColumns = Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>;
+
+function chunks<T>(items: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+export function createCustomersStore(db: Db, engine: Engine) {
   return {
+    /** Customers by id; on PostgreSQL share-locked so a concurrent merge waits for the caller's batch. */
+    async lockMany(ex: Tx | Db, workspaceId: string, ids: string[]): Promise<CustomerRow[]> {
+      const out: CustomerRow[] = [];
+      for (const part of chunks(ids, 10_000)) {
+        let q = ex.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where(inValues(engine, 'id', part));
+        if (engine === 'postgres') q = q.forShare();
+        out.push(...(await q.execute()));
+      }
+      return out;
+    },
+    insertMany: async (tx: Tx, rows: CustomerRow[]) => {
+      await bulkInsert(tx, engine, CUSTOMER_INSERT, rows);
+    },
+    /** Sets name, email, phone and traits of many customers, 100 per statement. */
+    async updateProfiles(tx: Tx, workspaceId: string, all: ProfileColumns[], now: string) {
+      for (const rows of chunks(all, 100)) {
+        const set = (column: 'name' | 'email' | 'phone' | 'traits') =>
+          sql`CASE id ${sql.join(
+            rows.map((r) => sql`WHEN ${r.id} THEN ${r[column]}`),
+            sql` `,
+          )} END`;
+        await sql`UPDATE customers SET name = ${set('name')}, email = ${set('email')}, phone = ${set('phone')}, traits = ${set('traits')}, updated_at = ${now}
+          WHERE workspace_id = ${workspaceId} AND id IN (${sql.join(rows.map((r) => r.id))})`.execute(tx);
+      }
+    },
+    /**
+     * The customers module's part of merging each `from` into its `to`: organization memberships
+     * move (copied, then the old ones deleted: in one PostgreSQL statement both see the rows as
+     * they were), the merge is logged, and merge pointers are left behind (and re-pointed for
+     * customers merged into a `from` earlier). A `to` is never itself a `from`.
+     */
+    mergeStatements(workspaceId: string, pairs: Move[], reason: string, now: string): Statement[] {
+      const froms = sql.join(pairs.map((p) => p.from));
+      return [
+        statement(sql`INSERT INTO organization_members (workspace_id, organization_id, customer_id, created_at)
+          SELECT workspace_id, organization_id, ${caseMap('customer_id', pairs)}, created_at FROM organization_members WHERE workspace_id = ${workspaceId} AND customer_id IN (${froms})
+          ON CONFLICT DO NOTHING`),
+        statement(sql`DELETE FROM organization_members WHERE workspace_id = ${workspaceId} AND customer_id IN (${froms})`),
+        statement(sql`INSERT INTO customer_merges (workspace_id, merged_id, survivor_id, reason, created_at)
+          VALUES ${sql.join(pairs.map((p) => sql`(${workspaceId}, ${p.from}, ${p.to}, ${reason}, ${now})`))}
+          ON CONFLICT (workspace_id, merged_id) DO NOTHING`),
+        statement(
+          sql`UPDATE customers SET merged_into_id = ${caseMap('merged_into_id', pairs)}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND merged_into_id IN (${froms})`,
+        ),
+        statement(sql`UPDATE customers SET merged_into_id = ${caseMap('id', pairs)}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND id IN (${froms})`),
+      ];
+    },
+    /** Forgets merge records and organization memberships of erased customers. */
+    async eraseLinks(tx: Tx, workspaceId: string, customerIds: string[]) {
+      await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute();
+      await tx
+        .deleteFrom('customer_merges')
+        .where('workspace_id', '=', workspaceId)
+        .where((eb) => eb.or([eb('merged_id', 'in', customerIds), eb('survivor_id', 'in', customerIds)]))
+        .execute();
+    },
+    organizationsOf: (workspaceId: string, customerId: string) =>
+      db
+        .selectFrom('organization_members as m')
+        .innerJoin('organizations as o', (j) => j.onRef('o.workspace_id', '=', 'm.workspace_id').onRef('o.id', '=', 'm.organization_id'))
+        .selectAll('o')
+        .where('m.workspace_id', '=', workspaceId)
+        .where('m.customer_id', '=', customerId)
+        .orderBy('o.id')
+        .execute(),
+    organizationsByGroup: (tx: Tx, workspaceId: string, groupIds: string[]) =>
+      tx.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId).where('group_id', 'in', groupIds).execute(),
+    insertOrganizations: async (tx: Tx, rows: OrganizationRow[]) => {
+      if (rows.length > 0)
+        await tx
+          .insertInto('organizations')
+          .values(rows)
+          .onConflict((oc) => oc.columns(['workspace_id', 'group_id']).doNothing())
+          .execute();
+    },
+    updateOrganization: (tx: Tx, workspaceId: string, id: string, patch: Partial<OrganizationRow>) =>
+      tx.updateTable('organizations').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
+    addMembers: async (tx: Tx, rows: Array<{ workspace_id: string; organization_id: string; customer_id: string; created_at: string }>) => {
+      if (rows.length > 0)
+        await tx
+          .insertInto('organization_members')
+          .values(rows)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
+    },
+    listOrganizations: (workspaceId: string, opts: { before: string | null; limit: number }) => {
+      let q = db.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId);
+      if (opts.before) q = q.where('id', '<', opts.before);
+      return q
+        .orderBy('id', 'desc')
+        .limit(opts.limit + 1)
+        .execute();
+    },
     insert: (tx: Tx | Db, row: CustomerRow) => tx.insertInto('customers').values(row).execute(),
     mergedInto: (ex: Tx | Db, workspaceId: string, id: string) =>
       ex.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).where('merged_into_id', '=', id).execute(),
@@ -16,24 +126,6 @@ export function createCustomersStore(db: Db) {
       ids.length === 0 ? Promise.resolve([]) : db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<CustomerRow>) =>
       tx.updateTable('customers').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
-    deleteIdentityValue: (tx: Tx | Db, workspaceId: string, kind: string, value: string) =>
-      tx.deleteFrom('identities').where('workspace_id', '=', workspaceId).where('kind', '=', kind).where('value', '=', value).execute(),
-    findIdentity: (tx: Tx | Db, workspaceId: string, kind: string, value: string) =>
-      tx
-        .selectFrom('identities')
-        .select('customer_id')
-        .where('workspace_id', '=', workspaceId)
-        .where('kind', '=', kind)
-        .where('value', '=', value)
-        .executeTakeFirst(),
-    upsertIdentity: (tx: Tx | Db, row: { workspace_id: string; kind: string; value: string; customer_id: string; created_at: string }) =>
-      tx
-        .insertInto('identities')
-        .values(row)
-        .onConflict((oc) => oc.columns(['workspace_id', 'kind', 'value']).doNothing())
-        .execute(),
-    deleteIdentity: (tx: Tx | Db, workspaceId: string, kind: string, customerId: string) =>
-      tx.deleteFrom('identities').where('workspace_id', '=', workspaceId).where('kind', '=', kind).where('customer_id', '=', customerId).execute(),
     list: (workspaceId: string, opts: { q?: string | undefined; after: [string, string] | null; limit: number }) => {
       let query = db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('merged_into_id', 'is', null);
       if (opts.q) {

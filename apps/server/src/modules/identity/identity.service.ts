@@ -8,6 +8,7 @@ import type { Tx } from '../../platform/db/database.js';
 import type { CustomerRow, IdentityRow } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject } from '../../platform/json.js';
+import type { CustomersService } from '../customers/customers.service.js';
 import type { IdentityKey, IdentityStore } from './identity.store.js';
 
 export type Profile = { name: string | null; email: string | null; phone: string | null; traits: Record<string, unknown> };
@@ -34,12 +35,30 @@ export type Resolution = {
   invalidate: boolean;
 };
 
+/** Merges each `mergedId` into its `survivorId`; returns what the survivors' profiles were set to. */
+export type CustomerMerger = {
+  mergeMany(
+    tx: Tx,
+    workspaceId: string,
+    pairs: Array<{ survivorId: string; mergedId: string }>,
+    reason: string,
+    known?: Map<string, CustomerRow>,
+  ): Promise<Map<string, Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>>;
+};
+
 const MAX_CACHED = 200_000;
 const CACHE_MS = 60_000;
 export const keyOf = (k: IdentityKey) => `${k.kind}\u0000${k.value}`;
 
-export function createIdentityService(deps: { store: IdentityStore; clock: Clock }) {
-  const { store, clock } = deps;
+export function createIdentityService(deps: {
+  store: IdentityStore;
+  /** Customers are the customers module's: resolution creates, reads and fills them through it. */
+  customers: CustomersService;
+  /** Merging moves rows of several modules: a workflow (workflows/merge-customers.ts) given here. */
+  merge: CustomerMerger;
+  clock: Clock;
+}) {
+  const { store, clock, customers } = deps;
   const verifyOwners = store.engine === 'postgres';
   // keys: identity → customer as last seen; merged: customer → survivor, for merges made here
   // after that (followed on every hit, so a merge need not rewrite or drop the cache).
@@ -92,7 +111,7 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     if (!verifyOwners) return { owners: result, rows, ids: new Set(result.values()), stale };
     let wanted = [...new Set(result.values())];
     for (let hop = 0; wanted.length > 0 && hop < 5; hop++) {
-      for (const r of await store.customers(tx, workspaceId, wanted)) rows.set(r.id, r);
+      for (const r of await customers.lockMany(tx, workspaceId, wanted)) rows.set(r.id, r);
       wanted = [...new Set([...rows.values()].map((r) => r.merged_into_id).filter((id): id is string => id !== null && !rows.has(id)))];
     }
     const canonical = (id: string): string | null => {
@@ -109,43 +128,8 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
     return { owners: result, rows, ids: new Set(result.values()), stale };
   }
 
-  /** Merges each `mergedId` into its `survivorId` inside the caller's transaction. */
-  async function mergeMany(
-    tx: Tx,
-    workspaceId: string,
-    pairs: Array<{ survivorId: string; mergedId: string }>,
-    reason: string,
-    /** Rows already read (and share-locked) in this transaction and not changed since. */
-    known?: Map<string, CustomerRow>,
-  ) {
-    const real = pairs.filter((p) => p.survivorId !== p.mergedId);
-    const filled = new Map<string, Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>>();
-    if (real.length === 0) return filled;
-    const ids = [...new Set(real.flatMap((p) => [p.survivorId, p.mergedId]))];
-    const rows = known && ids.every((id) => known.has(id)) ? known : new Map((await store.customers(tx, workspaceId, ids)).map((r) => [r.id, r]));
-    const now = clock.nowIso();
-    const moves: Array<{ from: string; to: string }> = [];
-    for (const p of real) {
-      const merged = rows.get(p.mergedId);
-      const survivor = filled.get(p.survivorId) ?? rows.get(p.survivorId);
-      if (!survivor || !merged) continue;
-      filled.set(p.survivorId, {
-        id: p.survivorId,
-        name: survivor.name ?? merged.name,
-        email: survivor.email ?? merged.email,
-        phone: survivor.phone ?? merged.phone,
-        traits: JSON.stringify({ ...parseJsonObject(merged.traits), ...parseJsonObject(survivor.traits) }),
-      });
-      moves.push({ from: p.mergedId, to: p.survivorId });
-    }
-    await store.updateProfiles(tx, workspaceId, [...filled.values()], now);
-    await store.moveCustomers(tx, workspaceId, moves, reason, now);
-    /** What the survivors' profiles were set to. */
-    return filled;
-  }
-
   const merge = async (tx: Tx, workspaceId: string, survivorId: string, mergedId: string, reason: string): Promise<void> => {
-    await mergeMany(tx, workspaceId, [{ survivorId, mergedId }], reason);
+    await deps.merge.mergeMany(tx, workspaceId, [{ survivorId, mergedId }], reason);
   };
 
   /** Assigns each item to a customer: creates, links and merges as the identities demand. */
@@ -219,13 +203,13 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
       if (root !== id) merges.push({ survivorId: root, mergedId: id });
     }
     // Survivors already read (PostgreSQL) take what the merge just wrote to them, in memory.
-    for (const [id, f] of await mergeMany(tx, workspaceId, merges, reason, existing)) {
+    for (const [id, f] of await deps.merge.mergeMany(tx, workspaceId, merges, reason, existing)) {
       const row = existing.get(id);
       if (row) existing.set(id, { ...row, ...f, updated_at: now });
     }
     // Rows to apply profiles to: those not read yet (on SQLite, every existing customer).
     const toRead = [...new Set(customerIds.filter((id, i) => items[i]?.profile && existingIds.has(id) && !existing.has(id)))];
-    if (toRead.length > 0) for (const r of await store.customers(tx, workspaceId, toRead)) existing.set(r.id, r);
+    if (toRead.length > 0) for (const r of await customers.lockMany(tx, workspaceId, toRead)) existing.set(r.id, r);
 
     // Profiles (identify traits): later events win; customer columns fill when empty, names update.
     const profiles = new Map<string, Profile & { trusted: boolean }>();
@@ -248,7 +232,7 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
       const p = profiles.get(id);
       inserts.push(p ? { ...row, name: p.name, email: p.email, phone: p.phone, traits: JSON.stringify(p.traits) } : row);
     }
-    await store.insertCustomers(tx, inserts);
+    await customers.insertMany(tx, inserts);
     const updates: Array<Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>> = [];
     for (const [id, p] of [...profiles.entries()].sort(([a], [b]) => a.localeCompare(b))) {
       const row = existing.get(id);
@@ -259,7 +243,7 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
       const next = { id, name, email: row.email ?? p.email, phone: row.phone ?? p.phone, traits };
       if (next.name !== row.name || next.email !== row.email || next.phone !== row.phone || traits !== row.traits) updates.push(next);
     }
-    await store.updateProfiles(tx, workspaceId, updates, now);
+    await customers.updateProfiles(tx, workspaceId, updates, now);
 
     // New identities; on PostgreSQL a concurrent batch may have claimed one first: its owner wins.
     // Merges made here are applied to the cache after commit (settle remaps the merged ids);
@@ -295,9 +279,6 @@ export function createIdentityService(deps: { store: IdentityStore; clock: Clock
 
   return {
     resolve,
-    /** The identities of customers, e.g. to find their events elsewhere before erasing them. */
-    valuesOf: (ex: Tx, workspaceId: string, customerIds: string[]) => store.valuesOf(ex, workspaceId, customerIds),
-    eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) => store.eraseByCustomers(tx, workspaceId, customerIds),
     merge,
     invalidate,
     /**

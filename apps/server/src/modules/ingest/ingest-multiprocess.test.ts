@@ -43,6 +43,8 @@ describe.runIf(engines.includes('postgres'))('ingest from two processes on one p
       ),
     );
     expect(results.map((r) => r.statusCode)).toEqual([200, 200, 200, 200, 200, 200]);
+    // Both processes run the processor at once: they share its partitions, never double work.
+    await Promise.all([t.rapport.logs.drain(), second.logs.drain()]);
 
     for (const i of [0, 17, 39]) {
       const list = await t.request('GET', `/api/v1/customers?q=p${i}@example.com`, { token: ws.token });

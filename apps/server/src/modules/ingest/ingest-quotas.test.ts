@@ -71,6 +71,7 @@ describe.each(engines)('finding 5: ingest quotas on %s', (engine) => {
     expect(gzipSync(json).length).toBeLessThan(32 * 1024);
     const res = await gzipBatch(key, json);
     expect(res.statusCode).toBe(200);
+    await t.rapport.logs.drain();
     const body = JSON.parse(res.body);
     expect(body.rejectedCount).toBe(1);
     expect(body.rejected[0]).toMatchObject({ index: 0, reason: expect.stringContaining('32 KB') });

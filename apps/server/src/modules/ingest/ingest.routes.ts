@@ -1,7 +1,7 @@
 // Segment-compatible ingest: POST /v1/{track,identify,page,screen,group,alias,batch,import}.
 // The write key arrives as the HTTP Basic user name (or `writeKey` in the body); bodies are
 // JSON sent as application/json or text/plain, at most INGEST_BODY_LIMIT bytes (413 above).
-import { ZIngestResult, ZPageQuery, ZProblem, ZRejectedEvent, ZRejectedSummary, ZOrganization, page } from '@rapport/contracts';
+import { ZIngestResult, ZPageQuery, ZProblem, ZRejectedEvent, ZRejectedSummary, page } from '@rapport/contracts';
 import { gunzipSync } from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
@@ -139,18 +139,5 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
       },
     },
     async (req) => ingest.rejectedSummary(requireAuth(req), req.query.days),
-  );
-  app.get(
-    '/api/v1/organizations',
-    {
-      config: { access: 'customers.read' },
-      schema: {
-        tags: ['customers'],
-        summary: 'Organizations (B2B accounts from group calls)',
-        querystring: ZPageQuery,
-        response: { 200: page(ZOrganization), 401: ZProblem, 403: ZProblem },
-      },
-    },
-    async (req) => ingest.listOrganizations(requireAuth(req), req.query),
   );
 }

@@ -1,17 +1,19 @@
 // The ingest hot path: validate a Segment batch, resolve identities, classify against the
 // touchpoint rules and store everything in ONE transaction with multi-row inserts. A 2xx
 // answer means the batch is committed; invalid events are answered and logged, not stored.
-import type { IngestResult, Organization, Page, RejectedEvent, Rejection } from '@rapport/contracts';
+import type { IngestResult, Page, RejectedEvent, Rejection } from '@rapport/contracts';
 import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { Engine, Tx } from '../../platform/db/database.js';
-import type { InteractionRow, OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
+import type { InteractionRow, RejectedEventRow } from '../../platform/db/schema.js';
 import { invalid, tooLarge, rateLimited } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { Logs } from '../../platform/logs.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { TokenBucket } from '../../platform/rate-limit.js';
+import type { OrganizationsService } from '../customers/organizations.service.js';
 import type { IdentityService, Resolution } from '../identity/identity.service.js';
 import type { InteractionsLog } from '../interactions/log.service.js';
 import { asClientEvent, MAX_BATCH_EVENTS, MAX_REJECTIONS_IN_RESPONSE, REJECTED_KEPT_PER_MINUTE, userHashOf, withoutCredentials } from './ingest.client.js';
@@ -45,17 +47,10 @@ export const toRejectedEvent = (r: RejectedEventRow): RejectedEvent => ({
   payload: r.payload,
 });
 
-export const toOrganization = (r: OrganizationRow): Organization => ({
-  id: r.id,
-  groupId: r.group_id,
-  name: r.name,
-  traits: parseJsonObject(r.traits),
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
 export function createIngestService(deps: {
   store: IngestStore;
+  /** Group calls create and join organizations (the customers module's). */
+  organizations: OrganizationsService;
   /** Where accepted events become interactions. */
   log: InteractionsLog;
   transactions: Transactions;
@@ -66,6 +61,8 @@ export function createIngestService(deps: {
   journey: JourneyService;
   /** Per-workspace event rate (429 with Retry-After past it). */
   rate: TokenBucket;
+  /** Accepted events wait in the ingest log for the processor. */
+  logs: Logs;
 }) {
   const { store, clock, identity, touchpoints, journey } = deps;
   // Rejected events kept this minute, per workspace (a fixed window; each process counts its own).
@@ -81,7 +78,6 @@ export function createIngestService(deps: {
     keptThisMinute.set(workspaceId, w);
     return allowed;
   }
-  const { autocommit } = deps.transactions;
   const transactions = deps.transactions;
   // SQLite checkpoints the WAL into the database file (and fsyncs it) on the committing call,
   // by default whenever the WAL passes 1,000 pages (4 MB): with ingest's random index pages that
@@ -112,59 +108,6 @@ export function createIngestService(deps: {
     };
   }
 
-  async function upsertOrganizations(
-    tx: Tx,
-    workspaceId: string,
-    groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string; trusted: boolean }>,
-  ) {
-    if (groups.length === 0) return;
-    const now = clock.nowIso();
-    const byGroup = new Map<string, Record<string, unknown>>();
-    // Organizations a client key named keep what they have: its traits only add.
-    const addOnly = new Set(groups.filter((g) => !g.trusted).map((g) => g.groupId));
-    for (const g of groups) byGroup.set(g.groupId, { ...(byGroup.get(g.groupId) ?? {}), ...g.traits });
-    const ids = [...byGroup.keys()].sort();
-    const existing = new Map((await store.organizationsByGroup(tx, workspaceId, ids)).map((o) => [o.group_id, o]));
-    const inserts: OrganizationRow[] = [];
-    for (const groupId of ids) {
-      const traits = byGroup.get(groupId) ?? {};
-      const name = typeof traits.name === 'string' ? traits.name.replaceAll('\u0000', '').slice(0, 200) : null;
-      const cur = existing.get(groupId);
-      if (cur) {
-        if (Object.keys(traits).length > 0) {
-          const known = parseJsonObject(cur.traits);
-          const trusted = !addOnly.has(groupId);
-          await store.updateOrganization(tx, workspaceId, cur.id, {
-            name: trusted ? (name ?? cur.name) : (cur.name ?? name),
-            traits: JSON.stringify(trusted ? { ...known, ...traits } : { ...traits, ...known }),
-            updated_at: now,
-          });
-        }
-      } else {
-        inserts.push({
-          workspace_id: workspaceId,
-          id: newId('organization'),
-          group_id: groupId,
-          name,
-          traits: JSON.stringify(traits),
-          created_at: now,
-          updated_at: now,
-        });
-      }
-    }
-    await store.insertOrganizations(tx, inserts);
-    const all = new Map((await store.organizationsByGroup(tx, workspaceId, ids)).map((o) => [o.group_id, o.id]));
-    const members = new Map<string, { workspace_id: string; organization_id: string; customer_id: string; created_at: string }>();
-    for (const g of groups) {
-      const orgId = all.get(g.groupId);
-      if (orgId) members.set(`${orgId}:${g.customerId}`, { workspace_id: workspaceId, organization_id: orgId, customer_id: g.customerId, created_at: now });
-    }
-    await store.addMembers(
-      tx,
-      [...members.values()].sort((a, b) => (a.organization_id + a.customer_id).localeCompare(b.organization_id + b.customer_id)),
-    );
-  }
-
   type Pending = {
     workspaceId: string;
     valid: ParsedEvent[];
@@ -175,23 +118,47 @@ export function createIngestService(deps: {
     done: (err: unknown) => void;
   };
 
-  /** Stores the batches of one group in one transaction; all commit or none does. */
+  /**
+   * Accepts the batches of one group in one transaction (all commit or none does): rejected
+   * events are logged, valid ones are appended to the ingest log, one entry per request. The
+   * answer goes out after this commit; `ingest.process` turns the entries into customers and
+   * interactions just behind it.
+   */
   async function storeGroup(group: Pending[]) {
-    const workspaces = [...new Set(group.map((p) => p.workspaceId))];
-    const classifiers = new Map<string, Classifier>();
-    for (const w of workspaces) classifiers.set(w, await touchpoints.classifierFor(autocommit, w));
-    const resolutions = await transactions.run(async (tx) => {
-      const out: Array<[string, Resolution]> = [];
-      for (const workspaceId of workspaces) {
+    await transactions.run(async (tx) => {
+      for (const workspaceId of new Set(group.map((p) => p.workspaceId))) {
         const mine = group.filter((p) => p.workspaceId === workspaceId);
-        const valid = mine.flatMap((p) => p.valid.map((e) => ({ e, receivedAt: p.receivedAt })));
+        await deps.logs.append(
+          tx,
+          'ingest_log',
+          mine
+            .filter((p) => p.valid.length > 0)
+            .map((p) => ({ workspaceId, type: 'batch', data: { receivedAt: p.receivedAt, events: p.valid.map(({ properties: _p, ...rest }) => rest) } })),
+        );
+        const rejectedRows = mine.flatMap((p) => p.rejected);
+        await store.insertRejected(tx, rejectedRows);
+        const dropped = mine.reduce((n, p) => n + p.dropped, 0);
+        if (rejectedRows.length > 0 || dropped > 0)
+          await store.countRejected(
+            tx,
+            workspaceId,
+            (rejectedRows[0]?.received_at ?? mine[0]?.receivedAt ?? clock.nowIso()).slice(0, 10),
+            rejectedRows.length,
+            dropped,
+          );
+      }
+    });
+    deps.logs.poke();
+  }
+
+  /** One workspace's accepted events, in order: identities, customers, interactions, journeys, organizations. */
+  async function processEvents(tx: Tx, workspaceId: string, valid: Array<{ e: ParsedEvent; receivedAt: string }>, classifier: Classifier): Promise<Resolution> {
         const resolution = await identity.resolve(
           tx,
           workspaceId,
           valid.map(({ e }) => ({ keys: e.keys, either: e.either, profile: e.profile, trusted: e.trusted !== false })),
           'ingest',
         );
-        const classifier = classifiers.get(workspaceId) as Classifier;
         const seen = new Set<string>();
         const rows: InteractionRow[] = [];
         const groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string; trusted: boolean }> = [];
@@ -229,31 +196,69 @@ export function createIngestService(deps: {
           classifier.stages,
           fresh.map((r) => ({ customerId: r.customer_id, stage: r.stage, occurredAt: r.occurred_at, sourceId: r.source_id, kind: r.kind })),
         );
-        await upsertOrganizations(tx, workspaceId, groups);
-        const rejectedRows = mine.flatMap((p) => p.rejected);
-        await store.insertRejected(tx, rejectedRows);
-        const dropped = mine.reduce((n, p) => n + p.dropped, 0);
-        if (rejectedRows.length > 0 || dropped > 0)
-          await store.countRejected(
-            tx,
-            workspaceId,
-            (rejectedRows[0]?.received_at ?? mine[0]?.receivedAt ?? clock.nowIso()).slice(0, 10),
-            rejectedRows.length,
-            dropped,
-          );
-        out.push([workspaceId, resolution]);
-      }
-      return out;
-    });
-    for (const [workspaceId, r] of resolutions) identity.settle(workspaceId, r);
+        await deps.organizations.upsertFromGroups(tx, workspaceId, groups);
+        return resolution;
   }
+
+  type Accepted = { receivedAt: string; events: Array<Omit<ParsedEvent, 'properties'>> };
+
+  // The processor: batches of ingest-log entries, grouped by workspace in log order (a
+  // workspace's entries share a partition, so its events keep their order). Identity caches learn
+  // after commit; a failed batch forgets what they learned and is retried by the log.
+  deps.logs.define({
+    name: 'ingest.process',
+    log: 'ingest_log',
+    // Entries are whole requests (up to 2,500 events): 8 keep a transaction near the size of the
+    // old group commit, so accepting (which shares SQLite's one writer) waits little behind it.
+    batch: 8,
+    async handle(tx, entries) {
+      const byWorkspace = new Map<string, Array<{ e: ParsedEvent; receivedAt: string }>>();
+      for (const entry of entries) {
+        const accepted = JSON.parse(entry.data) as Accepted;
+        const list = byWorkspace.get(entry.workspace_id) ?? [];
+        for (const e of accepted.events) list.push({ e: { ...e, properties: parseJsonObject(e.propertiesJson) }, receivedAt: accepted.receivedAt });
+        byWorkspace.set(entry.workspace_id, list);
+      }
+      const settled: Array<[string, Resolution]> = [];
+      try {
+        for (const [workspaceId, valid] of byWorkspace) {
+          const classifier = await touchpoints.classifierFor(tx, workspaceId);
+          settled.push([workspaceId, await processEvents(tx, workspaceId, valid, classifier)]);
+        }
+      } catch (err) {
+        for (const w of byWorkspace.keys()) identity.invalidate(w);
+        throw err;
+      }
+      return () => {
+        for (const [workspaceId, r] of settled) identity.settle(workspaceId, r);
+      };
+    },
+    // An accepted request whose processing keeps failing is kept as rejected events (visible in
+    // GET /rejected-events with the reason), never silently dropped.
+    async poison(tx, entry, reason) {
+      const accepted = JSON.parse(entry.data) as Accepted;
+      await store.insertRejected(
+        tx,
+        accepted.events.map((e) => ({
+          workspace_id: entry.workspace_id,
+          id: newId('rejected'),
+          received_at: accepted.receivedAt,
+          message_id: e.messageId,
+          type: e.type,
+          reason: `processing failed: ${reason}`.slice(0, 500),
+          user_id: e.userId,
+          anonymous_id: e.anonymousId,
+          payload: JSON.stringify({ type: e.type, event: e.name, userId: e.userId, anonymousId: e.anonymousId, messageId: e.messageId }).slice(0, 2048),
+        })),
+      );
+    },
+  });
 
   async function storeWithRetry(group: Pending[]) {
     for (let attempt = 1; ; attempt++) {
       try {
         return await storeGroup(group);
       } catch (err) {
-        for (const w of new Set(group.map((p) => p.workspaceId))) identity.invalidate(w);
         if (attempt >= 4 || !isRetryable(err)) throw err;
       }
     }
@@ -332,9 +337,8 @@ export function createIngestService(deps: {
   }
 
   return {
-    /** GDPR erasure: organization memberships and rejected events of the customers. */
-    eraseForCustomers: (tx: Tx, workspaceId: string, customerIds: string[], ids: { userIds: string[]; anonymousIds: string[] }) =>
-      store.eraseForCustomers(tx, workspaceId, customerIds, ids),
+    /** GDPR erasure: rejected events of the customers' user and anonymous ids. */
+    eraseForCustomers: (tx: Tx, workspaceId: string, ids: { userIds: string[]; anonymousIds: string[] }) => store.eraseForCustomers(tx, { workspaceId, ...ids }),
     async ingest(principal: IngestPrincipal, input: IngestInput): Promise<IngestResult> {
       const { workspaceId } = principal;
       if (input.events.length > MAX_BATCH_EVENTS)
@@ -388,12 +392,6 @@ export function createIngestService(deps: {
       return toPage(rows, q.limit, (r) => [r.id], toRejectedEvent);
     },
 
-    async listOrganizations(auth: AuthContext, q: { limit: number; cursor?: string | undefined }): Promise<Page<Organization>> {
-      requirePermission(auth, 'customers.read');
-      const after = decodeCursor(q.cursor, 1);
-      const rows = await store.listOrganizations(auth.workspaceId, { before: after ? String(after[0]) : null, limit: q.limit });
-      return toPage(rows, q.limit, (r) => [r.id], toOrganization);
-    },
   };
 }
 export type IngestService = ReturnType<typeof createIngestService>;

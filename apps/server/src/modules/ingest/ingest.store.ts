@@ -1,14 +1,14 @@
-// SQL of ingest: organizations and their members, and the rejected-events log (accepted events
+// SQL of ingest: the rejected-events log (accepted events
 // become interactions through the interactions log).
 import { sql } from 'kysely';
 import type { Db, Tx } from '../../platform/db/database.js';
-import type { OrganizationRow, RejectedEventRow } from '../../platform/db/schema.js';
+import type { RejectedEventRow } from '../../platform/db/schema.js';
 
 export function createIngestStore(db: Db) {
   return {
-    /** Organization memberships and rejected events of erased customers; returns the rejected events removed. */
-    async eraseForCustomers(tx: Tx, workspaceId: string, customerIds: string[], ids: { userIds: string[]; anonymousIds: string[] }): Promise<number> {
-      await tx.deleteFrom('organization_members').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute();
+    /** Rejected events of erased customers; returns how many were removed. */
+    async eraseForCustomers(tx: Tx, ids: { workspaceId: string; userIds: string[]; anonymousIds: string[] }): Promise<number> {
+      const { workspaceId } = ids;
       if (ids.userIds.length === 0 && ids.anonymousIds.length === 0) return 0;
       const r = await tx
         .deleteFrom('rejected_events')
@@ -26,27 +26,6 @@ export function createIngestStore(db: Db) {
     tuneSqlite: async () => {
       await sql`pragma wal_autocheckpoint = 10000`.execute(db);
       await sql`pragma cache_size = -32768`.execute(db);
-    },
-    /** Inserts rows, skipping any whose source_id is already stored; returns the stored source ids. */
-    organizationsByGroup: (tx: Tx, workspaceId: string, groupIds: string[]) =>
-      tx.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId).where('group_id', 'in', groupIds).execute(),
-    insertOrganizations: async (tx: Tx, rows: OrganizationRow[]) => {
-      if (rows.length > 0)
-        await tx
-          .insertInto('organizations')
-          .values(rows)
-          .onConflict((oc) => oc.columns(['workspace_id', 'group_id']).doNothing())
-          .execute();
-    },
-    updateOrganization: (tx: Tx, workspaceId: string, id: string, patch: Partial<OrganizationRow>) =>
-      tx.updateTable('organizations').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
-    addMembers: async (tx: Tx, rows: Array<{ workspace_id: string; organization_id: string; customer_id: string; created_at: string }>) => {
-      if (rows.length > 0)
-        await tx
-          .insertInto('organization_members')
-          .values(rows)
-          .onConflict((oc) => oc.doNothing())
-          .execute();
     },
     insertRejected: async (ex: Tx | Db, rows: RejectedEventRow[]) => {
       for (let i = 0; i < rows.length; i += 200)
@@ -70,14 +49,6 @@ export function createIngestStore(db: Db) {
       db.selectFrom('rejected_event_counts').selectAll().where('workspace_id', '=', workspaceId).where('day', '>=', since).orderBy('day', 'desc').execute(),
     listRejected: (workspaceId: string, opts: { before: string | null; limit: number }) => {
       let q = db.selectFrom('rejected_events').selectAll().where('workspace_id', '=', workspaceId);
-      if (opts.before) q = q.where('id', '<', opts.before);
-      return q
-        .orderBy('id', 'desc')
-        .limit(opts.limit + 1)
-        .execute();
-    },
-    listOrganizations: (workspaceId: string, opts: { before: string | null; limit: number }) => {
-      let q = db.selectFrom('organizations').selectAll().where('workspace_id', '=', workspaceId);
       if (opts.before) q = q.where('id', '<', opts.before);
       return q
         .orderBy('id', 'desc')

@@ -80,6 +80,7 @@ describe.each(engines)('ingest on %s', (engine) => {
     analytics.alias({ userId: 'user-1', previousId: 'old-device' });
     analytics.screen({ userId: 'user-1', name: 'Home' });
     await analytics.closeAndFlush();
+    await t.rapport.logs.drain();
 
     const c = await customerByEmail(t, ws, email);
     expect(c.id).toBe(conv.customer.id);
@@ -251,6 +252,7 @@ describe.each(engines)('ingest on %s', (engine) => {
       payload: zipped,
     });
     expect(gz.statusCode).toBe(200);
+    await t.rapport.logs.drain();
     await customerByEmail(t, ws, 'zip@example.com');
     const bomb = gzipSync(JSON.stringify({ batch: [{ type: 'track', userId: 'zip', event: 'x', properties: { pad: ' '.repeat(700_000) } }] }));
     const inflated = await t.rapport.app.inject({

@@ -2,6 +2,8 @@
 // Appended interactions without a touchpoint are classified by the workspace's rules and move
 // the customer's journey stage, like ingested ones.
 import type { Clock } from '../../platform/clock.js';
+import type { DomainEvents } from '../../platform/domain-events.js';
+import { announceInteractions } from './interaction-events.js';
 import type { Db, Tx } from '../../platform/db/database.js';
 import type { InteractionRow } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
@@ -28,7 +30,7 @@ export type NewInteraction = {
 
 type Spine = { classifierFor(ex: Tx | Db, workspaceId: string): Promise<Classifier>; journey: JourneyService };
 
-export function createInteractionsService(deps: { store: InteractionsStore; clock: Clock } & Spine) {
+export function createInteractionsService(deps: { store: InteractionsStore; clock: Clock; events: DomainEvents } & Spine) {
   const { store, clock } = deps;
   const spine: Spine = deps;
   return {
@@ -37,6 +39,12 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
     setClassification: (tx: Tx, workspaceId: string, ids: string[], c: { touchpoint_id: string | null; stage: string | null; department: string | null }) =>
       store.setClassification(tx, workspaceId, ids, c),
     eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) => store.eraseByCustomers(tx, workspaceId, customerIds),
+    /** This table's part of a customer merge. */
+    reassign: store.reassign,
+    // The customer 360's reads: activity counts, first and last seen, the timeline.
+    countsBy: store.countsBy,
+    seen: store.seen,
+    timeline: store.timeline,
     async append(tx: Tx, items: NewInteraction[]) {
       const now = clock.nowIso();
       const rows: InteractionRow[] = [];
@@ -78,6 +86,7 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
         });
       }
       await store.append(tx, rows);
+      await announceInteractions(deps.events, tx, rows);
       {
         const byWorkspace = new Map<string, InteractionRow[]>();
         for (const r of rows) byWorkspace.set(r.workspace_id, [...(byWorkspace.get(r.workspace_id) ?? []), r]);

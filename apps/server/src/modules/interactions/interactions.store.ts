@@ -2,6 +2,16 @@
 import { bulkInsert, type BulkInsert } from '../../platform/db/bulk-insert.js';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import type { InteractionRow } from '../../platform/db/schema.js';
+import { reassignCustomerColumn, type Statement } from '../../platform/db/statements.js';
+
+export type TimelineFilter = {
+  kinds?: string[] | undefined;
+  stage?: string | undefined;
+  touchpointId?: string | undefined;
+  channel?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+};
 
 /** Kinds of interactions that touchpoint rules classify (service-desk ones are classified when written). */
 export const RECLASSIFIABLE_KINDS = ['event', 'page', 'screen'];
@@ -78,6 +88,67 @@ export function createInteractionsStore(db: Db, engine: Engine) {
     ) => ex.updateTable('interactions').set(c).where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     moveConversation: (tx: Tx | Db, workspaceId: string, from: string, to: string) =>
       tx.updateTable('interactions').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute(),
+    /** Every interaction with a stage, oldest first (stage changes themselves excluded). */
+    staged: (ex: Tx | Db, workspaceId: string, customerId: string) =>
+      ex
+        .selectFrom('interactions')
+        .select(['stage', 'occurred_at', 'source_id'])
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('stage', 'is not', null)
+        .where('kind', '!=', 'stage_changed')
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute(),
+    stageHistory: (workspaceId: string, customerId: string) =>
+      db
+        .selectFrom('interactions')
+        .select(['stage', 'occurred_at', 'properties'])
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('kind', '=', 'stage_changed')
+        .orderBy('occurred_at')
+        .orderBy('id')
+        .execute(),
+    deleteStageChanges: (ex: Tx | Db, workspaceId: string, customerId: string) =>
+      ex.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).where('kind', '=', 'stage_changed').execute(),
+    /** The interactions' part of a customer merge. */
+    reassign: (workspaceId: string, pairs: Array<{ from: string; to: string }>): Statement => reassignCustomerColumn('interactions', workspaceId, pairs),
+    countsBy: (workspaceId: string, customerId: string, column: 'stage' | 'channel') =>
+      db
+        .selectFrom('interactions')
+        .select([column, (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('kind', '!=', 'stage_changed')
+        .groupBy(column)
+        .execute(),
+    seen: (workspaceId: string, customerId: string) =>
+      db
+        .selectFrom('interactions')
+        .select([(eb) => eb.fn.min('occurred_at').as('first'), (eb) => eb.fn.max('occurred_at').as('last'), (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('kind', '!=', 'stage_changed')
+        .executeTakeFirst(),
+    timeline: (workspaceId: string, customerId: string, f: TimelineFilter, opts: { after: [string, string] | null; limit: number }) => {
+      let q = db.selectFrom('interactions').selectAll().where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId);
+      if (f.kinds && f.kinds.length > 0) q = q.where('kind', 'in', f.kinds);
+      if (f.stage) q = q.where('stage', '=', f.stage);
+      if (f.touchpointId) q = q.where('touchpoint_id', '=', f.touchpointId);
+      if (f.channel) q = q.where('channel', '=', f.channel);
+      if (f.from) q = q.where('occurred_at', '>=', f.from);
+      if (f.to) q = q.where('occurred_at', '<', f.to);
+      if (opts.after) {
+        const [at, id] = opts.after;
+        q = q.where((eb) => eb.or([eb('occurred_at', '<', at), eb.and([eb('occurred_at', '=', at), eb('id', '<', id)])]));
+      }
+      return q
+        .orderBy('occurred_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(opts.limit + 1)
+        .execute();
+    },
     listByCustomer: (workspaceId: string, customerId: string, limit: number) =>
       db
         .selectFrom('interactions')

@@ -27,7 +27,7 @@ export function movesTo(order: readonly string[], cur: { stage: string; at: stri
 export type StagedItem = { customerId: string; stage: string | null; occurredAt: string; sourceId: string; kind: string };
 
 export function createJourneyService(deps: { store: JourneyStore; transactions: Transactions; clock: Clock; log: InteractionsLog }) {
-  const { store, clock } = deps;
+  const { store, clock, log } = deps;
 
   function changeRow(workspaceId: string, customerId: string, from: string | null, to: string, at: string, cause: string): InteractionRow {
     return {
@@ -57,12 +57,12 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
     for (const customerId of customerIds) {
       let cur: { stage: string; at: string } | null = null;
       const changes: InteractionRow[] = [];
-      for (const r of await store.staged(tx, workspaceId, customerId)) {
+      for (const r of await log.staged(tx, workspaceId, customerId)) {
         if (!r.stage || !movesTo(order, cur, r.stage, r.occurred_at)) continue;
         changes.push(changeRow(workspaceId, customerId, cur?.stage ?? null, r.stage, r.occurred_at, r.source_id));
         cur = { stage: r.stage, at: r.occurred_at };
       }
-      await store.deleteChanges(tx, workspaceId, customerId);
+      await log.deleteStageChanges(tx, workspaceId, customerId);
       await deps.log.insertMany(tx, changes);
       if (cur) await store.upsert(tx, [{ workspace_id: workspaceId, customer_id: customerId, stage: cur.stage, stage_at: cur.at, updated_at: now }]);
       else await store.deleteJourney(tx, workspaceId, customerId);
@@ -70,6 +70,18 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
   }
 
   return {
+    /** A customer merge's part: each survivor keeps the stage that was reached last of its own and the merged one's. */
+    async moveCustomers(tx: Tx, workspaceId: string, pairs: Array<{ from: string; to: string }>, now: string) {
+      const ids = [...new Set(pairs.flatMap((p) => [p.from, p.to]))];
+      const journeys = new Map((await store.takeMany(tx, workspaceId, ids)).map((j) => [j.customer_id, j]));
+      const kept = new Map<string, CustomerJourneyRow>();
+      for (const p of pairs) {
+        const candidates = [kept.get(p.to) ?? journeys.get(p.to), journeys.get(p.from)].filter((j): j is CustomerJourneyRow => j !== undefined);
+        const best = candidates.reduce<CustomerJourneyRow | null>((acc, j) => (!acc || j.stage_at > acc.stage_at ? j : acc), null);
+        if (best) kept.set(p.to, { ...best, customer_id: p.to, updated_at: now });
+      }
+      await store.insertMany(tx, [...kept.values()]);
+    },
     /** GDPR erasure: forgets the customers' stages. */
     eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) => store.eraseByCustomers(tx, workspaceId, customerIds),
     /**
@@ -121,7 +133,7 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
     },
 
     async history(workspaceId: string, customerId: string) {
-      const rows = await store.history(workspaceId, customerId);
+      const rows = await log.stageHistory(workspaceId, customerId);
       return rows.map((r) => {
         const from = parseJsonObject(r.properties).from;
         return { stage: r.stage ?? '', from: typeof from === 'string' ? from : null, at: r.occurred_at };

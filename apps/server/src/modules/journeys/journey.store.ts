@@ -1,10 +1,17 @@
-// SQL for each customer's current journey stage (history lives in 'stage_changed' interactions).
+// SQL for each customer's current journey stage (history lives in 'stage_changed' interactions,
+// read and written through the interactions log).
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import { inValues } from '../../platform/db/bulk-insert.js';
 import type { CustomerJourneyRow } from '../../platform/db/schema.js';
 
 export function createJourneyStore(db: Db, engine: Engine) {
   return {
+    /** Reads and deletes the customers' rows in one statement (a merge inserts back the kept ones). */
+    takeMany: (tx: Tx, workspaceId: string, customerIds: string[]) =>
+      tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).returningAll().execute(),
+    insertMany: async (tx: Tx, rows: CustomerJourneyRow[]) => {
+      if (rows.length > 0) await tx.insertInto('customer_journeys').values(rows).execute();
+    },
     eraseByCustomers: (tx: Tx, workspaceId: string, customerIds: string[]) =>
       tx.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute(),
     getMany: (ex: Tx | Db, workspaceId: string, customerIds: string[]) =>
@@ -30,30 +37,6 @@ export function createJourneyStore(db: Db, engine: Engine) {
         )
         .execute();
     },
-    /** Every interaction with a stage, oldest first (stage changes themselves excluded). */
-    staged: (ex: Tx | Db, workspaceId: string, customerId: string) =>
-      ex
-        .selectFrom('interactions')
-        .select(['stage', 'occurred_at', 'source_id'])
-        .where('workspace_id', '=', workspaceId)
-        .where('customer_id', '=', customerId)
-        .where('stage', 'is not', null)
-        .where('kind', '!=', 'stage_changed')
-        .orderBy('occurred_at')
-        .orderBy('id')
-        .execute(),
-    history: (workspaceId: string, customerId: string) =>
-      db
-        .selectFrom('interactions')
-        .select(['stage', 'occurred_at', 'properties'])
-        .where('workspace_id', '=', workspaceId)
-        .where('customer_id', '=', customerId)
-        .where('kind', '=', 'stage_changed')
-        .orderBy('occurred_at')
-        .orderBy('id')
-        .execute(),
-    deleteChanges: (ex: Tx | Db, workspaceId: string, customerId: string) =>
-      ex.deleteFrom('interactions').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).where('kind', '=', 'stage_changed').execute(),
     deleteJourney: (ex: Tx | Db, workspaceId: string, customerId: string) =>
       ex.deleteFrom('customer_journeys').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).execute(),
   };

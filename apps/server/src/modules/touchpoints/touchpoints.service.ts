@@ -240,6 +240,9 @@ export function createTouchpointsService(deps: { store: TouchpointsStore; transa
     },
     classifierFor,
     ensureDefaults,
+    /** Touchpoints by id (the timeline shows each interaction's touchpoint). */
+    byIds: (workspaceId: string, ids: string[]) => store.getMany(autocommit, workspaceId, ids),
+    byKey: (workspaceId: string, key: string) => store.getByKey(autocommit, workspaceId, key),
 
     async list(auth: AuthContext) {
       requirePermission(auth, 'settings.read');

@@ -21,6 +21,8 @@ export function createTouchpointsStore() {
       ex.selectFrom('touchpoints').selectAll().where('workspace_id', '=', workspaceId).orderBy('position').orderBy('key').execute(),
     get: (ex: Tx | Db, workspaceId: string, id: string) =>
       ex.selectFrom('touchpoints').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
+    getMany: (ex: Tx | Db, workspaceId: string, ids: string[]) =>
+      ids.length === 0 ? Promise.resolve([]) : ex.selectFrom('touchpoints').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     getByKey: (ex: Tx | Db, workspaceId: string, key: string) =>
       ex.selectFrom('touchpoints').selectAll().where('workspace_id', '=', workspaceId).where('key', '=', key).executeTakeFirst(),
     insertMany: async (ex: Tx | Db, rows: TouchpointRow[]) => {

@@ -20,7 +20,7 @@ const ZInvitationMailPayload = z.object({ userId: z.string() });
 export function createInvitationsService(
   deps: Pick<
     WorkspacesDeps,
-    'store' | 'transactions' | 'clock' | 'audit' | 'jobs' | 'mailer' | 'inviteLimiter' | 'inviteDays' | 'passwordCost' | 'publicUrl'
+    'store' | 'transactions' | 'clock' | 'audit' | 'jobs' | 'mailer' | 'inviteLimiter' | 'inviteDays' | 'passwordCost' | 'publicUrl' | 'events'
   > & {
     authChanged: (workspaceId: string) => void;
     members: MembersService;
@@ -107,6 +107,7 @@ export function createInvitationsService(
           objectId: user.id,
           data: { email: input.email, role: input.role, expiresAt },
         });
+        await deps.events.emit(tx, auth.workspaceId, [{ type: 'member.invited', data: { userId: user.id, role: input.role } }]);
         return user.id;
       });
       deps.jobs.poke();
@@ -169,6 +170,7 @@ export function createInvitationsService(
           { workspaceId: member.workspace_id, userId: member.user_id, ip },
           { action: 'member.joined', objectType: 'member', objectId: member.user_id, data: { via: 'invitation link', accountCreated: true } },
         );
+        await deps.events.emit(tx, member.workspace_id, [{ type: 'member.joined', data: { userId: member.user_id, role: member.role } }]);
       });
       authChanged(member.workspace_id);
       return createSession(member.user_id, member.workspace_id);
@@ -200,6 +202,7 @@ export function createInvitationsService(
           { workspaceId, userId: auth.userId, ip: auth.ip },
           { action: 'member.joined', objectType: 'member', objectId: auth.userId, data: { via: 'account' } },
         );
+        await deps.events.emit(tx, workspaceId, [{ type: 'member.joined', data: { userId: auth.userId, role: m.role } }]);
         await audit.record(tx, auth, {
           action: 'user.joined_workspace',
           objectType: 'workspace',

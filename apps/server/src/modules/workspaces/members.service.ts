@@ -10,7 +10,7 @@ import type { WorkspacesDeps } from './workspaces.deps.js';
 import { toMember } from './workspaces.mappers.js';
 
 export function createMembersService(
-  deps: Pick<WorkspacesDeps, 'store' | 'transactions' | 'clock' | 'audit' | 'bus' | 'passwordCost'> & { authChanged: (workspaceId: string) => void },
+  deps: Pick<WorkspacesDeps, 'store' | 'transactions' | 'clock' | 'audit' | 'bus' | 'passwordCost' | 'events'> & { authChanged: (workspaceId: string) => void },
 ) {
   const { store, clock, audit, bus, authChanged } = deps;
   const transactions = deps.transactions;
@@ -76,6 +76,7 @@ export function createMembersService(
         await addMember(tx, auth.workspaceId, userId, input.role, 'active', null, input.capacity ?? null);
         for (const t of input.teamIds ?? []) await store.addTeamMember(tx, auth.workspaceId, t, userId);
         await audit.record(tx, auth, { action: 'member.added', objectType: 'member', objectId: userId, data: { email: input.email, role: input.role } });
+        await deps.events.emit(tx, auth.workspaceId, [{ type: 'member.joined', data: { userId, role: input.role } }]);
         return userId;
       });
     },
@@ -115,6 +116,8 @@ export function createMembersService(
         if (patch.capacity !== undefined) set.capacity = patch.capacity;
         if (Object.keys(set).length === 0) return;
         await store.updateMember(tx, auth.workspaceId, m.user_id, set);
+        const changed = Object.keys(set).filter((k) => set[k as keyof typeof set] !== (m as Record<string, unknown>)[k]);
+        if (changed.length > 0) await deps.events.emit(tx, auth.workspaceId, [{ type: 'member.updated', data: { userId: m.user_id, changed } }]);
         if (patch.role && patch.role !== current)
           await audit.record(tx, auth, { action: 'member.role_changed', objectType: 'member', objectId: m.user_id, data: { from: current, to: patch.role } });
         if (patch.status && patch.status !== m.status)

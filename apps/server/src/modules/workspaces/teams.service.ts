@@ -7,7 +7,7 @@ import type { WorkspacesDeps } from './workspaces.deps.js';
 import { toTeam } from './workspaces.mappers.js';
 
 export function createTeamsService(
-  deps: Pick<WorkspacesDeps, 'store' | 'transactions' | 'clock' | 'audit'> & {
+  deps: Pick<WorkspacesDeps, 'store' | 'transactions' | 'clock' | 'audit' | 'events'> & {
     authChanged: (workspaceId: string) => void;
     requireMember: (workspaceId: string, memberOrUserId: string) => Promise<{ user_id: string }>;
   },
@@ -44,6 +44,10 @@ export function createTeamsService(
         await store.insertTeam(tx, { workspace_id: auth.workspaceId, id, name: input.name, auto_assign: input.autoAssign ? 1 : 0, created_at: clock.nowIso() });
         for (const u of input.memberIds) await store.addTeamMember(tx, auth.workspaceId, id, u);
         await audit.record(tx, auth, { action: 'team.created', objectType: 'team', objectId: id, data: { name: input.name } });
+        await deps.events.emit(tx, auth.workspaceId, [
+          { type: 'team.created', data: { teamId: id, name: input.name } },
+          ...input.memberIds.map((userId) => ({ type: 'team.member_added' as const, data: { teamId: id, userId } })),
+        ]);
       });
       return service.getTeam(auth, id);
     },
@@ -57,6 +61,7 @@ export function createTeamsService(
           ...(patch.autoAssign !== undefined ? { auto_assign: patch.autoAssign ? 1 : 0 } : {}),
         });
         await audit.record(tx, auth, { action: 'team.updated', objectType: 'team', objectId: id, data: patch });
+        await deps.events.emit(tx, auth.workspaceId, [{ type: 'team.updated', data: { teamId: id, changed: Object.keys(patch).filter((k) => patch[k as keyof typeof patch] !== undefined) } }]);
       });
       return service.getTeam(auth, id);
     },
@@ -67,6 +72,7 @@ export function createTeamsService(
       await transactions.run(async (tx) => {
         await store.deleteTeam(tx, auth.workspaceId, id);
         await audit.record(tx, auth, { action: 'team.deleted', objectType: 'team', objectId: id });
+        await deps.events.emit(tx, auth.workspaceId, [{ type: 'team.deleted', data: { teamId: id } }]);
       });
       authChanged(auth.workspaceId);
     },
@@ -84,6 +90,7 @@ export function createTeamsService(
           objectId: teamId,
           data: { userId: m.user_id },
         });
+        await deps.events.emit(tx, auth.workspaceId, [{ type: isMember ? 'team.member_added' : 'team.member_removed', data: { teamId, userId: m.user_id } }]);
       });
       authChanged(auth.workspaceId);
       return service.getTeam(auth, teamId);

@@ -1,5 +1,6 @@
 // What the workspace services are built from.
 import type { Audit } from '../../platform/audit.js';
+import type { DomainEvents } from '../../platform/domain-events.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Transactions } from '../../platform/db/transactions.js';
@@ -23,4 +24,6 @@ export type WorkspacesDeps = {
   passwordCost: number;
   sessionDays: number;
   publicUrl: string;
+  /** Member and team changes append domain events in their transaction. */
+  events: DomainEvents;
 };

@@ -1,4 +1,5 @@
 // Opens Kysely on SQLite (embedded default, WAL) or PostgreSQL (DATABASE_URL=postgres://…).
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
@@ -17,7 +18,16 @@ export type DbHandle = {
   close(): Promise<void>;
 };
 
-export type DbOptions = { engine: 'sqlite'; file: string } | { engine: 'postgres'; url: string; schema?: string; poolSize?: number };
+export type DbOptions =
+  | { engine: 'sqlite'; file: string }
+  | { engine: 'postgres'; url: string; schema?: string; poolSize?: number; strictPool?: boolean };
+
+/**
+ * Set while a transaction's function runs (platform/db/transactions.ts). A query on the pool from
+ * inside one needs a second connection while the first is held: with every connection held that
+ * way the pool deadlocks. Tests open databases with `strictPool`, which refuses it outright.
+ */
+export const insideTransaction = new AsyncLocalStorage<true>();
 
 export function openDatabase(opts: DbOptions): DbHandle {
   if (opts.engine === 'sqlite') {
@@ -34,9 +44,21 @@ export function openDatabase(opts: DbOptions): DbHandle {
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize ?? 10,
+    // A pool that cannot hand out a connection answers with an error, never hangs a request.
+    connectionTimeoutMillis: 15_000,
     ...(opts.schema ? { options: `-c search_path=${opts.schema}` } : {}),
   });
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const strict = opts.strictPool === true;
+  const guarded = {
+    connect() {
+      if (strict && insideTransaction.getStore()) {
+        return Promise.reject(new Error('a query outside the open transaction needs a second connection (pass the tx to the store)'));
+      }
+      return pool.connect();
+    },
+    end: () => pool.end(),
+  };
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: guarded }) });
   return { db, engine: 'postgres', postgres: { url: opts.url, schema: opts.schema }, close: () => db.destroy() };
 }
 

@@ -4,6 +4,7 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } fr
 import type { Db, Engine } from './database.js';
 import { m002Interactions } from './migration-002-interactions.js';
 import { m004Security } from './migration-004-security.js';
+import { m005Logs } from './migration-005-logs.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 export type AnyDb = Kysely<any>;
@@ -284,6 +285,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['002_interactions', { up: m002Interactions }],
   ['003_bus_payloads', { up: m003BusPayloads }],
   ['004_security', { up: m004Security }],
+  ['005_logs', { up: m005Logs }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {

@@ -1,5 +1,6 @@
 // Row types of every table, as Kysely sees them. Timestamps are ISO 8601 UTC strings and
 // JSON columns are text on both engines, so rows read the same from SQLite and PostgreSQL.
+import type { Generated } from 'kysely';
 export type WorkspaceRow = { id: string; name: string; conversation_seq: number; created_at: string; identity_secret: string | null };
 export type UserRow = { id: string; email: string; name: string; password_hash: string | null; created_at: string };
 export type MemberRow = {
@@ -210,6 +211,18 @@ export type RejectedEventRow = {
 export type MessageSearchRow = { body: string; workspace_id: string; conversation_id: string; ref_id: string };
 
 export type RejectedEventCountRow = { workspace_id: string; day: string; kept: number; dropped: number };
+/** A row of a log (domain_events, ingest_log); seq and tx are set by the database. */
+export type LogEntryRow = {
+  seq: Generated<number | string>;
+  tx: Generated<number | string>;
+  partition: number;
+  workspace_id: string;
+  type: string;
+  meta: string | null;
+  data: string;
+  created_at: string;
+};
+export type LogCursorRow = { consumer: string; partition: number; tx: number | string; seq: number | string; updated_at: string };
 export type Database = {
   workspaces: WorkspaceRow;
   users: UserRow;
@@ -239,4 +252,7 @@ export type Database = {
   customer_merges: CustomerMergeRow;
   rejected_events: RejectedEventRow;
   rejected_event_counts: RejectedEventCountRow;
+  domain_events: LogEntryRow;
+  ingest_log: LogEntryRow;
+  log_cursors: LogCursorRow;
 };

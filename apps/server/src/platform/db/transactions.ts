@@ -2,7 +2,7 @@
 // stores accept, committed when `fn` resolves and rolled back when it throws; `autocommit` is
 // what a store is given for work outside a transaction. Lint keeps query-builder calls in
 // *.store.ts files and platform/db, so a service can hold these but never query with them.
-import type { Db, Tx } from './database.js';
+import { insideTransaction, type Db, type Tx } from './database.js';
 
 /** A transaction or the autocommit connection, as services pass them to stores. */
 export type Executor = Tx | Db;
@@ -13,5 +13,5 @@ export type Transactions = {
 };
 
 export function createTransactions(db: Db): Transactions {
-  return { run: (fn) => db.transaction().execute(fn), autocommit: db };
+  return { run: (fn) => db.transaction().execute((tx) => insideTransaction.run(true, () => fn(tx))), autocommit: db };
 }

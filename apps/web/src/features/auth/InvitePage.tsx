@@ -4,9 +4,8 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Group, PasswordInput, Stack, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
-import type { InvitationPreview } from '@rapport/contracts';
 import { useNavigate, useParams } from 'react-router-dom';
-import { post } from '../../api/client';
+import { api, must } from '../../api/client';
 import { keys } from '../../api/queries';
 import type { Me } from '../../api/types';
 import { ErrorNotice, PageLoader } from '../../components/feedback';
@@ -23,7 +22,7 @@ export function InvitePage({ me }: { me: Me | null }) {
   const navigate = useNavigate();
   const preview = useQuery({
     queryKey: ['invite', token],
-    queryFn: () => post<InvitationPreview>('/api/v1/invites/preview', { token }),
+    queryFn: () => must(api.POST('/api/v1/invites/preview', { body: { token } })),
     enabled: token.length >= 10,
     retry: false,
   });
@@ -69,7 +68,7 @@ export function InvitePage({ me }: { me: Me | null }) {
     return (
       <AuthFrame title={title} subtitle={`${subtitle} Choose a password to create your account.`}>
         <form
-          onSubmit={(e) => void run(e, () => post('/api/v1/invites/accept', { token, password, ...(name ? { name } : {}) }))}
+          onSubmit={(e) => void run(e, () => must(api.POST('/api/v1/invites/accept', { body: { token, password, ...(name ? { name } : {}) } })))}
           aria-label="Accept invitation"
         >
           <Stack>
@@ -94,7 +93,7 @@ export function InvitePage({ me }: { me: Me | null }) {
     );
   }
 
-  const join = () => post(`/api/v1/me/invitations/${encodeURIComponent(invite.workspace.id)}/accept`);
+  const join = () => must(api.POST('/api/v1/me/invitations/{workspaceId}/accept', { params: { path: { workspaceId: invite.workspace.id } } }));
   if (me && me.user.email === invite.email) {
     return (
       <AuthFrame title={title} subtitle={subtitle}>
@@ -118,7 +117,7 @@ export function InvitePage({ me }: { me: Me | null }) {
             <Button
               variant="default"
               onClick={() =>
-                void post('/api/v1/auth/logout').then(async () => {
+                void must(api.POST('/api/v1/auth/logout')).then(async () => {
                   qc.setQueryData(keys.me, null);
                   await qc.invalidateQueries({ queryKey: keys.me });
                 })
@@ -136,7 +135,7 @@ export function InvitePage({ me }: { me: Me | null }) {
       <form
         onSubmit={(e) =>
           void run(e, async () => {
-            await post('/api/v1/auth/login', { email: invite.email, password });
+            await must(api.POST('/api/v1/auth/login', { body: { email: invite.email, password } }));
             await join();
           })
         }

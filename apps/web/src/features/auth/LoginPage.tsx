@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { post } from '../../api/client';
+import { api, must } from '../../api/client';
 import { keys } from '../../api/queries';
 import { ErrorNotice } from '../../components/feedback';
 import { AuthFrame } from './AuthFrame';
@@ -16,7 +16,7 @@ export function LoginPage() {
     e.preventDefault();
     setBusy(true);
     try {
-      await post('/api/v1/auth/login', { email, password });
+      await must(api.POST('/api/v1/auth/login', { body: { email, password } }));
       await qc.invalidateQueries({ queryKey: keys.me });
     } catch (err) {
       setError(err);

@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from 'react';
 import { Button, PasswordInput, Stack, TextInput } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
-import { post } from '../../api/client';
+import { api, must } from '../../api/client';
 import { keys } from '../../api/queries';
 import { ErrorNotice } from '../../components/feedback';
 import { AuthFrame } from './AuthFrame';
@@ -17,7 +17,7 @@ export function SetupPage() {
     e.preventDefault();
     setBusy(true);
     try {
-      await post('/api/v1/setup', form);
+      await must(api.POST('/api/v1/setup', { body: form }));
       qc.setQueryData(keys.setup, { needsSetup: false });
       await qc.invalidateQueries({ queryKey: keys.me });
     } catch (err) {

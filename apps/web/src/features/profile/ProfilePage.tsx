@@ -1,7 +1,7 @@
 import { lazy, Suspense, useState } from 'react';
 import { Button, Group, Paper, SegmentedControl, Stack, Text, TextInput, Title } from '@mantine/core';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
-import { patch } from '../../api/client';
+import { api, must, type BodyOf } from '../../api/client';
 import { keys } from '../../api/queries';
 import type { Me } from '../../api/types';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
@@ -13,7 +13,7 @@ export function ProfilePage({ me }: { me: Me }) {
   const qc = useQueryClient();
   const [name, setName] = useState(me.user.name);
   const save = useMutation({
-    mutationFn: (body: { name?: string; availability?: Me['availability'] }) => patch<Me>('/api/v1/me', body),
+    mutationFn: (body: BodyOf<'/api/v1/me', 'patch'>) => must(api.PATCH('/api/v1/me', { body })),
     onSuccess: (next) => qc.setQueryData(keys.me, next),
   });
   return (

@@ -1,6 +1,6 @@
 // Settings: the audit log.
 import { Table, Text } from '@mantine/core';
-import { useAudit } from '../../api/queries';
+import { useAudit } from './hooks';
 import { dateTime } from '../../components/format';
 import { Loaded, Section } from './parts';
 

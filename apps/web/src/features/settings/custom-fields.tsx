@@ -3,14 +3,14 @@ import { useState } from 'react';
 import { Button, Group, Select, Table, Text, TextInput } from '@mantine/core';
 import { useCustomFields } from '../../api/queries';
 import { useCreateCustomField, useDeleteCustomField } from './hooks';
-import { CUSTOM_FIELD_TYPES } from '../../api/types';
+import { CUSTOM_FIELD_TYPES, oneOf, type CustomFieldDef } from '../../api/types';
 import { DangerCell, Loaded, MutationError, Section } from './parts';
 
 export function CustomFieldsSection() {
   const fields = useCustomFields();
   const create = useCreateCustomField();
   const remove = useDeleteCustomField();
-  const [form, setForm] = useState({ key: '', label: '', type: 'text', options: '' });
+  const [form, setForm] = useState<{ key: string; label: string; type: CustomFieldDef['type']; options: string }>({ key: '', label: '', type: 'text', options: '' });
   return (
     <Section
       title="Custom fields"
@@ -37,7 +37,7 @@ export function CustomFieldsSection() {
               value={form.type}
               allowDeselect={false}
               data={[...CUSTOM_FIELD_TYPES]}
-              onChange={(v) => setForm({ ...form, type: v ?? 'text' })}
+              onChange={(v) => setForm({ ...form, type: oneOf(CUSTOM_FIELD_TYPES, v) ?? 'text' })}
               w={120}
             />
             {form.type === 'select' ? (

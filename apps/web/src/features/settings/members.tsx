@@ -4,7 +4,11 @@ import { Alert, Badge, Button, Group, MultiSelect, Select, Stack, Table, TextInp
 import { useMembers, useTeams } from '../../api/queries';
 import { useInvite, useResendInvitation, useUpdateMember } from './hooks';
 import type { Me } from '../../api/types';
-import { ROLES } from '../../api/types';
+import { oneOf, ROLES } from '../../api/types';
+import type { BodyOf } from '../../api/client';
+
+type InvitedRole = NonNullable<BodyOf<'/api/v1/members', 'post'>['role']>;
+const INVITABLE = ROLES.filter((r): r is InvitedRole => r !== 'owner');
 import { Loaded, MutationError, Section } from './parts';
 
 export function MembersSection({ me }: { me: Me }) {
@@ -13,7 +17,7 @@ export function MembersSection({ me }: { me: Me }) {
   const invite = useInvite();
   const updateMember = useUpdateMember();
   const [email, setEmail] = useState('');
-  const [role, setRole] = useState<string>('agent');
+  const [role, setRole] = useState<InvitedRole>('agent');
   const [teamIds, setTeamIds] = useState<string[]>([]);
   const resend = useResendInvitation();
   const [sent, setSent] = useState<{ to: string; until: string } | null>(null);
@@ -35,8 +39,8 @@ export function MembersSection({ me }: { me: Me }) {
               <Select
                 label="Role"
                 value={role}
-                onChange={(v) => setRole(v ?? 'agent')}
-                data={ROLES.filter((r) => r !== 'owner')}
+                onChange={(v) => setRole(oneOf(INVITABLE, v) ?? 'agent')}
+                data={INVITABLE}
                 allowDeselect={false}
                 w={130}
               />

@@ -1,8 +1,7 @@
 // Settings: API tokens, shown once.
 import { useState } from 'react';
 import { Button, Group, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useTokens } from '../../api/queries';
-import { useCreateToken, useRevokeToken } from './hooks';
+import { useCreateToken, useRevokeToken, useTokens } from './hooks';
 import { dateTime } from '../../components/format';
 import { Secret } from './Secret';
 import { Loaded, MutationError, Section } from './parts';

@@ -1,8 +1,7 @@
 // Settings: write keys (client or server, allowed origins, the tracking snippet) and the identity secret.
 import { useState } from 'react';
 import { Badge, Button, Code, Group, Select, Stack, Table, Text, TextInput } from '@mantine/core';
-import { useWriteKeys } from '../../api/queries';
-import { useCreateWriteKey, useIdentitySecret, useRotateIdentitySecret, useUpdateWriteKey } from './hooks';
+import { useCreateWriteKey, useIdentitySecret, useRotateIdentitySecret, useUpdateWriteKey, useWriteKeys } from './hooks';
 import type { WriteKeyKind } from '../../api/types';
 import { ErrorNotice } from '../../components/feedback';
 import { Loaded, Section } from './parts';

@@ -1,0 +1,111 @@
+// SQL of the logs and their consumers' cursors (see migration-005-logs.ts for the ordering rule).
+import { sql } from 'kysely';
+import type { Db, Engine, Tx } from './db/database.js';
+import type { LogEntryRow } from './db/schema.js';
+
+export type LogTable = 'domain_events' | 'ingest_log';
+export type Position = { tx: number; seq: number };
+export type LogEntry = { seq: number; tx: number; partition: number; workspace_id: string; type: string; meta: string | null; data: string; created_at: string };
+type NewEntry = Omit<LogEntryRow, 'seq' | 'tx'>;
+
+const toEntry = (r: Record<string, unknown>): LogEntry => ({
+  seq: Number(r.seq),
+  tx: Number(r.tx),
+  partition: Number(r.partition),
+  workspace_id: String(r.workspace_id),
+  type: String(r.type),
+  meta: r.meta === null || r.meta === undefined ? null : String(r.meta),
+  data: String(r.data),
+  created_at: String(r.created_at),
+});
+
+export function createLogStore(db: Db, engine: Engine) {
+  const pg = engine === 'postgres';
+  /** Rows every reader may take: on PostgreSQL only those of transactions older than any still running. */
+  const settled = pg ? sql`AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint` : sql``;
+  const after = (p: Position) => (pg ? sql`(tx > ${p.tx} OR (tx = ${p.tx} AND seq > ${p.seq}))` : sql`seq > ${p.seq}`);
+  const order = pg ? sql`ORDER BY tx, seq` : sql`ORDER BY seq`;
+
+  return {
+    /** Appends entries in the caller's transaction; returns their positions in order. */
+    async append(tx: Tx, table: LogTable, rows: NewEntry[]): Promise<Position[]> {
+      const out: Position[] = [];
+      for (let i = 0; i < rows.length; i += 500) {
+        const part = await tx
+          .insertInto(table)
+          .values(rows.slice(i, i + 500))
+          .returning(['tx', 'seq'])
+          .execute();
+        for (const r of part) out.push({ tx: Number(r.tx), seq: Number(r.seq) });
+      }
+      return out;
+    },
+    /**
+     * Creates cursors at the start of the log for a consumer's partitions. Only missing ones are
+     * inserted: an insert that meets a cursor another process holds locked would wait for it.
+     */
+    async ensureCursors(consumer: string, partitions: number, now: string) {
+      const have = new Set((await db.selectFrom('log_cursors').select('partition').where('consumer', '=', consumer).execute()).map((r) => Number(r.partition)));
+      const rows = Array.from({ length: partitions }, (_, p) => p)
+        .filter((p) => !have.has(p))
+        .map((p) => ({ consumer, partition: p, tx: 0, seq: 0, updated_at: now }));
+      if (rows.length === 0) return;
+      await db
+        .insertInto('log_cursors')
+        .values(rows)
+        .onConflict((oc) => oc.columns(['consumer', 'partition']).doNothing())
+        .execute();
+    },
+    /**
+     * Locks one cursor for the caller's transaction; on PostgreSQL a cursor another process holds
+     * is skipped (null), so processes share a consumer's partitions without double work.
+     */
+    async lockCursor(tx: Tx, consumer: string, partition: number): Promise<Position | null> {
+      const res = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM log_cursors WHERE consumer = ${consumer} AND partition = ${partition}
+        ${pg ? sql`FOR UPDATE SKIP LOCKED` : sql``}`.execute(tx);
+      const r = res.rows[0];
+      return r ? { tx: Number(r.tx), seq: Number(r.seq) } : null;
+    },
+    moveCursor: (tx: Tx, consumer: string, partition: number, to: Position, now: string) =>
+      tx.updateTable('log_cursors').set({ tx: to.tx, seq: to.seq, updated_at: now }).where('consumer', '=', consumer).where('partition', '=', partition).execute(),
+    /** The next entries of a partition after a position, in log order. */
+    async read(ex: Tx | Db, table: LogTable, partition: number, from: Position, limit: number): Promise<LogEntry[]> {
+      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE partition = ${partition} AND ${after(from)} ${settled} ${order} LIMIT ${limit}`.execute(ex);
+      return res.rows.map(toEntry);
+    },
+    /** A workspace's entries after a position, across partitions (live catch-up). */
+    async readWorkspace(table: LogTable, workspaceId: string, from: Position, limit: number, opts: { settledOnly?: boolean } = {}): Promise<LogEntry[]> {
+      // settledOnly: false also returns entries of committed transactions younger than one still
+      // running elsewhere (fine for a look at what was written; consumers must not use it).
+      const rule = opts.settledOnly === false ? sql`` : settled;
+      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId} AND ${after(from)} ${rule} ${order} LIMIT ${limit}`.execute(db);
+      return res.rows.map(toEntry);
+    },
+    /** Every entry after a position, across partitions (a process's live tail). */
+    async readAll(table: LogTable, from: Position, limit: number): Promise<LogEntry[]> {
+      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE ${after(from)} ${settled} ${order} LIMIT ${limit}`.execute(db);
+      return res.rows.map(toEntry);
+    },
+    /** The position of the last settled entry (where a new tail starts). */
+    async head(table: LogTable): Promise<Position> {
+      const res = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM ${sql.table(table)} WHERE 1 = 1 ${settled} ${pg ? sql`ORDER BY tx DESC, seq DESC` : sql`ORDER BY seq DESC`} LIMIT 1`.execute(db);
+      const r = res.rows[0];
+      return r ? { tx: Number(r.tx), seq: Number(r.seq) } : { tx: 0, seq: 0 };
+    },
+    cursors: (consumer: string) => db.selectFrom('log_cursors').selectAll().where('consumer', '=', consumer).orderBy('partition').execute(),
+    /** Entries of a partition after a position (at most `cap` counted) and the oldest one's time. */
+    async behind(table: LogTable, partition: number, from: Position, cap: number, workspaceId?: string): Promise<{ count: number; oldest: string | null }> {
+      const mine = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
+      const n = await sql<{ n: string | number }>`SELECT count(*) AS n FROM (SELECT 1 FROM ${sql.table(table)} WHERE partition = ${partition} ${mine} AND ${after(from)} LIMIT ${cap}) behind`.execute(db);
+      const first = await sql<{ created_at: string }>`SELECT created_at FROM ${sql.table(table)} WHERE partition = ${partition} ${mine} AND ${after(from)} ${order} LIMIT 1`.execute(db);
+      return { count: Number(n.rows[0]?.n ?? 0), oldest: first.rows[0]?.created_at ?? null };
+    },
+    /** Deletes a partition's entries at or before a position and older than a time; returns how many. */
+    async trim(table: LogTable, partition: number, upTo: Position, before: string): Promise<number> {
+      const upto = pg ? sql`(tx < ${upTo.tx} OR (tx = ${upTo.tx} AND seq <= ${upTo.seq}))` : sql`seq <= ${upTo.seq}`;
+      const res = await sql`DELETE FROM ${sql.table(table)} WHERE partition = ${partition} AND ${upto} AND created_at < ${before}`.execute(db);
+      return Number(res.numAffectedRows ?? 0);
+    },
+  };
+}
+export type LogStore = ReturnType<typeof createLogStore>;

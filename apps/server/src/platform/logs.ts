@@ -1,0 +1,262 @@
+// The log primitive (issue 10): append-only logs written in the same transaction as the change
+// they describe (the transactional outbox), and named consumers that read them in batches and
+// move their cursor in the same transaction as their effect, so a consumer's database work
+// happens exactly once across crashes and restarts. A log has PARTITIONS partitions by
+// workspace: a workspace's entries keep their order, and on PostgreSQL several processes share a
+// consumer by locking different partitions' cursors (FOR UPDATE SKIP LOCKED). SQLite has one
+// process, which runs every partition.
+import type { Logger } from 'pino';
+import type { Clock } from './clock.js';
+import type { Db, Engine, Tx } from './db/database.js';
+import { createTransactions } from './db/transactions.js';
+import { createLogStore, type LogEntry, type LogTable, type Position } from './log.store.js';
+
+export type { LogEntry, LogTable, Position };
+
+export const PARTITIONS = 8;
+
+/** FNV-1a of the workspace id: a workspace always lands in the same partition. */
+export function partitionOf(workspaceId: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < workspaceId.length; i++) {
+    h ^= workspaceId.charCodeAt(i);
+    h = Math.imul(h, 0x01000193);
+  }
+  return (h >>> 0) % PARTITIONS;
+}
+
+export type NewLogEntry = { workspaceId: string; type: string; meta?: unknown; data: unknown };
+
+export type ConsumerSpec = {
+  name: string;
+  log: LogTable;
+  /** Entries per transaction. */
+  batch: number;
+  /**
+   * Applies a batch inside the transaction that moves the cursor past it. May return work to do
+   * once that transaction has committed (e.g. warming a cache); a throw rolls both back.
+   */
+  handle(tx: Tx, entries: LogEntry[]): Promise<void | (() => void)>;
+  /** Records an entry that keeps failing on its own, before the log passes it. */
+  poison?(tx: Tx, entry: LogEntry, reason: string): Promise<void>;
+};
+
+export type ConsumerLag = { name: string; log: LogTable; behind: number; oldestAt: string | null; ageSeconds: number; failing: string | null };
+
+/** How long each log keeps entries every consumer has passed (domain events serve live catch-up). */
+const RETENTION_MS: Record<LogTable, number> = { domain_events: 7 * 86_400_000, ingest_log: 0 };
+const LAG_CAP = 1_000_000;
+
+export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?: Pick<Logger, 'error' | 'warn'> | undefined }) {
+  const { clock } = deps;
+  const store = createLogStore(deps.db, deps.engine);
+  const transactions = createTransactions(deps.db);
+  const consumers = new Map<string, ConsumerSpec & { ready: boolean; failing: string | null; retryAt: number; failures: number }>();
+  const listeners = new Set<() => void>();
+  let wake: (() => void) | null = null;
+  let running = false;
+  let loop: Promise<void> | null = null;
+
+  function poke() {
+    wake?.();
+  }
+
+  async function append(tx: Tx, log: LogTable, entries: NewLogEntry[]): Promise<Position[]> {
+    if (entries.length === 0) return [];
+    const now = clock.nowIso();
+    return store.append(
+      tx,
+      log,
+      entries.map((e) => ({
+        partition: partitionOf(e.workspaceId),
+        workspace_id: e.workspaceId,
+        type: e.type,
+        meta: e.meta === undefined ? null : JSON.stringify(e.meta),
+        data: JSON.stringify(e.data),
+        created_at: now,
+      })),
+    );
+  }
+
+  // Failures in a row per consumer and partition: after 3 the partition goes one entry at a
+  // time, and an entry that still fails 3 more times alone is handed to the consumer's `poison`
+  // (which records it where people can see it) and passed, so one bad entry cannot stop a log.
+  const failuresOf = new Map<string, number>();
+
+  /** One batch of one partition, if its cursor is free; returns the entries handled. */
+  async function step(c: ConsumerSpec, partition: number): Promise<number> {
+    const key = `${c.name}\u0000${partition}`;
+    const failures = failuresOf.get(key) ?? 0;
+    const size = failures >= 3 ? 1 : c.batch;
+    const afterCommit: Array<() => void> = [];
+    try {
+      const n = await transactions.run(async (tx) => {
+        const at = await store.lockCursor(tx, c.name, partition);
+        if (!at) return 0;
+        const entries = await store.read(tx, c.log, partition, at, size);
+        if (entries.length === 0) return 0;
+        const after = await c.handle(tx, entries);
+        if (typeof after === 'function') afterCommit.push(after);
+        const last = entries[entries.length - 1] as LogEntry;
+        await store.moveCursor(tx, c.name, partition, { tx: last.tx, seq: last.seq }, clock.nowIso());
+        return entries.length;
+      });
+      failuresOf.delete(key);
+      for (const f of afterCommit) f();
+      return n;
+    } catch (err) {
+      failuresOf.set(key, failures + 1);
+      if (failures + 1 < 6 || !c.poison) throw err;
+      const reason = err instanceof Error ? err.message : String(err);
+      const passed = await transactions.run(async (tx) => {
+        const at = await store.lockCursor(tx, c.name, partition);
+        const entry = at ? (await store.read(tx, c.log, partition, at, 1))[0] : undefined;
+        if (!entry) return 0;
+        await c.poison?.(tx, entry, reason);
+        await store.moveCursor(tx, c.name, partition, { tx: entry.tx, seq: entry.seq }, clock.nowIso());
+        return 1;
+      });
+      deps.logger?.error({ err, consumer: c.name, partition }, 'log entry failed six times: recorded as poison and passed');
+      failuresOf.delete(key);
+      return passed;
+    }
+  }
+
+  /** Every consumer, one batch per partition it can take; returns the entries handled. */
+  async function runOnce(): Promise<number> {
+    let total = 0;
+    for (const c of consumers.values()) {
+      if (!c.ready) {
+        await store.ensureCursors(c.name, PARTITIONS, clock.nowIso());
+        c.ready = true;
+      }
+      if (c.retryAt > clock.nowMs()) continue;
+      try {
+        for (let p = 0; p < PARTITIONS; p++) total += await step(c, p);
+        c.failing = null;
+        c.failures = 0;
+      } catch (err) {
+        c.failures++;
+        c.failing = err instanceof Error ? err.message : String(err);
+        c.retryAt = clock.nowMs() + Math.min(30_000, 250 * 2 ** Math.min(c.failures, 7));
+        deps.logger?.error({ err, consumer: c.name }, 'log consumer failed; its batch will be retried');
+      }
+    }
+    if (total > 0) for (const l of listeners) l();
+    return total;
+  }
+
+  /** Whether any consumer has entries after its cursor, settled or not. */
+  async function pending(): Promise<boolean> {
+    for (const c of consumers.values()) {
+      const cursors = new Map((await store.cursors(c.name)).map((r) => [Number(r.partition), { tx: Number(r.tx), seq: Number(r.seq) }]));
+      for (let p = 0; p < PARTITIONS; p++) if ((await store.behind(c.log, p, cursors.get(p) ?? { tx: 0, seq: 0 }, 1)).count > 0) return true;
+    }
+    return false;
+  }
+
+  return {
+    append,
+    poke,
+    store,
+    define(spec: ConsumerSpec) {
+      if (consumers.has(spec.name)) throw new Error(`consumer ${spec.name} is defined twice`);
+      consumers.set(spec.name, { ...spec, ready: false, failing: null, retryAt: 0, failures: 0 });
+    },
+    /** Called after any batch was handled (e.g. to answer whoever waits for processing). */
+    onProgress(listener: () => void) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    runOnce,
+    /**
+     * Runs every consumer until none has anything left it can take (tests wait for processing
+     * with this, never with sleeps). A failing consumer throws here instead of backing off.
+     */
+    async drain(timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        for (const c of consumers.values()) c.retryAt = 0;
+        const n = await runOnce();
+        // A consumer with a poison handler passes a bad entry after its retries; others stop here.
+        const failing = [...consumers.values()].find((c) => c.failing && !c.poison);
+        if (failing) throw new Error(`consumer ${failing.name} failed: ${failing.failing}`);
+        if (n > 0) continue;
+        // Nothing could be taken: done, unless entries wait behind a transaction still running
+        // elsewhere on PostgreSQL (the settled-rows rule), which ends on its own.
+        if (!(await pending())) return;
+        if (Date.now() > deadline) throw new Error('log consumers did not catch up in time');
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+    },
+    /** Starts the background loop: woken by appends in this process, else every `idleMs`. */
+    start(idleMs = 250) {
+      if (running) return;
+      running = true;
+      loop = (async () => {
+        while (running) {
+          let n = 0;
+          try {
+            n = await runOnce();
+          } catch (err) {
+            deps.logger?.error({ err }, 'log consumers failed');
+          }
+          if (n > 0 || !running) continue;
+          await new Promise<void>((resolve) => {
+            const t = setTimeout(resolve, idleMs);
+            wake = () => {
+              clearTimeout(t);
+              resolve();
+            };
+          });
+          wake = null;
+        }
+      })();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      loop = null;
+    },
+    /**
+     * Per consumer: entries not yet handled (counted up to a million) and the oldest one's age,
+     * for one workspace (what its owner may see) or the whole log (operators).
+     */
+    async lag(workspaceId?: string): Promise<ConsumerLag[]> {
+      const out: ConsumerLag[] = [];
+      const parts = workspaceId ? [partitionOf(workspaceId)] : Array.from({ length: PARTITIONS }, (_, p) => p);
+      for (const c of consumers.values()) {
+        const cursors = new Map((await store.cursors(c.name)).map((r) => [Number(r.partition), { tx: Number(r.tx), seq: Number(r.seq) }]));
+        let behind = 0;
+        let oldest: string | null = null;
+        for (const p of parts) {
+          const b = await store.behind(c.log, p, cursors.get(p) ?? { tx: 0, seq: 0 }, LAG_CAP, workspaceId);
+          behind += b.count;
+          if (b.oldest && (!oldest || b.oldest < oldest)) oldest = b.oldest;
+        }
+        const ageSeconds = oldest ? Math.max(0, (clock.nowMs() - Date.parse(oldest)) / 1000) : 0;
+        out.push({ name: c.name, log: c.log, behind, oldestAt: oldest, ageSeconds, failing: c.failing });
+      }
+      return out;
+    },
+    /** Retention: deletes what every consumer of a log has passed and is older than the log keeps. */
+    async trim(): Promise<number> {
+      let removed = 0;
+      for (const log of ['domain_events', 'ingest_log'] as const) {
+        const mine = [...consumers.values()].filter((c) => c.log === log);
+        if (mine.length === 0) continue;
+        const cursors = await Promise.all(mine.map(async (c) => new Map((await store.cursors(c.name)).map((r) => [Number(r.partition), { tx: Number(r.tx), seq: Number(r.seq) }]))));
+        const before = new Date(clock.nowMs() - RETENTION_MS[log]).toISOString();
+        for (let p = 0; p < PARTITIONS; p++) {
+          const positions = cursors.map((m) => m.get(p) ?? { tx: 0, seq: 0 });
+          const slowest = positions.reduce((a, b) => (b.tx < a.tx || (b.tx === a.tx && b.seq < a.seq) ? b : a));
+          if (slowest.seq === 0) continue;
+          removed += await store.trim(log, p, slowest, RETENTION_MS[log] === 0 ? '9999' : before);
+        }
+      }
+      return removed;
+    },
+  };
+}
+export type Logs = ReturnType<typeof createLogs>;
