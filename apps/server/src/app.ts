@@ -35,6 +35,8 @@ import { createIdentitiesService } from './modules/identity/identities.service.j
 import { createIdentityStore } from './modules/identity/identity.store.js';
 import { createInteractionsModule } from './spine.js';
 import { createLogs } from './platform/logs.js';
+import { createLogTail } from './platform/log-tail.js';
+import { LIVE_EVENT_TYPES } from './modules/live/live.service.js';
 import { createDomainEvents } from './platform/domain-events.js';
 import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
@@ -236,7 +238,9 @@ export async function buildApp(opts: AppOptions) {
     journey: spine.journey,
   });
   await spine.registerRoutes(app, privacy);
-  await registerLiveRoutes(app, { db, bus, clock, conversations });
+  // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
+  const liveTail = createLogTail({ store: logs.store, log: 'domain_events', types: LIVE_EVENT_TYPES, logger: app.log });
+  await registerLiveRoutes(app, { db, bus, clock, conversations, tail: liveTail });
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
   if (webDir) {
@@ -261,7 +265,11 @@ export async function buildApp(opts: AppOptions) {
     app.addHook('onReady', async () => {
       jobs.start();
       logs.start();
-      const sweep = () => void runHousekeeping(db, clock).catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
+      const sweep = () =>
+        void runHousekeeping(db, clock)
+          // Log retention: what every consumer has passed and is older than its log keeps.
+          .then(() => logs.trim())
+          .catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
       sweep();
       housekeeping = setInterval(sweep, 3_600_000);
       housekeeping.unref();

@@ -1,10 +1,15 @@
 // The live stream (WebSocket /api/v1/stream): what the server pushes and what clients send.
 import { z } from 'zod';
 
-/** A bus event as a client receives it; `seq` grows by one per event in one server process. */
+/**
+ * A domain event as a client receives it, read from the domain-events log (its `data` is the
+ * event's versioned payload, see events.ts). `cursor` is its position in the log: cursors compare
+ * as strings in log order. Ephemeral signals that are not in the log (a member's availability)
+ * come with `cursor: null` and are never replayed.
+ */
 export type LiveEvent = {
   kind: 'event';
-  seq: number;
+  cursor: string | null;
   type: string;
   conversationId: string | null;
   /** Internal agent data (notes): never to be shown to a customer. */
@@ -14,11 +19,12 @@ export type LiveEvent = {
 };
 
 /**
- * Sent once on connect. `resync` is true when the client asked for events older than the
- * server still holds, or from another server process (`epoch` differs): it must refetch what it
- * shows. Reconnect with `?since=<last seq>&epoch=<epoch>` to receive what was missed.
+ * Sent once on connect. Reconnect with `?cursor=<last event's cursor>` to receive what was
+ * missed, read from the log, before anything live. `resync` is true when that cannot be done
+ * (the cursor is older than the log keeps, or more was missed than a replay carries): the client
+ * must refetch what it shows. `cursor` is where this connection starts.
  */
-export type LiveHello = { kind: 'hello'; epoch: string; seq: number; resync: boolean; replayed: number; userId: string };
+export type LiveHello = { kind: 'hello'; cursor: string; resync: boolean; replayed: number; userId: string };
 
 export type LivePresence = {
   kind: 'presence';
@@ -42,7 +48,9 @@ export const ZLiveClientMessage = z.discriminatedUnion('type', [
 export type LiveClientMessage = z.infer<typeof ZLiveClientMessage>;
 
 export const ZLiveQuery = z.object({
-  since: z.coerce.number().int().min(0).optional(),
-  epoch: z.string().max(64).optional(),
+  cursor: z
+    .string()
+    .regex(/^[0-9a-f]{32}$/)
+    .optional(),
   token: z.string().max(200).optional(),
 });

@@ -86,6 +86,24 @@ export function createLogStore(db: Db, engine: Engine) {
       const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE ${after(from)} ${settled} ${order} LIMIT ${limit}`.execute(db);
       return res.rows.map(toEntry);
     },
+    /**
+     * Entries of the given types after a position, across partitions, in log order (a process's
+     * live tail; optionally one workspace's, for a client's catch-up). Skipped types cost only
+     * the index walk past them.
+     */
+    async readTypes(table: LogTable, from: Position, types: readonly string[], limit: number, workspaceId?: string): Promise<LogEntry[]> {
+      if (types.length === 0) return [];
+      const mine = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
+      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE ${after(from)} ${mine}
+        AND type IN (${sql.join(types)}) ${settled} ${order} LIMIT ${limit}`.execute(db);
+      return res.rows.map(toEntry);
+    },
+    /** The position of a partition's oldest entry still kept (null when it has none). */
+    async oldest(table: LogTable, partition: number): Promise<Position | null> {
+      const res = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM ${sql.table(table)} WHERE partition = ${partition} ${order} LIMIT 1`.execute(db);
+      const r = res.rows[0];
+      return r ? { tx: Number(r.tx), seq: Number(r.seq) } : null;
+    },
     /** The position of the last settled entry (where a new tail starts). */
     async head(table: LogTable): Promise<Position> {
       const res = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM ${sql.table(table)} WHERE 1 = 1 ${settled} ${pg ? sql`ORDER BY tx DESC, seq DESC` : sql`ORDER BY seq DESC`} LIMIT 1`.execute(db);

@@ -13,11 +13,12 @@ const Ctx = createContext<LiveContext>({ status: 'connecting', send: () => undef
 
 export const useLive = () => useContext(Ctx);
 
-function isConversation(v: unknown): v is Conversation {
-  return typeof v === 'object' && v !== null && 'id' in v && 'number' in v && 'status' in v && 'customer' in v;
-}
-function isMessage(v: unknown): v is Message {
-  return typeof v === 'object' && v !== null && 'id' in v && 'conversationId' in v && 'kind' in v && 'body' in v;
+type EventData = {
+  conversation?: Partial<Conversation> & { id?: string };
+  message?: Partial<Message> & { conversationId?: string; authorId?: string | null };
+};
+function dataOf(v: unknown): EventData {
+  return typeof v === 'object' && v !== null ? (v as EventData) : {};
 }
 
 /** Lists and open timelines are refreshed at most every 250 ms under a burst of events. */
@@ -34,30 +35,41 @@ function listRefresher(qc: QueryClient) {
   };
 }
 
+/**
+ * Stream events are the log's domain events (their payloads are the versioned shapes in
+ * contracts' events.ts, not the API's): each one refetches what it changed, and list refreshes
+ * are batched.
+ */
 export function applyEvent(qc: QueryClient, event: LiveEvent, refreshLists: () => void) {
-  const id = event.conversationId;
-  if (event.type === 'message.created' && isMessage(event.data)) {
-    const message = event.data;
-    if (message.author.id) stopTyping(message.conversationId, message.author.id);
-    qc.setQueryData<Message[]>(keys.messages(message.conversationId), (prev) => (prev && !prev.some((m) => m.id === message.id) ? [...prev, message] : prev));
-    void qc.invalidateQueries({ queryKey: keys.conversation(message.conversationId) });
+  const data = dataOf(event.data);
+  if (event.type === 'message.created') {
+    const conversationId = event.conversationId ?? data.message?.conversationId;
+    if (!conversationId) return;
+    if (data.message?.authorId) stopTyping(conversationId, data.message.authorId);
+    void qc.invalidateQueries({ queryKey: keys.messages(conversationId) });
+    void qc.invalidateQueries({ queryKey: keys.conversation(conversationId) });
     refreshLists();
     return;
   }
+  const id = event.conversationId;
   if (event.type.startsWith('conversation.') && id) {
-    if (isConversation(event.data)) {
-      const c = event.data;
-      qc.setQueryData(keys.conversation(id), c);
-      // Patch rows in place right away (or drop them from views they left); the refresh brings arrivals.
-      patchLists(qc, c);
-    } else {
-      void qc.invalidateQueries({ queryKey: keys.conversation(id) });
+    const state = data.conversation;
+    if (state && state.id === id) {
+      // The event's columns (not the customer, which it names by id only) patch rows at once.
+      const { customerId: _customer, ...patch } = state as Partial<Conversation> & { customerId?: string };
+      patchLists(qc, id, patch);
     }
+    void qc.invalidateQueries({ queryKey: keys.conversation(id) });
     if (event.type === 'conversation.merged') void qc.invalidateQueries({ queryKey: keys.messages(id) });
     refreshLists();
     return;
   }
-  if (event.type === 'presence.changed') void qc.invalidateQueries({ queryKey: keys.members });
+  if (event.type.startsWith('customer.')) {
+    void qc.invalidateQueries({ queryKey: ['customers'] });
+    void qc.invalidateQueries({ queryKey: ['timeline'] });
+    return;
+  }
+  if (event.type === 'presence.changed' || event.type.startsWith('member.') || event.type.startsWith('team.')) void qc.invalidateQueries({ queryKey: keys.members });
 }
 
 export function LiveProvider({ children }: { children: ReactNode }) {

@@ -37,17 +37,28 @@ export function matchesFilters(c: Conversation, f: ConversationFilters, selfId: 
   return true;
 }
 
-export function patchLists(qc: QueryClient, c: Conversation) {
+/**
+ * Applies a conversation's new state (a domain event's, which has its own columns only) to the
+ * rows that show it, right away: merged in place, or dropped from views it left. Arrivals come
+ * with the next refresh.
+ */
+export function patchLists(qc: QueryClient, id: string, patch: Partial<Conversation>) {
   const selfId = qc.getQueryData<Me | null>(keys.me)?.user.id;
   for (const query of qc.getQueryCache().findAll({ queryKey: LIST_KEY })) {
     const filters = filtersOf(query.queryKey);
     if (!filters) continue;
-    const keep = matchesFilters(c, filters, selfId);
     qc.setQueryData<ListData>(query.queryKey, (data) =>
       data
         ? {
             ...data,
-            pages: data.pages.map((p) => ({ ...p, data: keep ? p.data.map((row) => (row.id === c.id ? c : row)) : p.data.filter((row) => row.id !== c.id) })),
+            pages: data.pages.map((p) => ({
+              ...p,
+              data: p.data.flatMap((row) => {
+                if (row.id !== id) return [row];
+                const merged = { ...row, ...patch };
+                return matchesFilters(merged, filters, selfId) ? [merged] : [];
+              }),
+            })),
           }
         : data,
     );

@@ -1,5 +1,5 @@
-// The WebSocket to /api/v1/stream: reconnects with backoff and resumes from the last sequence
-// number it saw, so nothing is missed across a network blip (or it is told to refetch).
+// The WebSocket to /api/v1/stream: reconnects with backoff and resumes from the last log cursor
+// it saw, so nothing is missed across a network blip (or it is told to refetch).
 import type { LiveClientMessage, LiveEvent, LivePresence, LiveServerMessage } from '@rapport/contracts';
 
 export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
@@ -21,8 +21,8 @@ function isServerMessage(v: unknown): v is LiveServerMessage {
 
 export class LiveStream {
   private socket: WebSocket | null = null;
-  private seq: number | null = null;
-  private epoch: string | null = null;
+  /** Position in the domain-events log of the last event seen (cursors compare as strings). */
+  private cursor: string | null = null;
   private attempts = 0;
   private timer: ReturnType<typeof setTimeout> | null = null;
   private stopped = false;
@@ -51,16 +51,13 @@ export class LiveStream {
   private url() {
     const proto = location.protocol === 'https:' ? 'wss:' : 'ws:';
     const params = new URLSearchParams();
-    if (this.seq !== null && this.epoch) {
-      params.set('since', String(this.seq));
-      params.set('epoch', this.epoch);
-    }
+    if (this.cursor !== null) params.set('cursor', this.cursor);
     const qs = params.toString();
     return `${proto}//${location.host}/api/v1/stream${qs ? `?${qs}` : ''}`;
   }
 
   private open() {
-    this.handlers.onStatus(this.attempts === 0 && this.seq === null ? 'connecting' : 'reconnecting');
+    this.handlers.onStatus(this.attempts === 0 && this.cursor === null ? 'connecting' : 'reconnecting');
     const socket = new WebSocket(this.url());
     this.socket = socket;
     socket.onmessage = (e: MessageEvent<string>) => {
@@ -90,17 +87,18 @@ export class LiveStream {
       case 'hello': {
         this.attempts = 0;
         this.userId = message.userId;
-        const hadSeq = this.seq !== null;
-        this.epoch = message.epoch;
-        if (message.resync || !hadSeq) this.seq = message.seq;
+        if (message.resync || this.cursor === null) this.cursor = message.cursor;
         if (message.resync) this.handlers.onResync();
         this.handlers.onStatus('live');
         for (const m of this.pending.splice(0)) this.send(m);
         return;
       }
       case 'event':
-        if (this.seq !== null && message.seq <= this.seq) return;
-        this.seq = message.seq;
+        // Ephemeral signals carry no cursor; log events already seen are skipped.
+        if (message.cursor !== null) {
+          if (this.cursor !== null && message.cursor <= this.cursor) return;
+          this.cursor = message.cursor;
+        }
         this.handlers.onEvent(message);
         return;
       case 'presence':

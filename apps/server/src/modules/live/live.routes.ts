@@ -7,14 +7,15 @@ import { AUTH_CHANGED, createAuthResolver, SESSION_COOKIE, TOKEN_PREFIX, type Au
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db } from '../../platform/db/database.js';
-import { AppError, forbidden, unauthenticated } from '../../platform/errors.js';
+import type { LogTail } from '../../platform/log-tail.js';
+import { AppError, forbidden, invalid, unauthenticated } from '../../platform/errors.js';
 import { isSameOrigin } from '../../platform/http.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { createLiveService, type LiveService } from './live.service.js';
 
 const HEARTBEAT_MS = 30_000;
-/** A client that cannot keep up is dropped; it reconnects with `since` and catches up from the ring. */
+/** A client that cannot keep up is dropped; it reconnects with its last cursor and catches up from the log. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
 /**
@@ -39,16 +40,18 @@ async function authenticate(req: FastifyRequest, resolver: AuthResolver, queryTo
 /** Creates the live service on the app's bus and serves it; returns it for the caller to inspect. */
 export async function registerLiveRoutes(
   app: FastifyZodInstance,
-  deps: { db: Db; bus: Bus; clock: Clock; conversations: ConversationsService },
+  deps: { db: Db; bus: Bus; clock: Clock; conversations: ConversationsService; tail: LogTail },
 ): Promise<LiveService> {
   // The sockets' own credential cache forgets on AUTH_CHANGED like the request guard's does
   // (subscribed before the live service, which re-verifies sockets on the same event).
   const resolver = createAuthResolver(deps);
   const unsubscribeAuth = deps.bus.subscribe((e) => e.type === AUTH_CHANGED && resolver.invalidate());
   const live = createLiveService(deps);
+  await deps.tail.start();
   await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
   app.addHook('onClose', async () => {
     unsubscribeAuth();
+    deps.tail.stop();
     live.close();
   });
 
@@ -57,9 +60,10 @@ export async function registerLiveRoutes(
     {
       websocket: true,
       config: { access: 'public' },
-      schema: { tags: ['live'], summary: 'WebSocket of workspace events, filtered by role; ?since=&epoch= to catch up', querystring: ZLiveQuery },
+      schema: { tags: ['live'], summary: 'WebSocket of workspace domain events (from the log), filtered by role; ?cursor= to catch up', querystring: ZLiveQuery },
       onRequest: async (req) => {
         const parsed = ZLiveQuery.safeParse(req.query);
+        if (!parsed.success) throw invalid('The stream takes ?cursor= (a cursor the stream sent) and ?token=');
         req.auth = await authenticate(req, resolver, parsed.success ? parsed.data.token : undefined);
       },
     },
@@ -72,7 +76,7 @@ export async function registerLiveRoutes(
       const send = (message: LiveServerMessage) => {
         if (socket.readyState !== socket.OPEN) return;
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
-          socket.close(1013, 'too slow; reconnect with since');
+          socket.close(1013, 'too slow; reconnect with your last cursor');
           return;
         }
         socket.send(JSON.stringify(message));
@@ -86,7 +90,7 @@ export async function registerLiveRoutes(
           // 4401: the client's next connect is refused with 401 and it signs in again.
           close: (reason) => socket.close(4401, reason),
         },
-        { since: req.query.since, epoch: req.query.epoch },
+        { cursor: req.query.cursor },
       );
 
       let isAlive = true;
@@ -116,13 +120,13 @@ export async function registerLiveRoutes(
           send({ kind: 'error', detail: 'Unknown message; send {type:"viewing"|"typing"|"left", conversationId} or {type:"ping"}' });
           return;
         }
-        session.receive(parsed.data).catch((err: unknown) => {
+        session.then((s) => s.receive(parsed.data)).catch((err: unknown) => {
           send({ kind: 'error', detail: err instanceof AppError ? err.message : 'The message could not be handled' });
         });
       });
       socket.on('close', () => {
         clearInterval(heartbeat);
-        session.disconnect();
+        void session.then((s) => s.disconnect());
       });
     },
   );

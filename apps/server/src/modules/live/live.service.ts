@@ -1,15 +1,44 @@
-// The live stream behind /api/v1/stream: numbers every bus event, keeps the last ones in a ring
-// for catch-up after a reconnect, fans them out to each connection by what its role may see,
-// and relays who is viewing or typing a conversation.
-import { randomBytes } from 'node:crypto';
-import type { LiveClientMessage, LiveEvent, LiveHello, LivePresence, LiveServerMessage } from '@rapport/contracts';
+// The live stream behind /api/v1/stream, a tail of the domain-events log: what it pushes and what
+// a reconnecting client catches up on are the same log entries (no ring in memory), fanned out to
+// each connection by what its role may see. It also relays who is viewing or typing a
+// conversation, and ephemeral bus signals (availability) that are not in the log.
+import { DOMAIN_EVENTS, type LiveClientMessage, type LiveEvent, type LiveHello, type LivePresence, type LiveServerMessage } from '@rapport/contracts';
 import { conversationScope, isInScope, type AuthContext } from '../../platform/access.js';
 import { AUTH_CHANGED } from '../../platform/auth.js';
 import type { Bus, BusEvent } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
+import { toEnvelope } from '../../platform/domain-events.js';
+import { cursorOf, positionOf, type LogTail } from '../../platform/log-tail.js';
+import type { LogEntry } from '../../platform/log.store.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 
-type Stored = { event: BusEvent; message: LiveEvent };
+type Stored = { event: Pick<BusEvent, 'workspaceId' | 'conversation'>; message: LiveEvent };
+
+/** What the stream carries from the log: everything but the spine's interactions (ingest's volume). */
+export const LIVE_EVENT_TYPES = Object.keys(DOMAIN_EVENTS).filter((t) => t !== 'interaction.created');
+/** Bus signals that are not state in the log, pushed as they come and never replayed. */
+const EPHEMERAL = new Set(['presence.changed']);
+/** More missed than this and a reconnecting client refetches instead. */
+export const MAX_REPLAY = 2_000;
+
+function toStored(e: LogEntry): Stored {
+  const env = toEnvelope(e);
+  const conversation = env.scope.conversation;
+  const data = env.data as { conversation?: { id?: string }; message?: { conversationId?: string }; conversationId?: string } | null;
+  const conversationId = conversation?.id ?? data?.conversation?.id ?? data?.message?.conversationId ?? data?.conversationId ?? null;
+  return {
+    event: { workspaceId: e.workspace_id, ...(conversation ? { conversation } : {}) },
+    message: {
+      kind: 'event',
+      cursor: cursorOf({ tx: e.tx, seq: e.seq }),
+      type: env.type,
+      conversationId,
+      internal: env.scope.internal === true,
+      data: env.data,
+      at: env.occurredAt,
+    },
+  };
+}
 
 export type LiveConnection = {
   auth: AuthContext;
@@ -53,17 +82,21 @@ export function createLiveService(deps: {
   bus: Bus;
   clock: Clock;
   conversations: Pick<ConversationsService, 'get'>;
-  bufferSize?: number;
+  /** The domain-events log, read by this process from its head (see platform/log-tail.ts). */
+  tail: LogTail;
   reverifyMs?: number;
 }) {
-  const { bus, clock, conversations } = deps;
-  const capacity = deps.bufferSize ?? 2000;
+  const { bus, clock, conversations, tail } = deps;
   // A long-lived socket must not outlive a revoked membership or a partner's team change.
   const reverifyMs = deps.reverifyMs ?? 60_000;
-  const epoch = randomBytes(6).toString('hex');
-  const ring: (Stored | undefined)[] = new Array<Stored | undefined>(capacity);
-  let seq = 0;
   const subscribers = new Set<Subscriber>();
+
+  const unsubscribeTail = tail.subscribe((entries) => {
+    for (const e of entries) {
+      const stored = toStored(e);
+      for (const s of subscribers) deliver(s, stored);
+    }
+  });
 
   const unsubscribeBus = bus.subscribe((event) => {
     if (event.type === AUTH_CHANGED) {
@@ -75,19 +108,13 @@ export function createLiveService(deps: {
       });
       return;
     }
-    seq += 1;
-    const message: LiveEvent = {
-      kind: 'event',
-      seq,
-      type: event.type,
-      conversationId: event.conversation?.id ?? null,
-      internal: event.internal ?? false,
-      data: event.data,
-      at: clock.nowIso(),
-    };
-    const stored = { event, message };
-    ring[seq % capacity] = stored;
-    for (const s of subscribers) deliver(s, stored);
+    if (EPHEMERAL.has(event.type)) {
+      const message: LiveEvent = { kind: 'event', cursor: null, type: event.type, conversationId: null, internal: false, data: event.data, at: clock.nowIso() };
+      for (const s of subscribers) deliver(s, { event, message });
+      return;
+    }
+    // Anything else on the bus follows a commit: the log has something new to read.
+    void tail.poke();
   });
 
   function deliver(sub: Subscriber, stored: Stored) {
@@ -157,19 +184,6 @@ export function createLiveService(deps: {
     for (const [conversationId, teamId] of sub.viewing) relay(sub, presence(sub, 'presence.left', conversationId), teamId);
   }
 
-  /** Events after `since`, or null when some of them have already left the ring. */
-  function eventsSince(since: number): Stored[] | null {
-    if (since > seq) return null;
-    const oldest = Math.max(1, seq - capacity + 1);
-    if (since + 1 < oldest) return null;
-    const out: Stored[] = [];
-    for (let n = since + 1; n <= seq; n += 1) {
-      const stored = ring[n % capacity];
-      if (stored) out.push(stored);
-    }
-    return out;
-  }
-
   function presence(from: Subscriber, type: LivePresence['type'], conversationId: string): LivePresence {
     return { kind: 'presence', type, conversationId, userId: from.auth.userId, userName: from.auth.userName, at: clock.nowIso() };
   }
@@ -219,39 +233,51 @@ export function createLiveService(deps: {
   }
 
   return {
-    epoch,
-    get seq() {
-      return seq;
-    },
     get connections() {
       return subscribers.size;
     },
 
     /**
-     * Adds a connection. Replays what it missed since `since` (same epoch) before anything live,
-     * or tells it to resync. Returns how to hand it the client's messages and how to remove it.
+     * Adds a connection. With a cursor it first replays, from the log, what the client missed
+     * (what its role may see), then goes live; events arriving meanwhile wait and are sent after
+     * the replay, none twice. Returns how to hand it the client's messages and how to remove it.
      */
-    connect(conn: LiveConnection, resume: { since?: number | undefined; epoch?: string | undefined }): LiveSession {
+    async connect(conn: LiveConnection, resume: { cursor?: string | undefined }): Promise<LiveSession> {
       const sub: Subscriber = {
         ...conn,
         viewing: new Map(),
         verifiedAt: clock.nowMs(),
-        held: null,
+        held: [],
         isStale: false,
         settled: Promise.resolve(),
         release: () => undefined,
       };
+      sub.settled = new Promise((resolve) => {
+        sub.release = resolve;
+      });
+      // Live delivery is held from here on, so nothing falls between the replay and it.
+      subscribers.add(sub);
       let replay: Stored[] = [];
       let resync = false;
-      if (resume.since !== undefined) {
-        const missed = resume.epoch === epoch ? eventsSince(resume.since) : null;
-        if (missed) replay = missed.filter((s) => canReceive(conn.auth, s.event));
+      const start = tail.position;
+      if (resume.cursor !== undefined) {
+        const from = positionOf(resume.cursor);
+        const missed = from ? await tail.since(conn.auth.workspaceId, from, MAX_REPLAY).catch(() => null) : null;
+        if (missed) replay = missed.map(toStored).filter((s) => canReceive(conn.auth, s.event));
         else resync = true;
       }
-      const hello: LiveHello = { kind: 'hello', epoch, seq, resync, replayed: replay.length, userId: conn.auth.userId };
+      const hello: LiveHello = { kind: 'hello', cursor: cursorOf(start), resync, replayed: replay.length, userId: conn.auth.userId };
       conn.send(hello);
       for (const s of replay) conn.send(s.message);
-      subscribers.add(sub);
+      const last = replay.length > 0 ? (replay[replay.length - 1] as Stored).message.cursor : null;
+      const held = sub.held ?? [];
+      sub.held = null;
+      sub.release();
+      if (subscribers.has(sub)) {
+        for (const s of held) if ((last === null || s.message.cursor === null || s.message.cursor > last) && canReceive(sub.auth, s.event)) sub.send(s.message);
+        // Credentials changed while it connected: prove them again now.
+        if (sub.isStale) reverify(sub, [], true);
+      }
       return {
         receive: (message) => receive(sub, message),
         disconnect() {
@@ -263,6 +289,7 @@ export function createLiveService(deps: {
 
     close() {
       unsubscribeBus();
+      unsubscribeTail();
       subscribers.clear();
     },
   };

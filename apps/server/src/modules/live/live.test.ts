@@ -6,6 +6,9 @@ import { AUTH_CHANGED } from '../../platform/auth.js';
 import { createBus } from '../../platform/bus.js';
 import { createFakeClock } from '../../platform/clock.js';
 import { createTestApp, engines, newConversation, newMember, newWorkspace, type TestApp } from '../../test/harness.js';
+import { positionOf, type LogTail } from '../../platform/log-tail.js';
+import type { LogEntry, Position } from '../../platform/log.store.js';
+import { partitionOf } from '../../platform/logs.js';
 import { createLiveService } from './live.service.js';
 
 /** A real WebSocket client that records everything the server sends. */
@@ -122,25 +125,30 @@ describe.each(engines)('live stream (%s)', (engine) => {
 
     const conv = await newConversation(t, ws.token, { subject: 'Live one' });
     const created = await c.waitFor(isEvent('conversation.created', conv.id));
-    expect(created.data).toMatchObject({ id: conv.id, subject: 'Live one' });
-    expect(created.seq).toBeGreaterThan(hello.seq);
+    // The versioned domain event, read from the log, with its position as the cursor.
+    expect(created.data).toMatchObject({ conversation: { id: conv.id, subject: 'Live one', status: 'open' } });
+    expect(String(created.cursor) > hello.cursor).toBe(true);
 
     await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'Checking now', kind: 'reply' } });
     await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'VIP, be nice', kind: 'note' } });
-    await c.waitFor((m): m is LiveEvent => m.kind === 'event' && m.type === 'message.created' && (m.data as { kind: string }).kind === 'note');
-    const messages = c.events().filter((e) => e.type === 'message.created');
-    expect(messages.map((e) => [(e.data as { body: string }).body, e.internal])).toEqual([
+    await c.waitFor((m): m is LiveEvent => m.kind === 'event' && m.type === 'message.created' && (m.data as { message: { kind: string } }).message.kind === 'note');
+    // The customer's first message, then the reply and the note.
+    const messages = c.events().filter((e) => e.type === 'message.created' && e.conversationId === conv.id).slice(-2);
+    expect(messages.map((e) => [(e.data as { message: { body: string } }).message.body, e.internal])).toEqual([
       ['Checking now', false],
       ['VIP, be nice', true],
     ]);
-    const seqs = c.events().map((e) => e.seq);
-    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
-    expect(new Set(seqs).size).toBe(seqs.length);
+    const cursors = c.events().map((e) => String(e.cursor));
+    expect(cursors).toEqual([...cursors].sort());
+    expect(new Set(cursors).size).toBe(cursors.length);
 
     // The other workspace's client saw none of it (a later event of its own proves it is live).
     const mine = await newConversation(t, other.token);
     await outsider.waitFor(isEvent('conversation.created', mine.id));
-    expect(outsider.events().every((e) => e.conversationId === mine.id)).toBe(true);
+    const seenByOutsider = JSON.stringify(outsider.events());
+    expect(seenByOutsider).not.toContain(conv.id);
+    expect(seenByOutsider).not.toContain('Checking now');
+    expect(outsider.events().filter((e) => e.conversationId !== null).every((e) => e.conversationId === mine.id)).toBe(true);
   });
 
   it('gives a partner only its own teams’ conversation events', async () => {
@@ -161,17 +169,17 @@ describe.each(engines)('live stream (%s)', (engine) => {
     expect(p.events().find(isEvent('conversation.created', visible.id))).toBeDefined();
   });
 
-  it('replays what a client missed after a reconnect, and asks for a resync when it cannot', async () => {
+  it('replays what a client missed after a reconnect from the log, and asks for a resync when it cannot', async () => {
     const ws = await newWorkspace(t);
     const first = await open(`token=${ws.token}`);
-    const hello = await first.waitFor(isHello);
+    await first.waitFor(isHello);
     const a = await newConversation(t, ws.token, { subject: 'before' });
     const seenA = await first.waitFor(isEvent('conversation.created', a.id));
     await first.close();
 
     const b = await newConversation(t, ws.token, { subject: 'missed 1' });
     const c = await newConversation(t, ws.token, { subject: 'missed 2' });
-    const again = await open(`token=${ws.token}&since=${seenA.seq}&epoch=${hello.epoch}`);
+    const again = await open(`token=${ws.token}&cursor=${seenA.cursor}`);
     const resumed = await again.waitFor(isHello);
     expect(resumed.resync).toBe(false);
     await again.waitFor(isEvent('conversation.created', c.id));
@@ -182,10 +190,20 @@ describe.each(engines)('live stream (%s)', (engine) => {
     expect(created).toEqual([b.id, c.id]);
     expect(resumed.replayed).toBe(again.events().length);
 
-    const otherProcess = await open(`token=${ws.token}&since=${seenA.seq}&epoch=elsewhere`);
-    expect((await otherProcess.waitFor(isHello)).resync).toBe(true);
-    const future = await open(`token=${ws.token}&since=${resumed.seq + 1_000_000}&epoch=${hello.epoch}`);
+    // What the log holds is what a reconnect replays: a second client from the same cursor gets the same.
+    const twin = await open(`token=${ws.token}&cursor=${seenA.cursor}`);
+    expect((await twin.waitFor(isHello)).replayed).toBe(resumed.replayed);
+    await twin.waitFor(isEvent('conversation.created', c.id));
+    expect(twin.events().map((e) => e.cursor)).toEqual(again.events().map((e) => e.cursor));
+
+    const future = await open(`token=${ws.token}&cursor=${'f'.repeat(32)}`);
     expect((await future.waitFor(isHello)).resync).toBe(true);
+    // Retention removed the entry the client last saw (and so maybe more): it must refetch.
+    const seen = positionOf(String(seenA.cursor)) as Position;
+    await t.rapport.logs.store.trim('domain_events', partitionOf(ws.workspaceId), seen, '9999');
+    const late = await open(`token=${ws.token}&cursor=${seenA.cursor}`);
+    expect((await late.waitFor(isHello)).resync).toBe(true);
+    expect((await Client.open(`${wsBase}/api/v1/stream?token=${ws.token}&cursor=not-a-cursor`).catch((e: Error) => e.message))).toBe('HTTP 400');
   });
 
   it('relays who is viewing and typing, within the role filter', async () => {
@@ -310,7 +328,19 @@ describe('finding 6: a change that lands while a live socket is being re-read', 
   const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
   function setup() {
     const bus = createBus();
-    const live = createLiveService({ bus, clock: createFakeClock(), conversations: { get: () => Promise.reject(new Error('not used')) } });
+    // A tail the test feeds by hand: what the log would hand the live service.
+    const listeners = new Set<(entries: LogEntry[]) => void>();
+    let n = 0;
+    const tail = {
+      subscribe: (l: (entries: LogEntry[]) => void) => {
+        listeners.add(l);
+        return () => listeners.delete(l);
+      },
+      poke: async () => undefined,
+      position: { tx: 0, seq: 0 },
+      since: async () => [],
+    } as unknown as LogTail;
+    const live = createLiveService({ bus, clock: createFakeClock(), tail, conversations: { get: () => Promise.reject(new Error('not used')) } });
     const reads: Array<{ resolve(auth: AuthContext): void; reject(err: Error): void }> = [];
     const sent: LiveServerMessage[] = [];
     const closed: string[] = [];
@@ -324,8 +354,20 @@ describe('finding 6: a change that lands while a live socket is being re-read', 
       {},
     );
     const changed = () => bus.publish({ workspaceId: 'w1', type: AUTH_CHANGED, internal: true, data: null });
-    const created = (id: string, teamId: string | null) =>
-      bus.publish({ workspaceId: 'w1', type: 'conversation.created', conversation: { id, teamId }, data: { id } });
+    const created = (id: string, teamId: string | null) => {
+      n += 1;
+      const entry: LogEntry = {
+        seq: n,
+        tx: 0,
+        partition: 0,
+        workspace_id: 'w1',
+        type: 'conversation.created',
+        meta: JSON.stringify({ version: 1, conversation: { id, teamId } }),
+        data: JSON.stringify({ conversation: { id } }),
+        created_at: new Date().toISOString(),
+      };
+      for (const l of listeners) l([entry]);
+    };
     const received = () => sent.filter((m): m is LiveEvent => m.kind === 'event').map((m) => m.conversationId);
     return { live, reads, closed, changed, created, received };
   }

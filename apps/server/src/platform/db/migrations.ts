@@ -5,6 +5,7 @@ import type { Db, Engine } from './database.js';
 import { m002Interactions } from './migration-002-interactions.js';
 import { m004Security } from './migration-004-security.js';
 import { m005Logs } from './migration-005-logs.js';
+import { m006LogTail } from './migration-006-log-tail.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 export type AnyDb = Kysely<any>;
@@ -286,6 +287,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['003_bus_payloads', { up: m003BusPayloads }],
   ['004_security', { up: m004Security }],
   ['005_logs', { up: m005Logs }],
+  ['006_log_tail', { up: m006LogTail }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {
