@@ -1,5 +1,6 @@
 // Organizations (B2B accounts, Segment's group calls) and their member customers. Ingest
 // creates and joins them; the customer 360 and `GET /organizations` read them.
+import { mergeTraits } from '../../platform/traits.js';
 import type { Organization, Page } from '@rapport/contracts';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
@@ -33,7 +34,7 @@ export function createOrganizationsService(deps: { store: CustomersStore; clock:
     const byGroup = new Map<string, Record<string, unknown>>();
     // Organizations a client key named keep what they have: its traits only add.
     const addOnly = new Set(groups.filter((g) => !g.trusted).map((g) => g.groupId));
-    for (const g of groups) byGroup.set(g.groupId, { ...(byGroup.get(g.groupId) ?? {}), ...g.traits });
+    for (const g of groups) byGroup.set(g.groupId, mergeTraits(byGroup.get(g.groupId) ?? {}, g.traits, true));
     const ids = [...byGroup.keys()].sort();
     const existing = new Map((await store.organizationsByGroup(tx, workspaceId, ids)).map((o) => [o.group_id, o]));
     const inserts: OrganizationRow[] = [];
@@ -47,7 +48,7 @@ export function createOrganizationsService(deps: { store: CustomersStore; clock:
           const trusted = !addOnly.has(groupId);
           await store.updateOrganization(tx, workspaceId, cur.id, {
             name: trusted ? (name ?? cur.name) : (cur.name ?? name),
-            traits: JSON.stringify(trusted ? { ...known, ...traits } : { ...traits, ...known }),
+            traits: JSON.stringify(mergeTraits(known, traits, trusted)),
             updated_at: now,
           });
         }

@@ -3,6 +3,7 @@
 // several customers merges them into the oldest one. Known identities are cached per process
 // (the cache is cleared for a workspace on every merge or erasure, only filled after commit, and
 // dropped after CACHE_MS so identity edits made elsewhere, e.g. an agent changing an email, show).
+import { mergeTraits } from '../../platform/traits.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { CustomerRow, IdentityRow } from '../../platform/db/schema.js';
@@ -221,7 +222,7 @@ export function createIdentityService(deps: {
         name: it.profile.name ?? cur?.name ?? null,
         email: cur?.email ?? it.profile.email,
         phone: cur?.phone ?? it.profile.phone,
-        traits: { ...(cur?.traits ?? {}), ...it.profile.traits },
+        traits: mergeTraits(cur?.traits ?? {}, it.profile.traits, true),
         // A customer profile touched by any untrusted item of the batch is applied add-only.
         trusted: (cur?.trusted ?? true) && it.trusted !== false,
       });
@@ -230,7 +231,7 @@ export function createIdentityService(deps: {
     for (const [id, row] of pending) {
       if (find(id) !== id) continue;
       const p = profiles.get(id);
-      inserts.push(p ? { ...row, name: p.name, email: p.email, phone: p.phone, traits: JSON.stringify(p.traits) } : row);
+      inserts.push(p ? { ...row, name: p.name, email: p.email, phone: p.phone, traits: JSON.stringify(mergeTraits({}, p.traits, true)) } : row);
     }
     await customers.insertMany(tx, inserts);
     const updates: Array<Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>> = [];
@@ -238,7 +239,7 @@ export function createIdentityService(deps: {
       const row = existing.get(id);
       if (!row) continue;
       const known = parseJsonObject(row.traits);
-      const traits = JSON.stringify(p.trusted ? { ...known, ...p.traits } : { ...p.traits, ...known });
+      const traits = JSON.stringify(mergeTraits(known, p.traits, p.trusted));
       const name = p.trusted ? (p.name ?? row.name) : (row.name ?? p.name);
       const next = { id, name, email: row.email ?? p.email, phone: row.phone ?? p.phone, traits };
       if (next.name !== row.name || next.email !== row.email || next.phone !== row.phone || traits !== row.traits) updates.push(next);
