@@ -15,7 +15,7 @@ const statKey = (text: string) =>
     .replace(/\(\$\d+(,\$\d+)*\)(,\(\$\d+(,\$\d+)*\))*/g, '($…)')
     .slice(0, 140);
 // BENCH_SQLSTATS=1: time every SQLite statement (by SQL text) and print the totals on exit.
-const sqlStats = new Map<string, { n: number; ms: number }>();
+const sqlStats = new Map<string, { n: number; ms: number; max: number }>();
 if (process.env.BENCH_SQLSTATS) {
   const proto =
     (SQLite as unknown as { Statement?: { prototype: Record<string, unknown> } }).Statement?.prototype ??
@@ -28,9 +28,11 @@ if (process.env.BENCH_SQLSTATS) {
         return orig.apply(this, a);
       } finally {
         const key = statKey(this.source);
-        const s = sqlStats.get(key) ?? { n: 0, ms: 0 };
+        const s = sqlStats.get(key) ?? { n: 0, ms: 0, max: 0 };
+        const ms = performance.now() - t0;
         s.n++;
-        s.ms += performance.now() - t0;
+        s.ms += ms;
+        s.max = Math.max(s.max, ms);
         sqlStats.set(key, s);
       }
     };
@@ -43,9 +45,11 @@ if (process.env.BENCH_SQLSTATS) {
     if (text === null || !(res instanceof Promise)) return res;
     const t0 = performance.now();
     return res.finally(() => {
-      const s = sqlStats.get(statKey(text)) ?? { n: 0, ms: 0 };
+      const s = sqlStats.get(statKey(text)) ?? { n: 0, ms: 0, max: 0 };
+      const ms = performance.now() - t0;
       s.n++;
-      s.ms += performance.now() - t0;
+      s.ms += ms;
+      s.max = Math.max(s.max, ms);
       sqlStats.set(statKey(text), s);
     });
   };
@@ -81,7 +85,7 @@ process.on(
       .then(() => {
         if (sqlStats.size > 0)
           for (const [k, v] of [...sqlStats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 25))
-            process.stderr.write(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(7)}x  ${k}\n`);
+            process.stderr.write(`${v.ms.toFixed(0).padStart(7)} ms ${String(v.n).padStart(7)}x  max ${v.max.toFixed(0).padStart(5)} ms  ${k}\n`);
         process.exit(0);
       }),
 );

@@ -3,8 +3,11 @@
 // baselines: accepted (answered) vs. a plain append of each request's JSON into a table with only
 // a primary key, and processed (until the ingest processor has nothing behind) vs. the same
 // interaction rows inserted into the same table and indexes with batched multi-row INSERTs.
-// Prints events/s, p99 batch latency and the server's peak RSS.
+// Prints events/s, p99 batch latency and the server's peak RSS. Then a sustained run: --rate
+// events/s offered for --sustain seconds (batches sent on a fixed schedule, whatever the answers),
+// with the processing lag (age of the oldest accepted event not yet processed) sampled every 200 ms.
 //   npx tsx bench/ingest.ts [--engine sqlite|postgres|both] [--events 200000] [--batch 250] [--clients 6] [--users 20000]
+//                           [--rate 10000] [--sustain 60 (0: skip)]
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +15,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import SQLite from 'better-sqlite3';
 import pg from 'pg';
-import { fmt, load, makeClient, startChild, stopChild } from './lib.js';
+import { fmt, load, makeClient, percentile, startChild, stopChild } from './lib.js';
 import { seededRandom } from '../apps/server/src/platform/random.js';
 
 const { values } = parseArgs({
@@ -22,8 +25,12 @@ const { values } = parseArgs({
     batch: { type: 'string', default: '250' },
     clients: { type: 'string', default: '6' },
     users: { type: 'string', default: '20000' },
+    rate: { type: 'string', default: '10000' },
+    sustain: { type: 'string', default: '60' },
   },
 });
+const RATE = Number(values.rate);
+const SUSTAIN_SECONDS = Number(values.sustain);
 const EVENTS = Number(values.events);
 const BATCH = Number(values.batch);
 const CLIENTS = Number(values.clients);
@@ -36,11 +43,11 @@ type Engine = 'sqlite' | 'postgres';
 const TRACKS = ['Product Viewed', 'Product Added', 'Checkout Started', 'Order Completed', 'Feature Used', 'Email Opened', 'Video Played', 'Search Performed'];
 const PATHS = ['/pricing', '/products/shoes', '/products/bags', '/blog/how-to', '/checkout', '/', '/docs/start', '/signup'];
 
-function makeEvents(runId: string): Array<Record<string, unknown>> {
-  const r = seededRandom(7);
+function makeEvents(runId: string, count = EVENTS, seed = 7): Array<Record<string, unknown>> {
+  const r = seededRandom(seed);
   const base = Date.now() - 3_600_000;
   const out: Array<Record<string, unknown>> = [];
-  for (let i = 0; i < EVENTS; i++) {
+  for (let i = 0; i < count; i++) {
     const u = Math.floor(r() * USERS);
     const known = r() < 0.8;
     const ids = known ? { userId: `user-${u}` } : { anonymousId: `anon-${u}` };
@@ -197,6 +204,68 @@ async function countStored(engine: Engine, target: { file?: string; schema?: str
   return Number(r.rows[0].n);
 }
 
+/**
+ * RATE events/s offered for SUSTAIN_SECONDS: one batch every BATCH / RATE seconds on a fixed
+ * schedule (a slow answer does not slow the sender), bodies made just in time. Returns the
+ * accepted and processed rates, the answers' p99 and the lag samples.
+ */
+async function sustained(request: ReturnType<typeof makeClient>, auth: Record<string, string>, token: string, runId: string) {
+  const interval = (BATCH / RATE) * 1000;
+  const batches = Math.round((RATE * SUSTAIN_SECONDS) / BATCH);
+  const latencies: number[] = [];
+  const lags: number[] = [];
+  let failures = 0;
+  let sent = 0;
+  const lagOf = async () => {
+    const lag = JSON.parse((await request('GET', '/api/v1/system/consumers', undefined, { authorization: `Bearer ${token}` })).body) as {
+      data: Array<{ name: string; behind: number; ageSeconds: number }>;
+    };
+    return lag.data.find((c) => c.name === 'ingest.process') ?? { behind: 0, ageSeconds: 0 };
+  };
+  const started = performance.now();
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      lags.push((await lagOf()).ageSeconds);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  })();
+  const inFlight: Array<Promise<void>> = [];
+  for (let k = 0; k < batches; k++) {
+    const due = started + k * interval;
+    const wait = due - performance.now();
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const body = JSON.stringify({ batch: makeEvents(`${runId}-s${k}`, BATCH, 1000 + k), sentAt: new Date().toISOString() });
+    const t0 = performance.now();
+    sent++;
+    inFlight.push(
+      request('POST', '/v1/batch', body, auth).then((res) => {
+        latencies.push(performance.now() - t0);
+        if (res.status !== 200 || res.body.includes('"reason"')) failures++;
+      }),
+    );
+  }
+  await Promise.all(inFlight);
+  const acceptedSeconds = (performance.now() - started) / 1000;
+  const deadline = performance.now() + 120_000;
+  while ((await lagOf()).behind > 0 && performance.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const processedSeconds = (performance.now() - started) / 1000;
+  sampling = false;
+  await sampler;
+  return {
+    offered: RATE,
+    sent: sent * BATCH,
+    accepted: (sent * BATCH) / acceptedSeconds,
+    processed: (sent * BATCH) / processedSeconds,
+    acceptP99: percentile(latencies, 99),
+    lagP50: percentile(lags, 50),
+    lagP99: percentile(lags, 99),
+    lagMax: Math.max(0, ...lags),
+    samples: lags.length,
+    failures,
+  };
+}
+
 async function run(engine: Engine) {
   const runId = randomBytes(4).toString('hex');
   const target: { file?: string; schema?: string } = {};
@@ -253,6 +322,7 @@ async function run(engine: Engine) {
     if (behind > 0) await new Promise((resolve) => setTimeout(resolve, 20));
   }
   const processedSeconds = (performance.now() - started) / 1000;
+  const sustain = SUSTAIN_SECONDS > 0 ? await sustained(request, auth, token, runId) : null;
   const peakMb = vmHwmKb(child.pid as number) / 1024;
   await stopChild(child);
   const stored = await countStored(engine, target, workspace.id);
@@ -261,13 +331,18 @@ async function run(engine: Engine) {
   const eventsPerSecond = result.perSecond * (events.length / bodies.length);
   console.log(`\n${engine}: ${fmt(events.length)} events in ${fmt(bodies.length)} batches of ${BATCH}, ${CLIENTS} clients, ${fmt(USERS)} users`);
   console.log(
-    `  Rapport /v1/batch   ${fmt(eventsPerSecond).padStart(9)} events/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms per batch   peak server RSS ${fmt(peakMb)} MB   stored ${fmt(stored)}${failures ? `   FAILED BATCHES ${failures}` : ''}`,
+    `  Rapport /v1/batch   ${fmt(eventsPerSecond).padStart(9)} events/s   p50 ${fmt(result.p50)} ms   p99 ${fmt(result.p99)} ms per batch   peak server RSS ${fmt(peakMb)} MB   stored ${fmt(stored)} of ${fmt(events.length + (sustain?.sent ?? 0))}${failures ? `   FAILED BATCHES ${failures}` : ''}`,
   );
   console.log(`  plain append        ${fmt(append).padStart(9)} events/s   (each request's JSON into a table with only a primary key, one transaction per request)`);
   console.log(`  accepted ratio      ${fmt((eventsPerSecond / append) * 100)} % of the plain-append rate`);
   console.log(`  processed           ${fmt(events.length / processedSeconds).padStart(9)} events/s   (first request to nothing behind, ${lagSamples} lag polls)`);
   console.log(`  plain INSERTs       ${fmt(plain).padStart(9)} rows/s     (same rows, same table and indexes, one transaction per ${BATCH}-row INSERT)`);
   console.log(`  processed ratio     ${fmt((events.length / processedSeconds / plain) * 100)} % of the plain-insert rate`);
+  if (engine === 'postgres') console.log(`  accepted vs INSERTs ${fmt((eventsPerSecond / plain) * 100)} % of the plain-insert rate (same rows, same table)`);
+  if (sustain)
+    console.log(
+      `  sustained           ${fmt(sustain.offered)} events/s offered for ${SUSTAIN_SECONDS} s: accepted ${fmt(sustain.accepted)}/s (p99 ${fmt(sustain.acceptP99)} ms), processed ${fmt(sustain.processed)}/s, lag p50 ${fmt(sustain.lagP50)} s p99 ${fmt(sustain.lagP99)} s max ${fmt(sustain.lagMax)} s (${sustain.samples} samples)${sustain.failures ? `   FAILED BATCHES ${sustain.failures}` : ''}`,
+    );
   if (dir) rmSync(dir, { recursive: true, force: true });
   else if (!process.env.BENCH_KEEP) {
     const admin = new pg.Client({ connectionString: PG_URL });

@@ -1,5 +1,6 @@
 // SQL of the logs and their consumers' cursors (see migration-005-logs.ts for the ordering rule).
 import { sql } from 'kysely';
+import { bulkInsert } from './db/bulk-insert.js';
 import type { Db, Engine, Tx } from './db/database.js';
 import type { LogEntryRow } from './db/schema.js';
 
@@ -7,6 +8,7 @@ export type LogTable = 'domain_events' | 'ingest_log';
 export type Position = { tx: number; seq: number };
 export type LogEntry = { seq: number; tx: number; partition: number; workspace_id: string; type: string; meta: string | null; data: string; created_at: string };
 type NewEntry = Omit<LogEntryRow, 'seq' | 'tx'>;
+const ENTRY_COLUMNS = ['partition', 'workspace_id', 'type', 'meta', 'data', 'created_at'] as const;
 
 const toEntry = (r: Record<string, unknown>): LogEntry => ({
   seq: Number(r.seq),
@@ -29,16 +31,10 @@ export function createLogStore(db: Db, engine: Engine) {
   return {
     /** Appends entries in the caller's transaction; returns their positions in order. */
     async append(tx: Tx, table: LogTable, rows: NewEntry[]): Promise<Position[]> {
-      const out: Position[] = [];
-      for (let i = 0; i < rows.length; i += 500) {
-        const part = await tx
-          .insertInto(table)
-          .values(rows.slice(i, i + 500))
-          .returning(['tx', 'seq'])
-          .execute();
-        for (const r of part) out.push({ tx: Number(r.tx), seq: Number(r.seq) });
-      }
-      return out;
+      // Raw multi-row INSERTs with repeating texts: the query builder's compile of thousands of
+      // values was a fifth of ingest's CPU (both the accepting and the processing side append).
+      const stored = await bulkInsert<NewEntry, { tx: string | number; seq: string | number }>(tx, engine, { table, columns: ENTRY_COLUMNS, returning: 'tx, seq' }, rows);
+      return stored.map((r) => ({ tx: Number(r.tx), seq: Number(r.seq) }));
     },
     /**
      * Creates cursors at the start of the log for a consumer's partitions. Only missing ones are

@@ -25,7 +25,8 @@ export function partitionOf(workspaceId: string): number {
   return (h >>> 0) % PARTITIONS;
 }
 
-export type NewLogEntry = { workspaceId: string; type: string; meta?: unknown; data: unknown };
+/** `json` is data its writer has already serialised (written as is, not stringified again). */
+export type NewLogEntry = { workspaceId: string; type: string; meta?: unknown } & ({ data: unknown } | { json: string });
 
 export type ConsumerSpec = {
   name: string;
@@ -39,6 +40,11 @@ export type ConsumerSpec = {
   handle(tx: Tx, entries: LogEntry[]): Promise<void | (() => void)>;
   /** Records an entry that keeps failing on its own, before the log passes it. */
   poison?(tx: Tx, entry: LogEntry, reason: string): Promise<void>;
+  /**
+   * Awaited before each of the background loop's transactions (never in `drain`): lets a more
+   * urgent writer of SQLite's one connection go first. Must resolve within a bounded delay.
+   */
+  yieldTo?: () => Promise<void>;
 };
 
 export type ConsumerLag = { name: string; log: LogTable; behind: number; oldestAt: string | null; ageSeconds: number; failing: string | null };
@@ -72,7 +78,7 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
         workspace_id: e.workspaceId,
         type: e.type,
         meta: e.meta === undefined ? null : JSON.stringify(e.meta),
-        data: JSON.stringify(e.data),
+        data: 'json' in e ? e.json : JSON.stringify(e.data),
         created_at: now,
       })),
     );
@@ -84,8 +90,14 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
   const failuresOf = new Map<string, number>();
 
   /** One batch of one partition, if its cursor is free; returns the entries handled. */
-  async function step(c: ConsumerSpec, partition: number): Promise<number> {
+  async function step(c: ConsumerSpec, partition: number, patient: boolean): Promise<number> {
     const key = `${c.name}\u0000${partition}`;
+    if (patient) {
+      // Handlers' statements resolve as microtasks (better-sqlite3 is synchronous): without a
+      // turn of the event loop here, a loop with work behind would never let I/O be read.
+      await new Promise((resolve) => setImmediate(resolve));
+      await c.yieldTo?.();
+    }
     const failures = failuresOf.get(key) ?? 0;
     const size = failures >= 3 ? 1 : c.batch;
     const afterCommit: Array<() => void> = [];
@@ -123,7 +135,7 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
   }
 
   /** Every consumer, one batch per partition it can take; returns the entries handled. */
-  async function runOnce(): Promise<number> {
+  async function runOnce(patient = false): Promise<number> {
     let total = 0;
     for (const c of consumers.values()) {
       if (!c.ready) {
@@ -132,7 +144,7 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
       }
       if (c.retryAt > clock.nowMs()) continue;
       try {
-        for (let p = 0; p < PARTITIONS; p++) total += await step(c, p);
+        for (let p = 0; p < PARTITIONS; p++) total += await step(c, p, patient);
         c.failing = null;
         c.failures = 0;
       } catch (err) {
@@ -197,7 +209,7 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
         while (running) {
           let n = 0;
           try {
-            n = await runOnce();
+            n = await runOnce(true);
           } catch (err) {
             deps.logger?.error({ err }, 'log consumers failed');
           }

@@ -54,6 +54,10 @@ export async function registerIngestRoutes(app: FastifyZodInstance, deps: { inge
     // Some Segment libraries send JSON as text/plain (to dodge CORS preflights), some gzip it:
     // any content type is read as JSON, and a gzip body may inflate to INGEST_BODY_LIMIT bytes.
     scope.removeAllContentTypeParsers();
+    // While requests are in flight, the processor lets accepting go first (ingest.service.ts).
+    scope.addHook('onRequest', async (req) => ingest.requestStarted(req.id));
+    scope.addHook('onResponse', async (req) => ingest.requestEnded(req.id));
+    scope.addHook('onRequestAbort', async (req) => ingest.requestEnded(req.id));
     scope.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: INGEST_BODY_LIMIT }, (req, body, done) => {
       let text: string;
       try {

@@ -1,26 +1,26 @@
-// The ingest hot path: validate a Segment batch, resolve identities, classify against the
-// touchpoint rules and store everything in ONE transaction with multi-row inserts. A 2xx
-// answer means the batch is committed; invalid events are answered and logged, not stored.
+// The ingest hot path: validate a Segment batch and append its valid events to the ingest log in
+// a group commit. A 2xx answer means the batch is committed; invalid events are answered and
+// logged, not stored. The processor (ingest.processor.ts) turns the log into customers and
+// interactions just behind.
 import type { IngestResult, Page, RejectedEvent, Rejection } from '@rapport/contracts';
 import type { Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { Engine, Tx } from '../../platform/db/database.js';
-import type { InteractionRow, RejectedEventRow } from '../../platform/db/schema.js';
+import type { RejectedEventRow } from '../../platform/db/schema.js';
 import { invalid, tooLarge, rateLimited } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import type { Logs } from '../../platform/logs.js';
-import { parseJsonObject } from '../../platform/json.js';
 import type { TokenBucket } from '../../platform/rate-limit.js';
 import type { OrganizationsService } from '../customers/organizations.service.js';
-import type { IdentityService, Resolution } from '../identity/identity.service.js';
+import type { IdentityService } from '../identity/identity.service.js';
 import type { InteractionsLog } from '../interactions/log.service.js';
 import { asClientEvent, MAX_BATCH_EVENTS, MAX_REJECTIONS_IN_RESPONSE, REJECTED_KEPT_PER_MINUTE, userHashOf, withoutCredentials } from './ingest.client.js';
 import { isInvalid, parseEvent, type EventType, type Invalid, type ParsedEvent } from './ingest.validate.js';
+import { defineIngestProcessor, encodeAccepted, ENTRY_TYPE } from './ingest.processor.js';
 import type { IngestStore } from './ingest.store.js';
 import type { JourneyService } from '../journeys/journey.service.js';
-import type { Classifier } from '../touchpoints/touchpoint-match.js';
 import type { TouchpointsService } from '../touchpoints/touchpoints.service.js';
 import type { IngestPrincipal } from './write-keys.service.js';
 
@@ -64,7 +64,7 @@ export function createIngestService(deps: {
   /** Accepted events wait in the ingest log for the processor. */
   logs: Logs;
 }) {
-  const { store, clock, identity, touchpoints, journey } = deps;
+  const { store, clock } = deps;
   // Rejected events kept this minute, per workspace (a fixed window; each process counts its own).
   const keptThisMinute = new Map<string, { minute: number; kept: number }>();
   function sampleRejected(workspaceId: string, n: number): number {
@@ -110,7 +110,9 @@ export function createIngestService(deps: {
 
   type Pending = {
     workspaceId: string;
-    valid: ParsedEvent[];
+    /** The valid events as their ingest-log entry (encoded before the group's transaction), if any. */
+    accepted: string | null;
+    count: number;
     rejected: RejectedEventRow[];
     /** Rejected events counted but not kept (sampling). */
     dropped: number;
@@ -131,9 +133,7 @@ export function createIngestService(deps: {
         await deps.logs.append(
           tx,
           'ingest_log',
-          mine
-            .filter((p) => p.valid.length > 0)
-            .map((p) => ({ workspaceId, type: 'batch', data: { receivedAt: p.receivedAt, events: p.valid.map(({ properties: _p, ...rest }) => rest) } })),
+          mine.flatMap((p) => (p.accepted === null ? [] : [{ workspaceId, type: ENTRY_TYPE, json: p.accepted }])),
         );
         const rejectedRows = mine.flatMap((p) => p.rejected);
         await store.insertRejected(tx, rejectedRows);
@@ -150,109 +150,6 @@ export function createIngestService(deps: {
     });
     deps.logs.poke();
   }
-
-  /** One workspace's accepted events, in order: identities, customers, interactions, journeys, organizations. */
-  async function processEvents(tx: Tx, workspaceId: string, valid: Array<{ e: ParsedEvent; receivedAt: string }>, classifier: Classifier): Promise<Resolution> {
-        const resolution = await identity.resolve(
-          tx,
-          workspaceId,
-          valid.map(({ e }) => ({ keys: e.keys, either: e.either, profile: e.profile, trusted: e.trusted !== false })),
-          'ingest',
-        );
-        const seen = new Set<string>();
-        const rows: InteractionRow[] = [];
-        const groups: Array<{ groupId: string; traits: Record<string, unknown>; customerId: string; trusted: boolean }> = [];
-        valid.forEach(({ e, receivedAt }, i) => {
-          const customerId = resolution.customerIds[i] as string;
-          if (e.groupId) groups.push({ groupId: e.groupId, traits: e.groupTraits ?? {}, customerId, trusted: e.trusted !== false });
-          if (seen.has(e.sourceId)) return;
-          seen.add(e.sourceId);
-          const c = e.kind === 'event' || e.kind === 'page' || e.kind === 'screen' ? classifier.classify(e) : null;
-          rows.push({
-            workspace_id: workspaceId,
-            id: newId('interaction'),
-            customer_id: customerId,
-            occurred_at: e.occurredAt,
-            received_at: receivedAt,
-            kind: e.kind,
-            name: e.name,
-            channel: c ? c.channel : e.channel,
-            touchpoint_id: c?.touchpointId ?? null,
-            stage: c?.stage ?? null,
-            department: c?.department ?? null,
-            origin: 'customer',
-            conversation_id: null,
-            sentiment: null,
-            emotion: null,
-            source_id: e.sourceId,
-            properties: e.propertiesJson,
-          });
-        });
-        const stored = await deps.log.insertMany(tx, rows);
-        const fresh = rows.filter((r) => stored.has(r.source_id));
-        await journey.track(
-          tx,
-          workspaceId,
-          classifier.stages,
-          fresh.map((r) => ({ customerId: r.customer_id, stage: r.stage, occurredAt: r.occurred_at, sourceId: r.source_id, kind: r.kind })),
-        );
-        await deps.organizations.upsertFromGroups(tx, workspaceId, groups);
-        return resolution;
-  }
-
-  type Accepted = { receivedAt: string; events: Array<Omit<ParsedEvent, 'properties'>> };
-
-  // The processor: batches of ingest-log entries, grouped by workspace in log order (a
-  // workspace's entries share a partition, so its events keep their order). Identity caches learn
-  // after commit; a failed batch forgets what they learned and is retried by the log.
-  deps.logs.define({
-    name: 'ingest.process',
-    log: 'ingest_log',
-    // Entries are whole requests (up to 2,500 events): 8 keep a transaction near the size of the
-    // old group commit, so accepting (which shares SQLite's one writer) waits little behind it.
-    batch: 8,
-    async handle(tx, entries) {
-      const byWorkspace = new Map<string, Array<{ e: ParsedEvent; receivedAt: string }>>();
-      for (const entry of entries) {
-        const accepted = JSON.parse(entry.data) as Accepted;
-        const list = byWorkspace.get(entry.workspace_id) ?? [];
-        for (const e of accepted.events) list.push({ e: { ...e, properties: parseJsonObject(e.propertiesJson) }, receivedAt: accepted.receivedAt });
-        byWorkspace.set(entry.workspace_id, list);
-      }
-      const settled: Array<[string, Resolution]> = [];
-      try {
-        for (const [workspaceId, valid] of byWorkspace) {
-          const classifier = await touchpoints.classifierFor(tx, workspaceId);
-          settled.push([workspaceId, await processEvents(tx, workspaceId, valid, classifier)]);
-        }
-      } catch (err) {
-        for (const w of byWorkspace.keys()) identity.invalidate(w);
-        throw err;
-      }
-      return () => {
-        for (const [workspaceId, r] of settled) identity.settle(workspaceId, r);
-      };
-    },
-    // An accepted request whose processing keeps failing is kept as rejected events (visible in
-    // GET /rejected-events with the reason), never silently dropped.
-    async poison(tx, entry, reason) {
-      const accepted = JSON.parse(entry.data) as Accepted;
-      await store.insertRejected(
-        tx,
-        accepted.events.map((e) => ({
-          workspace_id: entry.workspace_id,
-          id: newId('rejected'),
-          received_at: accepted.receivedAt,
-          message_id: e.messageId,
-          type: e.type,
-          reason: `processing failed: ${reason}`.slice(0, 500),
-          user_id: e.userId,
-          anonymous_id: e.anonymousId,
-          payload: JSON.stringify({ type: e.type, event: e.name, userId: e.userId, anonymousId: e.anonymousId, messageId: e.messageId }).slice(0, 2048),
-        })),
-      );
-    },
-  });
 
   async function storeWithRetry(group: Pending[]) {
     for (let attempt = 1; ; attempt++) {
@@ -295,9 +192,9 @@ export function createIngestService(deps: {
       let size = 0;
       for (let i = 0; i < queue.length;) {
         const p = queue[i] as Pending;
-        if (p.workspaceId === workspaceId && (group.length === 0 || size + p.valid.length <= MAX_GROUP_EVENTS)) {
+        if (p.workspaceId === workspaceId && (group.length === 0 || size + p.count <= MAX_GROUP_EVENTS)) {
           group.push(p);
-          size += p.valid.length;
+          size += p.count;
           queue.splice(i, 1);
         } else i++;
       }
@@ -336,7 +233,62 @@ export function createIngestService(deps: {
     });
   }
 
+  // Accepting goes first on SQLite's one connection: a processor transaction starts only while no
+  // ingest request is in flight (from its headers to its answer) and none was answered in the
+  // last QUIET_MS (a client's next batch is usually on its way by then). Under steady load it
+  // waits at most ACCEPT_SHARE times as long as its previous step ran (capped at MAX_YIELD_MS),
+  // so processing keeps at least a quarter of the connection: a burst is accepted at the speed of
+  // the ingest log and processed just behind, and a steady stream never starves the processor.
+  // Requests older than STALE_MS (an answer the hooks missed) no longer count. Wall time, not the
+  // injectable clock: this is scheduling, not business time.
+  const inFlight = new Map<string, number>();
+  let lastAnsweredAt = 0;
+  let processorResumedAt = performance.now();
+  const QUIET_MS = 3;
+  const MAX_YIELD_MS = 1000;
+  const ACCEPT_SHARE = 3;
+  const STALE_MS = 30_000;
+  function isAccepting(now: number): boolean {
+    if (queue.length > 0 || busy.size > 0 || now - lastAnsweredAt < QUIET_MS) return true;
+    for (const [id, at] of inFlight) {
+      if (now - at < STALE_MS) return true;
+      inFlight.delete(id);
+    }
+    return false;
+  }
+  async function acceptFirst() {
+    const since = performance.now();
+    const bound = Math.min(MAX_YIELD_MS, ACCEPT_SHARE * (since - processorResumedAt));
+    for (;;) {
+      const now = performance.now();
+      if (!isAccepting(now) || now - since >= bound) break;
+      await new Promise((resolve) => setTimeout(resolve, 1));
+    }
+    processorResumedAt = performance.now();
+  }
+
+  defineIngestProcessor({
+    logs: deps.logs,
+    store,
+    log: deps.log,
+    organizations: deps.organizations,
+    identity: deps.identity,
+    touchpoints: deps.touchpoints,
+    journey: deps.journey,
+    // Entries are whole requests (up to 2,500 events each).
+    batch: 8,
+    ...(deps.engine === 'sqlite' ? { yieldTo: acceptFirst } : {}),
+  });
+
   return {
+    /** An ingest request has arrived (its body may still be on its way): see acceptFirst. */
+    requestStarted(requestId: string) {
+      inFlight.set(requestId, performance.now());
+    },
+    /** An ingest request was answered (or abandoned). */
+    requestEnded(requestId: string) {
+      if (inFlight.delete(requestId)) lastAnsweredAt = performance.now();
+    },
     /** GDPR erasure: rejected events of the customers' user and anonymous ids. */
     eraseForCustomers: (tx: Tx, workspaceId: string, ids: { userIds: string[]; anonymousIds: string[] }) => store.eraseForCustomers(tx, { workspaceId, ...ids }),
     async ingest(principal: IngestPrincipal, input: IngestInput): Promise<IngestResult> {
@@ -374,7 +326,8 @@ export function createIngestService(deps: {
         });
         throw invalid(`The event was rejected: ${rejections[0]?.reason ?? 'invalid'}`, [{ path: 'body', message: rejections[0]?.reason ?? 'invalid' }]);
       }
-      if (valid.length > 0 || rejectedCount > 0) await submit({ workspaceId, valid, rejected, dropped, receivedAt });
+      const accepted = valid.length > 0 ? encodeAccepted(receivedAt, valid) : null;
+      if (valid.length > 0 || rejectedCount > 0) await submit({ workspaceId, accepted, count: valid.length, rejected, dropped, receivedAt });
       return { success: true, rejected: rejections, rejectedCount };
     },
 
