@@ -36,7 +36,6 @@ import { createIdentityStore } from './modules/identity/identity.store.js';
 import { createInteractionsModule } from './spine.js';
 import { createLogs } from './platform/logs.js';
 import { createLogTail } from './platform/log-tail.js';
-import { LIVE_EVENT_TYPES } from './modules/live/live.service.js';
 import { createDomainEvents } from './platform/domain-events.js';
 import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
@@ -192,12 +191,21 @@ export async function buildApp(opts: AppOptions) {
   app.get('/health', { config: { access: 'public' }, schema: { hide: true, response: { 200: z.object({ status: z.literal('ok') }) } } }, async () => ({
     status: 'ok' as const,
   }));
+  // /ready is public and polled: how long each consumer's oldest waiting entry has waited, in
+  // whole seconds, counted at most every 5 s (no counts, nothing of any one workspace).
+  let health: { at: number; value: Promise<Array<{ name: string; ageSeconds: number; failing: boolean }>> } | null = null;
+  const consumerHealth = () => {
+    if (!health || clock.nowMs() - health.at > 5_000 || clock.nowMs() < health.at) {
+      const value = logs.lag().then((all) => all.map((c) => ({ name: c.name, ageSeconds: Math.round(c.ageSeconds), failing: c.failing !== null })));
+      health = { at: clock.nowMs(), value };
+      value.catch(() => (health = null));
+    }
+    return health.value;
+  };
   app.get('/ready', { config: { access: 'public' }, schema: { hide: true } }, async (_req, reply) => {
     try {
       await ping(db);
-      // How long each consumer's oldest waiting entry has waited (no counts: /ready is public).
-      const consumers = (await logs.lag()).map((c) => ({ name: c.name, ageSeconds: Math.round(c.ageSeconds * 10) / 10, failing: c.failing !== null }));
-      return { status: 'ready', engine, consumers };
+      return { status: 'ready', engine, consumers: await consumerHealth() };
     } catch {
       return problem(reply, { status: 503, title: 'Not ready', detail: 'The database does not answer' });
     }
@@ -236,10 +244,11 @@ export async function buildApp(opts: AppOptions) {
     identities,
     ingest: spine.ingest,
     journey: spine.journey,
+    logs,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
-  const liveTail = createLogTail({ store: logs.store, log: 'domain_events', types: LIVE_EVENT_TYPES, logger: app.log });
+  const liveTail = createLogTail({ store: logs.store, log: 'domain_events', logger: app.log });
   await registerLiveRoutes(app, { db, bus, clock, conversations, tail: liveTail });
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;

@@ -24,15 +24,8 @@ const isAfter = (a: Position, b: Position) => a.tx > b.tx || (a.tx === b.tx && a
 
 export type LogTail = ReturnType<typeof createLogTail>;
 
-export function createLogTail(deps: {
-  store: LogStore;
-  log: LogTable;
-  types: readonly string[];
-  batch?: number;
-  idleMs?: number;
-  logger?: Pick<Logger, 'error'> | undefined;
-}) {
-  const { store, log, types } = deps;
+export function createLogTail(deps: { store: LogStore; log: LogTable; batch?: number; idleMs?: number; logger?: Pick<Logger, 'error'> | undefined }) {
+  const { store, log } = deps;
   const batch = deps.batch ?? 500;
   const idleMs = deps.idleMs ?? 1_000;
   const listeners = new Set<(entries: LogEntry[]) => void>();
@@ -46,7 +39,7 @@ export function createLogTail(deps: {
   async function readUntilCaughtUp() {
     if (!at) at = await store.head(log);
     for (;;) {
-      const entries = await store.readTypes(log, at, types, batch);
+      const entries = await store.readLive(log, at, batch);
       if (entries.length === 0) return;
       at = { tx: (entries[entries.length - 1] as LogEntry).tx, seq: (entries[entries.length - 1] as LogEntry).seq };
       for (const l of listeners) l(entries);
@@ -57,12 +50,12 @@ export function createLogTail(deps: {
   function schedule(ms: number) {
     if (stopped) return;
     if (timer) clearTimeout(timer);
-    timer = setTimeout(() => void poke(), ms);
+    timer = setTimeout(() => void read(), ms);
     timer.unref?.();
   }
 
   /** Reads what is new now; concurrent pokes coalesce into one more read. */
-  async function poke(): Promise<void> {
+  async function read(): Promise<void> {
     if (stopped) return;
     if (reading) {
       again = true;
@@ -82,18 +75,25 @@ export function createLogTail(deps: {
       await reading;
     } finally {
       reading = null;
-      // On PostgreSQL a commit just announced can wait behind an older transaction still running
-      // (the settled-rows rule): look once more shortly after, then fall back to the idle poll.
-      if (!stopped) {
-        if (follow) clearTimeout(follow);
-        follow = setTimeout(() => {
-          follow = null;
-          void poke();
-        }, 50);
-        follow.unref?.();
-      }
       schedule(idleMs);
     }
+  }
+
+  /**
+   * A commit was announced: read now, and once more shortly after (on PostgreSQL the commit may
+   * wait behind an older transaction still running, the settled-rows rule). Only announcements
+   * schedule that second look, so an idle tail costs one cheap read per `idleMs`.
+   */
+  async function poke(): Promise<void> {
+    if (stopped) return;
+    if (!follow) {
+      follow = setTimeout(() => {
+        follow = null;
+        void read();
+      }, 50);
+      follow.unref?.();
+    }
+    return read();
   }
 
   return {
@@ -116,22 +116,15 @@ export function createLogTail(deps: {
      * is older than the log keeps, or more than `max` entries were missed.
      */
     async since(workspaceId: string, from: Position, max: number): Promise<LogEntry[] | null> {
-      const oldest = await store.oldest(log, partitionOf(workspaceId));
-      // A client's cursor is an entry it saw (or the head it started at): while that entry is
-      // kept, nothing after it has been trimmed.
-      if (oldest && isAfter(oldest, from)) return null;
+      // Retention trimmed past the client's position: what it missed may be gone.
+      const trimmed = await store.trimmedTo(log, partitionOf(workspaceId));
+      if (trimmed && isAfter(trimmed, from)) return null;
       const upTo = at ?? { tx: 0, seq: 0 };
       if (isAfter(from, upTo)) return null;
-      const out: LogEntry[] = [];
-      let cur = from;
-      while (out.length <= max) {
-        const page = await store.readTypes(log, cur, types, Math.min(batch, max + 1 - out.length), workspaceId);
-        const mine = page.filter((e) => !isAfter({ tx: e.tx, seq: e.seq }, upTo));
-        out.push(...mine);
-        if (page.length === 0 || mine.length < page.length) break;
-        cur = { tx: (page[page.length - 1] as LogEntry).tx, seq: (page[page.length - 1] as LogEntry).seq };
-      }
-      return out.length > max ? null : out;
+      // One bounded read: a client that missed more than `max` refetches instead.
+      const page = await store.readLive(log, from, max + 1, workspaceId);
+      const mine = page.filter((e) => !isAfter({ tx: e.tx, seq: e.seq }, upTo));
+      return page.length > max && mine.length === page.length ? null : mine;
     },
     stop() {
       stopped = true;

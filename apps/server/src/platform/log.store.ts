@@ -6,7 +6,16 @@ import type { LogEntryRow } from './db/schema.js';
 
 export type LogTable = 'domain_events' | 'ingest_log';
 export type Position = { tx: number; seq: number };
-export type LogEntry = { seq: number; tx: number; partition: number; workspace_id: string; type: string; meta: string | null; data: string; created_at: string };
+export type LogEntry = {
+  seq: number;
+  tx: number;
+  partition: number;
+  workspace_id: string;
+  type: string;
+  meta: string | null;
+  data: string;
+  created_at: string;
+};
 type NewEntry = Omit<LogEntryRow, 'seq' | 'tx'>;
 const ENTRY_COLUMNS = ['partition', 'workspace_id', 'type', 'meta', 'data', 'created_at'] as const;
 
@@ -27,13 +36,20 @@ export function createLogStore(db: Db, engine: Engine) {
   const settled = pg ? sql`AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint` : sql``;
   const after = (p: Position) => (pg ? sql`(tx > ${p.tx} OR (tx = ${p.tx} AND seq > ${p.seq}))` : sql`seq > ${p.seq}`);
   const order = pg ? sql`ORDER BY tx, seq` : sql`ORDER BY seq`;
+  // What live streams skip (ingest writes one per event); the same words as the partial indexes'.
+  const LIVE = sql`type <> 'interaction.created'`;
 
   return {
     /** Appends entries in the caller's transaction; returns their positions in order. */
     async append(tx: Tx, table: LogTable, rows: NewEntry[]): Promise<Position[]> {
       // Raw multi-row INSERTs with repeating texts: the query builder's compile of thousands of
       // values was a fifth of ingest's CPU (both the accepting and the processing side append).
-      const stored = await bulkInsert<NewEntry, { tx: string | number; seq: string | number }>(tx, engine, { table, columns: ENTRY_COLUMNS, returning: 'tx, seq' }, rows);
+      const stored = await bulkInsert<NewEntry, { tx: string | number; seq: string | number }>(
+        tx,
+        engine,
+        { table, columns: ENTRY_COLUMNS, returning: 'tx, seq' },
+        rows,
+      );
       return stored.map((r) => ({ tx: Number(r.tx), seq: Number(r.seq) }));
     },
     /**
@@ -57,16 +73,26 @@ export function createLogStore(db: Db, engine: Engine) {
      * is skipped (null), so processes share a consumer's partitions without double work.
      */
     async lockCursor(tx: Tx, consumer: string, partition: number): Promise<Position | null> {
-      const res = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM log_cursors WHERE consumer = ${consumer} AND partition = ${partition}
+      const res = await sql<{
+        tx: string | number;
+        seq: string | number;
+      }>`SELECT tx, seq FROM log_cursors WHERE consumer = ${consumer} AND partition = ${partition}
         ${pg ? sql`FOR UPDATE SKIP LOCKED` : sql``}`.execute(tx);
       const r = res.rows[0];
       return r ? { tx: Number(r.tx), seq: Number(r.seq) } : null;
     },
     moveCursor: (tx: Tx, consumer: string, partition: number, to: Position, now: string) =>
-      tx.updateTable('log_cursors').set({ tx: to.tx, seq: to.seq, updated_at: now }).where('consumer', '=', consumer).where('partition', '=', partition).execute(),
+      tx
+        .updateTable('log_cursors')
+        .set({ tx: to.tx, seq: to.seq, updated_at: now })
+        .where('consumer', '=', consumer)
+        .where('partition', '=', partition)
+        .execute(),
     /** The next entries of a partition after a position, in log order. */
     async read(ex: Tx | Db, table: LogTable, partition: number, from: Position, limit: number): Promise<LogEntry[]> {
-      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE partition = ${partition} AND ${after(from)} ${settled} ${order} LIMIT ${limit}`.execute(ex);
+      const res = await sql<
+        Record<string, unknown>
+      >`SELECT * FROM ${sql.table(table)} WHERE partition = ${partition} AND ${after(from)} ${settled} ${order} LIMIT ${limit}`.execute(ex);
       return res.rows.map(toEntry);
     },
     /** A workspace's entries after a position, across partitions (live catch-up). */
@@ -74,7 +100,9 @@ export function createLogStore(db: Db, engine: Engine) {
       // settledOnly: false also returns entries of committed transactions younger than one still
       // running elsewhere (fine for a look at what was written; consumers must not use it).
       const rule = opts.settledOnly === false ? sql`` : settled;
-      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId} AND ${after(from)} ${rule} ${order} LIMIT ${limit}`.execute(db);
+      const res = await sql<
+        Record<string, unknown>
+      >`SELECT * FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId} AND ${after(from)} ${rule} ${order} LIMIT ${limit}`.execute(db);
       return res.rows.map(toEntry);
     },
     /** Every entry after a position, across partitions (a process's live tail). */
@@ -83,26 +111,22 @@ export function createLogStore(db: Db, engine: Engine) {
       return res.rows.map(toEntry);
     },
     /**
-     * Entries of the given types after a position, across partitions, in log order (a process's
-     * live tail; optionally one workspace's, for a client's catch-up). Skipped types cost only
-     * the index walk past them.
+     * Entries a live stream shows after a position, across partitions, in log order (a process's
+     * live tail; with a workspace, a client's catch-up): all but ingest's per-event
+     * `interaction.created`, skipped through a partial index, so their volume costs nothing here.
      */
-    async readTypes(table: LogTable, from: Position, types: readonly string[], limit: number, workspaceId?: string): Promise<LogEntry[]> {
-      if (types.length === 0) return [];
+    async readLive(table: LogTable, from: Position, limit: number, workspaceId?: string): Promise<LogEntry[]> {
       const mine = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
-      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE ${after(from)} ${mine}
-        AND type IN (${sql.join(types)}) ${settled} ${order} LIMIT ${limit}`.execute(db);
+      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} WHERE ${LIVE} AND ${after(from)} ${mine}
+        ${settled} ${order} LIMIT ${limit}`.execute(db);
       return res.rows.map(toEntry);
-    },
-    /** The position of a partition's oldest entry still kept (null when it has none). */
-    async oldest(table: LogTable, partition: number): Promise<Position | null> {
-      const res = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM ${sql.table(table)} WHERE partition = ${partition} ${order} LIMIT 1`.execute(db);
-      const r = res.rows[0];
-      return r ? { tx: Number(r.tx), seq: Number(r.seq) } : null;
     },
     /** The position of the last settled entry (where a new tail starts). */
     async head(table: LogTable): Promise<Position> {
-      const res = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM ${sql.table(table)} WHERE 1 = 1 ${settled} ${pg ? sql`ORDER BY tx DESC, seq DESC` : sql`ORDER BY seq DESC`} LIMIT 1`.execute(db);
+      const res = await sql<{
+        tx: string | number;
+        seq: string | number;
+      }>`SELECT tx, seq FROM ${sql.table(table)} WHERE 1 = 1 ${settled} ${pg ? sql`ORDER BY tx DESC, seq DESC` : sql`ORDER BY seq DESC`} LIMIT 1`.execute(db);
       const r = res.rows[0];
       return r ? { tx: Number(r.tx), seq: Number(r.seq) } : { tx: 0, seq: 0 };
     },
@@ -110,15 +134,62 @@ export function createLogStore(db: Db, engine: Engine) {
     /** Entries of a partition after a position (at most `cap` counted) and the oldest one's time. */
     async behind(table: LogTable, partition: number, from: Position, cap: number, workspaceId?: string): Promise<{ count: number; oldest: string | null }> {
       const mine = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
-      const n = await sql<{ n: string | number }>`SELECT count(*) AS n FROM (SELECT 1 FROM ${sql.table(table)} WHERE partition = ${partition} ${mine} AND ${after(from)} LIMIT ${cap}) behind`.execute(db);
-      const first = await sql<{ created_at: string }>`SELECT created_at FROM ${sql.table(table)} WHERE partition = ${partition} ${mine} AND ${after(from)} ${order} LIMIT 1`.execute(db);
+      const n = await sql<{
+        n: string | number;
+      }>`SELECT count(*) AS n FROM (SELECT 1 FROM ${sql.table(table)} WHERE partition = ${partition} ${mine} AND ${after(from)} LIMIT ${cap}) behind`.execute(
+        db,
+      );
+      const first = await sql<{
+        created_at: string;
+      }>`SELECT created_at FROM ${sql.table(table)} WHERE partition = ${partition} ${mine} AND ${after(from)} ${order} LIMIT 1`.execute(db);
       return { count: Number(n.rows[0]?.n ?? 0), oldest: first.rows[0]?.created_at ?? null };
     },
-    /** Deletes a partition's entries at or before a position and older than a time; returns how many. */
-    async trim(table: LogTable, partition: number, upTo: Position, before: string): Promise<number> {
-      const upto = pg ? sql`(tx < ${upTo.tx} OR (tx = ${upTo.tx} AND seq <= ${upTo.seq}))` : sql`seq <= ${upTo.seq}`;
-      const res = await sql`DELETE FROM ${sql.table(table)} WHERE partition = ${partition} AND ${upto} AND created_at < ${before}`.execute(db);
-      return Number(res.numAffectedRows ?? 0);
+    /**
+     * Retention: deletes a partition's entries up to the newest one that is older than `before`
+     * and at or before `upTo` (every consumer has passed it; null: no consumer holds it back), and
+     * records how far it trimmed, so a reader resuming from a position there knows it has a gap.
+     */
+    async trim(table: LogTable, partition: number, upTo: Position | null, before: string): Promise<number> {
+      const upto = upTo === null ? sql`1 = 1` : pg ? sql`(tx < ${upTo.tx} OR (tx = ${upTo.tx} AND seq <= ${upTo.seq}))` : sql`seq <= ${upTo.seq}`;
+      const edge = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM ${sql.table(table)}
+        WHERE partition = ${partition} AND ${upto} AND created_at < ${before} ${settled} ${pg ? sql`ORDER BY tx DESC, seq DESC` : sql`ORDER BY seq DESC`} LIMIT 1`.execute(
+        db,
+      );
+      const e = edge.rows[0];
+      if (!e) return 0;
+      const to = { tx: Number(e.tx), seq: Number(e.seq) };
+      return db.transaction().execute(async (tx) => {
+        const res =
+          await sql`DELETE FROM ${sql.table(table)} WHERE partition = ${partition} AND ${pg ? sql`(tx < ${to.tx} OR (tx = ${to.tx} AND seq <= ${to.seq}))` : sql`seq <= ${to.seq}`}`.execute(
+            tx,
+          );
+        await tx
+          .insertInto('log_trims')
+          .values({ log: table, partition, tx: to.tx, seq: to.seq })
+          .onConflict((oc) => oc.columns(['log', 'partition']).doUpdateSet({ tx: to.tx, seq: to.seq }))
+          .execute();
+        return Number(res.numAffectedRows ?? 0);
+      });
+    },
+    /** How far retention has trimmed a partition (null: never). */
+    async trimmedTo(table: LogTable, partition: number): Promise<Position | null> {
+      const r = await db.selectFrom('log_trims').select(['tx', 'seq']).where('log', '=', table).where('partition', '=', partition).executeTakeFirst();
+      return r ? { tx: Number(r.tx), seq: Number(r.seq) } : null;
+    },
+    /**
+     * Erasure (GDPR): deletes a workspace's entries whose payload names any of the given ids or
+     * values, in the caller's transaction; returns how many.
+     */
+    async eraseMentions(tx: Tx, table: LogTable, workspaceId: string, needles: string[]): Promise<number> {
+      let removed = 0;
+      const found = pg ? (n: string) => sql`strpos(data, ${n}) > 0` : (n: string) => sql`instr(data, ${n}) > 0`;
+      for (let i = 0; i < needles.length; i += 50) {
+        const part = needles.slice(i, i + 50).filter((n) => n.length >= 3);
+        if (part.length === 0) continue;
+        const res = await sql`DELETE FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId} AND (${sql.join(part.map(found), sql` OR `)})`.execute(tx);
+        removed += Number(res.numAffectedRows ?? 0);
+      }
+      return removed;
     },
   };
 }

@@ -252,23 +252,30 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
       }
       return out;
     },
-    /** Retention: deletes what every consumer of a log has passed and is older than the log keeps. */
+    /**
+     * Retention: deletes what every consumer of a log has passed and is older than the log keeps
+     * (a log no consumer reads, like domain events before webhooks, keeps its retention alone).
+     */
     async trim(): Promise<number> {
       let removed = 0;
       for (const log of ['domain_events', 'ingest_log'] as const) {
         const mine = [...consumers.values()].filter((c) => c.log === log);
-        if (mine.length === 0) continue;
         const cursors = await Promise.all(mine.map(async (c) => new Map((await store.cursors(c.name)).map((r) => [Number(r.partition), { tx: Number(r.tx), seq: Number(r.seq) }]))));
-        const before = new Date(clock.nowMs() - RETENTION_MS[log]).toISOString();
+        const before = RETENTION_MS[log] === 0 ? '9999' : new Date(clock.nowMs() - RETENTION_MS[log]).toISOString();
         for (let p = 0; p < PARTITIONS; p++) {
-          const positions = cursors.map((m) => m.get(p) ?? { tx: 0, seq: 0 });
-          const slowest = positions.reduce((a, b) => (b.tx < a.tx || (b.tx === a.tx && b.seq < a.seq) ? b : a));
-          if (slowest.seq === 0) continue;
-          removed += await store.trim(log, p, slowest, RETENTION_MS[log] === 0 ? '9999' : before);
+          let slowest: Position | null = null;
+          if (cursors.length > 0) {
+            const positions = cursors.map((m) => m.get(p) ?? { tx: 0, seq: 0 });
+            slowest = positions.reduce((a, b) => (b.tx < a.tx || (b.tx === a.tx && b.seq < a.seq) ? b : a));
+            if (slowest.seq === 0) continue;
+          }
+          removed += await store.trim(log, p, slowest, before);
         }
       }
       return removed;
     },
+    /** GDPR erasure: a workspace's log entries that name any of these ids or values go, in the caller's transaction. */
+    eraseMentions: (tx: Tx, workspaceId: string, needles: string[]) => store.eraseMentions(tx, 'domain_events', workspaceId, needles),
   };
 }
 export type Logs = ReturnType<typeof createLogs>;

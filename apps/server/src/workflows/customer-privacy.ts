@@ -7,6 +7,7 @@ import { requirePermission, type AuthContext } from '../platform/access.js';
 import type { Audit } from '../platform/audit.js';
 import type { Clock } from '../platform/clock.js';
 import type { Transactions } from '../platform/db/transactions.js';
+import type { Logs } from '../platform/logs.js';
 import { forbidden, notFound } from '../platform/errors.js';
 import type { ConversationsService } from '../modules/conversations/conversations.service.js';
 import type { Customer360Service } from '../modules/customers/customer360.service.js';
@@ -29,8 +30,10 @@ export function createCustomerPrivacyWorkflow(deps: {
   identities: IdentitiesService;
   ingest: IngestService;
   journey: JourneyService;
+  /** The logs copy names, addresses and message bodies: erasure reaches them too. */
+  logs: Pick<Logs, 'eraseMentions' | 'trim'>;
 }) {
-  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, identities, ingest, journey } = deps;
+  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, identities, ingest, journey, logs } = deps;
   const { autocommit } = transactions;
 
   async function exportCustomer(auth: AuthContext, id: string): Promise<CustomerExport> {
@@ -94,11 +97,16 @@ export function createCustomerPrivacyWorkflow(deps: {
       const rejectedEvents = await ingest.eraseForCustomers(tx, auth.workspaceId, { userIds, anonymousIds });
       if (userIds.length > 0 || anonymousIds.length > 0) counts.rejectedEvents = rejectedEvents;
       counts.customers = await customers.eraseMany(tx, auth.workspaceId, ids);
+      // Every domain event about the person or their conversations names one of these ids.
+      counts.events = await logs.eraseMentions(tx, auth.workspaceId, [...ids, ...conversationIds]);
       await customers.announceDeleted(tx, auth.workspaceId, row.id, ids.slice(1));
       await audit.record(tx, auth, { action: 'customer.erased', objectType: 'customer', objectId: row.id, data: { customerIds: ids, counts } });
       return { id: row.id, deleted: true as const, counts };
     });
     identity.invalidate(auth.workspaceId);
+    // Raw accepted events already processed go now rather than at the next hourly sweep (events
+    // still waiting to be processed are handled like events arriving after the erasure).
+    await logs.trim();
     return result;
   }
 

@@ -60,7 +60,11 @@ export async function registerLiveRoutes(
     {
       websocket: true,
       config: { access: 'public' },
-      schema: { tags: ['live'], summary: 'WebSocket of workspace domain events (from the log), filtered by role; ?cursor= to catch up', querystring: ZLiveQuery },
+      schema: {
+        tags: ['live'],
+        summary: 'WebSocket of workspace domain events (from the log), filtered by role; ?cursor= to catch up',
+        querystring: ZLiveQuery,
+      },
       onRequest: async (req) => {
         const parsed = ZLiveQuery.safeParse(req.query);
         if (!parsed.success) throw invalid('The stream takes ?cursor= (a cursor the stream sent) and ?token=');
@@ -120,9 +124,11 @@ export async function registerLiveRoutes(
           send({ kind: 'error', detail: 'Unknown message; send {type:"viewing"|"typing"|"left", conversationId} or {type:"ping"}' });
           return;
         }
-        session.then((s) => s.receive(parsed.data)).catch((err: unknown) => {
-          send({ kind: 'error', detail: err instanceof AppError ? err.message : 'The message could not be handled' });
-        });
+        session
+          .then((s) => s.receive(parsed.data))
+          .catch((err: unknown) => {
+            send({ kind: 'error', detail: err instanceof AppError ? err.message : 'The message could not be handled' });
+          });
       });
       socket.on('close', () => {
         clearInterval(heartbeat);

@@ -2,7 +2,7 @@
 // a reconnecting client catches up on are the same log entries (no ring in memory), fanned out to
 // each connection by what its role may see. It also relays who is viewing or typing a
 // conversation, and ephemeral bus signals (availability) that are not in the log.
-import { DOMAIN_EVENTS, type LiveClientMessage, type LiveEvent, type LiveHello, type LivePresence, type LiveServerMessage } from '@rapport/contracts';
+import { type LiveClientMessage, type LiveEvent, type LiveHello, type LivePresence, type LiveServerMessage } from '@rapport/contracts';
 import { conversationScope, isInScope, type AuthContext } from '../../platform/access.js';
 import { AUTH_CHANGED } from '../../platform/auth.js';
 import type { Bus, BusEvent } from '../../platform/bus.js';
@@ -14,8 +14,6 @@ import type { ConversationsService } from '../conversations/conversations.servic
 
 type Stored = { event: Pick<BusEvent, 'workspaceId' | 'conversation'>; message: LiveEvent };
 
-/** What the stream carries from the log: everything but the spine's interactions (ingest's volume). */
-export const LIVE_EVENT_TYPES = Object.keys(DOMAIN_EVENTS).filter((t) => t !== 'interaction.created');
 /** Bus signals that are not state in the log, pushed as they come and never replayed. */
 const EPHEMERAL = new Set(['presence.changed']);
 /** More missed than this and a reconnecting client refetches instead. */
@@ -232,6 +230,24 @@ export function createLiveService(deps: {
     }
   }
 
+  /**
+   * A replay reaches back in time: an event's team is the one its conversation had then. A
+   * partner gets only events of conversations it may see now (moved to another team: gone).
+   */
+  async function visibleNow(auth: AuthContext, stored: Stored[]): Promise<Stored[]> {
+    if (conversationScope(auth).kind === 'all') return stored;
+    const ids = [...new Set(stored.map((s) => s.event.conversation?.id).filter((id): id is string => id !== undefined))];
+    const visible = new Set<string>();
+    for (const id of ids) {
+      const seen = await conversations.get(auth, id).then(
+        () => true,
+        () => false,
+      );
+      if (seen) visible.add(id);
+    }
+    return stored.filter((s) => s.event.conversation !== undefined && visible.has(s.event.conversation.id));
+  }
+
   return {
     get connections() {
       return subscribers.size;
@@ -263,7 +279,11 @@ export function createLiveService(deps: {
       if (resume.cursor !== undefined) {
         const from = positionOf(resume.cursor);
         const missed = from ? await tail.since(conn.auth.workspaceId, from, MAX_REPLAY).catch(() => null) : null;
-        if (missed) replay = missed.map(toStored).filter((s) => canReceive(conn.auth, s.event));
+        if (missed)
+          replay = await visibleNow(
+            conn.auth,
+            missed.map(toStored).filter((s) => canReceive(conn.auth, s.event)),
+          );
         else resync = true;
       }
       const hello: LiveHello = { kind: 'hello', cursor: cursorOf(start), resync, replayed: replay.length, userId: conn.auth.userId };

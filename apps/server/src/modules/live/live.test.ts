@@ -131,9 +131,14 @@ describe.each(engines)('live stream (%s)', (engine) => {
 
     await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'Checking now', kind: 'reply' } });
     await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'VIP, be nice', kind: 'note' } });
-    await c.waitFor((m): m is LiveEvent => m.kind === 'event' && m.type === 'message.created' && (m.data as { message: { kind: string } }).message.kind === 'note');
+    await c.waitFor(
+      (m): m is LiveEvent => m.kind === 'event' && m.type === 'message.created' && (m.data as { message: { kind: string } }).message.kind === 'note',
+    );
     // The customer's first message, then the reply and the note.
-    const messages = c.events().filter((e) => e.type === 'message.created' && e.conversationId === conv.id).slice(-2);
+    const messages = c
+      .events()
+      .filter((e) => e.type === 'message.created' && e.conversationId === conv.id)
+      .slice(-2);
     expect(messages.map((e) => [(e.data as { message: { body: string } }).message.body, e.internal])).toEqual([
       ['Checking now', false],
       ['VIP, be nice', true],
@@ -148,7 +153,12 @@ describe.each(engines)('live stream (%s)', (engine) => {
     const seenByOutsider = JSON.stringify(outsider.events());
     expect(seenByOutsider).not.toContain(conv.id);
     expect(seenByOutsider).not.toContain('Checking now');
-    expect(outsider.events().filter((e) => e.conversationId !== null).every((e) => e.conversationId === mine.id)).toBe(true);
+    expect(
+      outsider
+        .events()
+        .filter((e) => e.conversationId !== null)
+        .every((e) => e.conversationId === mine.id),
+    ).toBe(true);
   });
 
   it('gives a partner only its own teams’ conversation events', async () => {
@@ -188,22 +198,94 @@ describe.each(engines)('live stream (%s)', (engine) => {
       .filter((e) => e.type === 'conversation.created')
       .map((e) => e.conversationId);
     expect(created).toEqual([b.id, c.id]);
-    expect(resumed.replayed).toBe(again.events().length);
+    // Replayed from the log, then live (what the tail had not read yet at the connect), none twice.
+    expect(resumed.replayed).toBeGreaterThan(0);
+    expect(new Set(again.events().map((e) => e.cursor)).size).toBe(again.events().length);
 
     // What the log holds is what a reconnect replays: a second client from the same cursor gets the same.
     const twin = await open(`token=${ws.token}&cursor=${seenA.cursor}`);
-    expect((await twin.waitFor(isHello)).replayed).toBe(resumed.replayed);
+    expect((await twin.waitFor(isHello)).resync).toBe(false);
     await twin.waitFor(isEvent('conversation.created', c.id));
     expect(twin.events().map((e) => e.cursor)).toEqual(again.events().map((e) => e.cursor));
 
     const future = await open(`token=${ws.token}&cursor=${'f'.repeat(32)}`);
     expect((await future.waitFor(isHello)).resync).toBe(true);
-    // Retention removed the entry the client last saw (and so maybe more): it must refetch.
+    // Retention trimmed up to the entry the client last saw: nothing after it is missing.
     const seen = positionOf(String(seenA.cursor)) as Position;
     await t.rapport.logs.store.trim('domain_events', partitionOf(ws.workspaceId), seen, '9999');
+    const exact = await open(`token=${ws.token}&cursor=${seenA.cursor}`);
+    expect((await exact.waitFor(isHello)).resync).toBe(false);
+    // Retention trimmed past it (some of what it missed is gone): it must refetch.
+    const ofB = again.events().find(isEvent('conversation.created', b.id));
+    await t.rapport.logs.store.trim('domain_events', partitionOf(ws.workspaceId), positionOf(String(ofB?.cursor)) as Position, '9999');
     const late = await open(`token=${ws.token}&cursor=${seenA.cursor}`);
     expect((await late.waitFor(isHello)).resync).toBe(true);
-    expect((await Client.open(`${wsBase}/api/v1/stream?token=${ws.token}&cursor=not-a-cursor`).catch((e: Error) => e.message))).toBe('HTTP 400');
+    expect(await Client.open(`${wsBase}/api/v1/stream?token=${ws.token}&cursor=not-a-cursor`).catch((e: Error) => e.message)).toBe('HTTP 400');
+  });
+
+  it('review finding 9: a reconnect to a fresh workspace replays from its hello cursor instead of asking for a resync', async () => {
+    const ws = await newWorkspace(t);
+    const first = await open(`token=${ws.token}`);
+    const hello = await first.waitFor(isHello);
+    await first.close();
+    const conv = await newConversation(t, ws.token, { subject: 'After hello' });
+    const again = await open(`token=${ws.token}&cursor=${hello.cursor}`);
+    const resumed = await again.waitFor(isHello);
+    expect(resumed.resync).toBe(false);
+    await again.waitFor(isEvent('conversation.created', conv.id));
+  });
+
+  it('review finding 2: a partner’s replay holds only conversations it may see now, not those of its team back then', async () => {
+    const ws = await newWorkspace(t);
+    const teamA = (await t.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'A', autoAssign: false } })).body.id as string;
+    const teamB = (await t.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'B', autoAssign: false } })).body.id as string;
+    const partner = await newMember(t, ws, 'partner', { teamIds: [] });
+    const owner = await open(`token=${ws.token}`);
+    const hello = await owner.waitFor(isHello);
+    const moved = await newConversation(t, ws.token, { teamId: teamA, subject: 'Moved away' });
+    await t.request('POST', `/api/v1/conversations/${moved.id}/messages`, { token: ws.token, body: { body: 'refund fraud suspicion', kind: 'note' } });
+    expect((await t.request('PATCH', `/api/v1/conversations/${moved.id}`, { token: ws.token, body: { teamId: teamB } })).status).toBe(200);
+    const stays = await newConversation(t, ws.token, { teamId: teamA, subject: 'Still in A' });
+    await owner.waitFor(isEvent('conversation.created', stays.id));
+    expect((await t.request('POST', `/api/v1/teams/${teamA}/members`, { token: ws.token, body: { userId: partner.userId } })).status).toBeLessThan(300);
+    expect((await t.request('GET', `/api/v1/conversations/${moved.id}`, { token: partner.token })).status).toBe(404);
+
+    const p = await open(`token=${partner.token}&cursor=${hello.cursor}`);
+    expect((await p.waitFor(isHello)).resync).toBe(false);
+    await p.waitFor(isEvent('conversation.created', stays.id));
+    expect(p.events().some((e) => e.conversationId === moved.id)).toBe(false);
+    expect(JSON.stringify(p.messages)).not.toContain('refund fraud suspicion');
+  });
+
+  it('review finding 1: erasing a customer removes them from the log, so a reconnect replays none of it', async () => {
+    const ws = await newWorkspace(t);
+    const agent = await open(`token=${ws.token}`);
+    const hello = await agent.waitFor(isHello);
+    const created = await t.request('POST', '/api/v1/customers', { token: ws.token, body: { name: 'Erin Erased', email: 'erin@example.com' } });
+    const conv = await newConversation(t, ws.token, {
+      customer: { id: created.body.id },
+      subject: 'Private',
+      message: { body: 'My SSN is 123-45-6789', author: 'customer' },
+    });
+    await agent.waitFor(isEvent('conversation.created', conv.id));
+    const kept = await newConversation(t, ws.token, { subject: 'Someone else' });
+    expect((await t.request('DELETE', `/api/v1/customers/${created.body.id}`, { token: ws.token })).status).toBe(200);
+
+    const entries = await t.rapport.logs.store.readWorkspace('domain_events', ws.workspaceId, { tx: 0, seq: 0 }, 10_000, { settledOnly: false });
+    const text = entries.map((e) => e.data).join('\n');
+    expect(text).not.toContain('123-45-6789');
+    expect(text).not.toContain('erin@example.com');
+    expect(text).not.toContain('Erin Erased');
+    // What the erasure announces stays (ids only), and other customers' events are untouched.
+    expect(entries.filter((e) => e.type === 'customer.deleted')).toHaveLength(1);
+    expect(text).toContain(kept.id);
+
+    const again = await open(`token=${ws.token}&cursor=${hello.cursor}`);
+    expect((await again.waitFor(isHello)).resync).toBe(false);
+    await again.waitFor(isEvent('conversation.created', kept.id));
+    const replayed = JSON.stringify(again.messages);
+    expect(replayed).not.toContain('123-45-6789');
+    expect(replayed).not.toContain(conv.id);
   });
 
   it('relays who is viewing and typing, within the role filter', async () => {

@@ -212,6 +212,9 @@ export type MessageSearchRow = { body: string; workspace_id: string; conversatio
 
 export type RejectedEventCountRow = { workspace_id: string; day: string; kept: number; dropped: number };
 /** A row of a log (domain_events, ingest_log); seq and tx are set by the database. */
+/** How far retention has trimmed each partition of a log (readers resuming before it have a gap). */
+export type LogTrimRow = { log: string; partition: number; tx: number; seq: number };
+
 export type LogEntryRow = {
   seq: Generated<number | string>;
   tx: Generated<number | string>;
@@ -255,4 +258,5 @@ export type Database = {
   domain_events: LogEntryRow;
   ingest_log: LogEntryRow;
   log_cursors: LogCursorRow;
+  log_trims: LogTrimRow;
 };
