@@ -32,11 +32,18 @@ describe.each(engines)('logs on %s', (engine) => {
 
   async function appendEach(logs: ReturnType<typeof createLogs>, workspaces: string[], perWorkspace: number) {
     await handle.db.transaction().execute(async (tx) => {
-      for (const w of workspaces) await logs.append(tx, 'domain_events', Array.from({ length: perWorkspace }, (_, i) => ({ workspaceId: w, type: 'test.happened', data: { i } })));
+      for (const w of workspaces)
+        await logs.append(
+          tx,
+          'domain_events',
+          Array.from({ length: perWorkspace }, (_, i) => ({ workspaceId: w, type: 'test.happened', data: { i } })),
+        );
     });
   }
   const effects = async (consumer: string) =>
-    (await sql<{ seq: number; workspace_id: string }>`SELECT seq, workspace_id FROM effects WHERE consumer = ${consumer} ORDER BY seq`.execute(handle.db)).rows.map((r) => ({
+    (
+      await sql<{ seq: number; workspace_id: string }>`SELECT seq, workspace_id FROM effects WHERE consumer = ${consumer} ORDER BY seq`.execute(handle.db)
+    ).rows.map((r) => ({
       seq: Number(r.seq),
       workspace_id: r.workspace_id,
     }));
@@ -101,6 +108,33 @@ describe.each(engines)('logs on %s', (engine) => {
     expect(new Set(done.map((d) => d.seq)).size).toBe(5);
   });
 
+  it('review finding 6: a failing entry backs off only its partition; other workspaces’ entries go on at once', async () => {
+    const logs = createLogs({ db: handle.db, engine, clock });
+    const name = unique('picky');
+    // The bad workspace's partition comes first, so a consumer-wide back-off would stop the good one.
+    const [bad, good] = spreadWorkspaces(2).sort((a, b) => partitionOf(a) - partitionOf(b)) as [string, string];
+    logs.define({
+      name,
+      log: 'domain_events',
+      batch: 100,
+      async handle(tx, entries) {
+        if (entries.some((e) => e.workspace_id === bad)) throw new Error('cannot handle this one');
+        await record(name)(tx, entries);
+      },
+    });
+    await logs.runOnce();
+    await appendEach(logs, [bad, good], 2);
+    await logs.runOnce();
+    expect((await effects(name)).filter((e) => e.workspace_id === good)).toHaveLength(2);
+    // Later entries of the good workspace go through on the next round, with no time passing,
+    // while the bad partition waits out its back-off.
+    await appendEach(logs, [good], 3);
+    await logs.runOnce();
+    expect((await effects(name)).filter((e) => e.workspace_id === good)).toHaveLength(5);
+    expect((await effects(name)).filter((e) => e.workspace_id === bad)).toHaveLength(0);
+    expect((await logs.lag()).find((c) => c.name === name)?.failing).toBe('cannot handle this one');
+  });
+
   it('retention removes only what every consumer of a log has passed', async () => {
     const fast = createLogs({ db: handle.db, engine, clock });
     const names = { fast: unique('fast'), slow: unique('slow') };
@@ -116,7 +150,13 @@ describe.each(engines)('logs on %s', (engine) => {
       },
     });
     const [w] = spreadWorkspaces(1) as [string];
-    await handle.db.transaction().execute((tx) => fast.append(tx, 'ingest_log', [1, 2, 3].map((i) => ({ workspaceId: w, type: 'batch', data: { i } }))));
+    await handle.db.transaction().execute((tx) =>
+      fast.append(
+        tx,
+        'ingest_log',
+        [1, 2, 3].map((i) => ({ workspaceId: w, type: 'batch', data: { i } })),
+      ),
+    );
     await fast.runOnce();
     expect(await effects(names.fast)).toHaveLength(3);
     expect(await fast.trim()).toBe(0);
@@ -211,7 +251,10 @@ describe.each(engines)('ingest accepted, then processed, on %s', (engine) => {
 
     await t.rapport.logs.drain();
     const after = await t.request('GET', '/api/v1/system/consumers', { token: ws.token });
-    expect((after.body.data as Array<{ name: string; behind: number; ageSeconds: number }>).find((c) => c.name === 'ingest.process')).toMatchObject({ behind: 0, ageSeconds: 0 });
+    expect((after.body.data as Array<{ name: string; behind: number; ageSeconds: number }>).find((c) => c.name === 'ingest.process')).toMatchObject({
+      behind: 0,
+      ageSeconds: 0,
+    });
     const found = (await t.request('GET', '/api/v1/customers?q=u1@example.com', { token: ws.token })).body.data;
     expect(found).toHaveLength(1);
     // Later identify calls won: the batches were applied in the order they were accepted.

@@ -57,7 +57,7 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
   const { clock } = deps;
   const store = createLogStore(deps.db, deps.engine);
   const transactions = createTransactions(deps.db);
-  const consumers = new Map<string, ConsumerSpec & { ready: boolean; failing: string | null; retryAt: number; failures: number }>();
+  const consumers = new Map<string, ConsumerSpec & { ready: boolean; failing: string | null; failures: number }>();
   const listeners = new Set<() => void>();
   let wake: (() => void) | null = null;
   let running = false;
@@ -88,6 +88,10 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
   // time, and an entry that still fails 3 more times alone is handed to the consumer's `poison`
   // (which records it where people can see it) and passed, so one bad entry cannot stop a log.
   const failuresOf = new Map<string, number>();
+  const singlesLeft = new Map<string, number>();
+  // When each consumer's failing partition may be tried again (a failure backs off only its
+  // partition: other partitions, and so other workspaces, go on).
+  const retryAtOf = new Map<string, number>();
 
   /** One batch of one partition, if its cursor is free; returns the entries handled. */
   async function step(c: ConsumerSpec, partition: number, patient: boolean): Promise<number> {
@@ -113,7 +117,16 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
         await store.moveCursor(tx, c.name, partition, { tx: last.tx, seq: last.seq }, clock.nowIso());
         return entries.length;
       });
-      failuresOf.delete(key);
+      // Going one entry at a time after failures: stay so until a batch's worth has passed, so
+      // a bad entry behind good ones still reaches its poison count instead of starting over.
+      if (failures >= 3) {
+        const left = (singlesLeft.get(key) ?? c.batch) - n;
+        if (left > 0) singlesLeft.set(key, left);
+        else {
+          singlesLeft.delete(key);
+          failuresOf.delete(key);
+        }
+      } else failuresOf.delete(key);
       for (const f of afterCommit) f();
       return n;
     } catch (err) {
@@ -130,6 +143,7 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
       });
       deps.logger?.error({ err, consumer: c.name, partition }, 'log entry failed six times: recorded as poison and passed');
       failuresOf.delete(key);
+      singlesLeft.delete(key);
       return passed;
     }
   }
@@ -142,17 +156,25 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
         await store.ensureCursors(c.name, PARTITIONS, clock.nowIso());
         c.ready = true;
       }
-      if (c.retryAt > clock.nowMs()) continue;
-      try {
-        for (let p = 0; p < PARTITIONS; p++) total += await step(c, p, patient);
-        c.failing = null;
-        c.failures = 0;
-      } catch (err) {
-        c.failures++;
-        c.failing = err instanceof Error ? err.message : String(err);
-        c.retryAt = clock.nowMs() + Math.min(30_000, 250 * 2 ** Math.min(c.failures, 7));
-        deps.logger?.error({ err, consumer: c.name }, 'log consumer failed; its batch will be retried');
+      let failing: string | null = null;
+      for (let p = 0; p < PARTITIONS; p++) {
+        const key = `${c.name}\u0000${p}`;
+        if ((retryAtOf.get(key) ?? 0) > clock.nowMs()) {
+          failing = c.failing;
+          continue;
+        }
+        try {
+          total += await step(c, p, patient);
+          retryAtOf.delete(key);
+        } catch (err) {
+          const tries = failuresOf.get(key) ?? 1;
+          failing = err instanceof Error ? err.message : String(err);
+          retryAtOf.set(key, clock.nowMs() + Math.min(30_000, 250 * 2 ** Math.min(tries, 7)));
+          deps.logger?.error({ err, consumer: c.name, partition: p }, 'log consumer failed; its batch will be retried');
+        }
       }
+      c.failing = failing;
+      c.failures = failing ? c.failures + 1 : 0;
     }
     if (total > 0) for (const l of listeners) l();
     return total;
@@ -173,7 +195,7 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
     store,
     define(spec: ConsumerSpec) {
       if (consumers.has(spec.name)) throw new Error(`consumer ${spec.name} is defined twice`);
-      consumers.set(spec.name, { ...spec, ready: false, failing: null, retryAt: 0, failures: 0 });
+      consumers.set(spec.name, { ...spec, ready: false, failing: null, failures: 0 });
     },
     /** Called after any batch was handled (e.g. to answer whoever waits for processing). */
     onProgress(listener: () => void) {
@@ -188,7 +210,7 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
     async drain(timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        for (const c of consumers.values()) c.retryAt = 0;
+        retryAtOf.clear();
         const n = await runOnce();
         // A consumer with a poison handler passes a bad entry after its retries; others stop here.
         const failing = [...consumers.values()].find((c) => c.failing && !c.poison);
@@ -260,7 +282,9 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
       let removed = 0;
       for (const log of ['domain_events', 'ingest_log'] as const) {
         const mine = [...consumers.values()].filter((c) => c.log === log);
-        const cursors = await Promise.all(mine.map(async (c) => new Map((await store.cursors(c.name)).map((r) => [Number(r.partition), { tx: Number(r.tx), seq: Number(r.seq) }]))));
+        const cursors = await Promise.all(
+          mine.map(async (c) => new Map((await store.cursors(c.name)).map((r) => [Number(r.partition), { tx: Number(r.tx), seq: Number(r.seq) }]))),
+        );
         const before = RETENTION_MS[log] === 0 ? '9999' : new Date(clock.nowMs() - RETENTION_MS[log]).toISOString();
         for (let p = 0; p < PARTITIONS; p++) {
           let slowest: Position | null = null;
