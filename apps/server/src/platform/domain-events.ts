@@ -3,7 +3,8 @@
 // `toEnvelope` is the shape they (and webhooks, later) see.
 import { DOMAIN_EVENT_VERSION, type DomainEventData, type DomainEventEnvelope, type DomainEventType } from '@rapport/contracts';
 import type { Tx } from './db/database.js';
-import type { LogEntry, Logs } from './logs.js';
+import { whenCommitting } from './db/transactions.js';
+import type { LogEntry, Logs, NewLogEntry } from './logs.js';
 
 /** What the live stream needs to filter an event by role (partners see their teams only; notes are internal). */
 export type EventScope = { conversation?: { id: string; teamId: string | null }; internal?: boolean };
@@ -11,14 +12,34 @@ export type EventScope = { conversation?: { id: string; teamId: string | null };
 export type NewDomainEvent = { [T in DomainEventType]: { type: T; data: DomainEventData<T>; scope?: EventScope } }[DomainEventType];
 
 export function createDomainEvents(deps: { logs: Logs }) {
+  /** Events emitted in a transaction of `run`, appended together as it commits. */
+  const pending = new WeakMap<Tx, NewLogEntry[]>();
   return {
-    /** Appends events of one workspace in the caller's transaction. */
+    /**
+     * Appends events of one workspace in the caller's transaction. In a transaction opened by
+     * `transactions.run` they are written as it commits, all its events in one statement (a
+     * conversation's creation emits for its customer, itself, its first message and interactions).
+     */
     async emit(tx: Tx, workspaceId: string, events: NewDomainEvent[]) {
-      await deps.logs.append(
-        tx,
-        'domain_events',
-        events.map((e) => ({ workspaceId, type: e.type, meta: { version: DOMAIN_EVENT_VERSION, ...(e.scope ?? {}) }, data: e.data })),
-      );
+      const entries: NewLogEntry[] = events.map((e) => ({
+        workspaceId,
+        type: e.type,
+        meta: { version: DOMAIN_EVENT_VERSION, ...(e.scope ?? {}) },
+        data: e.data,
+      }));
+      if (entries.length === 0) return;
+      const queued = pending.get(tx);
+      if (queued) {
+        queued.push(...entries);
+        return;
+      }
+      const flush = async () => {
+        const all = pending.get(tx) ?? [];
+        pending.delete(tx);
+        await deps.logs.append(tx, 'domain_events', all);
+      };
+      if (whenCommitting(tx, flush)) pending.set(tx, entries);
+      else await deps.logs.append(tx, 'domain_events', entries);
     },
   };
 }

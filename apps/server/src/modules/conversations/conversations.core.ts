@@ -11,6 +11,7 @@ import type { ConversationRow, MessageRow } from '../../platform/db/schema.js';
 import { notFound, forbidden, invalid } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
 import { parseJsonObject, parseJsonStringArray } from '../../platform/json.js';
+import type { NewInteraction } from '../interactions/interactions.service.js';
 import type { ConversationsDeps } from './conversations.deps.js';
 
 export type CreateInput = z.output<typeof ZCreateConversation>;
@@ -151,13 +152,20 @@ export function createConversationsCore(deps: ConversationsDeps) {
    * The domain events of a conversation's change, appended in the change's transaction:
    * created, or updated with the changed fields, plus status_changed and assigned when those moved.
    */
-  async function recordChange(tx: Tx, before: ConversationRow | null, after: ConversationRow, by: 'manual' | 'claim' | 'round_robin' = 'manual') {
+  async function recordChange(
+    tx: Tx,
+    before: ConversationRow | null,
+    after: ConversationRow,
+    by: 'manual' | 'claim' | 'round_robin' = 'manual',
+    /** Events of the same change appended with these (a new conversation's first message). */
+    also: NewDomainEvent[] = [],
+  ) {
     const scope = { conversation: { id: after.id, teamId: after.team_id } };
     const conversation = stateOf(after);
-    if (!before) return events.emit(tx, after.workspace_id, [{ type: 'conversation.created', data: { conversation }, scope }]);
+    if (!before) return events.emit(tx, after.workspace_id, [{ type: 'conversation.created', data: { conversation }, scope }, ...also]);
     const changed = TRACKED.filter((k) => String(before[k] ?? '') !== String(after[k] ?? '')).map((k) => FIELD[k]);
-    if (changed.length === 0) return;
-    const out: NewDomainEvent[] = [{ type: 'conversation.updated', data: { conversation, changed }, scope }];
+    if (changed.length === 0) return also.length > 0 ? events.emit(tx, after.workspace_id, also) : undefined;
+    const out: NewDomainEvent[] = [{ type: 'conversation.updated', data: { conversation, changed }, scope }, ...also];
     if (before.status !== after.status)
       out.push({ type: 'conversation.status_changed', data: { conversation, from: stateOf(before).status, to: conversation.status }, scope });
     if (before.assignee_id !== after.assignee_id)
@@ -219,12 +227,14 @@ export function createConversationsCore(deps: ConversationsDeps) {
     return patch;
   }
 
-  async function insertMessage(
-    tx: Tx,
-    row: ConversationRow,
-    input: { body: string; kind: 'reply' | 'note'; authorType: MessageRow['author_type']; authorId: string | null },
-  ) {
-    const now = clock.nowIso();
+  type NewMessage = { body: string; kind: 'reply' | 'note'; authorType: MessageRow['author_type']; authorId: string | null };
+
+  /**
+   * A message's rows and effects on its conversation, not yet written: the message, the patch,
+   * the interaction it records and its event. `reopens`: a customer's reply to a resolved, pending
+   * or snoozed conversation also opens it (applyStatus, which writes).
+   */
+  function draftMessage(row: ConversationRow, input: NewMessage, now: string) {
     const msg: MessageRow = {
       workspace_id: row.workspace_id,
       id: newId('message'),
@@ -235,56 +245,60 @@ export function createConversationsCore(deps: ConversationsDeps) {
       body: input.body,
       created_at: now,
     };
-    await store.insertMessage(tx, msg);
     const patch: Partial<ConversationRow> = { updated_at: now, message_count: Number(row.message_count) + 1 };
+    let interaction: NewInteraction | null = null;
+    let reopens = false;
     if (input.kind === 'reply') {
       patch.last_activity_at = now;
       patch.last_message_preview = preview(input.body);
       const isCustomer = input.authorType === 'customer';
-      if (isCustomer && ['resolved', 'pending', 'snoozed'].includes(row.status)) {
-        Object.assign(patch, await applyStatus(tx, row, 'open', null, now));
-      }
+      reopens = isCustomer && ['resolved', 'pending', 'snoozed'].includes(row.status);
       if (input.authorType === 'agent' && !row.first_response_at) {
         patch.first_response_at = now;
         patch.first_response_seconds = seconds(row.created_at, now);
       }
-      if (isCustomer || input.authorType === 'agent' || input.authorType === 'bot') {
-        await interactions.append(tx, [
-          {
-            workspaceId: row.workspace_id,
-            customerId: row.customer_id,
-            kind: 'message',
-            name: isCustomer ? 'Message Received' : 'Message Sent',
-            channel: row.channel,
-            origin: isCustomer ? 'customer' : 'company',
-            sourceId: msg.id,
-            conversationId: row.id,
-            touchpointId: row.touchpoint_id,
-            properties: { messageId: msg.id, preview: preview(input.body) },
-          },
-        ]);
-      }
+      if (isCustomer || input.authorType === 'agent' || input.authorType === 'bot')
+        interaction = {
+          workspaceId: row.workspace_id,
+          customerId: row.customer_id,
+          kind: 'message',
+          name: isCustomer ? 'Message Received' : 'Message Sent',
+          channel: row.channel,
+          origin: isCustomer ? 'customer' : 'company',
+          sourceId: msg.id,
+          conversationId: row.id,
+          touchpointId: row.touchpoint_id,
+          properties: { messageId: msg.id, preview: preview(input.body) },
+        };
     }
+    const event: NewDomainEvent = {
+      type: 'message.created',
+      data: {
+        message: {
+          id: msg.id,
+          conversationId: row.id,
+          kind: msg.kind as 'reply' | 'note',
+          authorType: msg.author_type as 'agent' | 'customer' | 'bot' | 'system',
+          authorId: msg.author_id,
+          body: msg.body,
+          createdAt: msg.created_at,
+        },
+        customerId: row.customer_id,
+      },
+      scope: { conversation: { id: row.id, teamId: row.team_id }, ...(msg.kind === 'note' ? { internal: true } : {}) },
+    };
+    return { msg, patch, interaction, event, reopens };
+  }
+
+  async function insertMessage(tx: Tx, row: ConversationRow, input: NewMessage) {
+    const now = clock.nowIso();
+    const { msg, patch, interaction, event, reopens } = draftMessage(row, input, now);
+    await store.insertMessage(tx, msg);
+    if (reopens) Object.assign(patch, await applyStatus(tx, row, 'open', null, now));
+    if (interaction) await interactions.append(tx, [interaction]);
     await store.update(tx, row.workspace_id, row.id, patch);
     const after = { ...row, ...patch };
-    await events.emit(tx, row.workspace_id, [
-      {
-        type: 'message.created',
-        data: {
-          message: {
-            id: msg.id,
-            conversationId: row.id,
-            kind: msg.kind as 'reply' | 'note',
-            authorType: msg.author_type as 'agent' | 'customer' | 'bot' | 'system',
-            authorId: msg.author_id,
-            body: msg.body,
-            createdAt: msg.created_at,
-          },
-          customerId: row.customer_id,
-        },
-        scope: { conversation: { id: row.id, teamId: row.team_id }, ...(msg.kind === 'note' ? { internal: true } : {}) },
-      },
-    ]);
+    await events.emit(tx, row.workspace_id, [event]);
     if (after.status !== row.status) await recordChange(tx, row, after);
     return { msg, row: after };
   }
@@ -354,6 +368,7 @@ export function createConversationsCore(deps: ConversationsDeps) {
     enqueueAutoAssign,
     applyStatus,
     insertMessage,
+    draftMessage,
   };
 }
 export type ConversationsCore = ReturnType<typeof createConversationsCore>;

@@ -12,6 +12,7 @@ import { createConversationsCore, type CreateInput, type UpdateInput } from './c
 import type { ConversationsDeps } from './conversations.deps.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/transactions.js';
+import type { NewInteraction } from '../interactions/interactions.service.js';
 import { createCustomFieldsService, validateCustomFields } from './custom-fields.service.js';
 import { createMessagesService } from './messages.service.js';
 
@@ -25,8 +26,18 @@ export function createConversationsService(deps: ConversationsDeps) {
   const transactions = deps.transactions;
   const { autocommit } = transactions;
   const core = createConversationsCore(deps);
-  const { toConversations, toConversation, requireVisible, requireReachableCustomer, checkTeam, announce, enqueueAutoAssign, applyStatus, insertMessage } =
-    core;
+  const {
+    toConversations,
+    toConversation,
+    requireVisible,
+    requireReachableCustomer,
+    checkTeam,
+    announce,
+    enqueueAutoAssign,
+    applyStatus,
+    insertMessage,
+    draftMessage,
+  } = core;
   const messages = createMessagesService({ ...deps, core });
   const assignment = createAssignmentService({ ...deps, core });
   const customFields = createCustomFieldsService(deps);
@@ -48,10 +59,11 @@ export function createConversationsService(deps: ConversationsDeps) {
       const now = clock.nowIso();
       if ('id' in input.customer && !(await customers.getRow(autocommit, auth.workspaceId, input.customer.id))) throw notFound('Customer');
       await requireReachableCustomer(autocommit, auth, input.customer);
-      // The number is taken in its own statement: inside the transaction, the workspace row lock
-      // would serialise every conversation created in the workspace until commit. A transaction
-      // that fails after this leaves a gap in the numbering, as ticket systems commonly do.
-      const number = await workspaces.nextConversationNumber(autocommit, auth.workspaceId);
+      // On PostgreSQL the number is taken in its own statement: inside the transaction, the
+      // workspace row lock would serialise every conversation created in the workspace until
+      // commit. A transaction that fails after this leaves a gap in the numbering, as ticket
+      // systems commonly do. SQLite's writers queue for one lock anyway: there it is taken inside.
+      const numberOutside = store.numbersInTransaction ? null : await workspaces.nextConversationNumber(autocommit, auth.workspaceId);
       const row = await transactions.run(async (tx) => {
         await requireReachableCustomer(tx, auth, input.customer);
         const customer =
@@ -59,6 +71,7 @@ export function createConversationsService(deps: ConversationsDeps) {
             ? await customers.getRow(tx, auth.workspaceId, input.customer.id)
             : await customers.findOrCreateByEmail(tx, auth.workspaceId, input.customer.email, input.customer.name);
         if (!customer) throw notFound('Customer');
+        const number = numberOutside ?? (await workspaces.nextConversationNumber(tx, auth.workspaceId));
         const conv: ConversationRow = {
           workspace_id: auth.workspaceId,
           id: newId('conversation'),
@@ -87,33 +100,41 @@ export function createConversationsService(deps: ConversationsDeps) {
           first_response_seconds: null,
           resolution_seconds: null,
         };
-        await store.insert(tx, conv);
-        await store.setTags(tx, auth.workspaceId, conv.id, tags, true);
-        await store.indexSubject(tx, auth.workspaceId, conv.id, conv.subject, false);
-        await core.recordChange(tx, null, conv);
-        await interactions.append(tx, [
-          {
-            workspaceId: auth.workspaceId,
-            customerId: customer.id,
-            kind: 'conversation',
-            name: 'Conversation Opened',
-            channel: conv.channel,
-            origin: input.origin === 'proactive' ? 'company' : 'customer',
-            sourceId: `${conv.id}:opened`,
-            conversationId: conv.id,
-            touchpointId: conv.touchpoint_id,
-            properties: { number: conv.number, subject: conv.subject, category: conv.category },
-          },
-        ]);
+        const opened: NewInteraction = {
+          workspaceId: auth.workspaceId,
+          customerId: customer.id,
+          kind: 'conversation',
+          name: 'Conversation Opened',
+          channel: conv.channel,
+          origin: input.origin === 'proactive' ? 'company' : 'customer',
+          sourceId: `${conv.id}:opened`,
+          conversationId: conv.id,
+          touchpointId: conv.touchpoint_id,
+          properties: { number: conv.number, subject: conv.subject, category: conv.category },
+        };
+        const authorType = input.message?.author === 'agent' ? 'agent' : 'customer';
+        const first = input.message
+          ? draftMessage(conv, { body: input.message.body, kind: 'reply', authorType, authorId: authorType === 'agent' ? auth.userId : customer.id }, now)
+          : null;
         let current = conv;
-        if (input.message) {
-          const authorType = input.message.author === 'agent' ? 'agent' : 'customer';
+        if (first && first.reopens) {
+          // A customer's first message to a conversation opened as pending reopens it: the general path.
+          await store.insertCreated(tx, conv, tags, null);
+          await core.recordChange(tx, null, conv);
+          await interactions.append(tx, [opened]);
           ({ row: current } = await insertMessage(tx, conv, {
-            body: input.message.body,
+            body: first.msg.body,
             kind: 'reply',
-            authorType,
-            authorId: authorType === 'agent' ? auth.userId : customer.id,
+            authorType: first.msg.author_type,
+            authorId: first.msg.author_id,
           }));
+        } else {
+          // The conversation is written as it stands after its first message: one insert per
+          // table (one statement on PostgreSQL), one append of its events and of its interactions.
+          current = { ...conv, ...(first?.patch ?? {}) };
+          await store.insertCreated(tx, current, tags, first?.msg ?? null);
+          await core.recordChange(tx, null, current, 'manual', first ? [first.event] : []);
+          await interactions.append(tx, first?.interaction ? [opened, first.interaction] : [opened]);
         }
         if (conv.assignee_id)
           await audit.record(tx, auth, {
@@ -254,7 +275,11 @@ export function createConversationsService(deps: ConversationsDeps) {
         const merged = { ...survivor, ...patch };
         await core.recordChange(tx, survivor, merged);
         await deps.events.emit(tx, auth.workspaceId, [
-          { type: 'conversation.merged', data: { conversationId: other.id, mergedIntoId: survivor.id }, scope: { conversation: { id: other.id, teamId: other.team_id } } },
+          {
+            type: 'conversation.merged',
+            data: { conversationId: other.id, mergedIntoId: survivor.id },
+            scope: { conversation: { id: other.id, teamId: other.team_id } },
+          },
         ]);
         const { row: withNote } = await insertMessage(tx, merged, {
           body: `Conversation #${other.number} was merged into this one by ${auth.userName}.`,

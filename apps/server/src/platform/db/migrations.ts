@@ -6,6 +6,7 @@ import { m002Interactions } from './migration-002-interactions.js';
 import { m004Security } from './migration-004-security.js';
 import { m005Logs } from './migration-005-logs.js';
 import { m006LogTail } from './migration-006-log-tail.js';
+import { m007SearchWalk } from './migration-007-search-walk.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 export type AnyDb = Kysely<any>;
@@ -288,6 +289,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['004_security', { up: m004Security }],
   ['005_logs', { up: m005Logs }],
   ['006_log_tail', { up: m006LogTail }],
+  ['007_search_walk', { up: m007SearchWalk }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {

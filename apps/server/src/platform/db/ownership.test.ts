@@ -12,7 +12,7 @@ const OWNERS: Record<string, string[]> = {
   workspaces: ['workspaces', 'users', 'sessions', 'members', 'teams', 'team_members', 'api_tokens', 'invitations'],
   customers: ['customers', 'customer_merges', 'organizations', 'organization_members'],
   identity: ['identities'],
-  conversations: ['conversations', 'messages', 'message_search', 'conversation_tags', 'custom_fields', 'canned_responses'],
+  conversations: ['conversations', 'messages', 'message_search', 'message_search_terms', 'conversation_tags', 'custom_fields', 'canned_responses'],
   interactions: ['interactions'],
   journeys: ['customer_journeys'],
   touchpoints: ['touchpoints', 'journey_settings'],
@@ -48,7 +48,8 @@ function stores(dir: string): string[] {
 export function tablesNamed(code: string): Set<string> {
   const found = new Set<string>();
   for (const m of code.matchAll(/\b(?:selectFrom|insertInto|updateTable|deleteFrom|innerJoin|leftJoin|sql\.table)\(\s*'([a-z_]+)/g)) found.add(m[1] as string);
-  for (const m of code.matchAll(/\b(?:from|into|update|join)\s+([a-z_]+)\b/gi)) if (ALL.has((m[1] as string).toLowerCase())) found.add((m[1] as string).toLowerCase());
+  for (const m of code.matchAll(/\b(?:from|into|update|join)\s+([a-z_]+)\b/gi))
+    if (ALL.has((m[1] as string).toLowerCase())) found.add((m[1] as string).toLowerCase());
   return found;
 }
 

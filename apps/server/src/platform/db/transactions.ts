@@ -12,6 +12,32 @@ export type Transactions = {
   autocommit: Executor;
 };
 
+const beforeCommit = new WeakMap<Tx, Array<() => Promise<void>>>();
+
+/**
+ * Runs `fn` in the transaction just before it commits (after the work of `run`'s function, in
+ * the order registered; a failure rolls everything back). False for a transaction `run` did not
+ * open: the caller then does its work at once.
+ */
+export function whenCommitting(tx: Tx, fn: () => Promise<void>): boolean {
+  const hooks = beforeCommit.get(tx);
+  if (!hooks) return false;
+  hooks.push(fn);
+  return true;
+}
+
 export function createTransactions(db: Db): Transactions {
-  return { run: (fn) => db.transaction().execute((tx) => insideTransaction.run(true, () => fn(tx))), autocommit: db };
+  return {
+    run: (fn) =>
+      db.transaction().execute(async (tx) => {
+        const hooks: Array<() => Promise<void>> = [];
+        beforeCommit.set(tx, hooks);
+        return insideTransaction.run(true, async () => {
+          const result = await fn(tx);
+          for (let i = 0; i < hooks.length; i++) await hooks[i]!();
+          return result;
+        });
+      }),
+    autocommit: db,
+  };
 }
