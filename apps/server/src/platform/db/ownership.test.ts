@@ -20,7 +20,7 @@ const OWNERS: Record<string, string[]> = {
   'platform/jobs': ['jobs'],
   'platform/idempotency': ['idempotency_keys'],
   'platform/audit': ['audit_log'],
-  'platform/log': ['domain_events', 'ingest_log', 'log_cursors'],
+  'platform/log': ['domain_events', 'ingest_log', 'log_cursors', 'log_trims'],
 };
 
 /**
