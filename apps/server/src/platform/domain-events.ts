@@ -1,6 +1,7 @@
 // Domain events: typed appends to the domain_events log inside the transaction of the change
 // (packages/contracts/src/events.ts holds the schemas). Consumers read them through platform/logs;
 // `toEnvelope` is the shape they (and webhooks, later) see.
+import { cursorOf } from './log-tail.js';
 import { DOMAIN_EVENT_VERSION, type DomainEventData, type DomainEventEnvelope, type DomainEventType } from '@rapport/contracts';
 import type { Tx } from './db/database.js';
 import { whenCommitting } from './db/transactions.js';
@@ -48,7 +49,8 @@ export type DomainEvents = ReturnType<typeof createDomainEvents>;
 export function toEnvelope(e: LogEntry): DomainEventEnvelope & { scope: EventScope } {
   const meta = (e.meta ? JSON.parse(e.meta) : {}) as EventScope & { version?: number };
   return {
-    id: `evt_${e.tx.toString(36)}_${e.seq.toString(36)}`,
+    // The stream's cursor: one spelling of a log position everywhere.
+    id: `evt_${cursorOf(e)}`,
     type: e.type as DomainEventType,
     version: DOMAIN_EVENT_VERSION,
     workspaceId: e.workspace_id,

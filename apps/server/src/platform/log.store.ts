@@ -6,17 +6,9 @@ import type { LogEntryRow } from './db/schema.js';
 
 export type LogTable = 'domain_events' | 'ingest_log';
 export type Position = { tx: number; seq: number };
-export type LogEntry = {
-  seq: number;
-  tx: number;
-  partition: number;
-  workspace_id: string;
-  type: string;
-  meta: string | null;
-  data: string;
-  created_at: string;
-};
 type NewEntry = Omit<LogEntryRow, 'seq' | 'tx'>;
+/** A log row as read back: its position as numbers (pg hands bigints as strings). */
+export type LogEntry = NewEntry & Position;
 const ENTRY_COLUMNS = ['partition', 'workspace_id', 'type', 'meta', 'data', 'created_at'] as const;
 
 const toEntry = (r: Record<string, unknown>): LogEntry => ({

@@ -211,10 +211,9 @@ export type RejectedEventRow = {
 export type MessageSearchRow = { body: string; workspace_id: string; conversation_id: string; ref_id: string };
 
 export type RejectedEventCountRow = { workspace_id: string; day: string; kept: number; dropped: number };
-/** A row of a log (domain_events, ingest_log); seq and tx are set by the database. */
 /** How far retention has trimmed each partition of a log (readers resuming before it have a gap). */
 export type LogTrimRow = { log: string; partition: number; tx: number; seq: number };
-
+/** A row of a log (domain_events, ingest_log); seq and tx are set by the database. */
 export type LogEntryRow = {
   seq: Generated<number | string>;
   tx: Generated<number | string>;
