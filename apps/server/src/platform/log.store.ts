@@ -172,13 +172,14 @@ export function createLogStore(db: Db, engine: Engine) {
      * Erasure (GDPR): deletes a workspace's entries whose payload names any of the given ids or
      * values, in the caller's transaction; returns how many.
      */
-    async eraseMentions(tx: Tx, table: LogTable, workspaceId: string, needles: string[]): Promise<number> {
+    async eraseMentions(tx: Tx, table: LogTable, workspaceId: string, needles: string[], keepTypes: readonly string[] = []): Promise<number> {
       let removed = 0;
       const found = pg ? (n: string) => sql`strpos(data, ${n}) > 0` : (n: string) => sql`instr(data, ${n}) > 0`;
       for (let i = 0; i < needles.length; i += 50) {
         const part = needles.slice(i, i + 50).filter((n) => n.length >= 3);
         if (part.length === 0) continue;
-        const res = await sql`DELETE FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId} AND (${sql.join(part.map(found), sql` OR `)})`.execute(tx);
+        const kept = keepTypes.length > 0 ? sql`AND type NOT IN (${sql.join([...keepTypes])})` : sql``;
+        const res = await sql`DELETE FROM ${sql.table(table)} WHERE workspace_id = ${workspaceId} ${kept} AND (${sql.join(part.map(found), sql` OR `)})`.execute(tx);
         removed += Number(res.numAffectedRows ?? 0);
       }
       return removed;

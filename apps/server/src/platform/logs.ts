@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Db, Engine, Tx } from './db/database.js';
-import { createTransactions } from './db/transactions.js';
+import { createTransactions, whenCommitting } from './db/transactions.js';
 import { createLogStore, type LogEntry, type LogTable, type Position } from './log.store.js';
 
 export type { LogEntry, LogTable, Position };
@@ -298,8 +298,16 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
       }
       return removed;
     },
-    /** GDPR erasure: a workspace's log entries that name any of these ids or values go, in the caller's transaction. */
-    eraseMentions: (tx: Tx, workspaceId: string, needles: string[]) => store.eraseMentions(tx, 'domain_events', workspaceId, needles),
+    /**
+     * GDPR erasure: a workspace's domain events that name any of these ids go, in the caller's
+     * transaction, as it commits: after the events its own work emits (domain events of a `run`
+     * are written then), so none of those escapes. Events of `keepTypes` (the erasure's own
+     * notice) stay.
+     */
+    async eraseMentions(tx: Tx, workspaceId: string, needles: string[], keepTypes: readonly string[]): Promise<void> {
+      const erase = async () => void (await store.eraseMentions(tx, 'domain_events', workspaceId, needles, keepTypes));
+      if (!whenCommitting(tx, erase)) await erase();
+    },
   };
 }
 export type Logs = ReturnType<typeof createLogs>;

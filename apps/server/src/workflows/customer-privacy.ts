@@ -97,8 +97,9 @@ export function createCustomerPrivacyWorkflow(deps: {
       const rejectedEvents = await ingest.eraseForCustomers(tx, auth.workspaceId, { userIds, anonymousIds });
       if (userIds.length > 0 || anonymousIds.length > 0) counts.rejectedEvents = rejectedEvents;
       counts.customers = await customers.eraseMany(tx, auth.workspaceId, ids);
-      // Every domain event about the person or their conversations names one of these ids.
-      counts.events = await logs.eraseMentions(tx, auth.workspaceId, [...ids, ...conversationIds]);
+      // Every domain event about the person or their conversations names one of these ids; the
+      // customer.deleted notice (ids only) stays for whatever must learn of the erasure.
+      await logs.eraseMentions(tx, auth.workspaceId, [...ids, ...conversationIds], ['customer.deleted']);
       await customers.announceDeleted(tx, auth.workspaceId, row.id, ids.slice(1));
       await audit.record(tx, auth, { action: 'customer.erased', objectType: 'customer', objectId: row.id, data: { customerIds: ids, counts } });
       return { id: row.id, deleted: true as const, counts };
