@@ -102,6 +102,8 @@ describe('finding 4: @segment/analytics-next from another origin, with a client 
       expect.arrayContaining([expect.stringMatching(/^GET \/v1\/projects\/.+\/settings 200$/), expect.stringMatching(/^POST \/v1\/t 200$/)]),
     );
 
+    // Accepted is not yet processed: wait for the ingest processor (never a sleep).
+    await t.rapport.logs.drain();
     const customers = (await t.request('GET', '/api/v1/customers?q=shopper7', { token: ws.token })).body.data;
     expect(customers).toHaveLength(1);
     const timeline = (await t.request('GET', `/api/v1/customers/${customers[0].id}/timeline?limit=50`, { token: ws.token })).body.data as Array<{
