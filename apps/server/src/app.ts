@@ -41,6 +41,10 @@ import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
+import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
+import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
+import { createWebhooksStore } from './modules/webhooks/webhooks.store.js';
+import { createEgressGuard } from './platform/ssrf.js';
 
 export type AppOptions = {
   handle: DbHandle;
@@ -64,6 +68,8 @@ export type AppOptions = {
   /** Ingest events per second per workspace, and the burst above it. */
   ingestRate?: number;
   ingestBurst?: number;
+  /** Hosts and CIDR ranges webhooks may reach although not public (RAPPORT_WEBHOOK_ALLOW_HOSTS). */
+  webhookAllowHosts?: string | undefined;
   webDir?: string | null;
   runWorker?: boolean;
   version?: string;
@@ -116,6 +122,9 @@ export async function buildApp(opts: AppOptions) {
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const logs = createLogs({ db, engine, clock, logger: app.log });
   const events = createDomainEvents({ logs });
+  const mailer =
+    opts.mailer ??
+    createMailer({ relayUrl: opts.smtpRelayUrl, from: opts.mailFrom ?? 'Rapport <rapport@localhost>', dir: opts.mailDir ?? null, logger: app.log });
   const workspaces = createWorkspacesService({
     store: createWorkspacesStore(db, engine),
     transactions,
@@ -123,9 +132,7 @@ export async function buildApp(opts: AppOptions) {
     audit,
     bus,
     jobs,
-    mailer:
-      opts.mailer ??
-      createMailer({ relayUrl: opts.smtpRelayUrl, from: opts.mailFrom ?? 'Rapport <rapport@localhost>', dir: opts.mailDir ?? null, logger: app.log }),
+    mailer,
     inviteDays: opts.inviteDays ?? 7,
     inviteLimiter: createRateLimiter({ max: 100, windowMs: 3_600_000, now: () => clock.nowMs() }),
     loginLimiter: createRateLimiter({ max: opts.loginMaxAttempts ?? 10, windowMs: 15 * 60_000, now: () => clock.nowMs() }),
@@ -162,6 +169,18 @@ export async function buildApp(opts: AppOptions) {
   });
   const { interactions } = spine;
   const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events });
+  const webhooks = createWebhooksService({
+    store: createWebhooksStore(),
+    transactions,
+    clock,
+    audit,
+    jobs,
+    logs,
+    mailer,
+    admins: workspaces,
+    guard: createEgressGuard({ allow: opts.webhookAllowHosts }),
+    publicUrl: opts.publicUrl ?? 'http://localhost:3000',
+  });
   const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
 
   await app.register(fastifyCookie);
@@ -232,6 +251,7 @@ export async function buildApp(opts: AppOptions) {
   registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure });
   registerCustomerRoutes(app, { customers, organizations, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
+  registerWebhookRoutes(app, { webhooks });
   const privacy = createCustomerPrivacyWorkflow({
     transactions,
     clock,
@@ -245,6 +265,7 @@ export async function buildApp(opts: AppOptions) {
     ingest: spine.ingest,
     journey: spine.journey,
     logs,
+    webhooks,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
@@ -278,6 +299,7 @@ export async function buildApp(opts: AppOptions) {
         void runHousekeeping(db, clock)
           // Log retention: what every consumer has passed and is older than its log keeps.
           .then(() => logs.trim())
+          .then(() => webhooks.prune())
           .catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
       sweep();
       housekeeping = setInterval(sweep, 3_600_000);
@@ -291,6 +313,6 @@ export async function buildApp(opts: AppOptions) {
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine } };
+  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, webhooks } };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -2,6 +2,7 @@
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { allowEntryProblem } from './platform/ssrf.js';
 
 /** An address or CIDR that proxy-addr accepts (or one of its names), checked here rather than failing at start-up. */
 function isProxyAddress(a: string): boolean {
@@ -53,6 +54,16 @@ export const ZConfig = z.object({
   ingestRate: z.coerce.number({ message: 'must be a number of events per second' }).int().min(1).max(1_000_000),
   ingestBurst: z.coerce.number({ message: 'must be a number of events' }).int().min(2500, 'must be at least 2500 (one full batch)').max(10_000_000),
   webDir: z.string().optional(),
+  webhookAllowHosts: z
+    .string()
+    .trim()
+    .superRefine((v, ctx) => {
+      for (const entry of v.split(',').map((e) => e.trim()).filter(Boolean)) {
+        const problem = allowEntryProblem(entry.toLowerCase());
+        if (problem) ctx.addIssue({ code: 'custom', message: `${problem}: give comma-separated host names, addresses or CIDR ranges (127.0.0.0/8)` });
+      }
+    })
+    .optional(),
 });
 export type Config = z.infer<typeof ZConfig>;
 
@@ -90,6 +101,12 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
   { key: 'inviteDays', env: 'RAPPORT_INVITE_DAYS', default: '7', doc: 'how long an invitation link works' },
   { key: 'ingestRate', env: 'RAPPORT_INGEST_RATE', default: '5000', doc: 'ingest events per second per workspace (429 with Retry-After above the burst)' },
   { key: 'ingestBurst', env: 'RAPPORT_INGEST_BURST', default: '50000', doc: 'ingest events a workspace may send at once above its rate' },
+  {
+    key: 'webhookAllowHosts',
+    env: 'RAPPORT_WEBHOOK_ALLOW_HOSTS',
+    default: '',
+    doc: 'host names or CIDR ranges (comma-separated, e.g. 127.0.0.0/8) webhooks may reach although private, loopback or link-local; unset: public addresses only',
+  },
 ];
 
 export type ConfigResult = { ok: true; config: Config } | { ok: false; errors: string[] };

@@ -115,6 +115,7 @@ async function main(argv: string[]): Promise<number> {
     inviteDays: config.inviteDays,
     ingestRate: config.ingestRate,
     ingestBurst: config.ingestBurst,
+    webhookAllowHosts: config.webhookAllowHosts,
     runWorker: config.runWorker,
   });
   const { app } = rapport;

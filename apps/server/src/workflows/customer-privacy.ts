@@ -17,6 +17,7 @@ import type { IdentityService } from '../modules/identity/identity.service.js';
 import type { IngestService } from '../modules/ingest/ingest.service.js';
 import type { InteractionsService } from '../modules/interactions/interactions.service.js';
 import type { JourneyService } from '../modules/journeys/journey.service.js';
+import type { WebhooksService } from '../modules/webhooks/webhooks.service.js';
 
 export function createCustomerPrivacyWorkflow(deps: {
   transactions: Transactions;
@@ -32,8 +33,10 @@ export function createCustomerPrivacyWorkflow(deps: {
   journey: JourneyService;
   /** The logs copy names, addresses and message bodies: erasure reaches them too. */
   logs: Pick<Logs, 'eraseMentions' | 'trim'>;
+  /** Webhook deliveries keep the bodies they send: erasure reaches them too. */
+  webhooks: Pick<WebhooksService, 'eraseMentions'>;
 }) {
-  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, identities, ingest, journey, logs } = deps;
+  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, identities, ingest, journey, logs, webhooks } = deps;
   const { autocommit } = transactions;
 
   async function exportCustomer(auth: AuthContext, id: string): Promise<CustomerExport> {
@@ -100,6 +103,8 @@ export function createCustomerPrivacyWorkflow(deps: {
       // Every domain event about the person or their conversations names one of these ids; the
       // customer.deleted notice (ids only) stays for whatever must learn of the erasure.
       await logs.eraseMentions(tx, auth.workspaceId, [...ids, ...conversationIds], ['customer.deleted']);
+      const webhookDeliveries = await webhooks.eraseMentions(tx, auth.workspaceId, [...ids, ...conversationIds], ['customer.deleted']);
+      if (webhookDeliveries > 0) counts.webhookDeliveries = webhookDeliveries;
       await customers.announceDeleted(tx, auth.workspaceId, row.id, ids.slice(1));
       await audit.record(tx, auth, { action: 'customer.erased', objectType: 'customer', objectId: row.id, data: { customerIds: ids, counts } });
       return { id: row.id, deleted: true as const, counts };

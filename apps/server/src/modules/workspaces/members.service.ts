@@ -146,6 +146,13 @@ export function createMembersService(
       return new Map((await store.listMembers(workspaceId)).map((m) => [m.user_id, m.name]));
     },
 
+    /** Who hears about the workspace's operations (a webhook disabled): its name and its active owners' and admins' addresses. */
+    async adminContacts(workspaceId: string): Promise<{ workspaceName: string | null; emails: string[] }> {
+      const [ws, rows] = await Promise.all([store.getWorkspace(workspaceId), store.listMembers(workspaceId)]);
+      const emails = rows.filter((m) => m.status === 'active' && (m.role === 'owner' || m.role === 'admin')).map((m) => m.email);
+      return { workspaceName: ws?.name ?? null, emails };
+    },
+
     /** An active member by user id; another workspace's user is simply not found. */
     async requireActiveMember(workspaceId: string, userId: string) {
       const m = await store.getMember(autocommit, workspaceId, userId);

@@ -17,6 +17,7 @@ const OWNERS: Record<string, string[]> = {
   journeys: ['customer_journeys'],
   touchpoints: ['touchpoints', 'journey_settings'],
   ingest: ['write_keys', 'rejected_events', 'rejected_event_counts'],
+  webhooks: ['webhooks', 'webhook_deliveries'],
   'platform/jobs': ['jobs'],
   'platform/idempotency': ['idempotency_keys'],
   'platform/audit': ['audit_log'],

@@ -225,6 +225,46 @@ export type LogEntryRow = {
   created_at: string;
 };
 export type LogCursorRow = { consumer: string; partition: number; tx: number | string; seq: number | string; updated_at: string };
+export type WebhookRow = {
+  workspace_id: string;
+  id: string;
+  url: string;
+  /** JSON array of event names ("*" for all). */
+  events: string;
+  description: string | null;
+  include_internal: number;
+  enabled: number;
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_until: string | null;
+  disabled_reason: string | null;
+  disabled_at: string | null;
+  failing_since: string | null;
+  last_success_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+export type WebhookDeliveryRow = {
+  workspace_id: string;
+  id: string;
+  webhook_id: string;
+  message_id: string;
+  event_type: string;
+  payload: string;
+  status: string;
+  manual: number;
+  redelivery_of: string | null;
+  attempts: number;
+  next_attempt_at: string | null;
+  last_attempt_at: string | null;
+  last_status: number | null;
+  last_response: string | null;
+  last_error: string | null;
+  last_duration_ms: number | null;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+};
 export type Database = {
   workspaces: WorkspaceRow;
   users: UserRow;
@@ -258,4 +298,6 @@ export type Database = {
   ingest_log: LogEntryRow;
   log_cursors: LogCursorRow;
   log_trims: LogTrimRow;
+  webhooks: WebhookRow;
+  webhook_deliveries: WebhookDeliveryRow;
 };
