@@ -58,7 +58,10 @@ export const ZConfig = z.object({
     .string()
     .trim()
     .superRefine((v, ctx) => {
-      for (const entry of v.split(',').map((e) => e.trim()).filter(Boolean)) {
+      for (const entry of v
+        .split(',')
+        .map((e) => e.trim())
+        .filter(Boolean)) {
         const problem = allowEntryProblem(entry.toLowerCase());
         if (problem) ctx.addIssue({ code: 'custom', message: `${problem}: give comma-separated host names, addresses or CIDR ranges (127.0.0.0/8)` });
       }

@@ -20,8 +20,14 @@ export const ZWebhookUrl = z
   .max(MAX_WEBHOOK_URL, `at most ${MAX_WEBHOOK_URL} characters`)
   .refine((u) => URL.canParse(u), 'must be an absolute URL')
   .refine((u) => !URL.canParse(u) || ['http:', 'https:'].includes(new URL(u).protocol), 'must be an http:// or https:// URL')
-  .refine((u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''), 'must not carry a user name or password (receivers check the signature)')
-  .meta({ description: 'Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them' });
+  .refine(
+    (u) => !URL.canParse(u) || (new URL(u).username === '' && new URL(u).password === ''),
+    'must not carry a user name or password (receivers check the signature)',
+  )
+  .meta({
+    description:
+      'Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them',
+  });
 
 const ZEvents = z
   .array(ZWebhookEventName)

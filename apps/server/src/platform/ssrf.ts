@@ -44,11 +44,24 @@ export function parseAllowList(spec: string | undefined): AllowList {
     if (problem) throw new Error(problem);
     if (entry.includes('/')) ranges.push(ipaddr.parseCIDR(entry));
     else if (isIpLiteral(entry)) {
-      const a = ipaddr.process(entry);
+      const a = toAddress(entry);
       ranges.push([a, a.kind() === 'ipv4' ? 32 : 128]);
     } else hosts.add(entry.replace(/\.$/, ''));
   }
   return { hosts, ranges };
+}
+
+/**
+ * An address as the socket will see it: IPv4-mapped IPv6 (::ffff:a.b.c.d) becomes its IPv4. A
+ * dotted tail is rewritten in hex first: ipaddr.js reads any `::a.b.c.d` as IPv4-mapped, which
+ * would judge the (unrelated) IPv4-compatible ::8.8.8.8 as public 8.8.8.8.
+ */
+function toAddress(ip: string): Address {
+  const m = /^(.*:)(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  const hex = m ? `${m[1]}${((Number(m[2]) << 8) | Number(m[3])).toString(16)}:${((Number(m[4]) << 8) | Number(m[5])).toString(16)}` : ip;
+  if (!ipaddr.IPv6.isValid(hex)) return ipaddr.IPv4.parse(hex);
+  const v6 = ipaddr.IPv6.parse(hex);
+  return v6.isIPv4MappedAddress() ? v6.toIPv4Address() : v6;
 }
 
 // 0000::/8 is reserved (the old IPv4-compatible ::a.b.c.d among it); ipaddr calls it unicast.
@@ -57,12 +70,14 @@ const V6_RESERVED = ipaddr.parseCIDR('::/8');
 /** The range name of a non-public address, or null for public unicast. IPv4-mapped IPv6 is judged as its IPv4. */
 export function nonPublicRange(ip: string): string | null {
   if (!ipaddr.isValid(ip)) return 'invalid';
-  const a = ipaddr.process(ip);
+  const a = toAddress(ip);
   const range = a.range();
   if (range !== 'unicast') return range;
   if (a.kind() === 'ipv6' && a.match(V6_RESERVED)) return 'reserved';
   return null;
 }
+
+const notPublic = (host: string) => `${host} does not resolve to a public address (the operator can allow-list it with RAPPORT_WEBHOOK_ALLOW_HOSTS)`;
 
 function inRanges(a: Address, ranges: AllowList['ranges']): boolean {
   return ranges.some(([net, bits]) => net.kind() === a.kind() && a.match(net, bits));
@@ -88,16 +103,16 @@ export function createEgressGuard(opts: { allow?: string | undefined; resolve?: 
       }
       // One answer for "does not resolve" and "resolves privately": a tenant learns nothing of
       // the operator's internal names or addresses.
-      if (addresses.length === 0) throw new EgressRefused(`${host} does not resolve to a public address`);
+      if (addresses.length === 0) throw new EgressRefused(notPublic(host));
     }
     for (const { address } of addresses) {
       if (hostAllowed) break;
       const range = nonPublicRange(address);
-      if (range === null || (range !== 'invalid' && inRanges(ipaddr.process(address), allow.ranges))) continue;
+      if (range === null || (range !== 'invalid' && inRanges(toAddress(address), allow.ranges))) continue;
       throw new EgressRefused(
         isIpLiteral(host)
           ? `${host} is a ${range} address: webhooks only reach public addresses unless the operator allow-lists it (RAPPORT_WEBHOOK_ALLOW_HOSTS)`
-          : `${host} does not resolve to a public address (the operator can allow-list it with RAPPORT_WEBHOOK_ALLOW_HOSTS)`,
+          : notPublic(host),
       );
     }
     const first = addresses[0] as { address: string; family: number };

@@ -24,7 +24,14 @@ const REDIRECTS = new Set([301, 302, 307, 308]);
 
 type Answer = { status: number; location: string | null; body: string };
 
-function once(url: URL, target: { host: string; address: string; family: 4 | 6 }, headers: Record<string, string>, body: string, maxBody: number, signal: AbortSignal) {
+function once(
+  url: URL,
+  target: { host: string; address: string; family: 4 | 6 },
+  headers: Record<string, string>,
+  body: string,
+  maxBody: number,
+  signal: AbortSignal,
+) {
   return new Promise<Answer>((resolve, reject) => {
     const mod = url.protocol === 'https:' ? https : http;
     const req = mod.request(
@@ -96,7 +103,14 @@ export async function sendAttempt(
   } catch (err) {
     if (err instanceof EgressRefused) {
       const where = last ? ` (redirect to ${current.host})` : '';
-      return { ok: false, status: last?.status ?? null, body: last?.body ?? null, error: `refused${where}: ${err.message}`, durationMs: elapsed(), refused: true };
+      return {
+        ok: false,
+        status: last?.status ?? null,
+        body: last?.body ?? null,
+        error: `refused${where}: ${err.message}`,
+        durationMs: elapsed(),
+        refused: true,
+      };
     }
     const message = controller.signal.aborted ? `timed out after ${opts.timeoutMs / 1000} s` : err instanceof Error ? err.message : String(err);
     return { ok: false, status: null, body: null, error: message, durationMs: elapsed(), refused: false };

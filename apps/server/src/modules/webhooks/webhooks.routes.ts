@@ -22,14 +22,21 @@ export function registerWebhookRoutes(app: FastifyZodInstance, deps: { webhooks:
   const { webhooks } = deps;
   const tags = ['webhooks'];
   const access = 'settings.manage' as const;
-  app.get('/api/v1/webhooks', { config: { access }, schema: { tags, summary: 'Webhook subscriptions (secrets are never listed)', response: { 200: page(ZWebhook), ...errors } } }, async (req) =>
-    webhooks.list(requireAuth(req)),
+  app.get(
+    '/api/v1/webhooks',
+    { config: { access }, schema: { tags, summary: 'Webhook subscriptions (secrets are never listed)', response: { 200: page(ZWebhook), ...errors } } },
+    async (req) => webhooks.list(requireAuth(req)),
   );
   app.post(
     '/api/v1/webhooks',
     {
       config: { access },
-      schema: { tags, summary: 'Subscribe a URL to domain events; the signing secret is in this response only', body: ZCreateWebhook, response: { 201: ZWebhookWithSecret, ...errors } },
+      schema: {
+        tags,
+        summary: 'Subscribe a URL to domain events; the signing secret is in this response only',
+        body: ZCreateWebhook,
+        response: { 201: ZWebhookWithSecret, ...errors },
+      },
     },
     async (req, reply) => reply.code(201).send(await webhooks.create(requireAuth(req), req.body)),
   );
@@ -48,7 +55,12 @@ export function registerWebhookRoutes(app: FastifyZodInstance, deps: { webhooks:
     '/api/v1/webhooks/:id/rotate-secret',
     {
       config: { access },
-      schema: { tags, summary: 'A new signing secret (shown once); the previous one also signs for 24 hours', params: ZIdParam, response: { 200: ZWebhookWithSecret, ...errors } },
+      schema: {
+        tags,
+        summary: 'A new signing secret (shown once); the previous one also signs for 24 hours',
+        params: ZIdParam,
+        response: { 200: ZWebhookWithSecret, ...errors },
+      },
     },
     async (req) => webhooks.rotateSecret(requireAuth(req), req.params.id),
   );
@@ -56,7 +68,13 @@ export function registerWebhookRoutes(app: FastifyZodInstance, deps: { webhooks:
     '/api/v1/webhooks/:id/deliveries',
     {
       config: { access },
-      schema: { tags, summary: 'The delivery log, newest first', params: ZIdParam, querystring: ZWebhookDeliveryQuery, response: { 200: page(ZWebhookDelivery), ...errors } },
+      schema: {
+        tags,
+        summary: 'The delivery log, newest first',
+        params: ZIdParam,
+        querystring: ZWebhookDeliveryQuery,
+        response: { 200: page(ZWebhookDelivery), ...errors },
+      },
     },
     async (req) => webhooks.listDeliveries(requireAuth(req), req.params.id, req.query),
   );

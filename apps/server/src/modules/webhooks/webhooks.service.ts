@@ -166,7 +166,12 @@ export function createWebhooksService(deps: WebhooksDeps) {
     if (!d || d.status !== 'pending' || Number(d.attempts) !== attempt - 1) return;
     const sub = await store.get(autocommit, job.workspaceId, d.webhook_id);
     if (!sub || Number(sub.enabled) !== 1) {
-      await store.updateDelivery(autocommit, job.workspaceId, d.id, { status: 'failed', next_attempt_at: null, last_error: 'the webhook is disabled', updated_at: clock.nowIso() });
+      await store.updateDelivery(autocommit, job.workspaceId, d.id, {
+        status: 'failed',
+        next_attempt_at: null,
+        last_error: 'the webhook is disabled',
+        updated_at: clock.nowIso(),
+      });
       return;
     }
     const at = clock.now();
@@ -203,7 +208,13 @@ export function createWebhooksService(deps: WebhooksDeps) {
       const failingSince = sub.failing_since ?? now;
       if (!sub.failing_since) await store.update(tx, job.workspaceId, sub.id, { failing_since: now });
       if (more && nextAt) {
-        await deliver.enqueue(tx, { workspaceId: job.workspaceId, payload: { deliveryId: d.id, attempt: attempt + 1 }, idempotencyKey: `webhook:${d.id}:${attempt + 1}`, runAt: nextAt, maxAttempts: 3 });
+        await deliver.enqueue(tx, {
+          workspaceId: job.workspaceId,
+          payload: { deliveryId: d.id, attempt: attempt + 1 },
+          idempotencyKey: `webhook:${d.id}:${attempt + 1}`,
+          runAt: nextAt,
+          maxAttempts: 3,
+        });
         return null;
       }
       const reason = gone
@@ -213,8 +224,16 @@ export function createWebhooksService(deps: WebhooksDeps) {
           : null;
       if (!reason || !(await store.disable(tx, job.workspaceId, sub.id, reason, now))) return null;
       await store.failPending(tx, job.workspaceId, sub.id, 'the webhook was disabled', now);
-      await audit.record(tx, { workspaceId: job.workspaceId, userId: null, ip: null }, { action: 'webhook.disabled', objectType: 'webhook', objectId: sub.id, data: { reason } });
-      await disabledMail.enqueue(tx, { workspaceId: job.workspaceId, payload: { webhookId: sub.id, reason }, idempotencyKey: `webhook-disabled:${sub.id}:${now}` });
+      await audit.record(
+        tx,
+        { workspaceId: job.workspaceId, userId: null, ip: null },
+        { action: 'webhook.disabled', objectType: 'webhook', objectId: sub.id, data: { reason } },
+      );
+      await disabledMail.enqueue(tx, {
+        workspaceId: job.workspaceId,
+        payload: { webhookId: sub.id, reason },
+        idempotencyKey: `webhook-disabled:${sub.id}:${now}`,
+      });
       return reason;
     });
     if (more || disabled !== null) jobs.poke();
@@ -286,7 +305,12 @@ export function createWebhooksService(deps: WebhooksDeps) {
       if (rows.length === 0) return;
       await store.insertDeliveries(tx, rows);
       for (const r of rows) {
-        await deliver.enqueue(tx, { workspaceId: r.workspace_id, payload: { deliveryId: r.id, attempt: 1 }, idempotencyKey: `webhook:${r.id}:1`, maxAttempts: 3 });
+        await deliver.enqueue(tx, {
+          workspaceId: r.workspace_id,
+          payload: { deliveryId: r.id, attempt: 1 },
+          idempotencyKey: `webhook:${r.id}:1`,
+          maxAttempts: 3,
+        });
       }
       return () => jobs.poke();
     },
@@ -353,7 +377,12 @@ export function createWebhooksService(deps: WebhooksDeps) {
         await store.update(tx, auth.workspaceId, id, set);
         if (set.enabled === 0) await store.failPending(tx, auth.workspaceId, id, 'the webhook was disabled', now);
         const changed = Object.keys(patch).filter((k) => k !== 'description');
-        await audit.record(tx, auth, { action: 'webhook.updated', objectType: 'webhook', objectId: id, data: { changed, ...(patch.url ? { url: patch.url } : {}) } });
+        await audit.record(tx, auth, {
+          action: 'webhook.updated',
+          objectType: 'webhook',
+          objectId: id,
+          data: { changed, ...(patch.url ? { url: patch.url } : {}) },
+        });
       });
       return toWebhook(await requireWebhook(autocommit, auth.workspaceId, id));
     },
@@ -375,7 +404,12 @@ export function createWebhooksService(deps: WebhooksDeps) {
       const row = await transactions.run(async (tx) => {
         const current = await requireWebhook(tx, auth.workspaceId, id);
         const now = clock.nowIso();
-        const set = { secret, previous_secret: current.secret, previous_secret_until: new Date(clock.nowMs() + SECRET_GRACE_MS).toISOString(), updated_at: now };
+        const set = {
+          secret,
+          previous_secret: current.secret,
+          previous_secret_until: new Date(clock.nowMs() + SECRET_GRACE_MS).toISOString(),
+          updated_at: now,
+        };
         await store.update(tx, auth.workspaceId, id, set);
         await audit.record(tx, auth, { action: 'webhook.secret_rotated', objectType: 'webhook', objectId: id });
         return { ...current, ...set };
@@ -391,7 +425,11 @@ export function createWebhooksService(deps: WebhooksDeps) {
       requirePermission(auth, 'settings.manage');
       await requireWebhook(autocommit, auth.workspaceId, id);
       const after = decodeCursor(q.cursor, 1);
-      const rows = await store.listDeliveries(autocommit, auth.workspaceId, id, { limit: q.limit, beforeId: after ? String(after[0]) : undefined, status: q.status });
+      const rows = await store.listDeliveries(autocommit, auth.workspaceId, id, {
+        limit: q.limit,
+        beforeId: after ? String(after[0]) : undefined,
+        status: q.status,
+      });
       return toPage(rows, q.limit, (r) => [r.id], toDelivery);
     },
 
@@ -433,8 +471,18 @@ export function createWebhooksService(deps: WebhooksDeps) {
       };
       await transactions.run(async (tx) => {
         await store.insertDeliveries(tx, [row]);
-        await deliver.enqueue(tx, { workspaceId: auth.workspaceId, payload: { deliveryId: row.id, attempt: 1 }, idempotencyKey: `webhook:${row.id}:1`, maxAttempts: 3 });
-        await audit.record(tx, auth, { action: 'webhook.redelivered', objectType: 'webhook', objectId: id, data: { deliveryId: d.id, messageId: d.message_id } });
+        await deliver.enqueue(tx, {
+          workspaceId: auth.workspaceId,
+          payload: { deliveryId: row.id, attempt: 1 },
+          idempotencyKey: `webhook:${row.id}:1`,
+          maxAttempts: 3,
+        });
+        await audit.record(tx, auth, {
+          action: 'webhook.redelivered',
+          objectType: 'webhook',
+          objectId: id,
+          data: { deliveryId: d.id, messageId: d.message_id },
+        });
       });
       jobs.poke();
       return toDelivery(row);

@@ -45,7 +45,11 @@ export function createWebhooksStore() {
     },
 
     insertDeliveries: async (ex: Ex, rows: WebhookDeliveryRow[]) => {
-      for (let i = 0; i < rows.length; i += 200) await ex.insertInto('webhook_deliveries').values(rows.slice(i, i + 200)).execute();
+      for (let i = 0; i < rows.length; i += 200)
+        await ex
+          .insertInto('webhook_deliveries')
+          .values(rows.slice(i, i + 200))
+          .execute();
     },
     getDelivery: (ex: Ex, workspaceId: string, id: string) =>
       ex.selectFrom('webhook_deliveries').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
@@ -79,7 +83,10 @@ export function createWebhooksStore() {
         .where('webhook_id', '=', webhookId);
       if (q.beforeId) query = query.where('id', '<', q.beforeId);
       if (q.status) query = query.where('status', '=', q.status);
-      return query.orderBy('id', 'desc').limit(q.limit + 1).execute();
+      return query
+        .orderBy('id', 'desc')
+        .limit(q.limit + 1)
+        .execute();
     },
     async countPendingManual(ex: Ex, workspaceId: string, webhookId: string): Promise<number> {
       const r = await ex
@@ -110,7 +117,9 @@ export function createWebhooksStore() {
         let q = ex.deleteFrom('webhook_deliveries').where('workspace_id', '=', workspaceId);
         if (keepTypes.length > 0) q = q.where('event_type', 'not in', [...keepTypes]);
         // Substring match on both engines: position of the needle in the body, 0 when absent.
-        const r = await q.where((eb) => eb.or(part.map((n) => eb(sql<number>`length(payload) - length(replace(payload, ${n}, ''))`, '>', 0)))).executeTakeFirst();
+        const r = await q
+          .where((eb) => eb.or(part.map((n) => eb(sql<number>`length(payload) - length(replace(payload, ${n}, ''))`, '>', 0))))
+          .executeTakeFirst();
         removed += Number(r.numDeletedRows);
       }
       return removed;
@@ -123,7 +132,11 @@ export function createWebhooksStore() {
           eb(
             eb.refTuple('workspace_id', 'id'),
             'in',
-            eb.selectFrom('webhook_deliveries').select(['workspace_id', 'id']).where('created_at', '<', before).where('status', '<>', 'pending')
+            eb
+              .selectFrom('webhook_deliveries')
+              .select(['workspace_id', 'id'])
+              .where('created_at', '<', before)
+              .where('status', '<>', 'pending')
               .limit(chunk)
               .$asTuple('workspace_id', 'id'),
           ),
