@@ -1,5 +1,6 @@
 // Builds the Fastify app from a database handle, a clock and the modules.
 import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
@@ -41,6 +42,9 @@ import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
+import { createChannels, createInboxesService, createInboxesStore, defaultInboxProvisioner } from './modules/channels/channels.js';
+import { registerChannelRoutes } from './modules/channels/channels.routes.js';
+import { createFileStore } from './platform/files.js';
 
 export type AppOptions = {
   handle: DbHandle;
@@ -66,6 +70,11 @@ export type AppOptions = {
   ingestBurst?: number;
   webDir?: string | null;
   runWorker?: boolean;
+  /** Domain of default email inboxes and Message-IDs. */
+  mailDomain?: string;
+  /** Where attachments are stored; by default a temporary folder (tests). */
+  attachmentsDir?: string;
+  attachmentMaxBytes?: number;
   version?: string;
 };
 
@@ -116,6 +125,10 @@ export async function buildApp(opts: AppOptions) {
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const logs = createLogs({ db, engine, clock, logger: app.log });
   const events = createDomainEvents({ logs });
+  // Inboxes come before workspaces: a new workspace is provisioned with its default email inbox.
+  const mailDomain = opts.mailDomain ?? 'rapport.localhost';
+  const inboxesStore = createInboxesStore(db);
+  const files = createFileStore(opts.attachmentsDir ?? path.join(tmpdir(), `rapport-attachments-${process.pid}`));
   const workspaces = createWorkspacesService({
     store: createWorkspacesStore(db, engine),
     transactions,
@@ -133,7 +146,9 @@ export async function buildApp(opts: AppOptions) {
     sessionDays: opts.sessionDays ?? 14,
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
     events,
+    provision: defaultInboxProvisioner({ store: inboxesStore, clock, mailDomain }),
   });
+  const inboxes = createInboxesService({ db, store: inboxesStore, clock, mailDomain, requireTeam: workspaces.requireTeam });
   // Modules in dependency order: the identities table first (customers link emails and phones
   // through it), then customers, then the interactions spine (the desk writes interactions
   // through it), whose customer merges and 360 reach conversations through their customer links.
@@ -161,7 +176,18 @@ export async function buildApp(opts: AppOptions) {
     ingestBurst: opts.ingestBurst,
   });
   const { interactions } = spine;
-  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events });
+  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events, files });
+  const channels = createChannels({
+    db,
+    clock,
+    jobs,
+    logs,
+    files,
+    inboxes,
+    messages: conversations.channels,
+    maxAttachmentBytes: opts.attachmentMaxBytes ?? 25 * 1024 * 1024,
+    logger: app.log,
+  });
   const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
 
   await app.register(fastifyCookie);
@@ -232,6 +258,7 @@ export async function buildApp(opts: AppOptions) {
   registerWorkspaceRoutes(app, { workspaces, audit, cookieSecure });
   registerCustomerRoutes(app, { customers, organizations, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
+  registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
   const privacy = createCustomerPrivacyWorkflow({
     transactions,
     clock,
@@ -291,6 +318,6 @@ export async function buildApp(opts: AppOptions) {
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine } };
+  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels } };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -116,6 +116,9 @@ async function main(argv: string[]): Promise<number> {
     ingestRate: config.ingestRate,
     ingestBurst: config.ingestBurst,
     runWorker: config.runWorker,
+    mailDomain: config.mailDomain,
+    attachmentsDir: path.join(config.dataDir, 'attachments'),
+    attachmentMaxBytes: config.attachmentMaxBytes,
   });
   const { app } = rapport;
   let closing = false;

@@ -22,6 +22,8 @@ export const ID_PREFIXES = {
   organization: 'org',
   rejected: 'rej',
   mail: 'mail',
+  inbox: 'inb',
+  attachment: 'att',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
