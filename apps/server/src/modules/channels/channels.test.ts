@@ -187,6 +187,8 @@ describe.each(engines)('channels core (%s)', (engine) => {
       thread: { referencedExternalIds: ['<m1@example.com>'] },
     });
     expect(after.createdConversation).toBe(true);
+    // Threaded messages spend no conversation number: the follow-up takes the next one.
+    expect(after.conversationNumber).toBe(stranger.conversationNumber + 1);
   });
 
   it('queues an agent reply on an inbox conversation, delivers it once through the sender, retries, records the state', async () => {

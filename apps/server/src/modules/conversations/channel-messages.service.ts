@@ -83,13 +83,13 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
     return null;
   }
 
-  async function openConversation(tx: Tx, input: InboundMessage, customerId: string, number: number | null): Promise<ConversationRow> {
+  async function openConversation(tx: Tx, input: InboundMessage, customerId: string): Promise<ConversationRow> {
     const { workspaceId } = input.target;
     const now = clock.nowIso();
     const conv: ConversationRow = {
       workspace_id: workspaceId,
       id: newId('conversation'),
-      number: number ?? (await workspaces.nextConversationNumber(tx, workspaceId)),
+      number: await workspaces.nextConversationNumber(tx, workspaceId),
       customer_id: customerId,
       channel: input.target.channel,
       subject: input.message.subject?.slice(0, 500) || null,
@@ -155,8 +155,8 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
     async receive(input: InboundMessage): Promise<InboundResult> {
       const { workspaceId, channel } = input.target;
       const externalId = input.message.externalId ?? null;
-      // As in create: PostgreSQL takes a conversation number outside the transaction.
-      const numberOutside = store.numbersInTransaction ? null : await workspaces.nextConversationNumber(autocommit, workspaceId);
+      // Unlike create, the number is taken inside the transaction, and only when a conversation
+      // opens: most inbound messages thread into one, and each would otherwise spend a number.
       const result = await transactions.run(
         async (tx): Promise<InboundResult & { row: ConversationRow; before: ConversationRow | null; msg: MessageRow | null }> => {
           if (externalId) {
@@ -178,7 +178,7 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
           }
           const customerId = await resolveCustomer(tx, input);
           const found = await findThread(tx, input, customerId);
-          const conv = found ?? (await openConversation(tx, input, customerId, numberOutside));
+          const conv = found ?? (await openConversation(tx, input, customerId));
           const { msg, row } = await core.insertMessage(tx, conv, {
             body: input.message.body,
             kind: 'reply',
