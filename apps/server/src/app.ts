@@ -1,5 +1,6 @@
 // Builds the Fastify app from a database handle, a clock and the modules.
 import { existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyCookie from '@fastify/cookie';
@@ -41,6 +42,9 @@ import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
 import { registerWorkspaceRoutes } from './modules/workspaces/workspaces.routes.js';
 import { createWorkspacesService } from './modules/workspaces/workspaces.service.js';
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
+import { createChannels, createInboxesService, createInboxesStore, defaultInboxProvisioner } from './modules/channels/channels.js';
+import { registerChannelRoutes } from './modules/channels/channels.routes.js';
+import { createFileStore } from './platform/files.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createWebhooksStore } from './modules/webhooks/webhooks.store.js';
@@ -72,6 +76,11 @@ export type AppOptions = {
   webhookAllowHosts?: string | undefined;
   webDir?: string | null;
   runWorker?: boolean;
+  /** Domain of default email inboxes and Message-IDs. */
+  mailDomain?: string;
+  /** Where attachments are stored; by default a temporary folder (tests). */
+  attachmentsDir?: string;
+  attachmentMaxBytes?: number;
   version?: string;
 };
 
@@ -125,6 +134,10 @@ export async function buildApp(opts: AppOptions) {
   const mailer =
     opts.mailer ??
     createMailer({ relayUrl: opts.smtpRelayUrl, from: opts.mailFrom ?? 'Rapport <rapport@localhost>', dir: opts.mailDir ?? null, logger: app.log });
+  // Inboxes come before workspaces: a new workspace is provisioned with its default email inbox.
+  const mailDomain = opts.mailDomain ?? 'rapport.localhost';
+  const inboxesStore = createInboxesStore(db);
+  const files = createFileStore(opts.attachmentsDir ?? path.join(tmpdir(), `rapport-attachments-${process.pid}`));
   const workspaces = createWorkspacesService({
     store: createWorkspacesStore(db, engine),
     transactions,
@@ -140,7 +153,9 @@ export async function buildApp(opts: AppOptions) {
     sessionDays: opts.sessionDays ?? 14,
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
     events,
+    provision: defaultInboxProvisioner({ store: inboxesStore, clock, mailDomain }),
   });
+  const inboxes = createInboxesService({ db, store: inboxesStore, clock, mailDomain, requireTeam: workspaces.requireTeam });
   // Modules in dependency order: the identities table first (customers link emails and phones
   // through it), then customers, then the interactions spine (the desk writes interactions
   // through it), whose customer merges and 360 reach conversations through their customer links.
@@ -168,7 +183,18 @@ export async function buildApp(opts: AppOptions) {
     ingestBurst: opts.ingestBurst,
   });
   const { interactions } = spine;
-  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events });
+  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events, files });
+  const channels = createChannels({
+    db,
+    clock,
+    jobs,
+    logs,
+    files,
+    inboxes,
+    messages: conversations.channels,
+    maxAttachmentBytes: opts.attachmentMaxBytes ?? 25 * 1024 * 1024,
+    logger: app.log,
+  });
   const webhooks = createWebhooksService({
     store: createWebhooksStore(),
     transactions,
@@ -252,6 +278,7 @@ export async function buildApp(opts: AppOptions) {
   registerCustomerRoutes(app, { customers, organizations, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
   registerWebhookRoutes(app, { webhooks });
+  registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
   const privacy = createCustomerPrivacyWorkflow({
     transactions,
     clock,
@@ -313,6 +340,6 @@ export async function buildApp(opts: AppOptions) {
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, webhooks } };
+  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks } };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -54,6 +54,15 @@ export const ZConfig = z.object({
   ingestRate: z.coerce.number({ message: 'must be a number of events per second' }).int().min(1).max(1_000_000),
   ingestBurst: z.coerce.number({ message: 'must be a number of events' }).int().min(2500, 'must be at least 2500 (one full batch)').max(10_000_000),
   webDir: z.string().optional(),
+  mailDomain: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a domain name such as mail.example.com')
+    .transform((s) => s.toLowerCase()),
+  attachmentMaxBytes: z.coerce
+    .number({ message: 'must be a number of bytes' })
+    .int()
+    .min(1024)
+    .max(1024 * 1024 * 1024),
   webhookAllowHosts: z
     .string()
     .trim()
@@ -104,6 +113,18 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
   { key: 'inviteDays', env: 'RAPPORT_INVITE_DAYS', default: '7', doc: 'how long an invitation link works' },
   { key: 'ingestRate', env: 'RAPPORT_INGEST_RATE', default: '5000', doc: 'ingest events per second per workspace (429 with Retry-After above the burst)' },
   { key: 'ingestBurst', env: 'RAPPORT_INGEST_BURST', default: '50000', doc: 'ingest events a workspace may send at once above its rate' },
+  {
+    key: 'mailDomain',
+    env: 'RAPPORT_MAIL_DOMAIN',
+    default: 'rapport.localhost',
+    doc: "domain of the workspaces' default email inboxes (<name>-<random>@domain) and of outgoing Message-IDs",
+  },
+  {
+    key: 'attachmentMaxBytes',
+    env: 'RAPPORT_ATTACHMENT_MAX_BYTES',
+    default: '26214400',
+    doc: "largest total of one inbound message's attachments, in bytes (stored under <data>/attachments)",
+  },
   {
     key: 'webhookAllowHosts',
     env: 'RAPPORT_WEBHOOK_ALLOW_HOSTS',

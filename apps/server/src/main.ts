@@ -117,6 +117,9 @@ async function main(argv: string[]): Promise<number> {
     ingestBurst: config.ingestBurst,
     webhookAllowHosts: config.webhookAllowHosts,
     runWorker: config.runWorker,
+    mailDomain: config.mailDomain,
+    attachmentsDir: path.join(config.dataDir, 'attachments'),
+    attachmentMaxBytes: config.attachmentMaxBytes,
   });
   const { app } = rapport;
   let closing = false;

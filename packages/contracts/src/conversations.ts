@@ -35,6 +35,18 @@ export const ZMessageAuthor = z.object({
   name: z.string().nullable().optional(),
 });
 
+export const ZDelivery = z
+  .object({
+    status: z.enum(['queued', 'sent', 'delivered', 'failed']),
+    error: z.string().nullable(),
+    attempts: z.number().int(),
+    updatedAt: ZIsoTime,
+  })
+  .meta({ id: 'Delivery' });
+export const ZAttachment = z
+  .object({ id: z.string(), filename: z.string(), contentType: z.string(), size: z.number().int(), url: z.string() })
+  .meta({ id: 'Attachment' });
+
 export const ZMessage = z
   .object({
     id: z.string(),
@@ -43,6 +55,11 @@ export const ZMessage = z
     author: ZMessageAuthor,
     body: z.string(),
     createdAt: ZIsoTime,
+    channel: ZChannel.nullable(),
+    html: z.string().nullable().meta({ description: 'sanitised HTML (email), or null' }),
+    externalId: z.string().nullable().meta({ description: "the provider's id (Message-ID, SMS sid…)" }),
+    delivery: ZDelivery.nullable().meta({ description: 'outbound delivery to the customer; null when nothing is sent' }),
+    attachments: z.array(ZAttachment),
   })
   .meta({ id: 'Message' });
 export type Message = z.infer<typeof ZMessage>;
@@ -65,6 +82,8 @@ export const ZConversation = z
     origin: ZOrigin,
     touchpointId: z.string().nullable(),
     mergedIntoId: z.string().nullable(),
+    inboxId: z.string().nullable(),
+    externalId: z.string().nullable().meta({ description: "the conversation's id in an external system (API channel)" }),
     messageCount: z.number().int(),
     lastMessagePreview: z.string().nullable(),
     createdAt: ZIsoTime,

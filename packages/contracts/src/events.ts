@@ -22,6 +22,9 @@ export const ZConversationState = z.object({
   tags: z.array(z.string()),
   createdAt: ZIsoTime,
   updatedAt: ZIsoTime,
+  /** The inbox it came in through and its id there (the API channel's own id); additive, v1. */
+  inboxId: z.string().nullable().optional(),
+  externalId: z.string().nullable().optional(),
 });
 export type ConversationState = z.infer<typeof ZConversationState>;
 
@@ -48,8 +51,21 @@ export const DOMAIN_EVENTS = {
       authorId: z.string().nullable(),
       body: z.string(),
       createdAt: ZIsoTime,
+      channel: ZChannel.nullable().optional(),
+      externalId: z.string().nullable().optional(),
+      delivery: z.enum(['queued', 'sent', 'delivered', 'failed']).nullable().optional(),
     }),
     customerId: z.string(),
+    /** Where the conversation lives outside (routing for the API channel's receivers). */
+    inboxId: z.string().nullable().optional(),
+    conversationExternalId: z.string().nullable().optional(),
+  }),
+  'message.delivery_updated': z.object({
+    messageId: z.string(),
+    conversationId: z.string(),
+    status: z.enum(['queued', 'sent', 'delivered', 'failed']),
+    error: z.string().nullable(),
+    attempts: z.number().int(),
   }),
   'customer.created': z.object({ customer: ZCustomerState, source: z.enum(['desk', 'ingest']) }),
   'customer.updated': z.object({ customer: ZCustomerState, changed: z.array(z.string()).min(1) }),

@@ -7,4 +7,5 @@ export * from './interactions.js';
 export { PERMISSIONS, permissionsOf, type Permission } from './values.js';
 export * from './system.js';
 export * from './events.js';
+export * from './channels.js';
 export * from './webhooks.js';

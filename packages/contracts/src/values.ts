@@ -3,7 +3,7 @@
 export const ROLES = ['owner', 'admin', 'agent', 'analyst', 'partner'] as const;
 export const AVAILABILITY = ['online', 'away', 'offline'] as const;
 export const MEMBER_STATUSES = ['invited', 'active', 'deactivated'] as const;
-export const CHANNELS = ['email', 'chat', 'sms', 'social', 'phone', 'api', 'web_form'] as const;
+export const CHANNELS = ['email', 'chat', 'sms', 'whatsapp', 'messenger', 'social', 'phone', 'api', 'web_form'] as const;
 export const CATEGORIES = ['inquiry', 'complaint', 'dispute', 'return_refund', 'technical_support', 'product_locate', 'other'] as const;
 export const STATUSES = ['open', 'pending', 'snoozed', 'resolved', 'closed'] as const;
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;

@@ -7,6 +7,7 @@ import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSchema, dropSchema, engines, TEST_DATABASE_URL, whileNoSchemaDrops } from '../test/harness.js';
+import { CHANNELS } from '@rapport/contracts';
 
 const root = path.resolve(import.meta.dirname, '../../../..');
 const main = path.join(root, 'apps/server/src/main.ts');
@@ -69,7 +70,7 @@ describe('rapport CLI', () => {
     expect(count('select count(*) as n from customers where email is not null')).toBe(200);
     expect(count('select count(*) as n from customers where email is null')).toBeGreaterThan(10);
     expect(count('select count(*) as n from conversations')).toBe(500);
-    expect(count('select count(distinct channel) as n from conversations')).toBe(7);
+    expect(count('select count(distinct channel) as n from conversations')).toBe(CHANNELS.length);
     expect(count('select count(distinct category) as n from conversations')).toBe(7);
     expect(count('select count(*) as n from members')).toBe(8);
     expect(count('select count(*) as n from conversations where assignee_id is not null')).toBeGreaterThan(300);

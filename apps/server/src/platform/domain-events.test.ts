@@ -40,6 +40,13 @@ describe.each(engines)('domain events on %s', (engine) => {
     await ok('PATCH', `/api/v1/conversations/${first.id}`, { status: 'resolved', priority: 'high' });
     await ok('POST', `/api/v1/conversations/${second.id}/claim`);
     await ok('POST', `/api/v1/conversations/${first.id}/merge`, { conversationId: second.id });
+    // A conversation through an inbox: the agent's reply is delivered (or fails) and says so.
+    const inboxId = (await ok('POST', '/api/v1/inboxes', { channel: 'api' })).id as string;
+    const inbox = (await t.rapport.services.channels.inboxes.getRecord(inboxId))!;
+    const inbound = await t.rapport.services.channels.inbound.receive({ inbox, contact: { identity: { kind: 'user_id', value: 'ext-1' } }, message: { body: 'From outside' } });
+    await ok('POST', `/api/v1/conversations/${inbound.conversationId}/messages`, { body: 'Answer', kind: 'reply' });
+    await t.rapport.logs.drain();
+    await t.rapport.jobs.drain();
     // Ingest: a new customer, then a merge of two known ones, then an erasure.
     const key = (await ok('POST', '/api/v1/write-keys', { name: 'server' })).key as string;
     await t.request('POST', '/v1/batch', {

@@ -22,6 +22,8 @@ export const ID_PREFIXES = {
   organization: 'org',
   rejected: 'rej',
   mail: 'mail',
+  inbox: 'inb',
+  attachment: 'att',
   webhook: 'whk',
   webhookDelivery: 'whd',
 } as const;

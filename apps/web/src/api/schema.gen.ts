@@ -2739,7 +2739,7 @@ export type paths = {
                     assignee?: string;
                     teamId?: string;
                     tag?: string;
-                    channel?: "email" | "chat" | "sms" | "social" | "phone" | "api" | "web_form";
+                    channel?: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
                     category?: "inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other";
                     priority?: "low" | "normal" | "high" | "urgent";
                     customerId?: string;
@@ -2842,7 +2842,7 @@ export type paths = {
                          * @default api
                          * @enum {string}
                          */
-                        channel?: "email" | "chat" | "sms" | "social" | "phone" | "api" | "web_form";
+                        channel?: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
                         subject?: string;
                         /**
                          * @default inquiry
@@ -4425,6 +4425,455 @@ export type paths = {
                 };
             };
         };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inboxes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Inboxes: where customers reach the workspace */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Inbox"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an inbox (email, chat, sms, whatsapp, messenger, api); generated secrets are shown only here */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @enum {string} */
+                        channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "api";
+                        name?: string;
+                        address?: string;
+                        teamId?: string | null;
+                        settings?: {
+                            [key: string]: unknown;
+                        };
+                        secrets?: {
+                            [key: string]: unknown;
+                        };
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["InboxCreated"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inboxes/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Inbox"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                204: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        /** Change an inbox; settings and secrets merge over what is set ("" removes a secret) */
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        address?: string;
+                        teamId?: string | null;
+                        settings?: {
+                            [key: string]: unknown;
+                        };
+                        secrets?: {
+                            [key: string]: unknown;
+                        };
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Inbox"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/attachments/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A message's attachment (agents who can see its conversation) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -6785,6 +7234,21 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             updatedAt: string;
         };
+        DeliveryInput: {
+            /** @enum {string} */
+            status: "queued" | "sent" | "delivered" | "failed";
+            error: string | null;
+            attempts: number;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        AttachmentInput: {
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+            url: string;
+        };
         MessageInput: {
             id: string;
             conversationId: string;
@@ -6799,13 +7263,21 @@ export type components = {
             body: string;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
+            channel: ("email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form") | null;
+            /** @description sanitised HTML (email), or null */
+            html: string | null;
+            /** @description the provider's id (Message-ID, SMS sid…) */
+            externalId: string | null;
+            /** @description outbound delivery to the customer; null when nothing is sent */
+            delivery: components["schemas"]["DeliveryInput"] | null;
+            attachments: components["schemas"]["AttachmentInput"][];
         };
         ConversationInput: {
             id: string;
             number: number;
             customer: components["schemas"]["CustomerInput"];
             /** @enum {string} */
-            channel: "email" | "chat" | "sms" | "social" | "phone" | "api" | "web_form";
+            channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
             subject: string | null;
             /** @enum {string} */
             category: "inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other";
@@ -6824,6 +7296,9 @@ export type components = {
             origin: "reactive" | "proactive";
             touchpointId: string | null;
             mergedIntoId: string | null;
+            inboxId: string | null;
+            /** @description the conversation's id in an external system (API channel) */
+            externalId: string | null;
             messageCount: number;
             lastMessagePreview: string | null;
             /** @description UTC timestamp, ISO 8601 */
@@ -7033,6 +7508,50 @@ export type components = {
             /** @description how long the oldest has waited; 0 when caught up */
             ageSeconds: number;
         };
+        InboxInput: {
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "api";
+            name: string;
+            /** @description the routing key: email address, number, page id (null for chat and api) */
+            address: string | null;
+            teamId: string | null;
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @description names of the secrets stored; their values are never returned */
+            secretsSet: string[];
+            enabled: boolean;
+            isDefault: boolean;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        InboxCreatedInput: {
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "api";
+            name: string;
+            /** @description the routing key: email address, number, page id (null for chat and api) */
+            address: string | null;
+            teamId: string | null;
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @description names of the secrets stored; their values are never returned */
+            secretsSet: string[];
+            enabled: boolean;
+            isDefault: boolean;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+            /** @description generated secrets, shown only in this response */
+            generatedSecrets?: {
+                [key: string]: string;
+            };
+        };
         Problem: {
             type: string;
             title: string;
@@ -7159,6 +7678,21 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             updatedAt: string;
         };
+        Delivery: {
+            /** @enum {string} */
+            status: "queued" | "sent" | "delivered" | "failed";
+            error: string | null;
+            attempts: number;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        Attachment: {
+            id: string;
+            filename: string;
+            contentType: string;
+            size: number;
+            url: string;
+        };
         Message: {
             id: string;
             conversationId: string;
@@ -7173,13 +7707,21 @@ export type components = {
             body: string;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
+            channel: ("email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form") | null;
+            /** @description sanitised HTML (email), or null */
+            html: string | null;
+            /** @description the provider's id (Message-ID, SMS sid…) */
+            externalId: string | null;
+            /** @description outbound delivery to the customer; null when nothing is sent */
+            delivery: components["schemas"]["Delivery"] | null;
+            attachments: components["schemas"]["Attachment"][];
         };
         Conversation: {
             id: string;
             number: number;
             customer: components["schemas"]["Customer"];
             /** @enum {string} */
-            channel: "email" | "chat" | "sms" | "social" | "phone" | "api" | "web_form";
+            channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
             subject: string | null;
             /** @enum {string} */
             category: "inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other";
@@ -7198,6 +7740,9 @@ export type components = {
             origin: "reactive" | "proactive";
             touchpointId: string | null;
             mergedIntoId: string | null;
+            inboxId: string | null;
+            /** @description the conversation's id in an external system (API channel) */
+            externalId: string | null;
             messageCount: number;
             lastMessagePreview: string | null;
             /** @description UTC timestamp, ISO 8601 */
@@ -7406,6 +7951,50 @@ export type components = {
             oldestAt: string | null;
             /** @description how long the oldest has waited; 0 when caught up */
             ageSeconds: number;
+        };
+        Inbox: {
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "api";
+            name: string;
+            /** @description the routing key: email address, number, page id (null for chat and api) */
+            address: string | null;
+            teamId: string | null;
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @description names of the secrets stored; their values are never returned */
+            secretsSet: string[];
+            enabled: boolean;
+            isDefault: boolean;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        InboxCreated: {
+            id: string;
+            /** @enum {string} */
+            channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "api";
+            name: string;
+            /** @description the routing key: email address, number, page id (null for chat and api) */
+            address: string | null;
+            teamId: string | null;
+            settings: {
+                [key: string]: unknown;
+            };
+            /** @description names of the secrets stored; their values are never returned */
+            secretsSet: string[];
+            enabled: boolean;
+            isDefault: boolean;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+            /** @description generated secrets, shown only in this response */
+            generatedSecrets?: {
+                [key: string]: string;
+            };
         };
     };
     responses: never;

@@ -1,6 +1,6 @@
 // What every part of the service desk shares: reading conversations as the API shows them,
 // visibility and team checks, live announcements, status changes and writing a message.
-import type { Conversation, ConversationState, Status } from '@rapport/contracts';
+import type { Channel, Conversation, ConversationState, Status } from '@rapport/contracts';
 import type { NewDomainEvent } from '../../platform/domain-events.js';
 import type { ZCreateConversation, ZCreateMessage, ZUpdateConversation } from '@rapport/contracts';
 import { z } from 'zod';
@@ -61,6 +61,8 @@ export function createConversationsCore(deps: ConversationsDeps) {
         origin: r.origin as Conversation['origin'],
         touchpointId: r.touchpoint_id,
         mergedIntoId: r.merged_into_id,
+        inboxId: r.inbox_id ?? null,
+        externalId: r.external_id ?? null,
         messageCount: Number(r.message_count),
         lastMessagePreview: r.last_message_preview,
         createdAt: r.created_at,
@@ -133,6 +135,7 @@ export function createConversationsCore(deps: ConversationsDeps) {
     tags: parseJsonStringArray(r.tags),
     createdAt: r.created_at,
     updatedAt: r.updated_at,
+    ...(r.inbox_id ? { inboxId: r.inbox_id, externalId: r.external_id ?? null } : {}),
   });
   const TRACKED = ['status', 'priority', 'category', 'subject', 'assignee_id', 'team_id', 'tags', 'custom_fields', 'touchpoint_id', 'snoozed_until'] as const;
   const FIELD: Record<(typeof TRACKED)[number], string> = {
@@ -227,7 +230,16 @@ export function createConversationsCore(deps: ConversationsDeps) {
     return patch;
   }
 
-  type NewMessage = { body: string; kind: 'reply' | 'note'; authorType: MessageRow['author_type']; authorId: string | null };
+  type NewMessage = {
+    body: string;
+    kind: 'reply' | 'note';
+    authorType: MessageRow['author_type'];
+    authorId: string | null;
+    /** Channels: what came with it from outside (already sanitised HTML, the provider's id). */
+    html?: string | null;
+    externalId?: string | null;
+    createdAt?: string;
+  };
 
   /**
    * A message's rows and effects on its conversation, not yet written: the message, the patch,
@@ -244,6 +256,14 @@ export function createConversationsCore(deps: ConversationsDeps) {
       author_id: input.authorId,
       body: input.body,
       created_at: now,
+      // A reply travels the conversation's channel; an agent's reply on a conversation that came
+      // through an inbox is delivered there (the channels' outbound consumer picks it up).
+      channel: input.kind === 'reply' ? row.channel : null,
+      external_id: input.externalId ?? null,
+      html: input.html ?? null,
+      ...(input.kind === 'reply' && input.authorType === 'agent' && row.inbox_id
+        ? { delivery_status: 'queued', delivery_error: null, delivery_attempts: 0, delivery_at: now }
+        : {}),
     };
     const patch: Partial<ConversationRow> = { updated_at: now, message_count: Number(row.message_count) + 1 };
     let interaction: NewInteraction | null = null;
@@ -282,8 +302,12 @@ export function createConversationsCore(deps: ConversationsDeps) {
           authorId: msg.author_id,
           body: msg.body,
           createdAt: msg.created_at,
+          ...(msg.channel ? { channel: msg.channel as Channel } : {}),
+          ...(msg.external_id ? { externalId: msg.external_id } : {}),
+          ...(msg.delivery_status ? { delivery: msg.delivery_status as 'queued' } : {}),
         },
         customerId: row.customer_id,
+        ...(row.inbox_id ? { inboxId: row.inbox_id, conversationExternalId: row.external_id ?? null } : {}),
       },
       scope: { conversation: { id: row.id, teamId: row.team_id }, ...(msg.kind === 'note' ? { internal: true } : {}) },
     };

@@ -4,6 +4,7 @@ import type { DomainEvents } from '../../platform/domain-events.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Transactions } from '../../platform/db/transactions.js';
+import type { FileStore } from '../../platform/files.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { InteractionsService } from '../interactions/interactions.service.js';
@@ -22,4 +23,6 @@ export type ConversationsDeps = {
   interactions: InteractionsService;
   /** Every change appends its domain events in its own transaction. */
   events: DomainEvents;
+  /** Attachments' bytes, under the data folder. */
+  files: FileStore;
 };

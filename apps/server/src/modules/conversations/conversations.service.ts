@@ -15,6 +15,7 @@ import type { Executor } from '../../platform/db/transactions.js';
 import type { NewInteraction } from '../interactions/interactions.service.js';
 import { createCustomFieldsService, validateCustomFields } from './custom-fields.service.js';
 import { createMessagesService } from './messages.service.js';
+import { createChannelMessages } from './channel-messages.service.js';
 
 export type { ConversationsDeps } from './conversations.deps.js';
 export { AUTO_ASSIGN_JOB, UNSNOOZE_JOB } from './conversations.core.js';
@@ -41,12 +42,18 @@ export function createConversationsService(deps: ConversationsDeps) {
   const messages = createMessagesService({ ...deps, core });
   const assignment = createAssignmentService({ ...deps, core });
   const customFields = createCustomFieldsService(deps);
+  const channelMessages = createChannelMessages({ ...deps, core });
 
   const service = {
     // GDPR: a person's conversations go with them (the customer privacy workflow calls these).
     listByCustomers: (ex: Executor, workspaceId: string, customerIds: string[]) => store.listByCustomers(ex, workspaceId, customerIds),
     messagesOf: (workspaceId: string, conversationIds: string[]) => store.messagesOf(workspaceId, conversationIds),
-    eraseConversations: (tx: Tx, workspaceId: string, conversationIds: string[]) => store.eraseConversations(tx, workspaceId, conversationIds),
+    /** Erasure: the rows, then their attachments' files (an erasure that fails later still meant them gone). */
+    async eraseConversations(tx: Tx, workspaceId: string, conversationIds: string[]) {
+      const { files, ...counts } = await store.eraseConversations(tx, workspaceId, conversationIds);
+      await deps.files.remove(files);
+      return counts;
+    },
     toConversation,
     requireVisible,
     async create(auth: AuthContext, input: CreateInput): Promise<Conversation> {
@@ -321,6 +328,8 @@ export function createConversationsService(deps: ConversationsDeps) {
       return { results };
     },
     ...messages,
+    /** The channels' way in and out (inbound messages, delivery state, attachments). */
+    channels: channelMessages,
     ...assignment,
     ...customFields,
   };

@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { ConversationScope } from '../../platform/access.js';
 import { reassignCustomerColumn, runStatements, statement, type Statement } from '../../platform/db/statements.js';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
-import type { CannedResponseRow, ConversationRow, CustomFieldRow, MessageRow } from '../../platform/db/schema.js';
+import type { CannedResponseRow, ConversationRow, CustomFieldRow, MessageAttachmentRow, MessageRow } from '../../platform/db/schema.js';
 
 export type ConversationFilter = {
   statuses?: string[];
@@ -192,17 +192,25 @@ export function createConversationsStore(db: Db, engine: Engine) {
         ? Promise.resolve([])
         : db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).orderBy('id').execute(),
     async eraseConversations(tx: Tx, workspaceId: string, conversationIds: string[]) {
-      if (conversationIds.length === 0) return { messages: 0, conversations: 0 };
+      if (conversationIds.length === 0) return { messages: 0, conversations: 0, files: [] as string[] };
       const deleted = (r: { numDeletedRows: bigint } | undefined) => Number(r?.numDeletedRows ?? 0);
       const messages = deleted(
         await tx.deleteFrom('messages').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).executeTakeFirst(),
       );
       await tx.deleteFrom('message_search').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).execute();
       await tx.deleteFrom('conversation_tags').where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).execute();
+      const files = (
+        await tx
+          .deleteFrom('message_attachments')
+          .where('workspace_id', '=', workspaceId)
+          .where('conversation_id', 'in', conversationIds)
+          .returning('storage_key')
+          .execute()
+      ).map((r) => r.storage_key);
       const conversations = deleted(
         await tx.deleteFrom('conversations').where('workspace_id', '=', workspaceId).where('id', 'in', conversationIds).executeTakeFirst(),
       );
-      return { messages, conversations };
+      return { messages, conversations, files };
     },
     async customerHasConversationInTeams(tx: Tx | Db, workspaceId: string, customerId: string, teamIds: string[]): Promise<boolean> {
       if (teamIds.length === 0) return false;
@@ -260,7 +268,93 @@ export function createConversationsStore(db: Db, engine: Engine) {
     async moveMessages(tx: Tx, workspaceId: string, from: string, to: string) {
       await tx.updateTable('messages').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
       await tx.updateTable('message_search').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
+      await tx.updateTable('message_attachments').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
     },
+    // Channels: threading keys, attachments and outbound delivery state.
+    /** The conversation an external system knows by its own id, in one inbox. */
+    byExternalId: (tx: Tx | Db, workspaceId: string, inboxId: string, externalId: string) =>
+      tx
+        .selectFrom('conversations')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('inbox_id', '=', inboxId)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst(),
+    byNumber: (tx: Tx | Db, workspaceId: string, number: number) =>
+      tx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('number', '=', number).executeTakeFirst(),
+    /** The customer's most recently active conversation in an inbox. */
+    latestInInbox: (tx: Tx | Db, workspaceId: string, inboxId: string, customerId: string) =>
+      tx
+        .selectFrom('conversations')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('inbox_id', '=', inboxId)
+        .where('customer_id', '=', customerId)
+        .where('merged_into_id', 'is', null)
+        .orderBy('last_activity_at', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
+    /** The messages any of these provider ids name (Message-IDs of In-Reply-To/References), oldest first. */
+    messagesByExternalIds: (tx: Tx | Db, workspaceId: string, externalIds: string[]) =>
+      externalIds.length === 0
+        ? Promise.resolve([])
+        : tx
+            .selectFrom('messages')
+            .select(['id', 'conversation_id', 'external_id'])
+            .where('workspace_id', '=', workspaceId)
+            .where('external_id', 'in', externalIds.slice(0, 100))
+            .orderBy('id')
+            .execute(),
+    messageByChannelExternalId: (tx: Tx | Db, workspaceId: string, channel: string, externalId: string) =>
+      tx
+        .selectFrom('messages')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('channel', '=', channel)
+        .where('external_id', '=', externalId)
+        .executeTakeFirst(),
+    /** Provider ids of a conversation's messages, oldest first (an email's References). */
+    externalIdsOf: async (workspaceId: string, conversationId: string, before: string) =>
+      (
+        await db
+          .selectFrom('messages')
+          .select('external_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('conversation_id', '=', conversationId)
+          .where('external_id', 'is not', null)
+          .where('id', '<', before)
+          .orderBy('id')
+          .execute()
+      ).map((r) => r.external_id as string),
+    lastCustomerMessageAt: async (workspaceId: string, conversationId: string) =>
+      (
+        await db
+          .selectFrom('messages')
+          .select('created_at')
+          .where('workspace_id', '=', workspaceId)
+          .where('conversation_id', '=', conversationId)
+          .where('author_type', '=', 'customer')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst()
+      )?.created_at ?? null,
+    setDelivery: (tx: Tx | Db, workspaceId: string, messageId: string, patch: Partial<MessageRow>) =>
+      tx.updateTable('messages').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', messageId).execute(),
+    insertAttachments: (tx: Tx, rows: MessageAttachmentRow[]) => (rows.length === 0 ? Promise.resolve() : tx.insertInto('message_attachments').values(rows).execute()),
+    attachmentsOf: (workspaceId: string, messageIds: string[]) =>
+      messageIds.length === 0
+        ? Promise.resolve([])
+        : db
+            .selectFrom('message_attachments')
+            .selectAll()
+            .where('workspace_id', '=', workspaceId)
+            .where('message_id', 'in', messageIds)
+            .orderBy('id')
+            .execute(),
+    getAttachment: (workspaceId: string, id: string) =>
+      db.selectFrom('message_attachments').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
+    messageById: (tx: Tx | Db, workspaceId: string, id: string) =>
+      tx.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     getMessage: (workspaceId: string, id: string) =>
       db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     listMessages: (workspaceId: string, conversationId: string, opts: { after: string | null; limit: number; includeNotes: boolean }) => {

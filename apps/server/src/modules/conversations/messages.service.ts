@@ -42,7 +42,7 @@ export function createMessagesService(deps: ConversationsDeps & { core: Conversa
       await requireVisible(auth, msg.conversation_id).catch(() => {
         throw notFound('Message');
       });
-      return toMessage(msg);
+      return toMessage(msg, null, await store.attachmentsOf(auth.workspaceId, [msg.id]));
     },
     async listMessages(auth: AuthContext, id: string, q: { limit: number; cursor?: string | undefined }): Promise<Page<Message>> {
       const row = await requireVisible(auth, id);
@@ -50,13 +50,17 @@ export function createMessagesService(deps: ConversationsDeps & { core: Conversa
       const rows = await store.listMessages(auth.workspaceId, row.id, { after: after ? String(after[0]) : null, limit: q.limit, includeNotes: true });
       const names = await workspaces.memberNames(auth.workspaceId);
       const customer = await customers.getRow(autocommit, auth.workspaceId, row.customer_id);
+      const files = await store.attachmentsOf(
+        auth.workspaceId,
+        rows.map((r) => r.id),
+      );
       const nameOf = (r: MessageRow) =>
         r.author_type === 'agent' ? (names.get(r.author_id ?? '') ?? null) : r.author_type === 'customer' ? (customer?.name ?? customer?.email ?? null) : null;
       return toPage(
         rows,
         q.limit,
         (r) => [r.id],
-        (r) => toMessage(r, nameOf(r)),
+        (r) => toMessage(r, nameOf(r), files),
       );
     },
   };

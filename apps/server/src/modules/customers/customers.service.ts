@@ -130,6 +130,46 @@ export function createCustomersService(deps: { store: CustomersStore; identities
       return insertCustomer(tx, workspaceId, { email, name });
     },
 
+    /**
+     * The customer who owns an identity a channel proved (a sender's email, a phone number, a
+     * verified user id, a widget visitor id), created with that identity if nobody has it. The
+     * profile fills only what the customer lacks, never overwrites: an inbound message is not an
+     * edit. An email or phone in the profile is linked only when nobody owns it yet.
+     */
+    async findOrCreateByIdentity(
+      tx: Tx,
+      workspaceId: string,
+      identity: { kind: string; value: string },
+      profile: { name?: string | undefined; email?: string | undefined; phone?: string | undefined } = {},
+    ): Promise<CustomerRow> {
+      const now = clock.nowIso();
+      const owner = await identities.ownerOf(tx, workspaceId, identity.kind, identity.value);
+      const existing = owner ? await resolve(tx, workspaceId, owner) : undefined;
+      const free = async (kind: 'email' | 'phone', value: string | undefined) =>
+        value !== undefined && !(await identities.ownerOf(tx, workspaceId, kind, value)) ? value : undefined;
+      if (existing) {
+        const patch: Partial<CustomerRow> = {};
+        if (profile.name && !existing.name) patch.name = profile.name;
+        const email = existing.email ? undefined : await free('email', profile.email);
+        const phone = existing.phone ? undefined : await free('phone', profile.phone);
+        if (email) patch.email = email;
+        if (phone) patch.phone = phone;
+        const changed = Object.keys(patch);
+        if (changed.length === 0) return existing;
+        const after = { ...existing, ...patch, updated_at: now };
+        await store.update(tx, workspaceId, existing.id, { ...patch, updated_at: now });
+        if (email) await identities.link(tx, workspaceId, existing.id, 'email', email, now);
+        if (phone) await identities.link(tx, workspaceId, existing.id, 'phone', phone, now);
+        await events.emit(tx, workspaceId, [{ type: 'customer.updated', data: { customer: stateOf(after), changed } }]);
+        return after;
+      }
+      const email = identity.kind === 'email' ? identity.value : await free('email', profile.email);
+      const phone = identity.kind === 'phone' ? identity.value : await free('phone', profile.phone);
+      const row = await insertCustomer(tx, workspaceId, { name: profile.name, email, phone });
+      if (identity.kind !== 'email' && identity.kind !== 'phone') await identities.link(tx, workspaceId, row.id, identity.kind, identity.value, now);
+      return row;
+    },
+
     async get(auth: AuthContext, id: string): Promise<Customer> {
       requirePermission(auth, 'customers.read');
       const row = await resolve(autocommit, auth.workspaceId, id);

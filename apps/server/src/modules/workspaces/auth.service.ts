@@ -15,7 +15,7 @@ import type { Sessions } from './sessions.js';
 import type { TokensService } from './tokens.service.js';
 
 export function createAuthService(
-  deps: Pick<WorkspacesDeps, 'store' | 'transactions' | 'clock' | 'audit' | 'bus' | 'loginLimiter' | 'passwordCost'> & {
+  deps: Pick<WorkspacesDeps, 'store' | 'transactions' | 'clock' | 'audit' | 'bus' | 'loginLimiter' | 'passwordCost' | 'provision'> & {
     authChanged: (workspaceId: string) => void;
     members: MembersService;
     tokens: TokensService;
@@ -33,6 +33,7 @@ export function createAuthService(
   async function newWorkspace(tx: Tx, name: string): Promise<WorkspaceRow> {
     const row: WorkspaceRow = { id: newId('workspace'), name, conversation_seq: 0, created_at: clock.nowIso(), identity_secret: randomSecret(32) };
     await store.insertWorkspace(tx, row);
+    await deps.provision?.(tx, { id: row.id, name });
     return row;
   }
 

@@ -3,6 +3,7 @@ import type { Audit } from '../../platform/audit.js';
 import type { DomainEvents } from '../../platform/domain-events.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
+import type { Tx } from '../../platform/db/database.js';
 import type { Transactions } from '../../platform/db/transactions.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { Mailer } from '../../platform/mailer.js';
@@ -26,4 +27,6 @@ export type WorkspacesDeps = {
   publicUrl: string;
   /** Member and team changes append domain events in their transaction. */
   events: DomainEvents;
+  /** What every new workspace starts with beyond its own rows (a default email inbox), in the creating transaction. */
+  provision?: (tx: Tx, workspace: { id: string; name: string }) => Promise<void>;
 };

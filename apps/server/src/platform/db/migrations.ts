@@ -7,6 +7,7 @@ import { m004Security } from './migration-004-security.js';
 import { m005Logs } from './migration-005-logs.js';
 import { m006LogTail } from './migration-006-log-tail.js';
 import { m007SearchWalk } from './migration-007-search-walk.js';
+import { m008Channels } from './migration-008-channels.js';
 import { m009Webhooks } from './migration-009-webhooks.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
@@ -291,7 +292,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['005_logs', { up: m005Logs }],
   ['006_log_tail', { up: m006LogTail }],
   ['007_search_walk', { up: m007SearchWalk }],
-  // 008 is reserved for the channels (inboxes) migration.
+  ['008_channels', { up: m008Channels }],
   ['009_webhooks', { up: m009Webhooks }],
 ];
 

@@ -108,6 +108,9 @@ export type ConversationRow = {
   resolved_at: string | null;
   first_response_seconds: number | null;
   resolution_seconds: number | null;
+  /** Channels (migration 008): the inbox it came through and its id in an external system. */
+  inbox_id?: string | null;
+  external_id?: string | null;
 };
 export type ConversationTagRow = { workspace_id: string; conversation_id: string; tag: string };
 export type MessageRow = {
@@ -118,6 +121,39 @@ export type MessageRow = {
   author_type: string;
   author_id: string | null;
   body: string;
+  created_at: string;
+  /** Channels (migration 008): how it travelled, its provider id, sanitised HTML, outbound delivery. */
+  channel?: string | null;
+  external_id?: string | null;
+  html?: string | null;
+  delivery_status?: string | null;
+  delivery_error?: string | null;
+  delivery_attempts?: number | null;
+  delivery_at?: string | null;
+};
+export type InboxRow = {
+  workspace_id: string;
+  id: string;
+  channel: string;
+  name: string;
+  address: string | null;
+  team_id: string | null;
+  settings: string;
+  secrets: string;
+  enabled: number;
+  is_default: number;
+  created_at: string;
+  updated_at: string;
+};
+export type MessageAttachmentRow = {
+  workspace_id: string;
+  id: string;
+  message_id: string;
+  conversation_id: string;
+  filename: string;
+  content_type: string;
+  size: number;
+  storage_key: string;
   created_at: string;
 };
 export type CustomFieldRow = {
@@ -281,6 +317,8 @@ export type Database = {
   conversations: ConversationRow;
   conversation_tags: ConversationTagRow;
   messages: MessageRow;
+  inboxes: InboxRow;
+  message_attachments: MessageAttachmentRow;
   custom_fields: CustomFieldRow;
   canned_responses: CannedResponseRow;
   interactions: InteractionRow;
