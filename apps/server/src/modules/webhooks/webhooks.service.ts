@@ -376,7 +376,7 @@ export function createWebhooksService(deps: WebhooksDeps) {
       await transactions.run(async (tx) => {
         await store.update(tx, auth.workspaceId, id, set);
         if (set.enabled === 0) await store.failPending(tx, auth.workspaceId, id, 'the webhook was disabled', now);
-        const changed = Object.keys(patch).filter((k) => k !== 'description');
+        const changed = Object.keys(patch);
         await audit.record(tx, auth, {
           action: 'webhook.updated',
           objectType: 'webhook',
