@@ -4431,6 +4431,826 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Webhook subscriptions (secrets are never listed) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Webhook"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Subscribe a URL to domain events; the signing secret is in this response only */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them */
+                        url: string;
+                        events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+                        description?: string;
+                        /** @description Also send internal events (notes): off by default, since a note is never meant for the customer side */
+                        includeInternal?: boolean;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookWithSecret"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them */
+                        url?: string;
+                        events?: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+                        description?: string | null;
+                        includeInternal?: boolean;
+                        /** @description re-enabling clears the reason it was disabled */
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Webhook"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A new signing secret (shown once); the previous one also signs for 24 hours */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookWithSecret"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The delivery log, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "pending" | "succeeded" | "failed";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["WebhookDelivery"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    deliveryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDeliveryDetail"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again (one attempt, same body and webhook-id) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    deliveryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WebhookDelivery"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inboxes": {
         parameters: {
             query?: never;
@@ -7552,6 +8372,98 @@ export type components = {
                 [key: string]: string;
             };
         };
+        WebhookInput: {
+            id: string;
+            url: string;
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            description: string | null;
+            includeInternal: boolean;
+            enabled: boolean;
+            /** @description why Rapport disabled it (failing, 410 Gone); null when enabled or disabled by a person */
+            disabledReason: string | null;
+            disabledAt: string | null;
+            /** @description first failed attempt since the last success */
+            failingSince: string | null;
+            lastSuccessAt: string | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        WebhookWithSecretInput: {
+            id: string;
+            url: string;
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            description: string | null;
+            includeInternal: boolean;
+            enabled: boolean;
+            /** @description why Rapport disabled it (failing, 410 Gone); null when enabled or disabled by a person */
+            disabledReason: string | null;
+            disabledAt: string | null;
+            /** @description first failed attempt since the last success */
+            failingSince: string | null;
+            lastSuccessAt: string | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+            /** @description whsec_ + base64 of the signing key: shown only in this response */
+            secret: string;
+        };
+        WebhookDeliveryInput: {
+            id: string;
+            webhookId: string;
+            /** @description the webhook-id header: the event id, the same on every attempt and redelivery */
+            messageId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** @description a redelivery asked for by a person (one attempt, no retries) */
+            manual: boolean;
+            redeliveryOf: string | null;
+            attempts: number;
+            nextAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            /** @description HTTP status of the last answer; null when none came */
+            lastStatus: number | null;
+            /** @description first 1 KB of the last answer body */
+            lastResponse: string | null;
+            lastError: string | null;
+            lastDurationMs: number | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+            deliveredAt: string | null;
+        };
+        WebhookDeliveryDetailInput: {
+            id: string;
+            webhookId: string;
+            /** @description the webhook-id header: the event id, the same on every attempt and redelivery */
+            messageId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** @description a redelivery asked for by a person (one attempt, no retries) */
+            manual: boolean;
+            redeliveryOf: string | null;
+            attempts: number;
+            nextAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            /** @description HTTP status of the last answer; null when none came */
+            lastStatus: number | null;
+            /** @description first 1 KB of the last answer body */
+            lastResponse: string | null;
+            lastError: string | null;
+            lastDurationMs: number | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+            deliveredAt: string | null;
+            /** @description the exact body sent */
+            payload: string;
+        };
         Problem: {
             type: string;
             title: string;
@@ -7995,6 +8907,98 @@ export type components = {
             generatedSecrets?: {
                 [key: string]: string;
             };
+        };
+        Webhook: {
+            id: string;
+            url: string;
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            description: string | null;
+            includeInternal: boolean;
+            enabled: boolean;
+            /** @description why Rapport disabled it (failing, 410 Gone); null when enabled or disabled by a person */
+            disabledReason: string | null;
+            disabledAt: string | null;
+            /** @description first failed attempt since the last success */
+            failingSince: string | null;
+            lastSuccessAt: string | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        WebhookWithSecret: {
+            id: string;
+            url: string;
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            description: string | null;
+            includeInternal: boolean;
+            enabled: boolean;
+            /** @description why Rapport disabled it (failing, 410 Gone); null when enabled or disabled by a person */
+            disabledReason: string | null;
+            disabledAt: string | null;
+            /** @description first failed attempt since the last success */
+            failingSince: string | null;
+            lastSuccessAt: string | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+            /** @description whsec_ + base64 of the signing key: shown only in this response */
+            secret: string;
+        };
+        WebhookDelivery: {
+            id: string;
+            webhookId: string;
+            /** @description the webhook-id header: the event id, the same on every attempt and redelivery */
+            messageId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** @description a redelivery asked for by a person (one attempt, no retries) */
+            manual: boolean;
+            redeliveryOf: string | null;
+            attempts: number;
+            nextAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            /** @description HTTP status of the last answer; null when none came */
+            lastStatus: number | null;
+            /** @description first 1 KB of the last answer body */
+            lastResponse: string | null;
+            lastError: string | null;
+            lastDurationMs: number | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+            deliveredAt: string | null;
+        };
+        WebhookDeliveryDetail: {
+            id: string;
+            webhookId: string;
+            /** @description the webhook-id header: the event id, the same on every attempt and redelivery */
+            messageId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** @description a redelivery asked for by a person (one attempt, no retries) */
+            manual: boolean;
+            redeliveryOf: string | null;
+            attempts: number;
+            nextAttemptAt: string | null;
+            lastAttemptAt: string | null;
+            /** @description HTTP status of the last answer; null when none came */
+            lastStatus: number | null;
+            /** @description first 1 KB of the last answer body */
+            lastResponse: string | null;
+            lastError: string | null;
+            lastDurationMs: number | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+            deliveredAt: string | null;
+            /** @description the exact body sent */
+            payload: string;
         };
     };
     responses: never;
