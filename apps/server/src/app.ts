@@ -36,6 +36,7 @@ import { createIdentitiesService } from './modules/identity/identities.service.j
 import { createIdentityStore } from './modules/identity/identity.store.js';
 import { createInteractionsModule } from './spine.js';
 import { createLogs } from './platform/logs.js';
+import { createFeelings } from './modules/feelings/feelings.js';
 import { createLogTail } from './platform/log-tail.js';
 import { createDomainEvents } from './platform/domain-events.js';
 import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
@@ -183,7 +184,19 @@ export async function buildApp(opts: AppOptions) {
     ingestBurst: opts.ingestBurst,
   });
   const { interactions } = spine;
-  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events, files });
+  const conversations = createConversationsService({
+    store: conversationsStore,
+    transactions,
+    clock,
+    jobs,
+    bus,
+    audit,
+    customers,
+    workspaces,
+    interactions,
+    events,
+    files,
+  });
   const channels = createChannels({
     db,
     clock,
@@ -207,6 +220,8 @@ export async function buildApp(opts: AppOptions) {
     guard: createEgressGuard({ allow: opts.webhookAllowHosts }),
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
+  // Text analytics: a consumer of the domain events (customer messages), just behind the write.
+  createFeelings({ logs, conversations, interactions, customers });
   const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
 
   await app.register(fastifyCookie);
@@ -340,6 +355,16 @@ export async function buildApp(opts: AppOptions) {
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks } };
+  return {
+    app,
+    db,
+    engine,
+    clock,
+    bus,
+    jobs,
+    logs,
+    audit,
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks },
+  };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

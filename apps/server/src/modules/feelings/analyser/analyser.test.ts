@@ -28,7 +28,12 @@ describe('sentiment analyser', () => {
   });
 
   it('reads sarcasm as negative', () => {
-    for (const t of ['Great, another update that deletes my settings', 'Oh perfect. The app crashed again.', 'Thanks for nothing', 'Thanks Hermine for ruining my week.'])
+    for (const t of [
+      'Great, another update that deletes my settings',
+      'Oh perfect. The app crashed again.',
+      'Thanks for nothing',
+      'Thanks Hermine for ruining my week.',
+    ])
       expect(label(t), t).toBe('negative');
     // a plain positive opener stays positive
     expect(label('Great, it works now')).toBe('positive');

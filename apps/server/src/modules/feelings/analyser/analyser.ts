@@ -251,7 +251,7 @@ export function analyse(input: string): Sentiment {
   }
 
   // Sarcasm: a positive opener ("Great,", "Oh perfect.", "I love how…") followed by a complaint.
-  for (let s = 0; s < n; ) {
+  for (let s = 0; s < n;) {
     let end = s;
     while (end < n - 1 && !sentenceEnd[end]) end++;
     let o = s;
@@ -349,7 +349,14 @@ function keyPhrases(low: string[], valence: Float64Array, covered: Uint8Array): 
   for (let i = 0; i < low.length && phrases.length < 8; i++) {
     const w = low[i] ?? '';
     const content =
-      !covered[i] && w.length > 2 && !STOPWORDS.has(w.replace(/'/g, '')) && !NEGATIONS.has(w) && !BOOSTERS.has(w) && (valence[i] ?? 0) === 0 && !LEXICON.has(w) && /^[\p{L}][\p{L}\p{N}'-]*$/u.test(w);
+      !covered[i] &&
+      w.length > 2 &&
+      !STOPWORDS.has(w.replace(/'/g, '')) &&
+      !NEGATIONS.has(w) &&
+      !BOOSTERS.has(w) &&
+      (valence[i] ?? 0) === 0 &&
+      !LEXICON.has(w) &&
+      /^[\p{L}][\p{L}\p{N}'-]*$/u.test(w);
     if (content) run.push(w.replace(/'s$/, ''));
     else flush();
   }

@@ -72,7 +72,6 @@ export const REQUEST_CUES: string[][] = [
   ['let', 'me', 'know'],
 ];
 
-
 /** Emoji (VADER's JavaScript port has none); their valence from their usual reading. */
 export const EMOJI_RE = /(\p{Extended_Pictographic}\uFE0F?)/gu;
 function emoji(): Record<string, number> {
@@ -113,16 +112,14 @@ export const NEGATIONS = new Set(
 
 export const B_INCR = 0.293;
 export const B_DECR = -0.293;
-export const BOOSTERS = new Map<string, number>(
-  [
-    ...'absolutely amazingly awfully completely considerably decidedly deeply effing enormously entirely especially exceptionally extremely fabulously flipping flippin fricking frickin frigging friggin fully fucking greatly hella highly hugely incredibly intensely majorly more most particularly purely quite really remarkably so substantially thoroughly totally tremendously uber unbelievably unusually utterly very'
-      .split(' ')
-      .map((w): [string, number] => [w, B_INCR]),
-    ...'almost barely hardly kinda kindof kind-of less little marginally occasionally partly scarcely slightly somewhat sorta sortof sort-of'
-      .split(' ')
-      .map((w): [string, number] => [w, B_DECR]),
-  ],
-);
+export const BOOSTERS = new Map<string, number>([
+  ...'absolutely amazingly awfully completely considerably decidedly deeply effing enormously entirely especially exceptionally extremely fabulously flipping flippin fricking frickin frigging friggin fully fucking greatly hella highly hugely incredibly intensely majorly more most particularly purely quite really remarkably so substantially thoroughly totally tremendously uber unbelievably unusually utterly very'
+    .split(' ')
+    .map((w): [string, number] => [w, B_INCR]),
+  ...'almost barely hardly kinda kindof kind-of less little marginally occasionally partly scarcely slightly somewhat sorta sortof sort-of'
+    .split(' ')
+    .map((w): [string, number] => [w, B_DECR]),
+]);
 
 /** Idioms whose meaning is not the sum of their words (VADER's, and a few of the desk's). */
 export const IDIOMS = new Map<string, number>([
