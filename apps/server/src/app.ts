@@ -20,7 +20,7 @@ import { ZConsumerLagList, ZProblem } from '@rapport/contracts';
 import { runHousekeeping } from './platform/housekeeping.js';
 import { createJobs } from './platform/jobs.js';
 import { createTransactions } from './platform/db/transactions.js';
-import { createMailer, type Mailer } from './platform/mailer.js';
+import { createMailer, createMailTransport, type DkimConfig, type Mailer } from './platform/mailer.js';
 import { createRateLimiter } from './platform/rate-limit.js';
 import { createCannedService } from './modules/conversations/canned.service.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
@@ -44,6 +44,7 @@ import { createWorkspacesService } from './modules/workspaces/workspaces.service
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
 import { createChannels, createInboxesService, createInboxesStore, defaultInboxProvisioner } from './modules/channels/channels.js';
 import { registerChannelRoutes } from './modules/channels/channels.routes.js';
+import { createEmailChannel, type SmtpOptions } from './modules/channels/email/email.js';
 import { createFileStore } from './platform/files.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
@@ -65,7 +66,12 @@ export type AppOptions = {
   publicUrl?: string;
   /** Outgoing mail (invitations); by default through `smtpRelayUrl`, else written under `mailDir`. */
   mailer?: Mailer;
+  /** The one relay for all outgoing mail: Rapport's own and agents' email replies. */
   smtpRelayUrl?: string;
+  /** DKIM signing of outgoing mail (RAPPORT_DKIM_*). */
+  dkim?: DkimConfig | null;
+  /** The inbound SMTP server (size limit, per-sender limit, greeting name, STARTTLS key and certificate). */
+  smtp?: Partial<SmtpOptions>;
   mailFrom?: string;
   mailDir?: string | null;
   inviteDays?: number;
@@ -131,9 +137,16 @@ export async function buildApp(opts: AppOptions) {
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const logs = createLogs({ db, engine, clock, logger: app.log });
   const events = createDomainEvents({ logs });
+  const mailTransport = createMailTransport({ relayUrl: opts.smtpRelayUrl, dkim: opts.dkim });
   const mailer =
     opts.mailer ??
-    createMailer({ relayUrl: opts.smtpRelayUrl, from: opts.mailFrom ?? 'Rapport <rapport@localhost>', dir: opts.mailDir ?? null, logger: app.log });
+    createMailer({
+      transport: mailTransport,
+      dkim: opts.dkim,
+      from: opts.mailFrom ?? 'Rapport <rapport@localhost>',
+      dir: opts.mailDir ?? null,
+      logger: app.log,
+    });
   // Inboxes come before workspaces: a new workspace is provisioned with its default email inbox.
   const mailDomain = opts.mailDomain ?? 'rapport.localhost';
   const inboxesStore = createInboxesStore(db);
@@ -183,7 +196,19 @@ export async function buildApp(opts: AppOptions) {
     ingestBurst: opts.ingestBurst,
   });
   const { interactions } = spine;
-  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events, files });
+  const conversations = createConversationsService({
+    store: conversationsStore,
+    transactions,
+    clock,
+    jobs,
+    bus,
+    audit,
+    customers,
+    workspaces,
+    interactions,
+    events,
+    files,
+  });
   const channels = createChannels({
     db,
     clock,
@@ -194,6 +219,15 @@ export async function buildApp(opts: AppOptions) {
     messages: conversations.channels,
     maxAttachmentBytes: opts.attachmentMaxBytes ?? 25 * 1024 * 1024,
     logger: app.log,
+  });
+  const email = createEmailChannel({
+    channels,
+    clock,
+    logger: app.log,
+    transport: mailTransport,
+    mailDomain,
+    workspaceName: async (workspaceId) => (await workspaces.adminContacts(workspaceId)).workspaceName,
+    smtp: opts.smtp,
   });
   const webhooks = createWebhooksService({
     store: createWebhooksStore(),
@@ -335,11 +369,23 @@ export async function buildApp(opts: AppOptions) {
   }
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
+    await email.smtp.close();
     await jobs.stop();
     await logs.stop();
+    mailTransport?.close();
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks } };
+  return {
+    app,
+    db,
+    engine,
+    clock,
+    bus,
+    jobs,
+    logs,
+    audit,
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks },
+  };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

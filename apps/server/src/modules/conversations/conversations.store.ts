@@ -268,7 +268,12 @@ export function createConversationsStore(db: Db, engine: Engine) {
     async moveMessages(tx: Tx, workspaceId: string, from: string, to: string) {
       await tx.updateTable('messages').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
       await tx.updateTable('message_search').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
-      await tx.updateTable('message_attachments').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
+      await tx
+        .updateTable('message_attachments')
+        .set({ conversation_id: to })
+        .where('workspace_id', '=', workspaceId)
+        .where('conversation_id', '=', from)
+        .execute();
     },
     // Channels: threading keys, attachments and outbound delivery state.
     /** The conversation an external system knows by its own id, in one inbox. */
@@ -326,6 +331,21 @@ export function createConversationsStore(db: Db, engine: Engine) {
           .orderBy('id')
           .execute()
       ).map((r) => r.external_id as string),
+    /** The provider id of the customer's latest message before `before` (an email's In-Reply-To). */
+    lastCustomerExternalId: async (workspaceId: string, conversationId: string, before: string) =>
+      (
+        await db
+          .selectFrom('messages')
+          .select('external_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('conversation_id', '=', conversationId)
+          .where('author_type', '=', 'customer')
+          .where('external_id', 'is not', null)
+          .where('id', '<', before)
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst()
+      )?.external_id ?? null,
     lastCustomerMessageAt: async (workspaceId: string, conversationId: string) =>
       (
         await db
@@ -340,7 +360,8 @@ export function createConversationsStore(db: Db, engine: Engine) {
       )?.created_at ?? null,
     setDelivery: (tx: Tx | Db, workspaceId: string, messageId: string, patch: Partial<MessageRow>) =>
       tx.updateTable('messages').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', messageId).execute(),
-    insertAttachments: (tx: Tx, rows: MessageAttachmentRow[]) => (rows.length === 0 ? Promise.resolve() : tx.insertInto('message_attachments').values(rows).execute()),
+    insertAttachments: (tx: Tx, rows: MessageAttachmentRow[]) =>
+      rows.length === 0 ? Promise.resolve() : tx.insertInto('message_attachments').values(rows).execute(),
     attachmentsOf: (workspaceId: string, messageIds: string[]) =>
       messageIds.length === 0
         ? Promise.resolve([])
