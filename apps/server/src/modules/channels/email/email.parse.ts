@@ -69,7 +69,9 @@ export function autoReason(mail: ParsedMail, envelopeFrom: string, fromAddress: 
   if (auto !== null && auto.trim().toLowerCase() !== 'no') return { kind: 'auto', reason: `Auto-Submitted: ${auto.trim().slice(0, 40)}` };
   const precedence = (headerText(mail, 'precedence') ?? '').trim().toLowerCase();
   if (['bulk', 'junk', 'list', 'auto_reply'].includes(precedence)) return { kind: 'auto', reason: `Precedence: ${precedence}` };
-  for (const h of ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'list-id']) if (mail.headers.has(h)) return { kind: 'auto', reason: `${h} header` };
+  // From the raw lines: mailparser folds List-* headers into one `list` object.
+  for (const h of ['x-autoreply', 'x-autorespond', 'x-autoresponder', 'list-id'])
+    if (mail.headerLines.some((l) => l.key === h)) return { kind: 'auto', reason: `${h} header` };
   // RFC 5321: a null reverse path is what notifications and bounces use, so that nobody answers them.
   if (envelopeFrom === '') return { kind: 'auto', reason: 'null sender (MAIL FROM:<>)' };
   if (sender && ROBOT_SENDER.test(localPart(sender))) return { kind: 'auto', reason: `sender ${sender}` };
