@@ -168,8 +168,15 @@ async function main(argv: string[]): Promise<number> {
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ engine: handle.engine, url: `http://${config.host}:${port}` }, 'Rapport is running');
   if (config.smtpPort !== null) {
-    const smtpPort = await rapport.services.email.smtp.listen(config.smtpPort, config.smtpHost);
-    logger.info({ smtp: `${config.smtpHost}:${smtpPort}` }, 'SMTP server is receiving mail');
+    try {
+      const smtpPort = await rapport.services.email.smtp.listen(config.smtpPort, config.smtpHost);
+      logger.info({ smtp: `${config.smtpHost}:${smtpPort}` }, 'SMTP server is receiving mail');
+    } catch (err) {
+      // A port asked for must be had; the default one, taken by another process on the machine
+      // (a second instance), leaves this one serving HTTP, saying so loudly.
+      if (values['smtp-port'] !== undefined || process.env.RAPPORT_SMTP_PORT !== undefined) throw err;
+      logger.error({ err, smtp: `${config.smtpHost}:${config.smtpPort}` }, 'SMTP server not started: the default port is taken (set RAPPORT_SMTP_PORT)');
+    }
   }
   if (values.demo)
     process.stdout.write(
