@@ -122,20 +122,26 @@ export function createSmtpInbound(deps: { inboxes: InboxesService; inbound: Inbo
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) {
     const chunks: Buffer[] = [];
     let size = 0;
+    let answered = false;
+    const answer = (err: Error | null, message?: string) => {
+      if (answered) return;
+      answered = true;
+      callback(err, message);
+    };
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= options.maxBytes) chunks.push(chunk);
     });
-    stream.on('error', (err) => callback(toSmtpError(err, session)));
+    stream.on('error', (err) => answer(toSmtpError(err, session)));
     stream.on('end', () => {
-      if (stream.sizeExceeded || size > options.maxBytes) return callback(smtpError(552, `5.3.4 The message exceeds the ${options.maxBytes} byte limit`));
+      if (stream.sizeExceeded || size > options.maxBytes) return answer(smtpError(552, `5.3.4 The message exceeds the ${options.maxBytes} byte limit`));
       const envelope = {
         from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
         to: session.envelope.rcptTo.map((r) => r.address),
       };
       accept(Buffer.concat(chunks), envelope).then(
-        (r) => callback(null, r.stored > 0 ? '2.6.0 Message accepted' : '2.6.0 Message accepted (not stored: automatic mail)'),
-        (err: unknown) => callback(toSmtpError(err, session)),
+        (r) => answer(null, r.stored > 0 || r.bounces > 0 ? '2.6.0 Message accepted' : '2.6.0 Message accepted (not stored)'),
+        (err: unknown) => answer(toSmtpError(err, session)),
       );
     });
   }

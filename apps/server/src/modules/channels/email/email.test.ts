@@ -16,6 +16,7 @@ import { createTestApp, engines, newWorkspace, unique, type TestApp, type TestWo
 async function openRelay() {
   const mails: ParsedMail[] = [];
   let failing = false;
+  let refusing = false;
   let server: SMTPServer | null = null;
   let port = 0;
   const start = async () => {
@@ -24,6 +25,9 @@ async function openRelay() {
       disabledCommands: ['STARTTLS', 'AUTH'],
       disableReverseLookup: true,
       logger: false,
+      onRcptTo(_address, _session, callback) {
+        callback(refusing ? Object.assign(new Error('5.1.1 No such user here'), { responseCode: 550 }) : null);
+      },
       onData(stream, _session, callback) {
         simpleParser(stream).then(
           (mail) => {
@@ -44,6 +48,7 @@ async function openRelay() {
     url: () => `smtp://127.0.0.1:${port}`,
     mails,
     setFailing: (on: boolean) => (failing = on),
+    setRefusing: (on: boolean) => (refusing = on),
     start,
     stop: () => new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve())),
   };
@@ -136,6 +141,25 @@ describe.each(engines)('email channel (%s)', (engine) => {
     const all = await conversations(ws);
     expect(all).toHaveLength(2);
     expect((await messages(ws, conv.id)).some((m) => m.body === 'let me in')).toBe(false);
+  });
+
+  it('delivers one mail to the inboxes of two workspaces, each on its own', async () => {
+    const [toA, toB] = [await addressOf(a), await addressOf(b)];
+    const from = `${unique('both')}@example.com`;
+    const info = await send({
+      from,
+      to: [toA, toB, `${unique('nobody')}@mail.rapport.test`],
+      subject: 'To both',
+      text: 'Hello both',
+      messageId: `<both-${from}>`,
+    });
+    expect(info.accepted).toEqual([toA, toB]);
+    expect(info.rejected).toHaveLength(1);
+    for (const ws of [a, b]) {
+      const conv = (await conversations(ws)).find((c) => c.customer.email === from);
+      expect(conv).toMatchObject({ subject: 'To both' });
+      expect((await messages(ws, conv.id)).map((m) => m.body)).toEqual(['Hello both']);
+    }
   });
 
   it('stores attachments for the workspace’s agents only', async () => {
@@ -233,6 +257,11 @@ describe.each(engines)('email channel (%s)', (engine) => {
       expect(await smtpError(send({ from: `${unique('m')}@example.com`, to, subject: 'Notice', text: 'automatic', ...k }))).toBe(250);
       expect({ kind: k, conversations: (await conversations(a)).length }).toEqual({ kind: k, conversations: before });
     }
+
+    // Mail from one of this server's own inbox addresses (an inbox forwarding into another) is a loop.
+    const own = await addressOf(b);
+    expect(await smtpError(send({ from: own, to, subject: 'Fwd: hello', text: 'looping' }))).toBe(250);
+    expect((await conversations(a)).length).toBe(before);
 
     // A person writes; then their auto-responder answers 20 times in the thread: one message joins it.
     const person = `${unique('pat')}@example.com`;
@@ -407,6 +436,15 @@ describe.each(engines)('email channel (%s)', (engine) => {
     expect(msg.body.delivery.error).toMatch(/Bounced: 5\.1\.1 550 5\.1\.1 user unknown/);
     expect(await conversations(ws)).toHaveLength(1);
     expect((await messages(ws, conv.id)).some((m) => /could not be delivered/.test(m.body))).toBe(false);
+
+    // A relay that refuses the recipient for good (5xx): failed at once, with what it said.
+    relay.setRefusing(true);
+    const doomed = await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, { token: ws.token, body: { body: 'Will not arrive.' } });
+    await deliver();
+    relay.setRefusing(false);
+    msg = await t.request('GET', `/api/v1/messages/${doomed.body.id}`, { token: ws.token });
+    expect(msg.body.delivery).toMatchObject({ status: 'failed', attempts: 1 });
+    expect(msg.body.delivery.error).toMatch(/^The relay refused the message: 550 5\.1\.1 No such user here/);
   });
 });
 
