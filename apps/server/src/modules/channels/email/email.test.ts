@@ -204,6 +204,7 @@ describe.each(engines)('email channel (%s)', (engine) => {
         <img src="http://tracker.example/p.gif" onerror="alert(5)"><img src="https://cdn.example/logo.png">
         <iframe src="https://evil.example"></iframe><form action="https://evil.example"><input name="pw"></form>
         <object data="x.swf"></object><svg onload="alert(6)"></svg><a href="JaVaScRiPt:alert(7)">x</a>
+        <a href="java&#x09;script:alert(8)">tab</a><img src="cid:logo@acme"><img src="data:image/png;base64,iVBORw0KGgo=">
       </body></html>`,
     });
     const conv = (await conversations(a)).find((c) => c.customer.email === from);
@@ -214,7 +215,22 @@ describe.each(engines)('email channel (%s)', (engine) => {
     expect(html).toContain('href="https://shop.example/help"');
     expect(html).toContain('src="https://cdn.example/logo.png"');
     expect(html).toContain('color:red');
-    for (const bad of [/<script/i, /<style/i, /<iframe/i, /<form/i, /<object/i, /<svg/i, /\son\w+\s*=/i, /javascript:/i, /http:\/\/tracker/, /url\(/i])
+    expect(html).toContain('src="cid:logo@acme"');
+    expect(html).toContain('rel="noopener noreferrer nofollow"');
+    for (const bad of [
+      /<script/i,
+      /<style/i,
+      /<iframe/i,
+      /<form/i,
+      /<object/i,
+      /<svg/i,
+      /\son\w+\s*=/i,
+      /javascript:/i,
+      /script:/i,
+      /data:/i,
+      /http:\/\/tracker/,
+      /url\(/i,
+    ])
       expect(html).not.toMatch(bad);
 
     // HTML only: the text is made from it.
@@ -302,6 +318,10 @@ describe.each(engines)('email channel (%s)', (engine) => {
     // No From header at all, and one whose From is not an address.
     expect(await smtpError(send({ envelope: { from, to: [to] }, raw: 'Subject: no sender\r\n\r\nWho am I?\r\n' }))).toBe(554);
     expect(await smtpError(send({ envelope: { from, to: [to] }, raw: 'From: not an address\r\nSubject: x\r\n\r\nbody\r\n' }))).toBe(554);
+    // A MIME tree past the parser's bounds (more than 250 parts) is refused, not parsed without end.
+    const parts = Array.from({ length: 300 }, (_, i) => `--p\r\nContent-Type: text/plain\r\n\r\npart ${i}\r\n`).join('');
+    const tree = `From: ${from}\r\nTo: ${to}\r\nSubject: parts\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="p"\r\n\r\n${parts}--p--\r\n`;
+    expect(await smtpError(send({ envelope: { from, to: [to] }, raw: tree }))).toBe(554);
     // Over RAPPORT_SMTP_MAX_BYTES (300 KB here).
     const oversize = `From: ${from}\r\nTo: ${to}\r\nSubject: huge\r\n\r\n${'a'.repeat(76)}\r\n`.repeat(1).concat(`${'b'.repeat(76)}\r\n`.repeat(5000));
     expect(await smtpError(send({ envelope: { from, to: [to] }, raw: oversize }))).toBe(552);
