@@ -74,7 +74,8 @@ export function createSmtpInbound(deps: { inboxes: InboxesService; inbound: Inbo
       }
       autoReplies.fail(key); // claimed before the write: parallel deliveries cannot all pass
       try {
-        await inbound.receive({ ...common, thread: { ...thread, onlyExisting: true }, authorType: 'customer' });
+        // As a system message: it reopens nothing, counts as no customer reply, and no rule answers it.
+        await inbound.receive({ ...common, thread: { ...thread, onlyExisting: true }, authorType: 'system' });
         result.stored++;
       } catch (err) {
         autoReplies.forgive(key);

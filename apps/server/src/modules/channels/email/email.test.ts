@@ -283,6 +283,7 @@ describe.each(engines)('email channel (%s)', (engine) => {
     const person = `${unique('pat')}@example.com`;
     await send({ from: person, to, subject: 'Question', text: 'Do you ship to Norway?', messageId: `<q-${person}>` });
     const conv = (await conversations(a)).find((c) => c.customer.email === person);
+    await t.request('PATCH', `/api/v1/conversations/${conv.id}`, { token: a.token, body: { status: 'resolved' } });
     const storm = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         smtpError(
@@ -302,6 +303,9 @@ describe.each(engines)('email channel (%s)', (engine) => {
     // The question, and one automatic reply: the rest of the storm was refused (451) or dropped.
     const msgs = await messages(a, conv.id);
     expect(msgs.map((m) => m.body)).toEqual(['Do you ship to Norway?', 'I am on holiday']);
+    // Shown as automatic (a system message): the resolved conversation stays resolved.
+    expect(msgs.map((m) => m.author.type)).toEqual(['customer', 'system']);
+    expect((await t.request('GET', `/api/v1/conversations/${conv.id}`, { token: a.token })).body.status).toBe('resolved');
     expect((await conversations(a)).length).toBe(before + 1);
   });
 
