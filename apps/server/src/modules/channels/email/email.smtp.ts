@@ -169,7 +169,8 @@ export function createSmtpInbound(deps: { inboxes: InboxesService; inbound: Inbo
         maxClients: 200,
         maxRecipients: MAX_RECIPIENTS,
         socketTimeout: 60_000,
-        closeTimeout: 10_000,
+        // On shutdown, a client mid-mail gets this long to finish (well inside the CLI's 10 s limit), then 421.
+        closeTimeout: 3_000,
         logger: false,
         onRcptTo(address, session, callback) {
           inboxOf(address.address).then(
