@@ -20,7 +20,7 @@ import { ZConsumerLagList, ZProblem } from '@rapport/contracts';
 import { runHousekeeping } from './platform/housekeeping.js';
 import { createJobs } from './platform/jobs.js';
 import { createTransactions } from './platform/db/transactions.js';
-import { createMailer, type Mailer } from './platform/mailer.js';
+import { createMailer, createMailTransport, type DkimConfig, type Mailer } from './platform/mailer.js';
 import { createRateLimiter } from './platform/rate-limit.js';
 import { createCannedService } from './modules/conversations/canned.service.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
@@ -45,6 +45,7 @@ import { createWorkspacesService } from './modules/workspaces/workspaces.service
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
 import { createChannels, createInboxesService, createInboxesStore, defaultInboxProvisioner } from './modules/channels/channels.js';
 import { registerChannelRoutes } from './modules/channels/channels.routes.js';
+import { createEmailChannel, type SmtpOptions } from './modules/channels/email/email.js';
 import { createFileStore } from './platform/files.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
@@ -66,7 +67,12 @@ export type AppOptions = {
   publicUrl?: string;
   /** Outgoing mail (invitations); by default through `smtpRelayUrl`, else written under `mailDir`. */
   mailer?: Mailer;
+  /** The one relay for all outgoing mail: Rapport's own and agents' email replies. */
   smtpRelayUrl?: string;
+  /** DKIM signing of outgoing mail (RAPPORT_DKIM_*). */
+  dkim?: DkimConfig | null;
+  /** The inbound SMTP server (size limit, per-sender limit, greeting name, STARTTLS key and certificate). */
+  smtp?: Partial<SmtpOptions>;
   mailFrom?: string;
   mailDir?: string | null;
   inviteDays?: number;
@@ -132,9 +138,16 @@ export async function buildApp(opts: AppOptions) {
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const logs = createLogs({ db, engine, clock, logger: app.log });
   const events = createDomainEvents({ logs });
+  const mailTransport = createMailTransport({ relayUrl: opts.smtpRelayUrl, dkim: opts.dkim });
   const mailer =
     opts.mailer ??
-    createMailer({ relayUrl: opts.smtpRelayUrl, from: opts.mailFrom ?? 'Rapport <rapport@localhost>', dir: opts.mailDir ?? null, logger: app.log });
+    createMailer({
+      transport: mailTransport,
+      dkim: opts.dkim,
+      from: opts.mailFrom ?? 'Rapport <rapport@localhost>',
+      dir: opts.mailDir ?? null,
+      logger: app.log,
+    });
   // Inboxes come before workspaces: a new workspace is provisioned with its default email inbox.
   const mailDomain = opts.mailDomain ?? 'rapport.localhost';
   const inboxesStore = createInboxesStore(db);
@@ -207,6 +220,15 @@ export async function buildApp(opts: AppOptions) {
     messages: conversations.channels,
     maxAttachmentBytes: opts.attachmentMaxBytes ?? 25 * 1024 * 1024,
     logger: app.log,
+  });
+  const email = createEmailChannel({
+    channels,
+    clock,
+    logger: app.log,
+    transport: mailTransport,
+    mailDomain,
+    workspaceName: async (workspaceId) => (await workspaces.adminContacts(workspaceId)).workspaceName,
+    smtp: opts.smtp,
   });
   const webhooks = createWebhooksService({
     store: createWebhooksStore(),
@@ -350,8 +372,10 @@ export async function buildApp(opts: AppOptions) {
   }
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
+    await email.smtp.close();
     await jobs.stop();
     await logs.stop();
+    mailTransport?.close();
     await pgBus?.close();
   });
 
@@ -364,7 +388,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

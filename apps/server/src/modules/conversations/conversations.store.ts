@@ -333,6 +333,21 @@ export function createConversationsStore(db: Db, engine: Engine) {
           .orderBy('id')
           .execute()
       ).map((r) => r.external_id as string),
+    /** The provider id of the customer's latest message before `before` (an email's In-Reply-To). */
+    lastCustomerExternalId: async (workspaceId: string, conversationId: string, before: string) =>
+      (
+        await db
+          .selectFrom('messages')
+          .select('external_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('conversation_id', '=', conversationId)
+          .where('author_type', '=', 'customer')
+          .where('external_id', 'is not', null)
+          .where('id', '<', before)
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst()
+      )?.external_id ?? null,
     lastCustomerMessageAt: async (workspaceId: string, conversationId: string) =>
       (
         await db
