@@ -49,6 +49,9 @@ import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createWebhooksStore } from './modules/webhooks/webhooks.store.js';
 import { createEgressGuard } from './platform/ssrf.js';
+import { registerWidgetRoutes } from './modules/widget/widget.routes.js';
+import { createWidgetService } from './modules/widget/widget.service.js';
+import { createWidgetStore } from './modules/widget/widget.store.js';
 
 export type AppOptions = {
   handle: DbHandle;
@@ -82,6 +85,8 @@ export type AppOptions = {
   attachmentsDir?: string;
   attachmentMaxBytes?: number;
   version?: string;
+  /** The built chat widget served at /widget.js; null serves none. Default: apps/widget/dist/widget.js. */
+  widgetFile?: string | null;
 };
 
 function trustHops(n: number) {
@@ -92,6 +97,10 @@ export function defaultWebDir(): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidate = path.resolve(here, '../../web/dist');
   return existsSync(path.join(candidate, 'index.html')) ? candidate : null;
+}
+
+export function defaultWidgetFile(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../widget/dist/widget.js');
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -207,6 +216,26 @@ export async function buildApp(opts: AppOptions) {
     guard: createEgressGuard({ allow: opts.webhookAllowHosts }),
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
+  // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
+  let live: Awaited<ReturnType<typeof registerLiveRoutes>> | null = null;
+  const widget = createWidgetService({
+    store: createWidgetStore(db),
+    transactions,
+    clock,
+    audit,
+    bus,
+    mailer,
+    logger: app.log,
+    inboxes,
+    inbound: channels.inbound,
+    outbound: channels.outbound,
+    messages: conversations.channels,
+    customers,
+    identities,
+    ingest: spine.ingest,
+    agentsOnline: (workspaceId) => live?.agentsOnline(workspaceId) ?? 0,
+  });
+  channels.outbound.registerSender('chat', widget.deliver);
   const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
 
   await app.register(fastifyCookie);
@@ -297,7 +326,8 @@ export async function buildApp(opts: AppOptions) {
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
   const liveTail = createLogTail({ store: logs.store, log: 'domain_events', logger: app.log });
-  await registerLiveRoutes(app, { db, bus, clock, conversations, tail: liveTail });
+  live = await registerLiveRoutes(app, { db, bus, clock, conversations, tail: liveTail });
+  registerWidgetRoutes(app, { widget, bus, widgetFile: opts.widgetFile === undefined ? defaultWidgetFile() : opts.widgetFile });
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
   if (webDir) {
@@ -340,6 +370,6 @@ export async function buildApp(opts: AppOptions) {
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks } };
+  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks, widget } };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;
