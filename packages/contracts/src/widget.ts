@@ -23,10 +23,11 @@ export const ZWidgetUser = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
 });
 
+const webUrl = z.url({ protocol: /^https?$/, message: 'an http(s) URL' }).max(2000);
 export const ZWidgetPage = z.strictObject({
-  url: z.url().max(2000),
+  url: webUrl,
   title: z.string().max(500).optional(),
-  referrer: z.union([z.url().max(2000), z.literal('')]).optional(),
+  referrer: z.union([webUrl, z.literal('')]).optional(),
 });
 export type WidgetPage = z.infer<typeof ZWidgetPage>;
 
