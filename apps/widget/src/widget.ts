@@ -51,7 +51,7 @@ class ProblemError extends Error {
 }
 
 async function call<T>(s: Pick<Session, 'api' | 'inbox' | 'token'>, method: string, path: string, body?: unknown, query = ''): Promise<T> {
-  const res = await fetch(`${s.api}/widget/v1/${path}?inbox=${encodeURIComponent(s.inbox)}${query}`, {
+  const res = await fetch(`${s.api}/widget/v1/${path}?${s.inbox ? `inbox=${encodeURIComponent(s.inbox)}` : ''}${query}`, {
     method,
     headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(s.token ? { authorization: `Bearer ${s.token}` } : {}) },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
@@ -279,7 +279,7 @@ async function boot(opts: BootOptions) {
   const workspace = opts.workspace ?? '';
   const storageKey = `rapport:${workspace}:${opts.inbox ?? ''}`;
   const saved = storage()?.getItem(storageKey) ?? undefined;
-  const query = `${workspace ? `&workspace=${encodeURIComponent(workspace)}` : ''}`;
+  const query = workspace ? `&workspace=${encodeURIComponent(workspace)}` : '';
   let booted: WidgetBooted;
   try {
     booted = await call<WidgetBooted>({ api, inbox: opts.inbox ?? '', token: '' }, 'POST', 'boot', { ...(saved ? { visitorToken: saved } : {}), ...(opts.user ? { user: opts.user } : {}) }, query);
