@@ -322,6 +322,7 @@ export async function buildApp(opts: AppOptions) {
     journey: spine.journey,
     logs,
     webhooks,
+    widget,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).

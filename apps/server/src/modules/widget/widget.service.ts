@@ -8,6 +8,7 @@ import type { WidgetBoot, WidgetBooted, WidgetHistory, WidgetMessage, WidgetPage
 import type { Audit } from '../../platform/audit.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
+import type { Tx } from '../../platform/db/database.js';
 import type { WidgetVisitorRow } from '../../platform/db/schema.js';
 import type { Transactions } from '../../platform/db/transactions.js';
 import { forbidden, notFound, rateLimited, unauthenticated } from '../../platform/errors.js';
@@ -356,8 +357,9 @@ export function createWidgetService(deps: {
 
     agentsOnline: (workspaceId: string) => deps.agentsOnline(workspaceId) > 0,
 
-    /** GDPR erasure: the visitors of these customers (their contact emails, pages). */
-    eraseForCustomers: (workspaceId: string, customerIds: string[]) => store.eraseForCustomers(workspaceId, customerIds),
+    /** GDPR erasure (in the workflow's transaction): the person's visitors, their contact emails and pages. */
+    eraseForCustomers: (tx: Tx, workspaceId: string, q: { customerIds: string[]; anonymousIds: string[]; userIds: string[] }) =>
+      store.eraseForCustomers(tx, workspaceId, { customerIds: q.customerIds, visitorIds: q.anonymousIds.filter((id) => id.startsWith('wvs_')), userIds: q.userIds }),
   };
 }
 export type WidgetService = ReturnType<typeof createWidgetService>;

@@ -1,5 +1,5 @@
 // SQL of the chat widget's visitors.
-import type { Db } from '../../platform/db/database.js';
+import type { Db, Tx } from '../../platform/db/database.js';
 import type { WidgetVisitorRow } from '../../platform/db/schema.js';
 
 export function createWidgetStore(db: Db) {
@@ -22,11 +22,21 @@ export function createWidgetStore(db: Db) {
             .orderBy('last_seen_at', 'desc')
             .limit(100)
             .execute(),
-    /** GDPR erasure: a customer's visitors go with them. */
-    eraseForCustomers: (workspaceId: string, customerIds: string[]) =>
-      customerIds.length === 0
-        ? Promise.resolve()
-        : db.deleteFrom('widget_visitors').where('workspace_id', '=', workspaceId).where('customer_id', 'in', customerIds).execute(),
+    /** GDPR erasure: the visitors of these customers, or whose anonymous or user id is theirs. */
+    async eraseForCustomers(tx: Tx, workspaceId: string, q: { customerIds: string[]; visitorIds: string[]; userIds: string[] }): Promise<number> {
+      let n = 0;
+      const parts: Array<['customer_id' | 'id' | 'user_id', string[]]> = [
+        ['customer_id', q.customerIds],
+        ['id', q.visitorIds],
+        ['user_id', q.userIds],
+      ];
+      for (const [column, values] of parts) {
+        if (values.length === 0) continue;
+        const r = await tx.deleteFrom('widget_visitors').where('workspace_id', '=', workspaceId).where(column, 'in', values).executeTakeFirst();
+        n += Number(r.numDeletedRows ?? 0);
+      }
+      return n;
+    },
   };
 }
 export type WidgetStore = ReturnType<typeof createWidgetStore>;

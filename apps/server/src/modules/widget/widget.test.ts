@@ -285,6 +285,20 @@ describe.each(engines)('chat widget (%s)', (engine) => {
     expect((await send(inbox.id, token, 'after a minute')).status).toBe(201);
   });
 
+  it("erases a customer's visitors with them (GDPR): the token then opens nothing", async () => {
+    const token = (await boot(inbox.id)).body.visitor.token as string;
+    await t.request('POST', `/widget/v1/email?inbox=${inbox.id}`, { body: { email: `${unique('gone')}@example.com` }, headers: as(token) });
+    const sent = await send(inbox.id, token, 'Please forget me');
+    await t.rapport.logs.drain();
+    const conv = await t.request('GET', `/api/v1/conversations/${sent.body.conversationId}`, { token: a.token });
+    const erased = await t.request('DELETE', `/api/v1/customers/${conv.body.customer.id}`, { token: a.token });
+    expect(erased.status).toBe(200);
+    expect((await t.request('GET', `/widget/v1/messages?inbox=${inbox.id}`, { headers: as(token) })).status).toBe(401);
+    // Booting with the dead token starts a new, empty visitor.
+    const again = await boot(inbox.id, { visitorToken: token });
+    expect(again.body.history).toEqual({ conversationId: null, data: [] });
+  });
+
   it('serves the bundle with an ETag, a long cache and CORS for the script', async () => {
     const res = await t.request('GET', '/widget.js');
     if (res.status === 404) return; // not built in this checkout: nothing to serve (the e2e test builds it)
