@@ -138,6 +138,27 @@ describe('chat widget', () => {
     await agentContext.close();
   });
 
+  it('asks for an email when nobody is online, and thanks the visitor', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${hostOrigin}/`);
+    await page.getByRole('button', { name: 'Open chat' }).click();
+    const panel = page.getByRole('dialog', { name: 'Chat with Acme Outdoor' });
+    await panel.getByRole('textbox', { name: 'Message' }).fill('Do you ship to Norway?');
+    await panel.getByRole('button', { name: 'Send' }).click();
+    const email = panel.getByRole('textbox', { name: 'Email address' });
+    await email.waitFor();
+    await screenshot(page, 'widget-offline');
+    await email.fill('not an email');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await panel.getByRole('status').getByText('Please enter a valid email address.').waitFor();
+    await email.fill('sigrid@example.no');
+    await panel.getByRole('button', { name: 'Save' }).click();
+    await panel.getByRole('status').getByText('We will answer at sigrid@example.no').waitFor();
+    expect(await email.isVisible()).toBe(false);
+    await context.close();
+  });
+
   it('refuses a forged identity hash: no widget, a 401, an audit entry', async () => {
     const context = await browser.newContext();
     const page = await context.newPage();

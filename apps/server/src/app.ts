@@ -337,7 +337,7 @@ export async function buildApp(opts: AppOptions) {
     await app.register(fastifyStatic, { root: webDir, serve: false, preCompressed: true });
     const root = path.resolve(webDir);
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
-      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) return reply.callNotFound();
+      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/') || req.url.startsWith('/widget/')) return reply.callNotFound();
       const rel = (req.url.split('?')[0] ?? '/').replace(/^\/+/, '');
       const file = path.resolve(root, rel);
       if (rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile()) {

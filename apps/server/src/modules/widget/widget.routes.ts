@@ -120,7 +120,7 @@ export function registerWidgetRoutes(app: FastifyZodInstance, deps: { widget: Wi
   }
 
   // Preflights are answered only for origins the named inbox allows.
-  app.options('/widget/v1/*', { config: { access: 'public' }, schema: { hide: true, querystring: ZWidgetQuery.passthrough() } }, async (req, reply) => {
+  app.options('/widget/v1/*', { config: { access: 'public' }, schema: { hide: true, querystring: ZWidgetQuery } }, async (req, reply) => {
     await inboxOf(req, reply, req.query);
     return reply
       .header('access-control-allow-methods', 'GET, POST, OPTIONS')
