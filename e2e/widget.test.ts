@@ -50,7 +50,11 @@ Rapport('boot',{workspace:${JSON.stringify(ws.workspaceId)},user:{id:'user-1',na
   });
   const inbox = await t.request('POST', '/api/v1/inboxes', {
     token: ws.token,
-    body: { channel: 'chat', name: 'Acme Outdoor', settings: { allowedOrigins: [hostOrigin], color: '#2f4f3a', greeting: 'Hi! Ask us anything about our tents.' } },
+    body: {
+      channel: 'chat',
+      name: 'Acme Outdoor',
+      settings: { allowedOrigins: [hostOrigin], color: '#2f4f3a', greeting: 'Hi! Ask us anything about our tents.' },
+    },
   });
   expect(inbox.status).toBe(201);
 });

@@ -358,6 +358,7 @@ export async function buildApp(opts: AppOptions) {
           // Log retention: what every consumer has passed and is older than its log keeps.
           .then(() => logs.trim())
           .then(() => webhooks.prune())
+          .then(() => widget.prune())
           .catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
       sweep();
       housekeeping = setInterval(sweep, 3_600_000);

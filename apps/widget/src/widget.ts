@@ -107,7 +107,15 @@ function render(booted: WidgetBooted) {
 
   const offline = el('form', { class: 'offline', hidden: '', novalidate: '' });
   const offlineText = el('p', { id: 'rp-offline-text' }, 'Nobody is online right now. Leave your email and we will answer you there.');
-  const email = el('input', { type: 'email', name: 'email', autocomplete: 'email', required: '', 'aria-label': 'Email address', 'aria-describedby': 'rp-offline-text', placeholder: 'you@example.com' });
+  const email = el('input', {
+    type: 'email',
+    name: 'email',
+    autocomplete: 'email',
+    required: '',
+    'aria-label': 'Email address',
+    'aria-describedby': 'rp-offline-text',
+    placeholder: 'you@example.com',
+  });
   const save = el('button', { type: 'submit' }, 'Save');
   const row = el('div', { class: 'row' });
   row.append(email, save);
@@ -182,17 +190,19 @@ function render(booted: WidgetBooted) {
         const body = input.value.trim();
         if (!body) return;
         send.disabled = true;
-        fn(body).then(
-          () => {
-            input.value = '';
-            input.style.height = 'auto';
-            status.textContent = '';
-          },
-          (err: Error) => (status.textContent = `Not sent: ${err.message}`),
-        ).finally(() => {
-          send.disabled = false;
-          input.focus();
-        });
+        fn(body)
+          .then(
+            () => {
+              input.value = '';
+              input.style.height = 'auto';
+              status.textContent = '';
+            },
+            (err: Error) => (status.textContent = `Not sent: ${err.message}`),
+          )
+          .finally(() => {
+            send.disabled = false;
+            input.focus();
+          });
       });
     },
     onEmail(fn: (email: string) => Promise<void>) {
@@ -282,7 +292,13 @@ async function boot(opts: BootOptions) {
   const query = workspace ? `&workspace=${encodeURIComponent(workspace)}` : '';
   let booted: WidgetBooted;
   try {
-    booted = await call<WidgetBooted>({ api, inbox: opts.inbox ?? '', token: '' }, 'POST', 'boot', { ...(saved ? { visitorToken: saved } : {}), ...(opts.user ? { user: opts.user } : {}) }, query);
+    booted = await call<WidgetBooted>(
+      { api, inbox: opts.inbox ?? '', token: '' },
+      'POST',
+      'boot',
+      { ...(saved ? { visitorToken: saved } : {}), ...(opts.user ? { user: opts.user } : {}) },
+      query,
+    );
   } catch (err) {
     console.warn(`Rapport chat: boot refused (${err instanceof Error ? err.message : String(err)})`);
     return;

@@ -101,6 +101,4 @@ export const ZWidgetClientMessage = z.discriminatedUnion('type', [
 export type WidgetClientMessage = z.infer<typeof ZWidgetClientMessage>;
 
 export type WidgetServerMessage =
-  | { type: 'hello'; agentsOnline: boolean }
-  | { type: 'message'; conversationId: string; message: WidgetMessage }
-  | { type: 'error'; detail: string };
+  { type: 'hello'; agentsOnline: boolean } | { type: 'message'; conversationId: string; message: WidgetMessage } | { type: 'error'; detail: string };

@@ -85,21 +85,25 @@ export function registerWidgetRoutes(app: FastifyZodInstance, deps: { widget: Wi
   });
 
   const bundle = deps.widgetFile ? bundleReader(deps.widgetFile) : () => null;
-  app.get('/widget.js', { config: { access: 'public' }, schema: { tags, summary: 'The chat widget bundle (embed with a <script> tag)', hide: true } }, async (req, reply) => {
-    const b = bundle();
-    if (!b) throw notFound('Widget bundle', 'The widget is not built on this server (npm run build -w apps/widget)');
-    reply
-      .header('content-type', 'text/javascript; charset=utf-8')
-      .header('cache-control', 'public, max-age=86400, stale-while-revalidate=604800')
-      .header('etag', b.etag)
-      .header('access-control-allow-origin', '*')
-      .header('cross-origin-resource-policy', 'cross-origin')
-      .header('x-content-type-options', 'nosniff')
-      .header('vary', 'Accept-Encoding');
-    if (req.headers['if-none-match'] === b.etag) return reply.code(304).send();
-    if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(b.gzip);
-    return reply.send(b.body);
-  });
+  app.get(
+    '/widget.js',
+    { config: { access: 'public' }, schema: { tags, summary: 'The chat widget bundle (embed with a <script> tag)', hide: true } },
+    async (req, reply) => {
+      const b = bundle();
+      if (!b) throw notFound('Widget bundle', 'The widget is not built on this server (npm run build -w apps/widget)');
+      reply
+        .header('content-type', 'text/javascript; charset=utf-8')
+        .header('cache-control', 'public, max-age=86400, stale-while-revalidate=604800')
+        .header('etag', b.etag)
+        .header('access-control-allow-origin', '*')
+        .header('cross-origin-resource-policy', 'cross-origin')
+        .header('x-content-type-options', 'nosniff')
+        .header('vary', 'Accept-Encoding');
+      if (req.headers['if-none-match'] === b.etag) return reply.code(304).send();
+      if (/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.header('content-encoding', 'gzip').send(b.gzip);
+      return reply.send(b.body);
+    },
+  );
 
   function cors(reply: FastifyReply, req: FastifyRequest) {
     const origin = req.headers.origin;
@@ -214,7 +218,7 @@ export function registerWidgetRoutes(app: FastifyZodInstance, deps: { widget: Wi
       ...route,
       schema: {
         tags,
-        summary: "A page view of the visitor (a Segment page call as a client source: adds, never merges)",
+        summary: 'A page view of the visitor (a Segment page call as a client source: adds, never merges)',
         security: [{ bearer: [] }],
         querystring: ZWidgetQuery,
         body: ZWidgetPage,

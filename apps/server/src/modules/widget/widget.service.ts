@@ -31,6 +31,8 @@ export const WIDGET_PUSH = 'widget.push';
 /** A socket proves it is open at least this often (the server pings every 30 s). */
 export const ONLINE_MS = 75_000;
 const HISTORY_LIMIT = 200;
+/** A visitor who never wrote is kept this long after their last visit. */
+export const IDLE_VISITOR_DAYS = 30;
 
 export type WidgetPush = { inboxId: string; visitorIds: string[]; conversationId: string; message: WidgetMessage };
 export type WidgetChatSettings = { allowedOrigins: string[]; color: string; greeting: string; requireIdentity: boolean };
@@ -120,7 +122,8 @@ export function createWidgetService(deps: {
   }
 
   function requireOrigin(inbox: InboxRecord, req: RequestInfo) {
-    if (!isOriginAllowed(inbox, req.origin, req.host)) throw forbidden(`The origin ${req.origin ?? ''} may not use this chat (see the inbox's allowed origins)`);
+    if (!isOriginAllowed(inbox, req.origin, req.host))
+      throw forbidden(`The origin ${req.origin ?? ''} may not use this chat (see the inbox's allowed origins)`);
   }
 
   const identityOf = (v: WidgetVisitorRow) => (v.user_id ? { kind: 'user_id' as const, value: v.user_id } : { kind: 'anonymous_id' as const, value: v.id });
@@ -193,7 +196,12 @@ export function createWidgetService(deps: {
     const workspaceId = ctx.inbox.workspaceId;
     const customerIds = [ctx.customer.id, ...(await customers.mergedInto(autocommit, workspaceId, ctx.customer.id))];
     const visitors = await store.ofCustomers(workspaceId, ctx.inbox.id, customerIds);
-    const message: WidgetMessage = { id: ctx.message.id, body: ctx.message.body, createdAt: ctx.message.createdAt, author: { type: 'agent', name: ctx.message.authorName } };
+    const message: WidgetMessage = {
+      id: ctx.message.id,
+      body: ctx.message.body,
+      createdAt: ctx.message.createdAt,
+      author: { type: 'agent', name: ctx.message.authorName },
+    };
     const push: WidgetPush = { inboxId: ctx.inbox.id, visitorIds: visitors.map((v) => v.id), conversationId: ctx.conversation.id, message };
     if (push.visitorIds.length > 0) deps.bus.publish({ workspaceId, type: WIDGET_PUSH, data: push });
     const isOnline = visitors.some((v) => Number(v.online_until) > now());
@@ -229,12 +237,20 @@ export function createWidgetService(deps: {
         if (wait > 0) throw rateLimited(`Too many refused identities; retry in ${wait} s`, wait);
         if (!isSameHash(inbox.secrets.identitySecret, user.id, user.hash)) {
           limits.badHashPerIp.fail(clientKey(req.ip));
-          deps.logger.warn({ workspaceId: inbox.workspaceId, inboxId: inbox.id, userId: user.id.slice(0, 64), ip: req.ip, origin: req.origin }, 'widget identity hash refused');
+          deps.logger.warn(
+            { workspaceId: inbox.workspaceId, inboxId: inbox.id, userId: user.id.slice(0, 64), ip: req.ip, origin: req.origin },
+            'widget identity hash refused',
+          );
           await deps.transactions.run((tx) =>
             deps.audit.record(
               tx,
               { workspaceId: inbox.workspaceId, userId: null, ip: req.ip },
-              { action: 'widget.identity_refused', objectType: 'inbox', objectId: inbox.id, data: { userId: user.id.slice(0, 200), origin: req.origin ?? null } },
+              {
+                action: 'widget.identity_refused',
+                objectType: 'inbox',
+                objectId: inbox.id,
+                data: { userId: user.id.slice(0, 200), origin: req.origin ?? null },
+              },
             ),
           );
           throw unauthenticated('The user hash does not match: compute it on your server as the hex HMAC-SHA256 of user.id with the inbox identity secret');
@@ -277,7 +293,14 @@ export function createWidgetService(deps: {
       if (user) await identify(visitor, { email: user.email?.toLowerCase(), name: user.name }, req.ip);
       return {
         visitor: { id: visitor.id, token, userId, hasEmail: visitor.email !== null },
-        inbox: { id: inbox.id, workspaceId: inbox.workspaceId, name: inbox.name, color: settings.color, greeting: settings.greeting, requireIdentity: settings.requireIdentity },
+        inbox: {
+          id: inbox.id,
+          workspaceId: inbox.workspaceId,
+          name: inbox.name,
+          color: settings.color,
+          greeting: settings.greeting,
+          requireIdentity: settings.requireIdentity,
+        },
         agentsOnline: deps.agentsOnline(inbox.workspaceId) > 0,
         history: await history(visitor, null),
       };
@@ -357,9 +380,16 @@ export function createWidgetService(deps: {
 
     agentsOnline: (workspaceId: string) => deps.agentsOnline(workspaceId) > 0,
 
+    /** Housekeeping: visitors who only looked (never wrote) are forgotten after IDLE_VISITOR_DAYS. */
+    prune: () => store.pruneIdle(new Date(now() - IDLE_VISITOR_DAYS * 86_400_000).toISOString()),
+
     /** GDPR erasure (in the workflow's transaction): the person's visitors, their contact emails and pages. */
     eraseForCustomers: (tx: Tx, workspaceId: string, q: { customerIds: string[]; anonymousIds: string[]; userIds: string[] }) =>
-      store.eraseForCustomers(tx, workspaceId, { customerIds: q.customerIds, visitorIds: q.anonymousIds.filter((id) => id.startsWith('wvs_')), userIds: q.userIds }),
+      store.eraseForCustomers(tx, workspaceId, {
+        customerIds: q.customerIds,
+        visitorIds: q.anonymousIds.filter((id) => id.startsWith('wvs_')),
+        userIds: q.userIds,
+      }),
   };
 }
 export type WidgetService = ReturnType<typeof createWidgetService>;

@@ -22,6 +22,11 @@ export function createWidgetStore(db: Db) {
             .orderBy('last_seen_at', 'desc')
             .limit(100)
             .execute(),
+    /** Anonymous visitors who never wrote (no customer) and have not been seen since `before`. */
+    async pruneIdle(before: string): Promise<number> {
+      const r = await db.deleteFrom('widget_visitors').where('customer_id', 'is', null).where('last_seen_at', '<', before).executeTakeFirst();
+      return Number(r.numDeletedRows ?? 0);
+    },
     /** GDPR erasure: the visitors of these customers, or whose anonymous or user id is theirs. */
     async eraseForCustomers(tx: Tx, workspaceId: string, q: { customerIds: string[]; visitorIds: string[]; userIds: string[] }): Promise<number> {
       let n = 0;

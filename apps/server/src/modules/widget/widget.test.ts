@@ -201,7 +201,11 @@ describe.each(engines)('chat widget (%s)', (engine) => {
     await deliver();
     await vi.waitFor(() => expect(v.messages.some((m) => m.type === 'message' && m.message.id === reply.body.id)).toBe(true));
     const pushed = v.messages.find((m) => m.type === 'message');
-    expect(pushed).toMatchObject({ type: 'message', conversationId: sent.body.conversationId, message: { body: 'Hi! Looking now.', author: { type: 'agent', name: 'Olive Owner' } } });
+    expect(pushed).toMatchObject({
+      type: 'message',
+      conversationId: sent.body.conversationId,
+      message: { body: 'Hi! Looking now.', author: { type: 'agent', name: 'Olive Owner' } },
+    });
     v.ws.send(JSON.stringify({ type: 'seen', messageIds: [reply.body.id] }));
     await vi.waitFor(async () => {
       const list = await t.request('GET', `/api/v1/conversations/${sent.body.conversationId}/messages`, { token: a.token });
@@ -233,7 +237,10 @@ describe.each(engines)('chat widget (%s)', (engine) => {
     expect(conv.body.customer.id).not.toBe(existing.body.id);
     const kim = await t.request('GET', `/api/v1/customers/${existing.body.id}`, { token: a.token });
     expect(kim.body).toMatchObject({ email: owner, name: 'Kim Real' });
-    const reply = await t.request('POST', `/api/v1/conversations/${sent.body.conversationId}/messages`, { token: a.token, body: { body: 'We will ship it today.' } });
+    const reply = await t.request('POST', `/api/v1/conversations/${sent.body.conversationId}/messages`, {
+      token: a.token,
+      body: { body: 'We will ship it today.' },
+    });
     await deliver();
     const mail = mails.find((m) => m.text.includes('We will ship it today.'));
     expect(mail).toMatchObject({ to: owner, subject: 'Olive Owner replied to your chat' });
@@ -297,6 +304,17 @@ describe.each(engines)('chat widget (%s)', (engine) => {
     // Booting with the dead token starts a new, empty visitor.
     const again = await boot(inbox.id, { visitorToken: token });
     expect(again.body.history).toEqual({ conversationId: null, data: [] });
+  });
+
+  it('forgets visitors who only looked after 30 idle days, and keeps those who wrote', async () => {
+    const looker = (await boot(inbox.id)).body.visitor.token as string;
+    const writer = (await boot(inbox.id)).body.visitor.token as string;
+    await send(inbox.id, writer, 'I wrote once');
+    clock.advance(31 * 86_400_000);
+    expect(await t.rapport.services.widget.prune()).toBeGreaterThanOrEqual(1);
+    expect((await t.request('GET', `/widget/v1/messages?inbox=${inbox.id}`, { headers: as(looker) })).status).toBe(401);
+    const kept = await t.request('GET', `/widget/v1/messages?inbox=${inbox.id}`, { headers: as(writer) });
+    expect(kept.body.data.map((m: { body: string }) => m.body)).toEqual(['I wrote once']);
   });
 
   it('serves the bundle with an ETag, a long cache and CORS for the script', async () => {
