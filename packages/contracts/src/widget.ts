@@ -95,7 +95,7 @@ export const ZWidgetSocketQuery = ZWidgetQuery.extend({ token: z.string().max(20
 
 /** What the visitor's socket sends: acknowledgements of pushed messages, keep-alives. */
 export const ZWidgetClientMessage = z.discriminatedUnion('type', [
-  z.strictObject({ type: z.literal('seen'), messageIds: z.array(id('msg')).min(1).max(100) }),
+  z.strictObject({ type: z.literal('seen'), messageIds: z.array(id('msg')).min(1).max(20) }),
   z.strictObject({ type: z.literal('ping') }),
 ]);
 export type WidgetClientMessage = z.infer<typeof ZWidgetClientMessage>;

@@ -102,6 +102,7 @@ export function createWidgetService(deps: {
     sendPerIp: limiter(300, 60_000),
     emailPerVisitor: limiter(5, 3_600_000),
     pagePerVisitor: limiter(120, 60_000),
+    seenPerVisitor: limiter(120, 60_000),
   };
   function take(l: RateLimiter, key: string, what: string) {
     const wait = l.retryAfter(key);
@@ -365,9 +366,12 @@ export function createWidgetService(deps: {
 
     /** The visitor acknowledges pushed replies: those of its own conversations become delivered. */
     async seen(v: WidgetVisitorRow, messageIds: string[]) {
+      // Acknowledgements past the limit are dropped: they only advance a status.
+      if (limits.seenPerVisitor.retryAfter(v.id) > 0) return;
+      limits.seenPerVisitor.fail(v.id);
       const customerId = await customerOf(v);
       if (!customerId) return;
-      for (const id of messageIds.slice(0, 50)) {
+      for (const id of messageIds.slice(0, 20)) {
         const ctx = await messages.deliveryContext(v.workspace_id, id);
         if (!ctx || ctx.customer.id !== customerId || ctx.conversation.inboxId !== v.inbox_id || ctx.message.status !== 'sent') continue;
         await outbound.updateDelivery(v.workspace_id, { messageId: id }, 'delivered');
