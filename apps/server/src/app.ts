@@ -51,6 +51,9 @@ import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createWebhooksStore } from './modules/webhooks/webhooks.store.js';
 import { createEgressGuard } from './platform/ssrf.js';
+import { registerWidgetRoutes } from './modules/widget/widget.routes.js';
+import { createWidgetService } from './modules/widget/widget.service.js';
+import { createWidgetStore } from './modules/widget/widget.store.js';
 
 export type AppOptions = {
   handle: DbHandle;
@@ -89,6 +92,8 @@ export type AppOptions = {
   attachmentsDir?: string;
   attachmentMaxBytes?: number;
   version?: string;
+  /** The built chat widget served at /widget.js; null serves none. Default: apps/widget/dist/widget.js. */
+  widgetFile?: string | null;
 };
 
 function trustHops(n: number) {
@@ -99,6 +104,10 @@ export function defaultWebDir(): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidate = path.resolve(here, '../../web/dist');
   return existsSync(path.join(candidate, 'index.html')) ? candidate : null;
+}
+
+export function defaultWidgetFile(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../widget/dist/widget.js');
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -244,6 +253,26 @@ export async function buildApp(opts: AppOptions) {
   });
   // Text analytics: a consumer of the domain events (customer messages), just behind the write.
   createFeelings({ logs, conversations, interactions, customers });
+  // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
+  let live: Awaited<ReturnType<typeof registerLiveRoutes>> | null = null;
+  const widget = createWidgetService({
+    store: createWidgetStore(db),
+    transactions,
+    clock,
+    audit,
+    bus,
+    mailer,
+    logger: app.log,
+    inboxes,
+    inbound: channels.inbound,
+    outbound: channels.outbound,
+    messages: conversations.channels,
+    customers,
+    identities,
+    ingest: spine.ingest,
+    agentsOnline: (workspaceId) => live?.agentsOnline(workspaceId) ?? 0,
+  });
+  channels.outbound.registerSender('chat', widget.deliver);
   const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
 
   await app.register(fastifyCookie);
@@ -330,11 +359,13 @@ export async function buildApp(opts: AppOptions) {
     journey: spine.journey,
     logs,
     webhooks,
+    widget,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
   const liveTail = createLogTail({ store: logs.store, log: 'domain_events', logger: app.log });
-  await registerLiveRoutes(app, { db, bus, clock, conversations, tail: liveTail });
+  live = await registerLiveRoutes(app, { db, bus, clock, conversations, tail: liveTail });
+  registerWidgetRoutes(app, { widget, bus, widgetFile: opts.widgetFile === undefined ? defaultWidgetFile() : opts.widgetFile });
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
   if (webDir) {
@@ -343,7 +374,7 @@ export async function buildApp(opts: AppOptions) {
     await app.register(fastifyStatic, { root: webDir, serve: false, preCompressed: true });
     const root = path.resolve(webDir);
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
-      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) return reply.callNotFound();
+      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/') || req.url.startsWith('/widget/')) return reply.callNotFound();
       const rel = (req.url.split('?')[0] ?? '/').replace(/^\/+/, '');
       const file = path.resolve(root, rel);
       if (rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile()) {
@@ -364,6 +395,7 @@ export async function buildApp(opts: AppOptions) {
           // Log retention: what every consumer has passed and is older than its log keeps.
           .then(() => logs.trim())
           .then(() => webhooks.prune())
+          .then(() => widget.prune())
           .catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
       sweep();
       housekeeping = setInterval(sweep, 3_600_000);
@@ -388,7 +420,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

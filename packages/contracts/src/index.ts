@@ -10,3 +10,4 @@ export * from './events.js';
 export * from './channels.js';
 export * from './webhooks.js';
 export * from './feelings.js';
+export * from './widget.js';

@@ -310,6 +310,29 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
       });
     },
 
+    /**
+     * The chat widget's view of a customer's thread in one inbox: its latest conversation and the
+     * replies on it (never notes), oldest first, from `after` on. No access check: the caller has
+     * proved it is this customer (a widget visitor token).
+     */
+    async customerThread(workspaceId: string, inboxId: string, customerId: string, opts: { after: string | null; limit: number }) {
+      const row = await store.latestInInbox(autocommit, workspaceId, inboxId, customerId);
+      if (!row) return null;
+      const rows = (await store.listMessages(workspaceId, row.id, { after: opts.after, limit: opts.limit, includeNotes: false })).slice(0, opts.limit);
+      const names = rows.some((m) => m.author_type === 'agent') ? await workspaces.memberNames(workspaceId) : new Map<string, string>();
+      return {
+        conversationId: row.id,
+        messages: rows.map((m) => ({
+          id: m.id,
+          body: m.body,
+          createdAt: m.created_at,
+          authorType: m.author_type as 'customer' | 'agent' | 'bot' | 'system',
+          authorName: m.author_type === 'agent' ? (names.get(m.author_id ?? '') ?? null) : null,
+          delivery: (m.delivery_status ?? null) as DeliveryState['status'] | null,
+        })),
+      };
+    },
+
     lastCustomerMessageAt: (workspaceId: string, conversationId: string) => store.lastCustomerMessageAt(workspaceId, conversationId),
 
     /** An attachment for an agent who can see its conversation (404 otherwise: ids do not leak). */

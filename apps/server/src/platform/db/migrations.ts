@@ -9,6 +9,7 @@ import { m006LogTail } from './migration-006-log-tail.js';
 import { m007SearchWalk } from './migration-007-search-walk.js';
 import { m008Channels } from './migration-008-channels.js';
 import { m009Webhooks } from './migration-009-webhooks.js';
+import { m014Widget } from './migration-014-widget.js';
 import { m015Feelings } from './migration-015-feelings.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
@@ -295,6 +296,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['007_search_walk', { up: m007SearchWalk }],
   ['008_channels', { up: m008Channels }],
   ['009_webhooks', { up: m009Webhooks }],
+  ['014_widget', { up: m014Widget }],
   ['015_feelings', { up: m015Feelings }],
 ];
 

@@ -141,6 +141,21 @@ export type MessageRow = {
   sentiment_label?: string | null;
   sentiment_signals?: string | null;
 };
+/** A chat widget visitor (migration 014). */
+export type WidgetVisitorRow = {
+  workspace_id: string;
+  id: string;
+  inbox_id: string;
+  user_id: string | null;
+  token_hash: string;
+  customer_id: string | null;
+  email: string | null;
+  name: string | null;
+  page_url: string | null;
+  online_until: number | string;
+  created_at: string;
+  last_seen_at: string;
+};
 export type InboxRow = {
   workspace_id: string;
   id: string;
@@ -348,4 +363,5 @@ export type Database = {
   log_trims: LogTrimRow;
   webhooks: WebhookRow;
   webhook_deliveries: WebhookDeliveryRow;
+  widget_visitors: WidgetVisitorRow;
 };
