@@ -2745,6 +2745,8 @@ export type paths = {
                     customerId?: string;
                     updatedSince?: string;
                     q?: string;
+                    /** @description only conversations whose customer's feeling is negative, neutral or positive */
+                    feeling?: "negative" | "neutral" | "positive";
                 };
                 header?: never;
                 path?: never;
@@ -8542,6 +8544,25 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
         };
+        SentimentInput: {
+            /** @description from -1 (most negative) to 1 (most positive) */
+            score: number;
+            /**
+             * @description positive above 0.05, negative below -0.05, else neutral
+             * @enum {string}
+             */
+            label: "negative" | "neutral" | "positive";
+            /** @description what a support team acts on: frustration, urgency, churn_risk, gratitude */
+            signals: ("frustration" | "urgency" | "churn_risk" | "gratitude")[];
+        };
+        /** @description time-decayed average sentiment of the customer's messages (half-life 30 days) */
+        FeelingInput: {
+            score: number;
+            /** @enum {string} */
+            label: "negative" | "neutral" | "positive";
+            /** @description when the latest scored message was written */
+            updatedAt: string;
+        };
         CustomerInput: {
             id: string;
             name: string | null;
@@ -8550,6 +8571,8 @@ export type components = {
             traits: {
                 [key: string]: unknown;
             };
+            /** @description time-decayed average sentiment of their messages; null until one is scored */
+            feeling: components["schemas"]["FeelingInput"] | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -8592,6 +8615,8 @@ export type components = {
             /** @description outbound delivery to the customer; null when nothing is sent */
             delivery: components["schemas"]["DeliveryInput"] | null;
             attachments: components["schemas"]["AttachmentInput"][];
+            /** @description a customer message's sentiment, read just after it arrives; null for others */
+            sentiment: components["schemas"]["SentimentInput"] | null;
         };
         ConversationInput: {
             id: string;
@@ -8768,6 +8793,8 @@ export type components = {
             traits: {
                 [key: string]: unknown;
             };
+            /** @description time-decayed average sentiment of their messages; null until one is scored */
+            feeling: components["schemas"]["FeelingInput"] | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -9110,6 +9137,25 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
         };
+        Sentiment: {
+            /** @description from -1 (most negative) to 1 (most positive) */
+            score: number;
+            /**
+             * @description positive above 0.05, negative below -0.05, else neutral
+             * @enum {string}
+             */
+            label: "negative" | "neutral" | "positive";
+            /** @description what a support team acts on: frustration, urgency, churn_risk, gratitude */
+            signals: ("frustration" | "urgency" | "churn_risk" | "gratitude")[];
+        };
+        /** @description time-decayed average sentiment of the customer's messages (half-life 30 days) */
+        Feeling: {
+            score: number;
+            /** @enum {string} */
+            label: "negative" | "neutral" | "positive";
+            /** @description when the latest scored message was written */
+            updatedAt: string;
+        };
         Customer: {
             id: string;
             name: string | null;
@@ -9118,6 +9164,8 @@ export type components = {
             traits: {
                 [key: string]: unknown;
             };
+            /** @description time-decayed average sentiment of their messages; null until one is scored */
+            feeling: components["schemas"]["Feeling"] | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -9160,6 +9208,8 @@ export type components = {
             /** @description outbound delivery to the customer; null when nothing is sent */
             delivery: components["schemas"]["Delivery"] | null;
             attachments: components["schemas"]["Attachment"][];
+            /** @description a customer message's sentiment, read just after it arrives; null for others */
+            sentiment: components["schemas"]["Sentiment"] | null;
         };
         Conversation: {
             id: string;
@@ -9336,6 +9386,8 @@ export type components = {
             traits: {
                 [key: string]: unknown;
             };
+            /** @description time-decayed average sentiment of their messages; null until one is scored */
+            feeling: components["schemas"]["Feeling"] | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
