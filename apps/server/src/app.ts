@@ -36,7 +36,7 @@ import { createIdentitiesService } from './modules/identity/identities.service.j
 import { createIdentityStore } from './modules/identity/identity.store.js';
 import { createInteractionsModule } from './spine.js';
 import { createLogs } from './platform/logs.js';
-import { createFeelings } from './modules/feelings/feelings.js';
+import { createFeelings, registerFeelingsRoutes } from './modules/feelings/feelings.js';
 import { createLogTail } from './platform/log-tail.js';
 import { createDomainEvents } from './platform/domain-events.js';
 import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
@@ -252,7 +252,7 @@ export async function buildApp(opts: AppOptions) {
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
   // Text analytics: a consumer of the domain events (customer messages), just behind the write.
-  createFeelings({ logs, conversations, interactions, customers });
+  const feelings = createFeelings({ db, clock, logs, conversations, interactions, customers });
   // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
   let live: Awaited<ReturnType<typeof registerLiveRoutes>> | null = null;
   const widget = createWidgetService({
@@ -344,6 +344,7 @@ export async function buildApp(opts: AppOptions) {
   registerCustomerRoutes(app, { customers, organizations, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
   registerWebhookRoutes(app, { webhooks });
+  registerFeelingsRoutes(app, { feelings });
   registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
   const privacy = createCustomerPrivacyWorkflow({
     transactions,
@@ -360,6 +361,7 @@ export async function buildApp(opts: AppOptions) {
     logs,
     webhooks,
     widget,
+    feelings,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
@@ -420,7 +422,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, feelings },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;
