@@ -44,6 +44,9 @@ import { createWorkspacesService } from './modules/workspaces/workspaces.service
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
 import { createChannels, createInboxesService, createInboxesStore, defaultInboxProvisioner } from './modules/channels/channels.js';
 import { registerChannelRoutes } from './modules/channels/channels.routes.js';
+import { installMessagingChannels } from './modules/channels/messaging.js';
+import type { Sender } from './modules/channels/outbound.js';
+import type { InboxChannel } from '@rapport/contracts';
 import { createFileStore } from './platform/files.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
@@ -81,6 +84,12 @@ export type AppOptions = {
   /** Where attachments are stored; by default a temporary folder (tests). */
   attachmentsDir?: string;
   attachmentMaxBytes?: number;
+  /** Twilio's REST API base (RAPPORT_TWILIO_API_URL); tests point it at a fake. */
+  twilioApiUrl?: string;
+  /** Meta's Graph API base with its version (RAPPORT_META_GRAPH_URL). */
+  metaGraphUrl?: string;
+  /** Senders replacing the built-in ones of these channels (tests). */
+  channelSenders?: Partial<Record<InboxChannel, Sender>>;
   version?: string;
 };
 
@@ -279,6 +288,17 @@ export async function buildApp(opts: AppOptions) {
   registerConversationRoutes(app, { conversations, canned });
   registerWebhookRoutes(app, { webhooks });
   registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
+  const messaging = await installMessagingChannels(app, {
+    channels,
+    conversations,
+    identities,
+    autocommit: transactions.autocommit,
+    clock,
+    publicUrl: opts.publicUrl ?? null,
+    twilioApiUrl: opts.twilioApiUrl,
+    metaGraphUrl: opts.metaGraphUrl,
+    senders: opts.channelSenders,
+  });
   const privacy = createCustomerPrivacyWorkflow({
     transactions,
     clock,
@@ -340,6 +360,6 @@ export async function buildApp(opts: AppOptions) {
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks } };
+  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks, messaging } };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

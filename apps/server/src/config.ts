@@ -63,6 +63,8 @@ export const ZConfig = z.object({
     .int()
     .min(1024)
     .max(1024 * 1024 * 1024),
+  twilioApiUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://api.twilio.com' }).optional(),
+  metaGraphUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://graph.facebook.com/v21.0' }).optional(),
   webhookAllowHosts: z
     .string()
     .trim()
@@ -124,6 +126,18 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     env: 'RAPPORT_ATTACHMENT_MAX_BYTES',
     default: '26214400',
     doc: "largest total of one inbound message's attachments, in bytes (stored under <data>/attachments)",
+  },
+  {
+    key: 'twilioApiUrl',
+    env: 'RAPPORT_TWILIO_API_URL',
+    default: 'https://api.twilio.com',
+    doc: "Twilio's REST API base URL (SMS inboxes send through {url}/2010-04-01/Accounts/{sid}/Messages.json)",
+  },
+  {
+    key: 'metaGraphUrl',
+    env: 'RAPPORT_META_GRAPH_URL',
+    default: 'https://graph.facebook.com/v21.0',
+    doc: "Meta's Graph API base URL with its version (WhatsApp and Messenger inboxes send through it)",
   },
   {
     key: 'webhookAllowHosts',

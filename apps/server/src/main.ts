@@ -120,6 +120,8 @@ async function main(argv: string[]): Promise<number> {
     mailDomain: config.mailDomain,
     attachmentsDir: path.join(config.dataDir, 'attachments'),
     attachmentMaxBytes: config.attachmentMaxBytes,
+    ...(config.twilioApiUrl ? { twilioApiUrl: config.twilioApiUrl } : {}),
+    ...(config.metaGraphUrl ? { metaGraphUrl: config.metaGraphUrl } : {}),
   });
   const { app } = rapport;
   let closing = false;

@@ -9,3 +9,4 @@ export * from './system.js';
 export * from './events.js';
 export * from './channels.js';
 export * from './webhooks.js';
+export * from './messaging.js';
