@@ -54,6 +54,8 @@ export async function startFakeProvider(): Promise<FakeProvider> {
       };
       const next = script.shift();
       if (next) return send(next.status, next.body);
+      // A webhook receiver's path (the API channel's replies arrive here as message.created).
+      if (path.startsWith('/hooks/')) return send(200, { ok: true });
       if (/^\/2010-04-01\/Accounts\/[^/]+\/Messages\.json$/.test(path)) return send(201, { sid: id('SM'), status: 'queued' });
       if (/\/messages$/.test(path)) {
         if (json?.messaging_product === 'whatsapp')
