@@ -360,6 +360,16 @@ export async function buildApp(opts: AppOptions) {
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks, messaging } };
+  return {
+    app,
+    db,
+    engine,
+    clock,
+    bus,
+    jobs,
+    logs,
+    audit,
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks, messaging },
+  };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -21,7 +21,20 @@ export type TwilioInbound = z.infer<typeof ZTwilioInbound>;
 /** Twilio's status callback for a message Rapport sent. */
 export const ZTwilioStatus = z.looseObject({
   MessageSid: z.string().regex(/^(SM|MM)[0-9a-zA-Z]{8,64}$/, 'a Twilio message sid'),
-  MessageStatus: z.enum(['accepted', 'scheduled', 'queued', 'sending', 'sent', 'delivered', 'undelivered', 'failed', 'read', 'receiving', 'received', 'canceled']),
+  MessageStatus: z.enum([
+    'accepted',
+    'scheduled',
+    'queued',
+    'sending',
+    'sent',
+    'delivered',
+    'undelivered',
+    'failed',
+    'read',
+    'receiving',
+    'received',
+    'canceled',
+  ]),
   ErrorCode: z.string().max(16).optional(),
   ErrorMessage: z.string().max(1000).optional(),
 });
@@ -54,7 +67,10 @@ const ZWaMessage = z.looseObject({
 const ZWaStatus = z.looseObject({
   id: z.string().min(1).max(256),
   status: z.string().max(32),
-  errors: z.array(z.looseObject({ code: z.number().optional(), title: z.string().max(1000).optional(), message: z.string().max(1000).optional() })).max(20).optional(),
+  errors: z
+    .array(z.looseObject({ code: z.number().optional(), title: z.string().max(1000).optional(), message: z.string().max(1000).optional() }))
+    .max(20)
+    .optional(),
 });
 export const ZWhatsAppValue = z.looseObject({
   messaging_product: z.string().optional(),
@@ -75,7 +91,10 @@ export const ZMessengerEvent = z.looseObject({
       mid: z.string().min(1).max(256),
       text: z.string().max(65_536).optional(),
       is_echo: z.boolean().optional(),
-      attachments: z.array(z.looseObject({ type: z.string().max(32).optional() })).max(20).optional(),
+      attachments: z
+        .array(z.looseObject({ type: z.string().max(32).optional() }))
+        .max(20)
+        .optional(),
     })
     .optional(),
   delivery: z.looseObject({ mids: z.array(z.string().max(256)).max(1000).optional() }).optional(),
@@ -87,7 +106,10 @@ export const ZMetaWebhook = z.looseObject({
     .array(
       z.looseObject({
         id: z.string().max(64).optional(),
-        changes: z.array(z.looseObject({ field: z.string().max(64), value: z.unknown() })).max(1000).optional(),
+        changes: z
+          .array(z.looseObject({ field: z.string().max(64), value: z.unknown() }))
+          .max(1000)
+          .optional(),
         messaging: z.array(ZMessengerEvent).max(1000).optional(),
       }),
     )
@@ -118,7 +140,7 @@ export const ZApiChannelCustomer = z
 
 export const ZApiChannelMessage = z
   .strictObject({
-    conversationExternalId: externalId.meta({ description: "your id for the conversation (ticket, chat session): messages with the same one thread together" }),
+    conversationExternalId: externalId.meta({ description: 'your id for the conversation (ticket, chat session): messages with the same one thread together' }),
     externalId: externalId.meta({ description: 'your id for this message: a repeat with the same one returns the first (200), never a second copy' }),
     customer: ZApiChannelCustomer,
     body: z.string().min(1).max(100_000),

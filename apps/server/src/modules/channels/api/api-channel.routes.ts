@@ -14,7 +14,7 @@ export function registerApiChannelRoutes(app: FastifyZodInstance, deps: { api: A
       config: { access: 'conversations.write' },
       schema: {
         tags: ['channels'],
-        summary: "API channel: a message from your system, threaded by conversationExternalId; idempotent by externalId (200 with the first for a repeat)",
+        summary: 'API channel: a message from your system, threaded by conversationExternalId; idempotent by externalId (200 with the first for a repeat)',
         params: ZIdParam,
         body: ZApiChannelMessage,
         response: { 200: ZApiChannelResult, 201: ZApiChannelResult, ...errors },

@@ -27,7 +27,11 @@ export function createApiChannel(deps: { inboxes: InboxesService; inbound: Inbou
       if (!inbox || inbox.channel !== 'api') throw notFound('API inbox');
       if (!inbox.enabled) throw conflict(`The inbox ${inbox.name} is disabled`);
       const parsed = ZApiChannelMessage.safeParse(input);
-      if (!parsed.success) throw invalid('Invalid message', parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+      if (!parsed.success)
+        throw invalid(
+          'Invalid message',
+          parsed.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+        );
       const m = parsed.data;
       const c = m.customer;
       const identity: InboundIdentity | undefined = c.userId

@@ -39,7 +39,13 @@ describe.each(engines)('API channel (%s)', (engine) => {
   it('writes a message once per externalId: 201, then 200 with the same message; threads by conversationExternalId', async () => {
     const ticket = unique('T-');
     const email = `${unique('kim')}@example.com`;
-    const body = { conversationExternalId: ticket, externalId: `${ticket}-1`, customer: { externalId: unique('cust-'), email, name: 'Kim' }, body: 'My order is late', subject: 'Order 1001' };
+    const body = {
+      conversationExternalId: ticket,
+      externalId: `${ticket}-1`,
+      customer: { externalId: unique('cust-'), email, name: 'Kim' },
+      body: 'My order is late',
+      subject: 'Order 1001',
+    };
     const first = await post(inboxA, body);
     expect(first.status).toBe(201);
     expect(first.body).toMatchObject({
@@ -55,7 +61,13 @@ describe.each(engines)('API channel (%s)', (engine) => {
     expect(next.status).toBe(201);
     expect(next.body.conversation.id).toBe(first.body.conversation.id);
     // The customer is found again by the system's id alone; a bot's message threads too.
-    const bot = await post(inboxA, { conversationExternalId: ticket, externalId: `${ticket}-3`, customer: { externalId: body.customer.externalId }, body: 'Order status: shipped', author: 'bot' });
+    const bot = await post(inboxA, {
+      conversationExternalId: ticket,
+      externalId: `${ticket}-3`,
+      customer: { externalId: body.customer.externalId },
+      body: 'Order status: shipped',
+      author: 'bot',
+    });
     expect(bot.status).toBe(201);
     expect(bot.body.conversation.customer.id).toBe(first.body.conversation.customer.id);
     expect(bot.body.message.author.type).toBe('bot');

@@ -3,7 +3,7 @@
 // customer-service window: outside it, WhatsApp takes only approved templates and Messenger only
 // a human agent's reply within 7 days (the HUMAN_AGENT tag). See docs/channels.md.
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import type { ZMessengerEvent} from '@rapport/contracts';
+import type { ZMessengerEvent } from '@rapport/contracts';
 import { ZMetaWebhook, ZWhatsAppValue, type InboxChannel } from '@rapport/contracts';
 import type { z } from 'zod';
 import type { Clock } from '../../../platform/clock.js';
@@ -45,7 +45,13 @@ export function parseTemplate(body: string): { name: string; language: string | 
   return {
     name: m[1],
     language: m[2] ?? null,
-    params: rest === '' ? [] : rest.split('|').map((p) => p.trim()).slice(0, 20),
+    params:
+      rest === ''
+        ? []
+        : rest
+            .split('|')
+            .map((p) => p.trim())
+            .slice(0, 20),
   };
 }
 
@@ -117,7 +123,12 @@ export function createMeta(deps: {
       if (s.status === 'sent') await outbound.updateDelivery(target.workspaceId, ref, 'sent');
       else if (s.status === 'delivered' || s.status === 'read') await outbound.updateDelivery(target.workspaceId, ref, 'delivered');
       else if (s.status === 'failed')
-        await outbound.updateDelivery(target.workspaceId, ref, 'failed', `WhatsApp: failed${e ? ` (${e.code ?? ''} ${e.title ?? e.message ?? ''})`.replace(/\s+\)/, ')') : ''}`);
+        await outbound.updateDelivery(
+          target.workspaceId,
+          ref,
+          'failed',
+          `WhatsApp: failed${e ? ` (${e.code ?? ''} ${e.title ?? e.message ?? ''})`.replace(/\s+\)/, ')') : ''}`,
+        );
       else continue;
       counts.statuses++;
     }
@@ -187,7 +198,12 @@ export function createMeta(deps: {
       const approved = Array.isArray(inbox.settings.templates) ? inbox.settings.templates : [];
       const match = approved.find(
         (t): t is { name: string; language: string } =>
-          !!t && typeof t === 'object' && 'name' in t && t.name === template.name && 'language' in t && (!template.language || t.language === template.language),
+          !!t &&
+          typeof t === 'object' &&
+          'name' in t &&
+          t.name === template.name &&
+          'language' in t &&
+          (!template.language || t.language === template.language),
       );
       if (!match) throw new PermanentDeliveryError(`The template ${template.name} is not among this inbox's approved templates (settings.templates)`);
       payload = {
@@ -256,7 +272,11 @@ export function createMeta(deps: {
         throw invalid('The body is not valid JSON');
       }
       const parsed = ZMetaWebhook.safeParse(json);
-      if (!parsed.success) throw invalid('Not a Meta webhook', parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })));
+      if (!parsed.success)
+        throw invalid(
+          'Not a Meta webhook',
+          parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+        );
       const counts: Counts = { received: 0, statuses: 0, ignored: 0 };
       const body = parsed.data;
       // Validate the whole body before writing any of it: a malformed post stores nothing.
@@ -266,7 +286,11 @@ export function createMeta(deps: {
           for (const [j, change] of (entry.changes ?? []).entries()) {
             if (change.field !== 'messages') continue;
             const v = ZWhatsAppValue.safeParse(change.value);
-            if (!v.success) throw invalid('Not a WhatsApp messages change', v.error.issues.slice(0, 20).map((x) => ({ path: [`entry.${i}.changes.${j}.value`, ...x.path.map(String)].join('.'), message: x.message })));
+            if (!v.success)
+              throw invalid(
+                'Not a WhatsApp messages change',
+                v.error.issues.slice(0, 20).map((x) => ({ path: [`entry.${i}.changes.${j}.value`, ...x.path.map(String)].join('.'), message: x.message })),
+              );
             values.push(v.data);
           }
         for (const v of values) await onWhatsApp(inbox, v, counts);

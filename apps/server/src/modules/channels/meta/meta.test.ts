@@ -17,7 +17,9 @@ const waBody = (phoneNumberId: string, value: Record<string, unknown>, display =
   entry: [
     {
       id: 'WABA',
-      changes: [{ field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: display, phone_number_id: phoneNumberId }, ...value } }],
+      changes: [
+        { field: 'messages', value: { messaging_product: 'whatsapp', metadata: { display_phone_number: display, phone_number_id: phoneNumberId }, ...value } },
+      ],
     },
   ],
 });
@@ -46,11 +48,20 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
       expect(r.status).toBe(201);
       return r.body.id as string;
     };
-    inbox.waA = await make(a, { channel: 'whatsapp', address: ids.waA, secrets: secretsA, settings: { templates: [{ name: 'order_update', language: 'en_US' }] } });
+    inbox.waA = await make(a, {
+      channel: 'whatsapp',
+      address: ids.waA,
+      secrets: secretsA,
+      settings: { templates: [{ name: 'order_update', language: 'en_US' }] },
+    });
     // A second number of the same Meta app (same app secret): its events may arrive on the first's URL.
     inbox.waA2 = await make(a, { channel: 'whatsapp', address: `+1555${ids.waA2.slice(-7)}`, secrets: secretsA, settings: { phoneNumberId: ids.waA2 } });
     inbox.pageA = await make(a, { channel: 'messenger', address: ids.pageA, secrets: { ...secretsA, accessToken: 'page-token-a' } });
-    inbox.waB = await make(b, { channel: 'whatsapp', address: ids.waB, secrets: { appSecret: 'app-secret-b', verifyToken: 'verify-b', accessToken: 'token-b' } });
+    inbox.waB = await make(b, {
+      channel: 'whatsapp',
+      address: ids.waB,
+      secrets: { appSecret: 'app-secret-b', verifyToken: 'verify-b', accessToken: 'token-b' },
+    });
   });
   afterAll(async () => {
     await t?.close();
@@ -89,7 +100,8 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
 
   it('takes a signed WhatsApp message once (replays deduped), the customer by number; refuses bad signatures and malformed bodies', async () => {
     const from = digits('4477');
-    const body = waBody(ids.waA, waText(from, 'Is my order shipped?'));
+    const text = waText(from, 'Is my order shipped?');
+    const body = waBody(ids.waA, text);
     const res = await hook(inbox.waA, body, 'app-secret-a');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ received: 1, statuses: 0, ignored: 0 });
@@ -99,7 +111,7 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
     expect(convs[0]).toMatchObject({ channel: 'whatsapp', inboxId: inbox.waA, customer: { name: 'Wanda' } });
     const msgs = (await t.request('GET', `/api/v1/conversations/${convs[0].id}/messages`, { token: a.token })).body.data;
     expect(msgs.map((m: { body: string }) => m.body)).toEqual(['Is my order shipped?']);
-    expect(msgs[0].externalId).toBe(body.entry[0]!.changes[0]!.value.messages[0]!.id);
+    expect(msgs[0].externalId).toBe(text.messages[0]!.id);
 
     const other = digits('4478');
     const forged = await hook(inbox.waA, waBody(ids.waA, waText(other, 'forged')), 'not-the-secret');
@@ -130,7 +142,11 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
     const z = digits('3363');
     const batch = {
       object: 'whatsapp_business_account',
-      entry: [waBody(ids.waA, waText(x, 'to number 1')).entry[0], waBody(ids.waA2, waText(y, 'to number 2'), `1555${ids.waA2.slice(-7)}`).entry[0], waBody(ids.waB, waText(z, 'inject into B')).entry[0]],
+      entry: [
+        waBody(ids.waA, waText(x, 'to number 1')).entry[0],
+        waBody(ids.waA2, waText(y, 'to number 2'), `1555${ids.waA2.slice(-7)}`).entry[0],
+        waBody(ids.waB, waText(z, 'inject into B')).entry[0],
+      ],
     };
     const res = await hook(inbox.waA, batch, 'app-secret-a');
     expect(res.status).toBe(200);
@@ -142,7 +158,11 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
     expect((await hook(inbox.waB, waBody(ids.waB, waText(z, 'inject into B')), 'app-secret-a')).status).toBe(403);
     expect(await conversations(b, 'whatsapp')).toHaveLength(0);
     // B's own secret on B's path works, and cannot reach A's numbers.
-    const own = await hook(inbox.waB, { object: 'whatsapp_business_account', entry: [waBody(ids.waB, waText(z, 'hi B')).entry[0], waBody(ids.waA, waText(z, 'into A?')).entry[0]] }, 'app-secret-b');
+    const own = await hook(
+      inbox.waB,
+      { object: 'whatsapp_business_account', entry: [waBody(ids.waB, waText(z, 'hi B')).entry[0], waBody(ids.waA, waText(z, 'into A?')).entry[0]] },
+      'app-secret-b',
+    );
     expect(own.body).toEqual({ received: 1, statuses: 0, ignored: 1 });
     expect(await byPhone(b, `+${z}`)).toHaveLength(1);
     expect(await byPhone(a, `+${z}`)).toHaveLength(0);
@@ -169,7 +189,14 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
 
     // Statuses: delivered, then a read (stays delivered); a failure of another message carries Meta's reason.
     const statuses = (list: Array<Record<string, unknown>>) => waBody(ids.waA, { statuses: list });
-    const st = await hook(inbox.waA, statuses([{ id: sent.externalId, status: 'delivered', timestamp: '1', recipient_id: from }, { id: sent.externalId, status: 'read' }]), 'app-secret-a');
+    const st = await hook(
+      inbox.waA,
+      statuses([
+        { id: sent.externalId, status: 'delivered', timestamp: '1', recipient_id: from },
+        { id: sent.externalId, status: 'read' },
+      ]),
+      'app-secret-a',
+    );
     expect(st.body.statuses).toBe(2);
     expect((await message(first)).delivery.status).toBe('delivered');
 
@@ -193,7 +220,19 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
       messaging_product: 'whatsapp',
       to: from,
       type: 'template',
-      template: { name: 'order_update', language: { code: 'en_US' }, components: [{ type: 'body', parameters: [{ type: 'text', text: 'Wanda' }, { type: 'text', text: '#1234' }] }] },
+      template: {
+        name: 'order_update',
+        language: { code: 'en_US' },
+        components: [
+          {
+            type: 'body',
+            parameters: [
+              { type: 'text', text: 'Wanda' },
+              { type: 'text', text: '#1234' },
+            ],
+          },
+        ],
+      },
     });
     const tplId = (await message(tpl)).externalId as string;
     await hook(inbox.waA, statuses([{ id: tplId, status: 'failed', errors: [{ code: 131026, title: 'Message undeliverable' }] }]), 'app-secret-a');
@@ -210,7 +249,11 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
     fake.failNext(1, 400, { error: { message: '(#131030) Recipient phone number not in allowed list', code: 131030 } });
     const refused = await reply(conv.id, 'One more thing');
     await deliver();
-    expect((await message(refused)).delivery).toMatchObject({ status: 'failed', attempts: 1, error: 'WhatsApp refused the message (error 131030): (#131030) Recipient phone number not in allowed list' });
+    expect((await message(refused)).delivery).toMatchObject({
+      status: 'failed',
+      attempts: 1,
+      error: 'WhatsApp refused the message (error 131030): (#131030) Recipient phone number not in allowed list',
+    });
   });
 
   it('takes Messenger messages by PSID (echoes ignored), replies RESPONSE in 24 h, HUMAN_AGENT within 7 days, fails after', async () => {
@@ -222,7 +265,15 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
     });
     expect((await hook(inbox.pageA, event({ message: { mid, text: 'Do you ship to Norway?' } }), 'app-secret-a')).body.received).toBe(1);
     expect((await hook(inbox.pageA, event({ message: { mid, text: 'Do you ship to Norway?' } }), 'app-secret-a')).status).toBe(200);
-    const echo = { object: 'page', entry: [{ id: ids.pageA, messaging: [{ sender: { id: ids.pageA }, recipient: { id: psid }, message: { mid: `m_${digits('')}`, text: 'echo', is_echo: true } }] }] };
+    const echo = {
+      object: 'page',
+      entry: [
+        {
+          id: ids.pageA,
+          messaging: [{ sender: { id: ids.pageA }, recipient: { id: psid }, message: { mid: `m_${digits('')}`, text: 'echo', is_echo: true } }],
+        },
+      ],
+    };
     expect((await hook(inbox.pageA, echo, 'app-secret-a')).body.received).toBe(0);
     const convs = await conversations(a, 'messenger');
     expect(convs).toHaveLength(1);

@@ -68,8 +68,10 @@ describe.each(engines)('SMS via Twilio (%s)', (engine) => {
     NumMedia: '0',
     ...extra,
   });
-  const conversationsOf = async (ws: TestWorkspace) => (await t.request('GET', '/api/v1/conversations?channel=sms&limit=100', { token: ws.token })).body.data as any[];
-  const messagesOf = async (ws: TestWorkspace, id: string) => (await t.request('GET', `/api/v1/conversations/${id}/messages`, { token: ws.token })).body.data as any[];
+  const conversationsOf = async (ws: TestWorkspace) =>
+    (await t.request('GET', '/api/v1/conversations?channel=sms&limit=100', { token: ws.token })).body.data as any[];
+  const messagesOf = async (ws: TestWorkspace, id: string) =>
+    (await t.request('GET', `/api/v1/conversations/${id}/messages`, { token: ws.token })).body.data as any[];
 
   it('takes a signed SMS: the customer by phone, one conversation, empty TwiML; a replayed MessageSid is stored once', async () => {
     const phone = `+4420${String(Date.now()).slice(-8)}`;
@@ -102,7 +104,11 @@ describe.each(engines)('SMS via Twilio (%s)', (engine) => {
 
   it('accepts the URL the request names (Host) when Twilio was given another host than RAPPORT_PUBLIC_URL', async () => {
     const path = `/channels/twilio/${inboxA.id}/sms`;
-    const res = await post(path, sms(inboxA, '+33612345678', 'via tunnel'), { authToken: 'token-of-a', url: `http://tunnel.example${path}`, host: 'tunnel.example' });
+    const res = await post(path, sms(inboxA, '+33612345678', 'via tunnel'), {
+      authToken: 'token-of-a',
+      url: `http://tunnel.example${path}`,
+      host: 'tunnel.example',
+    });
     expect(res.status).toBe(200);
   });
 
@@ -155,13 +161,22 @@ describe.each(engines)('SMS via Twilio (%s)', (engine) => {
     const call = fake.requests[1]!;
     expect(call.path).toBe(`/2010-04-01/Accounts/${accountA}/Messages.json`);
     expect(call.headers.authorization).toBe(`Basic ${Buffer.from(`${accountA}:token-of-a`).toString('base64')}`);
-    expect(call.form).toEqual({ From: inboxA.address, To: phone, Body: 'Hi! It ships today.', StatusCallback: `${PUBLIC}/channels/twilio/${inboxA.id}/status` });
+    expect(call.form).toEqual({
+      From: inboxA.address,
+      To: phone,
+      Body: 'Hi! It ships today.',
+      StatusCallback: `${PUBLIC}/channels/twilio/${inboxA.id}/status`,
+    });
     const twilioSid = msg.body.externalId as string;
     expect(twilioSid).toMatch(/^SM[0-9a-f]{32}$/);
 
     // Status callbacks, signed the same way: delivered; B's path with A's token changes nothing.
     const statusPath = `/channels/twilio/${inboxA.id}/status`;
-    const crossStatus = await post(`/channels/twilio/${inboxB.id}/status`, { MessageSid: twilioSid, MessageStatus: 'failed', ErrorCode: '30003' }, { authToken: 'token-of-a' });
+    const crossStatus = await post(
+      `/channels/twilio/${inboxB.id}/status`,
+      { MessageSid: twilioSid, MessageStatus: 'failed', ErrorCode: '30003' },
+      { authToken: 'token-of-a' },
+    );
     expect(crossStatus.status).toBe(403);
     expect((await post(statusPath, { MessageSid: twilioSid, MessageStatus: 'delivered' }, { authToken: 'token-of-a', signature: 'x' })).status).toBe(403);
     expect((await post(statusPath, { MessageSid: twilioSid, MessageStatus: 'delivered', AccountSid: accountA }, { authToken: 'token-of-a' })).status).toBe(200);
