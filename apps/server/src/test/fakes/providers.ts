@@ -52,6 +52,11 @@ export async function startFakeProvider(): Promise<FakeProvider> {
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
+      // Twilio's MMS media (behind the account's basic auth).
+      if (req.method === 'GET' && /^\/2010-04-01\/Accounts\/[^/]+\/Messages\/[^/]+\/Media\/[^/]+$/.test(path)) {
+        res.writeHead(200, { 'content-type': 'image/jpeg' });
+        return res.end(Buffer.from(`jpeg bytes of ${path.split('/').pop()}`));
+      }
       const next = script.shift();
       if (next) return send(next.status, next.body);
       // A webhook receiver's path (the API channel's replies arrive here as message.created).

@@ -11,8 +11,34 @@ import { failureOf, postToProvider, str } from '../provider-http.js';
 import { receiveOnce } from '../receive-once.js';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
-/** Twilio's media lives on its own hosts; only links there are kept (they are shown to agents, never fetched). */
+/** Twilio's media lives on its own hosts: a link elsewhere is dropped, one there is kept when it cannot be fetched. */
 const MEDIA_URL = /^https:\/\/([a-z0-9-]+\.)*(twilio\.com|twiliocdn\.com)\//i;
+const MEDIA_TIMEOUT_MS = 15_000;
+const EXTENSIONS: Record<string, string> = {
+  'image/jpeg': 'jpg',
+  'image/png': 'png',
+  'image/gif': 'gif',
+  'image/webp': 'webp',
+  'video/mp4': 'mp4',
+  'audio/mpeg': 'mp3',
+  'audio/ogg': 'ogg',
+  'application/pdf': 'pdf',
+  'text/vcard': 'vcf',
+  'text/plain': 'txt',
+};
+
+/** A response body, up to `max` bytes (null when larger). */
+async function readLimited(res: Response, max: number): Promise<Buffer | null> {
+  if (Number(res.headers.get('content-length') ?? 0) > max || !res.body) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of res.body) {
+    size += chunk.length;
+    if (size > max) return null;
+    chunks.push(Buffer.from(chunk));
+  }
+  return Buffer.concat(chunks);
+}
 
 export type TwilioRequest = {
   inboxId: string;
@@ -45,6 +71,29 @@ export function createTwilio(deps: { inboxes: InboxesService; inbound: Inbound; 
     const sid = str(inbox.settings.accountSid);
     if (sid && req.params.AccountSid !== undefined && req.params.AccountSid !== sid) throw forbidden('The message is for another Twilio account');
     return inbox;
+  }
+
+  /**
+   * An MMS file, fetched only from the inbox's own account on the configured Twilio API (with its
+   * credentials): a URL a post names elsewhere is never requested, whoever signed the post.
+   */
+  async function fetchMedia(inbox: InboxRecord, url: string, budget: number): Promise<{ content: Buffer; contentType: string } | null> {
+    const sid = str(inbox.settings.accountSid);
+    const token = inbox.secrets.authToken;
+    // Compared once parsed: dot segments (also %2e-encoded) cannot climb out into another account.
+    if (!sid || !token || budget <= 0 || !URL.canParse(url) || !new URL(url).href.startsWith(`${apiUrl}/2010-04-01/Accounts/${sid}/Messages/`)) return null;
+    try {
+      // Twilio answers with a redirect to its media store; fetch drops the credentials on a cross-origin hop.
+      const res = await fetch(url, {
+        headers: { authorization: `Basic ${Buffer.from(`${sid}:${token}`).toString('base64')}` },
+        signal: AbortSignal.timeout(MEDIA_TIMEOUT_MS),
+      });
+      if (!res.ok) return null;
+      const content = await readLimited(res, budget);
+      return content ? { content, contentType: res.headers.get('content-type')?.split(';')[0]?.trim() ?? 'application/octet-stream' } : null;
+    } catch {
+      return null;
+    }
   }
 
   const sender: Sender = async (ctx) => {
@@ -81,16 +130,24 @@ export function createTwilio(deps: { inboxes: InboxesService; inbound: Inbound; 
       if (!parsed.success) throw invalid('Not a Twilio message', fieldErrors(parsed.error.issues));
       const p = parsed.data;
       if (!E164.test(p.From)) throw invalid('Not a Twilio message', [{ path: 'From', message: 'an E.164 number' }]);
-      const media: string[] = [];
+      const links: string[] = [];
+      const attachments: Array<{ filename: string; contentType: string; content: Buffer }> = [];
+      let budget = inbound.maxAttachmentBytes;
       for (let i = 0; i < p.NumMedia; i++) {
         const url = req.params[`MediaUrl${i}`];
-        if (url && MEDIA_URL.test(url) && url.length <= 2048) media.push(url);
+        if (!url || url.length > 2048) continue;
+        const file = await fetchMedia(inbox, url, budget);
+        if (file) {
+          const type = (req.params[`MediaContentType${i}`] ?? file.contentType).toLowerCase();
+          attachments.push({ filename: `media-${i + 1}.${EXTENSIONS[type] ?? 'bin'}`, contentType: type, content: file.content });
+          budget -= file.content.length;
+        } else if (MEDIA_URL.test(url)) links.push(url);
       }
-      const body = [p.Body, ...media.map((u) => `[media] ${u}`)].filter((s) => s !== '').join('\n') || '(empty message)';
+      const body = [p.Body, ...links.map((u) => `[media] ${u}`)].filter((s) => s !== '').join('\n') || (attachments.length > 0 ? '(media)' : '(empty message)');
       return receiveOnce(inbound, {
         inbox,
         contact: { phone: p.From, ...(p.ProfileName ? { name: p.ProfileName } : {}) },
-        message: { body, externalId: p.MessageSid },
+        message: { body, externalId: p.MessageSid, attachments },
         thread: { continueLatest: true },
       });
     },

@@ -102,6 +102,46 @@ describe.each(engines)('SMS via Twilio (%s)', (engine) => {
     expect(customers.body.data.filter((c: { phone: string }) => c.phone === phone)).toHaveLength(1);
   });
 
+  it('stores MMS media fetched from the inbox’s own Twilio account; never requests other addresses a post names', async () => {
+    fake.reset();
+    const phone = '+4479111222333';
+    const own = `${fake.url}/2010-04-01/Accounts/${accountA}/Messages/MM1/Media/ME1`;
+    const res = await post(
+      `/channels/twilio/${inboxA.id}/sms`,
+      sms(inboxA, phone, 'Photo of the damage', {
+        NumMedia: '4',
+        MediaUrl0: own,
+        MediaContentType0: 'image/jpeg',
+        MediaUrl1: `${fake.url}/2010-04-01/Accounts/${accountA}/Messages/%2e%2e/%2e%2e/ACother/Messages/MM1/Media/ME2`,
+        MediaUrl2: 'http://169.254.169.254/latest/meta-data/',
+        MediaUrl3: `${fake.url}/2010-04-01/Accounts/AC${'c3'.repeat(16)}/Messages/MM1/Media/ME3`,
+      }),
+      { authToken: 'token-of-a' },
+    );
+    expect(res.status).toBe(200);
+    expect(fake.requests.map((r) => r.path)).toEqual([`/2010-04-01/Accounts/${accountA}/Messages/MM1/Media/ME1`]);
+    expect(fake.requests[0]!.headers.authorization).toBe(`Basic ${Buffer.from(`${accountA}:token-of-a`).toString('base64')}`);
+    const conv = (await conversationsOf(a)).find((c) => c.customer.phone === phone);
+    const [msg] = await messagesOf(a, conv.id);
+    expect(msg.body).toBe('Photo of the damage');
+    expect(msg.attachments).toHaveLength(1);
+    expect(msg.attachments[0]).toMatchObject({ filename: 'media-1.jpg', contentType: 'image/jpeg' });
+    const file = await t.request('GET', msg.attachments[0].url, { token: a.token });
+    expect(file.text).toBe('jpeg bytes of ME1');
+  });
+
+  it('stores concurrent retries of one MessageSid once, and refuses oversize forms', async () => {
+    const phone = '+4479111222444';
+    const one = sms(inboxA, phone, 'sent thrice at once');
+    const answers = await Promise.all([1, 2, 3].map(() => post(`/channels/twilio/${inboxA.id}/sms`, one, { authToken: 'token-of-a' })));
+    expect(answers.map((r) => r.status)).toEqual([200, 200, 200]);
+    const conv = (await conversationsOf(a)).filter((c) => c.customer.phone === phone);
+    expect(conv).toHaveLength(1);
+    expect(await messagesOf(a, conv[0].id)).toHaveLength(1);
+    const huge = await post(`/channels/twilio/${inboxA.id}/sms`, sms(inboxA, phone, 'x'.repeat(70_000)), { authToken: 'token-of-a' });
+    expect(huge.status).toBe(413);
+  });
+
   it('accepts the URL the request names (Host) when Twilio was given another host than RAPPORT_PUBLIC_URL', async () => {
     const path = `/channels/twilio/${inboxA.id}/sms`;
     const res = await post(path, sms(inboxA, '+33612345678', 'via tunnel'), {
