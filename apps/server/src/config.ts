@@ -104,7 +104,12 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     doc: 'client IPs from X-Forwarded-For: the number of proxies in front (1) or their addresses/CIDRs (10.0.0.0/8,…); false: the socket address',
   },
   { key: 'runWorker', env: 'RAPPORT_RUN_WORKER', default: 'true', doc: 'run the background job worker in this process' },
-  { key: 'publicUrl', env: 'RAPPORT_PUBLIC_URL', default: 'http://localhost:3000', doc: 'base URL used in invitation links, Twilio status callbacks and Twilio signature checks (the URL providers call)' },
+  {
+    key: 'publicUrl',
+    env: 'RAPPORT_PUBLIC_URL',
+    default: 'http://localhost:3000',
+    doc: 'base URL used in invitation links, Twilio status callbacks and Twilio signature checks (the URL providers call)',
+  },
   {
     key: 'smtpRelayUrl',
     env: 'RAPPORT_SMTP_RELAY_URL',
