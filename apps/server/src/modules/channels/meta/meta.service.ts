@@ -122,14 +122,10 @@ export function createMeta(deps: {
       const e = s.errors?.[0];
       if (s.status === 'sent') await outbound.updateDelivery(target.workspaceId, ref, 'sent');
       else if (s.status === 'delivered' || s.status === 'read') await outbound.updateDelivery(target.workspaceId, ref, 'delivered');
-      else if (s.status === 'failed')
-        await outbound.updateDelivery(
-          target.workspaceId,
-          ref,
-          'failed',
-          `WhatsApp: failed${e ? ` (${e.code ?? ''} ${e.title ?? e.message ?? ''})`.replace(/\s+\)/, ')') : ''}`,
-        );
-      else continue;
+      else if (s.status === 'failed') {
+        const detail = e ? [e.code, e.title ?? e.message].filter((x) => x !== undefined && x !== '').join(' ') : '';
+        await outbound.updateDelivery(target.workspaceId, ref, 'failed', `WhatsApp: failed${detail ? ` (${detail})` : ''}`);
+      } else continue;
       counts.statuses++;
     }
   }
