@@ -32,10 +32,14 @@ async function readLimited(res: Response, max: number): Promise<Buffer | null> {
   if (Number(res.headers.get('content-length') ?? 0) > max || !res.body) return null;
   const chunks: Buffer[] = [];
   let size = 0;
-  for await (const chunk of res.body) {
-    size += chunk.length;
-    if (size > max) return null;
-    chunks.push(Buffer.from(chunk));
+  const reader = res.body.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.length;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(Buffer.from(r.value));
   }
   return Buffer.concat(chunks);
 }
