@@ -85,7 +85,8 @@ export function createTwilio(deps: { inboxes: InboxesService; inbound: Inbound; 
     const sid = str(inbox.settings.accountSid);
     const token = inbox.secrets.authToken;
     // Compared once parsed: dot segments (also %2e-encoded) cannot climb out into another account.
-    if (!sid || !token || budget <= 0 || !URL.canParse(url) || !new URL(url).href.startsWith(`${apiUrl}/2010-04-01/Accounts/${sid}/Messages/`)) return null;
+    if (!sid || !token || budget <= 0 || !URL.canParse(url)) return null;
+    if (!new URL(url).href.startsWith(new URL(`${apiUrl}/2010-04-01/Accounts/${sid}/Messages/`).href)) return null;
     try {
       // Twilio answers with a redirect to its media store; fetch drops the credentials on a cross-origin hop.
       const res = await fetch(url, {
