@@ -51,15 +51,27 @@ export const ZMetaHandshake = z.object({
 
 // Meta's webhook payloads: only the parts Rapport reads are described; everything else passes.
 const ZWaText = z.looseObject({ body: z.string().max(65_536) });
+/** A media message's file: fetched through the Graph API by its id. */
+const ZWaMedia = z.looseObject({
+  id: z
+    .string()
+    .regex(/^\d{1,32}$/)
+    .optional(),
+  mime_type: z.string().max(255).optional(),
+  caption: z.string().max(4096).optional(),
+  filename: z.string().max(512).optional(),
+});
 const ZWaMessage = z.looseObject({
   from: z.string().regex(/^\d{1,20}$/),
   id: z.string().min(1).max(256),
   timestamp: z.string().max(20).optional(),
   type: z.string().max(32),
   text: ZWaText.optional(),
-  image: z.looseObject({ caption: z.string().max(4096).optional() }).optional(),
-  video: z.looseObject({ caption: z.string().max(4096).optional() }).optional(),
-  document: z.looseObject({ caption: z.string().max(4096).optional(), filename: z.string().max(512).optional() }).optional(),
+  image: ZWaMedia.optional(),
+  video: ZWaMedia.optional(),
+  audio: ZWaMedia.optional(),
+  sticker: ZWaMedia.optional(),
+  document: ZWaMedia.optional(),
   button: z.looseObject({ text: z.string().max(4096).optional() }).optional(),
   interactive: z.looseObject({}).optional(),
   location: z.looseObject({}).optional(),

@@ -36,3 +36,20 @@ export function failureOf(status: number, reason: string, transient = false): Er
 }
 
 export const str = (v: unknown): string | null => (typeof v === 'string' ? v : typeof v === 'number' ? String(v) : null);
+
+/** A response body, up to `max` bytes (null when larger). */
+export async function readLimited(res: Response, max: number): Promise<Buffer | null> {
+  if (Number(res.headers.get('content-length') ?? 0) > max || !res.body) return null;
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const reader = res.body.getReader();
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    size += r.value.length;
+    if (size > max) {
+      await reader.cancel();
+      return null;
+    }
+    chunks.push(Buffer.from(r.value));
+  }
+  return Buffer.concat(chunks);
+}

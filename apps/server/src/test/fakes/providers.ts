@@ -32,6 +32,7 @@ const id = (prefix: string, n = 16) => `${prefix}${randomBytes(n).toString('hex'
 export async function startFakeProvider(): Promise<FakeProvider> {
   const requests: RecordedRequest[] = [];
   const script: Scripted[] = [];
+  let port = 0;
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -57,6 +58,15 @@ export async function startFakeProvider(): Promise<FakeProvider> {
         res.writeHead(200, { 'content-type': 'image/jpeg' });
         return res.end(Buffer.from(`jpeg bytes of ${path.split('/').pop()}`));
       }
+      // Meta's media: the Graph API names a file's URL by its id, then serves it (both behind the Bearer token).
+      if (req.method === 'GET' && /^\/v[\d.]+\/\d+$/.test(path)) {
+        const mediaId = path.split('/').pop();
+        return send(200, { url: `http://127.0.0.1:${port}/media/${mediaId}`, mime_type: 'image/jpeg', file_size: 20, id: mediaId });
+      }
+      if (req.method === 'GET' && path.startsWith('/media/')) {
+        res.writeHead(200, { 'content-type': 'image/jpeg' });
+        return res.end(Buffer.from(`whatsapp image ${path.split('/').pop()}`));
+      }
       const next = script.shift();
       if (next) return send(next.status, next.body);
       // A webhook receiver's path (the API channel's replies arrive here as message.created).
@@ -71,7 +81,7 @@ export async function startFakeProvider(): Promise<FakeProvider> {
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  port = (server.address() as AddressInfo).port;
   return {
     url: `http://127.0.0.1:${port}`,
     requests,

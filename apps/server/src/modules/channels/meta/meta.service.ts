@@ -12,7 +12,7 @@ import type { Inbound } from '../inbound.js';
 import type { InboxesService, InboxRecord } from '../inboxes.service.js';
 import type { DeliveryContext, Outbound, Sender } from '../outbound.js';
 import { PermanentDeliveryError } from '../outbound.js';
-import { failureOf, postToProvider, str } from '../provider-http.js';
+import { failureOf, postToProvider, readLimited, str } from '../provider-http.js';
 import { receiveOnce } from '../receive-once.js';
 
 export const WINDOW_MS = 24 * 3_600_000;
@@ -101,18 +101,18 @@ export function createMeta(deps: {
     }
     const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name]));
     for (const m of value.messages ?? []) {
-      const text =
-        m.text?.body ??
-        m.button?.text ??
-        m.image?.caption ??
-        m.video?.caption ??
-        m.document?.caption ??
-        (m.document?.filename ? `[document] ${m.document.filename}` : `[${m.type} message]`);
+      const media = m.image ?? m.video ?? m.audio ?? m.sticker ?? m.document;
+      const file = media?.id ? await fetchMedia(target, media.id, inbound.maxAttachmentBytes) : null;
+      const text = m.text?.body ?? m.button?.text ?? media?.caption ?? (file ? '' : media?.filename ? `[document] ${media.filename}` : `[${m.type} message]`);
       const name = names.get(m.from);
+      const contentType = (media?.mime_type ?? file?.contentType ?? 'application/octet-stream').split(';')[0]?.trim() ?? 'application/octet-stream';
+      const attachments = file
+        ? [{ filename: media?.filename ?? `${m.type}-1.${contentType.split('/')[1]?.replace(/[^a-z0-9]/g, '') || 'bin'}`, contentType, content: file.content }]
+        : [];
       await receiveOnce(inbound, {
         inbox: target,
         contact: { phone: `+${m.from}`, ...(name ? { name } : {}) },
-        message: { body: text || `[${m.type} message]`, externalId: m.id },
+        message: { body: text || (file ? `[${m.type}]` : `[${m.type} message]`), externalId: m.id, attachments },
         thread: { continueLatest: true },
       });
       counts.received++;
@@ -156,6 +156,30 @@ export function createMeta(deps: {
   }
 
   type Counts = { received: number; statuses: number; ignored: number };
+
+  /**
+   * A WhatsApp media file: its URL asked of the Graph API by id (digits only) with the inbox's
+   * token, then fetched with that token. Only the configured Graph API is named by the post; the
+   * file's URL is Meta's answer. Anything that fails leaves a placeholder instead.
+   */
+  async function fetchMedia(inbox: InboxRecord, mediaId: string, budget: number): Promise<{ content: Buffer; contentType: string } | null> {
+    const token = inbox.secrets.accessToken;
+    if (!token || !/^\d{1,32}$/.test(mediaId)) return null;
+    const headers = { authorization: `Bearer ${token}` };
+    try {
+      const info = await fetch(`${graphUrl}/${mediaId}`, { headers, redirect: 'error', signal: AbortSignal.timeout(15_000) });
+      if (!info.ok) return null;
+      const json: unknown = await info.json();
+      const url = json && typeof json === 'object' && 'url' in json ? str(json.url) : null;
+      if (!url || !/^https?:\/\//.test(url)) return null;
+      const res = await fetch(url, { headers, signal: AbortSignal.timeout(15_000) });
+      if (!res.ok) return null;
+      const content = await readLimited(res, budget);
+      return content ? { content, contentType: res.headers.get('content-type') ?? 'application/octet-stream' } : null;
+    } catch {
+      return null;
+    }
+  }
 
   // Senders.
   async function graph(inbox: InboxRecord, path: string, body: unknown): Promise<string> {

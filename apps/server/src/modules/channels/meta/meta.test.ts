@@ -136,6 +136,28 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
     expect(await byPhone(a, `+${other}`)).toHaveLength(0);
   });
 
+  it('stores a WhatsApp image fetched through the Graph API with the inbox’s token', async () => {
+    fake.reset();
+    const from = digits('3934');
+    const image = {
+      from,
+      id: `wamid.${digits('img')}`,
+      timestamp: '1',
+      type: 'image',
+      image: { id: '555000111', mime_type: 'image/jpeg', caption: 'The lid arrived broken' },
+    };
+    const res = await hook(inbox.waA, waBody(ids.waA, { contacts: [{ wa_id: from, profile: { name: 'Ines' } }], messages: [image] }), 'app-secret-a');
+    expect(res.body.received).toBe(1);
+    expect(fake.requests.map((r) => r.path)).toEqual(['/v21.0/555000111', '/media/555000111']);
+    expect(fake.requests.every((r) => r.headers.authorization === 'Bearer token-a')).toBe(true);
+    const conv = (await byPhone(a, `+${from}`))[0];
+    const [msg] = (await t.request('GET', `/api/v1/conversations/${conv.id}/messages`, { token: a.token })).body.data;
+    expect(msg.body).toBe('The lid arrived broken');
+    expect(msg.attachments).toHaveLength(1);
+    expect(msg.attachments[0]).toMatchObject({ filename: 'image-1.jpeg', contentType: 'image/jpeg' });
+    expect((await t.request('GET', msg.attachments[0].url, { token: a.token })).text).toBe('whatsapp image 555000111');
+  });
+
   it('takes entries for other numbers of the same app and workspace, never another workspace’s inbox', async () => {
     const x = digits('3361');
     const y = digits('3362');

@@ -7,7 +7,7 @@ import type { Inbound } from '../inbound.js';
 import type { InboxesService, InboxRecord } from '../inboxes.service.js';
 import type { Outbound, Sender } from '../outbound.js';
 import { PermanentDeliveryError } from '../outbound.js';
-import { failureOf, postToProvider, str } from '../provider-http.js';
+import { failureOf, postToProvider, readLimited, str } from '../provider-http.js';
 import { receiveOnce } from '../receive-once.js';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -26,23 +26,6 @@ const EXTENSIONS: Record<string, string> = {
   'text/vcard': 'vcf',
   'text/plain': 'txt',
 };
-
-/** A response body, up to `max` bytes (null when larger). */
-async function readLimited(res: Response, max: number): Promise<Buffer | null> {
-  if (Number(res.headers.get('content-length') ?? 0) > max || !res.body) return null;
-  const chunks: Buffer[] = [];
-  let size = 0;
-  const reader = res.body.getReader();
-  for (let r = await reader.read(); !r.done; r = await reader.read()) {
-    size += r.value.length;
-    if (size > max) {
-      await reader.cancel();
-      return null;
-    }
-    chunks.push(Buffer.from(r.value));
-  }
-  return Buffer.concat(chunks);
-}
 
 export type TwilioRequest = {
   inboxId: string;
