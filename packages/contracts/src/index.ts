@@ -9,4 +9,6 @@ export * from './system.js';
 export * from './events.js';
 export * from './channels.js';
 export * from './webhooks.js';
+export * from './feelings.js';
+export * from './widget.js';
 export * from './messaging.js';
