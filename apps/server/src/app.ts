@@ -46,6 +46,9 @@ import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js'
 import { createChannels, createInboxesService, createInboxesStore, defaultInboxProvisioner } from './modules/channels/channels.js';
 import { registerChannelRoutes } from './modules/channels/channels.routes.js';
 import { createEmailChannel, type SmtpOptions } from './modules/channels/email/email.js';
+import { installMessagingChannels } from './modules/channels/messaging.js';
+import type { Sender } from './modules/channels/outbound.js';
+import type { InboxChannel } from '@rapport/contracts';
 import { createFileStore } from './platform/files.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
@@ -91,6 +94,12 @@ export type AppOptions = {
   /** Where attachments are stored; by default a temporary folder (tests). */
   attachmentsDir?: string;
   attachmentMaxBytes?: number;
+  /** Twilio's REST API base (RAPPORT_TWILIO_API_URL); tests point it at a fake. */
+  twilioApiUrl?: string;
+  /** Meta's Graph API base with its version (RAPPORT_META_GRAPH_URL). */
+  metaGraphUrl?: string;
+  /** Senders replacing the built-in ones of these channels (tests). */
+  channelSenders?: Partial<Record<InboxChannel, Sender>>;
   version?: string;
   /** The built chat widget served at /widget.js; null serves none. Default: apps/widget/dist/widget.js. */
   widgetFile?: string | null;
@@ -346,6 +355,17 @@ export async function buildApp(opts: AppOptions) {
   registerWebhookRoutes(app, { webhooks });
   registerFeelingsRoutes(app, { feelings });
   registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
+  const messaging = await installMessagingChannels(app, {
+    channels,
+    conversations,
+    identities,
+    autocommit: transactions.autocommit,
+    clock,
+    publicUrl: opts.publicUrl ?? null,
+    twilioApiUrl: opts.twilioApiUrl,
+    metaGraphUrl: opts.metaGraphUrl,
+    senders: opts.channelSenders,
+  });
   const privacy = createCustomerPrivacyWorkflow({
     transactions,
     clock,
@@ -422,7 +442,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, feelings },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;
