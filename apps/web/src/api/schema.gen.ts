@@ -5253,6 +5253,75 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What customers write about: the key phrases of their messages under topics, with how they feel */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description start of the period (default: 30 days before `to`) */
+                    from?: string;
+                    /** @description end of the period, exclusive (default: now) */
+                    to?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Topics"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inboxes": {
         parameters: {
             query?: never;
@@ -8842,6 +8911,31 @@ export type components = {
             /** @description when the latest scored message was written */
             updatedAt: string;
         };
+        TopicInput: {
+            /** @description the phrases' head word */
+            topic: string;
+            messages: number;
+            customers: number;
+            /** @description messages ÷ the period's customer messages with a key phrase */
+            share: number;
+            averageSentiment: number;
+            /** @description messages about it that read negative */
+            negative: number;
+            /** @description its most written phrases (at most 5) */
+            phrases: {
+                phrase: string;
+                count: number;
+            }[];
+        };
+        TopicsInput: {
+            /** @description UTC timestamp, ISO 8601 */
+            from: string;
+            /** @description UTC timestamp, ISO 8601 */
+            to: string;
+            /** @description customer messages of the period with at least one key phrase */
+            messages: number;
+            data: components["schemas"]["TopicInput"][];
+        };
         CustomerInput: {
             id: string;
             name: string | null;
@@ -9467,6 +9561,31 @@ export type components = {
             label: "negative" | "neutral" | "positive";
             /** @description when the latest scored message was written */
             updatedAt: string;
+        };
+        Topic: {
+            /** @description the phrases' head word */
+            topic: string;
+            messages: number;
+            customers: number;
+            /** @description messages ÷ the period's customer messages with a key phrase */
+            share: number;
+            averageSentiment: number;
+            /** @description messages about it that read negative */
+            negative: number;
+            /** @description its most written phrases (at most 5) */
+            phrases: {
+                phrase: string;
+                count: number;
+            }[];
+        };
+        Topics: {
+            /** @description UTC timestamp, ISO 8601 */
+            from: string;
+            /** @description UTC timestamp, ISO 8601 */
+            to: string;
+            /** @description customer messages of the period with at least one key phrase */
+            messages: number;
+            data: components["schemas"]["Topic"][];
         };
         Customer: {
             id: string;
