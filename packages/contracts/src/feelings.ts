@@ -3,8 +3,10 @@
 // sentiment of their messages (half-life FEELING_HALF_LIFE_DAYS).
 import { z } from 'zod';
 import { ZIsoTime } from './common.js';
+import { SENTIMENT_LABELS } from './values.js';
 
-export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
+export { SENTIMENT_LABELS };
+
 export const ZSentimentLabel = z.enum(SENTIMENT_LABELS);
 export type SentimentLabel = z.infer<typeof ZSentimentLabel>;
 export const SENTIMENT_SIGNALS = ['frustration', 'urgency', 'churn_risk', 'gratitude'] as const;
