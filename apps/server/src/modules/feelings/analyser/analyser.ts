@@ -24,6 +24,7 @@ import {
   SARCASTIC_OPENERS,
   SIGNAL_CUES,
   STOPWORDS,
+  VERBS,
 } from './lexicon.js';
 
 export type SentimentLabel = 'positive' | 'neutral' | 'negative';
