@@ -91,7 +91,7 @@ function InboxForm({ me, channel, inbox, onDone }: { me: Me; channel: InboxChann
   );
   return (
     <form
-      aria-label={inbox ? `Edit ${inbox.name}` : `Create a ${CHANNEL_LABEL[channel]} inbox`}
+      aria-label={inbox ? `Edit ${inbox.name}` : `New ${CHANNEL_LABEL[channel]} inbox`}
       onSubmit={(e) => {
         e.preventDefault();
         submit();
