@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, newConversation, newWorkspace, unique, type TestApp } from '../apps/server/src/test/harness.js';
-import { launchBrowser, screenshot, signedIn, startServer } from './support.js';
+import { launchBrowser, screenshot, seriousA11yViolations, signedIn, startServer } from './support.js';
 
 let browser: Browser;
 
@@ -107,7 +107,7 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(urls[0]).toMatch(new RegExp(`^${base}/channels/twilio/inb_[\\w]+/sms$`));
     expect(urls[1]).toMatch(/\/channels\/twilio\/inb_\w+\/status$/);
     const smsRow = page.getByTestId('inbox-row').filter({ hasText: number });
-    await smsRow.getByText('authToken set').waitFor();
+    await smsRow.getByText('auth token set').waitFor();
 
     // Chat: colour and greeting preview live as they are typed.
     await page.getByRole('radio', { name: 'Chat' }).click();
@@ -132,18 +132,18 @@ describe.each(engines)('channels on %s', (engine) => {
     await page.reload();
     await page.getByRole('table', { name: 'Inboxes' }).waitFor();
     await shoot(page, 'channels');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Edit Website chat' }).click();
     const edit = page.getByRole('form', { name: 'Edit Website chat' });
     await edit.getByTestId('widget-snippet').waitFor();
     await edit.getByTestId('widget-preview').waitFor();
     expect(await edit.getByTestId('secret-set').count()).toBe(1);
-    await edit.scrollIntoViewIfNeeded();
-    await page.getByRole('button', { name: 'Edit Website chat' }).scrollIntoViewIfNeeded();
     await page.evaluate(() => {
       const row = [...document.querySelectorAll('[data-testid="inbox-row"]')].find((r) => r.textContent?.includes('Website chat'));
-      row?.scrollIntoView({ block: 'start' });
+      window.scrollBy(0, (row?.getBoundingClientRect().top ?? 0) - 64);
     });
     await shoot(page, 'channel-chat');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Edit Website chat' }).click();
     const html = await page.content();
     for (const secret of [identitySecret, 'twilio-secret-token-value', 'EAAG-wa-token']) expect(html).not.toContain(secret);
@@ -200,16 +200,18 @@ describe.each(engines)('channels on %s', (engine) => {
 
     await rows.first().getByRole('button', { name: /^Redeliver/ }).click();
     await settle(t);
-    await card.getByRole('button', { name: 'Deliveries' }).click();
-    await card.getByRole('button', { name: 'Deliveries' }).click();
-    await card.getByText('redelivery').waitFor();
-    expect(await rows.count()).toBe(3);
-    await shoot(page, 'webhooks');
-
-    // The secret is gone after a reload; rotating shows a new one once.
+    // The secret is gone after a reload; the log shows the redelivery beside the originals.
     await page.reload();
     await card.waitFor();
     expect(await page.content()).not.toContain(secret);
+    await card.getByRole('button', { name: 'Deliveries' }).click();
+    await card.getByText('redelivery').waitFor();
+    expect(await rows.count()).toBe(3);
+    await page.getByRole('heading', { name: 'Webhooks', level: 2 }).scrollIntoViewIfNeeded();
+    await shoot(page, 'webhooks');
+    expect(await seriousA11yViolations(page)).toEqual([]);
+
+    // Rotating shows a new secret once.
     await card.getByRole('button', { name: 'Rotate secret' }).click();
     const rotated = (await card.getByTestId('secret-value').textContent()) ?? '';
     expect(rotated).toMatch(/^whsec_/);
@@ -235,11 +237,20 @@ describe.each(engines)('channels on %s', (engine) => {
         subject: 'Parcel arrived damaged',
         body: 'Hello,\n\nThe box arrived crushed and the mug inside is broken. Photo attached.\n\nOn Mon, 1 Dec 2026, Shop Support wrote:\n> Your order #1042 has shipped.\n> Track it here.\n\n-- \nSam Lee',
         html:
-          '<p>Hello,</p><p>The box arrived <b>crushed</b> and the mug inside is broken. Photo attached.</p>' +
+          '<p>Hello,</p><p>My order #1042 arrived today, but the box was <b>crushed</b> and the mug inside is broken. Photo attached.</p>' +
+          '<p>Could you send a replacement? I would rather not wait for a refund.</p><p>Thanks,<br>Sam</p>' +
+          '<div class="gmail_signature">Sam Lee — sent from my phone</div>' +
           '<div class="gmail_quote"><div class="gmail_attr">On Mon, 1 Dec 2026, Shop Support wrote:</div><blockquote>Your order #1042 has shipped. Track it here.</blockquote></div>',
         externalId: `<${unique('m')}@example.com>`,
-        attachments: [{ filename: 'broken-mug.png', contentType: 'image/png', content: Buffer.from('89504e470d0a1a0a', 'hex') }],
+        attachments: [{ filename: 'broken-mug.png', contentType: 'image/png', content: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(48_000, 1)]) }],
       },
+    });
+    // A plain-text follow-up in the same thread: its quote and signature fold too.
+    await inbound.receive({
+      inbox: record,
+      contact: { identity: { kind: 'email', value: 'sam.lee@example.com' } },
+      message: { body: 'Any news on the replacement?\n\nOn Tue, 2 Dec 2026, Sam Lee wrote:\n> Could you send a replacement?\n\n-- \nSam Lee\n+1 555 0100', externalId: `<${unique('m')}@example.com>` },
+      thread: { conversationId: got.conversationId },
     });
     await settle(t);
 
@@ -253,6 +264,8 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(await frame.getAttribute('sandbox')).toBe('');
     expect(await frame.getAttribute('srcdoc')).toContain('<b>crushed</b>');
     expect(await frame.getAttribute('srcdoc')).not.toContain('has shipped');
+    expect(await frame.getAttribute('srcdoc')).not.toContain('sent from my phone');
+    expect(await frame.getAttribute('srcdoc')).toContain("default-src 'none'");
     expect(await page.frameLocator('[data-testid="email-html"]').getByText('crushed').textContent()).toBe('crushed');
     const toggle = first.getByTestId('quote-toggle');
     expect(await toggle.textContent()).toBe('Show quoted text');
@@ -266,7 +279,17 @@ describe.each(engines)('channels on %s', (engine) => {
     const download = await o.context.request.get(href);
     expect(download.status()).toBe(200);
     expect(download.headers()['content-disposition']).toMatch(/^attachment;/);
-    expect(Buffer.from(await download.body()).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(Buffer.from(await download.body()).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(await first.getByTestId('attachment').textContent()).toContain('47 KB');
+
+    const plain = page.getByTestId('message').nth(1);
+    await plain.getByText('Any news on the replacement?').waitFor();
+    expect(await plain.getByTestId('quoted-text').count()).toBe(0);
+    expect(await plain.textContent()).not.toContain('+1 555 0100');
+    await plain.getByTestId('quote-toggle').click();
+    expect(await plain.getByTestId('quoted-text').textContent()).toContain('> Could you send a replacement?');
+    expect(await plain.textContent()).toContain('+1 555 0100');
+    await plain.getByTestId('quote-toggle').click();
     // Without the session, the attachment is not served.
     expect((await (await browser.newContext({ baseURL: base })).request.get(href)).status()).toBe(401);
 
@@ -280,7 +303,7 @@ describe.each(engines)('channels on %s', (engine) => {
     const failed = reply.locator('[data-testid="delivery"][data-status="failed"]');
     await failed.waitFor({ timeout: 10_000 });
     expect(await failed.textContent()).toMatch(/^Failed.*: Nothing sends email messages on this server$/);
-    await shoot(page, 'conversation-email');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     await o.context.close();
   });
 });

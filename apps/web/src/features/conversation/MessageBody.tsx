@@ -24,7 +24,7 @@ function HtmlFrame({ html, title }: { html: string; title: string }) {
       title={title}
       data-testid="email-html"
       referrerPolicy="no-referrer"
-      style={{ width: '100%', height, border: 0, display: 'block', resize: 'vertical', background: 'transparent' }}
+      style={{ width: '100%', height, border: 0, display: 'block', background: 'transparent' }}
     />
   );
 }

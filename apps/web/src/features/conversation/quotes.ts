@@ -105,11 +105,23 @@ export function foldHtml(html: string): { folded: string; hasQuote: boolean } {
   return { folded: doc.body.innerHTML, hasQuote: removed > 0 };
 }
 
-/** A rough height for an email's HTML, since a sandboxed frame (no scripts, opaque origin) cannot be measured. */
+const BLOCKS = 'p,div,li,tr,h1,h2,h3,h4,h5,h6,blockquote,pre';
+const LINE_PX = 21;
+const CHARS_PER_LINE = 85;
+
+/**
+ * A rough height for an email's HTML, since a sandboxed frame (no scripts, an opaque origin)
+ * cannot be measured: a line per block of text (more for long ones), a margin per paragraph,
+ * room for images. The frame scrolls and can be resized when this falls short.
+ */
 export function estimateHeight(html: string): number {
   const doc = new DOMParser().parseFromString(html, 'text/html');
-  const blocks = doc.body.querySelectorAll('p,div,br,li,tr,h1,h2,h3,h4,h5,h6,blockquote,pre').length;
-  const chars = (doc.body.textContent ?? '').replace(/\s+/g, ' ').trim().length;
-  const images = doc.body.querySelectorAll('img').length;
-  return Math.max(48, Math.min(640, 24 + blocks * 14 + Math.ceil(chars / 90) * 21 + images * 120));
+  const body = doc.body;
+  const lineCount = (text: string) => Math.max(1, Math.ceil(text.replace(/\s+/g, ' ').trim().length / CHARS_PER_LINE));
+  // Leaf blocks: those without a block inside them, so text is counted once.
+  const leaves = Array.from(body.querySelectorAll(BLOCKS)).filter((el) => el.querySelector(BLOCKS) === null && (el.textContent ?? '').trim() !== '');
+  let px = leaves.reduce((sum, el) => sum + lineCount(el.textContent ?? '') * LINE_PX + (el.tagName === 'P' ? 8 : 0), 0);
+  if (leaves.length === 0) px = lineCount(body.textContent ?? '') * LINE_PX;
+  px += body.querySelectorAll('br').length * LINE_PX + body.querySelectorAll('img').length * 120;
+  return Math.max(32, Math.min(640, px + 8));
 }

@@ -137,11 +137,11 @@ function SecretField({ f, isSet, value, onChange, error }: { f: Field; isSet: bo
         <Group gap={6} component="span">
           <span>{f.label}</span>
           {isSet ? (
-            <Badge size="xs" color="green.9" variant="light" data-testid="secret-set">
+            <Badge size="xs" color="#1e6b33" variant="filled" data-testid="secret-set">
               set
             </Badge>
           ) : (
-            <Badge size="xs" color="gray.7" variant="light">
+            <Badge size="xs" color="#495057" variant="outline">
               not set
             </Badge>
           )}

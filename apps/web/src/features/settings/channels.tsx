@@ -2,7 +2,7 @@
 // edit its settings, replace its write-only secrets, turn it off, delete it; a new chat inbox
 // shows its identity secret once, and every inbox shows what its provider or site needs.
 import { useState } from 'react';
-import { Badge, Button, Grid, Group, Modal, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Grid, Group, Modal, Paper, Select, Stack, Switch, Table, Text, TextInput, Title } from '@mantine/core';
 import type { Inbox, InboxChannel } from '@rapport/contracts';
 import { useTeams } from '../../api/queries';
 import type { Me } from '../../api/types';
@@ -23,6 +23,8 @@ const CHANNEL_HINT: Record<InboxChannel, string> = {
   api: 'Your own integration posts messages through the API.',
 };
 const NO_TEAM = 'none';
+/** A secret's name as people read it: accessToken → access token. */
+const secretLabel = (key: string) => key.replace(/[A-Z]/g, (c) => ` ${c.toLowerCase()}`);
 
 /** The secrets a draft carries: only those typed in (an empty field keeps what is stored). */
 const typedSecrets = (d: Draft) => Object.fromEntries(Object.entries(d.secrets).filter(([, v]) => v !== ''));
@@ -200,7 +202,7 @@ function InboxRow({ inbox, teamName, onEdit, editing }: { inbox: Inbox; teamName
             {inbox.name}
           </Text>
           {inbox.isDefault ? (
-            <Badge size="xs" variant="light" color="indigo.9">
+            <Badge size="xs" variant="filled" color="#364fc7">
               default
             </Badge>
           ) : null}
@@ -213,15 +215,15 @@ function InboxRow({ inbox, teamName, onEdit, editing }: { inbox: Inbox; teamName
         <Text size="sm">{teamName ?? '—'}</Text>
       </Table.Td>
       <Table.Td>
-        <Group gap={4}>
+        <Group gap={4} miw={120}>
           {inbox.secretsSet.length === 0 ? (
             <Text size="sm" c="dimmed">
               —
             </Text>
           ) : (
             inbox.secretsSet.map((s) => (
-              <Badge key={s} size="xs" variant="light" color="green.9">
-                {s} set
+              <Badge key={s} size="xs" variant="filled" color="#1e6b33" tt="none" style={{ overflow: 'visible' }}>
+                {secretLabel(s)} set
               </Badge>
             ))
           )}
@@ -273,7 +275,7 @@ export function ChannelsSection({ me }: { me: Me }) {
   const [editing, setEditing] = useState<string | null>(null);
   const teamName = new Map((teams.data ?? []).map((t) => [t.id, t.name]));
   return (
-    <Section title="Channels" form={<NewInbox me={me} />}>
+    <Section title="Channels">
       <Loaded q={inboxes}>
         {(list) => (
           <Table aria-label="Inboxes" verticalSpacing="xs">
@@ -315,6 +317,14 @@ export function ChannelsSection({ me }: { me: Me }) {
           </Table>
         )}
       </Loaded>
+      <Paper withBorder p="sm" component="section" aria-label="Add a channel">
+        <Stack gap="xs">
+          <Title order={3} size="h5">
+            Add a channel
+          </Title>
+          <NewInbox me={me} />
+        </Stack>
+      </Paper>
     </Section>
   );
 }

@@ -1,7 +1,7 @@
 // Settings: outgoing webhooks — subscriptions to domain events (the signing secret shown once, on
 // create and rotate), turning them off and on, and each one's delivery log with redelivery.
 import { useState } from 'react';
-import { Badge, Button, Code, Group, Modal, MultiSelect, Paper, Stack, Switch, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { Badge, Button, Code, Group, Modal, MultiSelect, Paper, Stack, Switch, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import type { DomainEventType, Webhook, WebhookDelivery } from '@rapport/contracts';
 import { dateTime } from '../../components/format';
 import { ErrorNotice } from '../../components/feedback';
@@ -142,10 +142,10 @@ function DeliveryLog({ webhookId }: { webhookId: string }) {
                 {list.map((d) => (
                   <Table.Tr key={d.id} data-testid="delivery-row" data-status={d.status}>
                     <Table.Td>
-                      <Group gap={4} wrap="nowrap">
+                      <Group gap={4}>
                         <Code>{d.eventType}</Code>
                         {d.manual ? (
-                          <Badge size="xs" variant="light" color="gray.8">
+                          <Badge size="xs" variant="filled" color="#495057" tt="none">
                             redelivery
                           </Badge>
                         ) : null}
@@ -159,7 +159,7 @@ function DeliveryLog({ webhookId }: { webhookId: string }) {
                     <Table.Td data-testid="delivery-http">{d.lastStatus ?? '—'}</Table.Td>
                     <Table.Td>{d.attempts}</Table.Td>
                     <Table.Td>{d.lastDurationMs === null ? '—' : `${d.lastDurationMs} ms`}</Table.Td>
-                    <Table.Td>{dateTime(d.lastAttemptAt ?? d.createdAt)}</Table.Td>
+                    <Table.Td style={{ whiteSpace: 'nowrap' }}>{dateTime(d.lastAttemptAt ?? d.createdAt)}</Table.Td>
                     <Table.Td maw={240}>
                       <Tooltip label={d.lastError ?? d.lastResponse ?? ''} disabled={!(d.lastError ?? d.lastResponse)} multiline maw={400}>
                         <Text size="xs" ff="monospace" truncate="end" c={d.lastError ? 'red.9' : undefined}>
@@ -211,12 +211,12 @@ function WebhookCard({ webhook }: { webhook: Webhook }) {
             ) : null}
             <Group gap={4}>
               {webhook.events.map((e) => (
-                <Badge key={e} size="xs" variant="light" color="indigo.9" tt="none">
+                <Badge key={e} size="xs" variant="filled" color="#364fc7" tt="none">
                   {e === '*' ? 'every event' : e}
                 </Badge>
               ))}
               {webhook.includeInternal ? (
-                <Badge size="xs" variant="light" color="yellow.9" tt="none">
+                <Badge size="xs" variant="filled" color="#8a5a00" tt="none">
                   with notes
                 </Badge>
               ) : null}
@@ -289,20 +289,7 @@ export function WebhooksSection() {
   const webhooks = useWebhooks();
   const [secret, setSecret] = useState<string | null>(null);
   return (
-    <Section
-      title="Webhooks"
-      form={
-        <Stack gap="xs">
-          <WebhookForm onCreated={setSecret} />
-          <Text size="xs" c="dimmed">
-            Events are POSTed as JSON, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature headers), retried for about a day.
-          </Text>
-          {secret ? (
-            <Secret title="Webhook created" value={secret} note="Copy the signing secret now: it is shown only once. Verify each request's signature with it." />
-          ) : null}
-        </Stack>
-      }
-    >
+    <Section title="Webhooks">
       <Loaded q={webhooks}>
         {(list) =>
           list.length === 0 ? (
@@ -316,6 +303,20 @@ export function WebhooksSection() {
           )
         }
       </Loaded>
+      <Paper withBorder p="sm" component="section" aria-label="Add a webhook">
+        <Stack gap="xs">
+          <Title order={3} size="h5">
+            Add a webhook
+          </Title>
+          <WebhookForm onCreated={setSecret} />
+          <Text size="xs" c="dimmed">
+            Events are POSTed as JSON, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature headers), retried for about a day.
+          </Text>
+          {secret ? (
+            <Secret title="Webhook created" value={secret} note="Copy the signing secret now: it is shown only once. Verify each request's signature with it." />
+          ) : null}
+        </Stack>
+      </Paper>
     </Section>
   );
 }
