@@ -144,7 +144,7 @@ describe.each(engines)('channels on %s', (engine) => {
     });
     await shoot(page, 'channel-chat');
     expect(await seriousA11yViolations(page)).toEqual([]);
-    await page.getByRole('button', { name: 'Edit Website chat' }).click();
+    await page.getByRole('button', { name: 'Close Website chat' }).click();
     const html = await page.content();
     for (const secret of [identitySecret, 'twilio-secret-token-value', 'EAAG-wa-token']) expect(html).not.toContain(secret);
 

@@ -32,7 +32,7 @@ function HtmlFrame({ html, title }: { html: string; title: string }) {
 function QuoteToggle({ shown, onToggle }: { shown: boolean; onToggle: () => void }) {
   return (
     <Group>
-      <Button size="compact-xs" variant="subtle" color="gray.8" onClick={onToggle} aria-expanded={shown} data-testid="quote-toggle">
+      <Button size="compact-xs" variant="subtle" color="#343a40" onClick={onToggle} aria-expanded={shown} data-testid="quote-toggle">
         {shown ? 'Hide quoted text' : 'Show quoted text'}
       </Button>
     </Group>

@@ -118,7 +118,7 @@ function SettingField({ f, value, onChange, error }: { f: Field; value: string |
     case 'switch':
       return <Switch label={f.label} description={f.description} checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} error={error} />;
     case 'color':
-      return <ColorInput {...common} format="hex" value={text} onChange={onChange} w={180} swatches={['#3b5bdb', '#0b7285', '#2b8a3e', '#c92a2a', '#862e9c', '#212529']} />;
+      return <ColorInput {...common} withEyeDropper={false} format="hex" value={text} onChange={onChange} w={180} swatches={['#3b5bdb', '#0b7285', '#2b8a3e', '#c92a2a', '#862e9c', '#212529']} />;
     case 'textarea':
       return <Textarea {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={2} maxRows={4} />;
     case 'origins':
@@ -152,6 +152,7 @@ function SecretField({ f, isSet, value, onChange, error }: { f: Field; isSet: bo
       value={value}
       onChange={(e) => onChange(e.currentTarget.value)}
       autoComplete="new-password"
+      visibilityToggleButtonProps={{ 'aria-label': 'Show or hide what you typed' }}
       error={error}
     />
   );
