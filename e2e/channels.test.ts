@@ -69,7 +69,12 @@ describe.each(engines)('channels on %s', (engine) => {
     const n = unique('');
     // A few inboxes made through the API, so the list looks like a real workspace's.
     for (const body of [
-      { channel: 'whatsapp', name: 'WhatsApp orders', address: `+1415555${1000 + Math.floor(Math.random() * 9000)}`, secrets: { accessToken: 'EAAG-wa-token' } },
+      {
+        channel: 'whatsapp',
+        name: 'WhatsApp orders',
+        address: `+1415555${1000 + Math.floor(Math.random() * 9000)}`,
+        secrets: { accessToken: 'EAAG-wa-token' },
+      },
       { channel: 'api', name: 'Shop back end' },
     ])
       expect((await t.request('POST', '/api/v1/inboxes', { token: ws.token, body })).status).toBe(201);
@@ -126,7 +131,11 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(chatId).toBeTruthy();
     expect(snippet).toBe(`<script src="${base}/widget.js" data-workspace="${ws.workspaceId}" data-inbox="${chatId}" async></script>`);
     const listed = await t.request('GET', `/api/v1/inboxes/${chatId}`, { token: ws.token });
-    expect(listed.body).toMatchObject({ channel: 'chat', secretsSet: ['identitySecret'], settings: { color: '#0b7285', greeting: 'Hello from the Shop team!', allowedOrigins: ['https://shop.example'] } });
+    expect(listed.body).toMatchObject({
+      channel: 'chat',
+      secretsSet: ['identitySecret'],
+      settings: { color: '#0b7285', greeting: 'Hello from the Shop team!', allowedOrigins: ['https://shop.example'] },
+    });
 
     // After a reload no secret is on the page; the edit form says which are set and can replace one.
     await page.reload();
@@ -159,7 +168,11 @@ describe.each(engines)('channels on %s', (engine) => {
 
     // Turn the SMS inbox off, then delete it after confirming.
     await smsRow.getByRole('switch').click({ force: true });
-    await expect.poll(async () => (await t.request('GET', '/api/v1/inboxes', { token: ws.token })).body.data.find((i: { address: string }) => i.address === number)?.enabled).toBe(false);
+    await expect
+      .poll(
+        async () => (await t.request('GET', '/api/v1/inboxes', { token: ws.token })).body.data.find((i: { address: string }) => i.address === number)?.enabled,
+      )
+      .toBe(false);
     await smsRow.getByRole('button', { name: /^Delete/ }).click();
     await page.getByRole('dialog').getByRole('button', { name: 'Delete inbox' }).click();
     await smsRow.waitFor({ state: 'detached' });
@@ -198,7 +211,10 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(await rows.first().getByTestId('delivery-http').textContent()).toBe('200');
     await card.getByText('handledBy').first().waitFor();
 
-    await rows.first().getByRole('button', { name: /^Redeliver/ }).click();
+    await rows
+      .first()
+      .getByRole('button', { name: /^Redeliver/ })
+      .click();
     await settle(t);
     // The secret is gone after a reload; the log shows the redelivery beside the originals.
     await page.reload();
@@ -225,7 +241,10 @@ describe.each(engines)('channels on %s', (engine) => {
 
   it('shows an email message: its channel, the HTML with the quote folded, an attachment, and the delivery state of a reply, live', async () => {
     const ws = await newWorkspace(t, 'Mail Co');
-    const inbox = await t.request('POST', '/api/v1/inboxes', { token: ws.token, body: { channel: 'email', address: `orders-${unique('')}@shop.test`, name: 'Orders' } });
+    const inbox = await t.request('POST', '/api/v1/inboxes', {
+      token: ws.token,
+      body: { channel: 'email', address: `orders-${unique('')}@shop.test`, name: 'Orders' },
+    });
     expect(inbox.status).toBe(201);
     const { inbound, inboxes } = t.rapport.services.channels;
     const record = await inboxes.getRecord(inbox.body.id);
@@ -242,14 +261,19 @@ describe.each(engines)('channels on %s', (engine) => {
           '<div class="gmail_signature">Sam Lee — sent from my phone</div>' +
           '<div class="gmail_quote"><div class="gmail_attr">On Mon, 1 Dec 2026, Shop Support wrote:</div><blockquote>Your order #1042 has shipped. Track it here.</blockquote></div>',
         externalId: `<${unique('m')}@example.com>`,
-        attachments: [{ filename: 'broken-mug.png', contentType: 'image/png', content: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(48_000, 1)]) }],
+        attachments: [
+          { filename: 'broken-mug.png', contentType: 'image/png', content: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(48_000, 1)]) },
+        ],
       },
     });
     // A plain-text follow-up in the same thread: its quote and signature fold too.
     await inbound.receive({
       inbox: record,
       contact: { identity: { kind: 'email', value: 'sam.lee@example.com' } },
-      message: { body: 'Any news on the replacement?\n\nOn Tue, 2 Dec 2026, Sam Lee wrote:\n> Could you send a replacement?\n\n-- \nSam Lee\n+1 555 0100', externalId: `<${unique('m')}@example.com>` },
+      message: {
+        body: 'Any news on the replacement?\n\nOn Tue, 2 Dec 2026, Sam Lee wrote:\n> Could you send a replacement?\n\n-- \nSam Lee\n+1 555 0100',
+        externalId: `<${unique('m')}@example.com>`,
+      },
       thread: { conversationId: got.conversationId },
     });
     await settle(t);
@@ -279,7 +303,11 @@ describe.each(engines)('channels on %s', (engine) => {
     const download = await o.context.request.get(href);
     expect(download.status()).toBe(200);
     expect(download.headers()['content-disposition']).toMatch(/^attachment;/);
-    expect(Buffer.from(await download.body()).subarray(0, 8).toString('hex')).toBe('89504e470d0a1a0a');
+    expect(
+      Buffer.from(await download.body())
+        .subarray(0, 8)
+        .toString('hex'),
+    ).toBe('89504e470d0a1a0a');
     expect(await first.getByTestId('attachment').textContent()).toContain('47 KB');
 
     const plain = page.getByTestId('message').nth(1);

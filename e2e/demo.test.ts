@@ -58,7 +58,7 @@ describe.each(engines)('the demo workspace on %s', (engine) => {
     await context.close();
   });
 
-  it('has an email conversation through the default inbox (HTML, the quote folded, an attachment, the reply\'s delivery) and a chat', async () => {
+  it("has an email conversation through the default inbox (HTML, the quote folded, an attachment, the reply's delivery) and a chat", async () => {
     const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
     expect((await context.request.post('/api/v1/auth/login', { data: DEMO_LOGIN })).status()).toBe(200);
     const list = (await (await context.request.get('/api/v1/conversations?q=damaged&limit=20')).json()) as { data: Array<{ id: string; channel: string }> };

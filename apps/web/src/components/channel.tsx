@@ -24,7 +24,17 @@ const PATHS: Record<IconName, string[]> = {
 
 export function Icon({ name, size = 14, color = 'currentColor' }: { name: IconName; size?: number; color?: string }) {
   return (
-    <svg width={size} height={size} viewBox="0 0 24 24" fill="none" stroke={color} strokeWidth={2} strokeLinecap="round" strokeLinejoin="round" aria-hidden="true">
+    <svg
+      width={size}
+      height={size}
+      viewBox="0 0 24 24"
+      fill="none"
+      stroke={color}
+      strokeWidth={2}
+      strokeLinecap="round"
+      strokeLinejoin="round"
+      aria-hidden="true"
+    >
       {PATHS[name].map((d) => (
         <path key={d} d={d} />
       ))}

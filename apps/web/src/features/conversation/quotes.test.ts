@@ -13,9 +13,12 @@ const fresh = (text: string) =>
 
 describe('splitQuotes', () => {
   it('folds an "On … wrote:" header with the quoted lines under it, and the signature', () => {
-    const mail = 'Thanks, that works.\n\nOn Mon, 1 Dec 2026 at 09:12, Shop <s@shop.test> wrote:\n> Your order shipped.\n>\n> Track it here.\n\n-- \nSam Lee\n+1 555 0100';
+    const mail =
+      'Thanks, that works.\n\nOn Mon, 1 Dec 2026 at 09:12, Shop <s@shop.test> wrote:\n> Your order shipped.\n>\n> Track it here.\n\n-- \nSam Lee\n+1 555 0100';
     expect(fresh(mail)).toEqual(['Thanks, that works.']);
-    expect(quoted(mail)).toEqual(['On Mon, 1 Dec 2026 at 09:12, Shop <s@shop.test> wrote:\n> Your order shipped.\n>\n> Track it here.\n\n-- \nSam Lee\n+1 555 0100']);
+    expect(quoted(mail)).toEqual([
+      'On Mon, 1 Dec 2026 at 09:12, Shop <s@shop.test> wrote:\n> Your order shipped.\n>\n> Track it here.\n\n-- \nSam Lee\n+1 555 0100',
+    ]);
   });
 
   it('takes a header wrapped over two lines, and keeps inline answers between quotes visible', () => {
@@ -30,7 +33,9 @@ describe('splitQuotes', () => {
   });
 
   it('leaves a message without quotes alone, and does not fold a sentence that merely mentions writing', () => {
-    expect(splitQuotes('Hello\nOn Monday my sister wrote: nothing came.\nBye')).toEqual([{ text: 'Hello\nOn Monday my sister wrote: nothing came.\nBye', quoted: false }]);
+    expect(splitQuotes('Hello\nOn Monday my sister wrote: nothing came.\nBye')).toEqual([
+      { text: 'Hello\nOn Monday my sister wrote: nothing came.\nBye', quoted: false },
+    ]);
     expect(splitQuotes('On Monday she wrote:\nit never came')).toEqual([{ text: 'On Monday she wrote:\nit never came', quoted: false }]);
     expect(quoted('-- not a signature\n--- nor this')).toEqual([]);
   });

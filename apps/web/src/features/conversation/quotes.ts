@@ -50,9 +50,7 @@ export function splitQuotes(text: string): Segment[] {
     if (last && last.quoted === q) last.text += `\n${line}`;
     else segments.push({ text: line, quoted: q });
   });
-  return segments
-    .map((s) => (s.quoted ? s : { ...s, text: s.text.replace(/^\n+|\s+$/g, '') }))
-    .filter((s) => s.text.trim() !== '');
+  return segments.map((s) => (s.quoted ? s : { ...s, text: s.text.replace(/^\n+|\s+$/g, '') })).filter((s) => s.text.trim() !== '');
 }
 
 /** Containers mail clients put quoted history and signatures in. */

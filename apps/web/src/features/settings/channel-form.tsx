@@ -19,10 +19,21 @@ export const CHANNEL_SPECS: Record<InboxChannel, Spec> = {
   chat: {
     address: null,
     settings: [
-      { key: 'allowedOrigins', label: 'Allowed origins', kind: 'origins', placeholder: 'https://shop.example', description: 'Sites that may load the widget, one a line; empty: any' },
+      {
+        key: 'allowedOrigins',
+        label: 'Allowed origins',
+        kind: 'origins',
+        placeholder: 'https://shop.example',
+        description: 'Sites that may load the widget, one a line; empty: any',
+      },
       { key: 'color', label: 'Colour', kind: 'color' },
       { key: 'greeting', label: 'Greeting', kind: 'textarea', placeholder: 'Hi! How can we help?' },
-      { key: 'requireIdentity', label: 'Require signed identity', kind: 'switch', description: 'Visitors must carry a user id signed with the identity secret' },
+      {
+        key: 'requireIdentity',
+        label: 'Require signed identity',
+        kind: 'switch',
+        description: 'Visitors must carry a user id signed with the identity secret',
+      },
     ],
     secrets: [{ key: 'identitySecret', label: 'Identity secret', description: 'Generated when left empty' }],
   },
@@ -36,7 +47,13 @@ export const CHANNEL_SPECS: Record<InboxChannel, Spec> = {
     settings: [
       { key: 'phoneNumberId', label: 'Phone number id', placeholder: '1098765432' },
       { key: 'businessAccountId', label: 'Business account id', placeholder: '2034567890' },
-      { key: 'templates', label: 'Message templates', kind: 'templates', placeholder: 'order_update en_US', description: 'Approved templates, one a line: name and language' },
+      {
+        key: 'templates',
+        label: 'Message templates',
+        kind: 'templates',
+        placeholder: 'order_update en_US',
+        description: 'Approved templates, one a line: name and language',
+      },
     ],
     secrets: [
       { key: 'accessToken', label: 'Access token' },
@@ -66,7 +83,8 @@ const lines = (text: string) =>
     .filter(Boolean);
 
 export function emptyDraft(channel: InboxChannel): Draft {
-  const settings: Record<string, string | boolean> = channel === 'chat' ? { allowedOrigins: '', color: '#3b5bdb', greeting: 'Hi! How can we help?', requireIdentity: false } : {};
+  const settings: Record<string, string | boolean> =
+    channel === 'chat' ? { allowedOrigins: '', color: '#3b5bdb', greeting: 'Hi! How can we help?', requireIdentity: false } : {};
   return { name: '', address: '', teamId: null, settings, secrets: {} };
 }
 
@@ -111,14 +129,34 @@ export function fieldErrors(err: unknown): (key: string) => string | undefined {
   return (key) => list.find((e) => e.path === key || e.path.startsWith(`${key}.`))?.message;
 }
 
-function SettingField({ f, value, onChange, error }: { f: Field; value: string | boolean | undefined; onChange: (v: string | boolean) => void; error?: string | undefined }) {
+function SettingField({
+  f,
+  value,
+  onChange,
+  error,
+}: {
+  f: Field;
+  value: string | boolean | undefined;
+  onChange: (v: string | boolean) => void;
+  error?: string | undefined;
+}) {
   const text = typeof value === 'string' ? value : '';
   const common = { label: f.label, description: f.description, placeholder: f.placeholder, error };
   switch (f.kind) {
     case 'switch':
       return <Switch label={f.label} description={f.description} checked={value === true} onChange={(e) => onChange(e.currentTarget.checked)} error={error} />;
     case 'color':
-      return <ColorInput {...common} withEyeDropper={false} format="hex" value={text} onChange={onChange} w={180} swatches={['#3b5bdb', '#0b7285', '#2b8a3e', '#c92a2a', '#862e9c', '#212529']} />;
+      return (
+        <ColorInput
+          {...common}
+          withEyeDropper={false}
+          format="hex"
+          value={text}
+          onChange={onChange}
+          w={180}
+          swatches={['#3b5bdb', '#0b7285', '#2b8a3e', '#c92a2a', '#862e9c', '#212529']}
+        />
+      );
     case 'textarea':
       return <Textarea {...common} value={text} onChange={(e) => onChange(e.currentTarget.value)} autosize minRows={2} maxRows={4} />;
     case 'origins':
@@ -130,7 +168,19 @@ function SettingField({ f, value, onChange, error }: { f: Field; value: string |
 }
 
 /** A write-only secret: whether it is set, and a field to replace it. The value is never shown. */
-function SecretField({ f, isSet, value, onChange, error }: { f: Field; isSet: boolean; value: string; onChange: (v: string) => void; error?: string | undefined }) {
+function SecretField({
+  f,
+  isSet,
+  value,
+  onChange,
+  error,
+}: {
+  f: Field;
+  isSet: boolean;
+  value: string;
+  onChange: (v: string) => void;
+  error?: string | undefined;
+}) {
   return (
     <PasswordInput
       label={
@@ -298,8 +348,8 @@ export function ChannelSetup({ inbox, workspaceId }: { inbox: Pick<Inbox, 'id' |
         <Stack gap="xs">
           <CopyValue label="Widget snippet" value={widgetSnippet(origin, workspaceId, inbox.id)} testId="widget-snippet" />
           <Text size="xs" c="dimmed">
-            Paste it before {'</body>'} on every page of your site. With “Require signed identity”, call the widget with the user id and its HMAC-SHA256 made by your back end
-            with the identity secret.
+            Paste it before {'</body>'} on every page of your site. With “Require signed identity”, call the widget with the user id and its HMAC-SHA256 made by
+            your back end with the identity secret.
           </Text>
         </Stack>
       );
@@ -316,8 +366,8 @@ export function ChannelSetup({ inbox, workspaceId }: { inbox: Pick<Inbox, 'id' |
       return (
         <Stack gap="xs">
           <Text size="sm">
-            In the Meta app dashboard ({inbox.channel === 'whatsapp' ? 'WhatsApp → Configuration' : 'Messenger → Settings'}), set the callback URL and the verify token you stored
-            here, and subscribe to {inbox.channel === 'whatsapp' ? 'messages' : 'messages and message_deliveries'}:
+            In the Meta app dashboard ({inbox.channel === 'whatsapp' ? 'WhatsApp → Configuration' : 'Messenger → Settings'}), set the callback URL and the
+            verify token you stored here, and subscribe to {inbox.channel === 'whatsapp' ? 'messages' : 'messages and message_deliveries'}:
           </Text>
           <CopyValue label="Callback URL" value={`${origin}/channels/meta/${inbox.id}/webhook`} testId="webhook-url" />
         </Stack>
@@ -338,12 +388,12 @@ function EmailGuidance({ address }: { address: string | null }) {
     <Alert color="blue" variant="light" title="How mail flows" data-testid="email-guidance">
       <Stack gap={4}>
         <Text size="sm">
-          Incoming: mail to {address ? <Code>{address}</Code> : 'this address'} reaches Rapport’s SMTP server. Point the domain’s MX record at this server, or forward your
-          existing mailbox to it.
+          Incoming: mail to {address ? <Code>{address}</Code> : 'this address'} reaches Rapport’s SMTP server. Point the domain’s MX record at this server, or
+          forward your existing mailbox to it.
         </Text>
         <Text size="sm">
-          Outgoing: replies leave through the relay the server’s operator sets with <Code>RAPPORT_SMTP_RELAY_URL</Code>. This server does not report whether one is set; a reply
-          that cannot be sent shows “Failed” and the reason on the message in the conversation.
+          Outgoing: replies leave through the relay the server’s operator sets with <Code>RAPPORT_SMTP_RELAY_URL</Code>. This server does not report whether one
+          is set; a reply that cannot be sent shows “Failed” and the reason on the message in the conversation.
         </Text>
       </Stack>
     </Alert>

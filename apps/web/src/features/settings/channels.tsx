@@ -239,7 +239,13 @@ function InboxRow({ inbox, teamName, onEdit, editing }: { inbox: Inbox; teamName
       </Table.Td>
       <Table.Td>
         <Group gap={4} wrap="nowrap">
-          <Button size="xs" variant={editing ? 'light' : 'subtle'} onClick={onEdit} aria-label={`${editing ? 'Close' : 'Edit'} ${inbox.name}`} aria-expanded={editing}>
+          <Button
+            size="xs"
+            variant={editing ? 'light' : 'subtle'}
+            onClick={onEdit}
+            aria-label={`${editing ? 'Close' : 'Edit'} ${inbox.name}`}
+            aria-expanded={editing}
+          >
             {editing ? 'Close' : 'Edit'}
           </Button>
           {inbox.isDefault ? null : (

@@ -74,8 +74,21 @@ function WebhookForm({ webhook, onCreated, onSaved }: { webhook?: Webhook; onCre
     >
       <Stack gap="xs">
         <Group align="flex-start" gap="xs" grow>
-          <TextInput label="Endpoint URL" required placeholder="https://crm.example.com/rapport" value={url} onChange={(e) => setUrl(e.currentTarget.value)} error={errorFor('url')} />
-          <TextInput label="Description" placeholder="CRM sync" value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errorFor('description')} />
+          <TextInput
+            label="Endpoint URL"
+            required
+            placeholder="https://crm.example.com/rapport"
+            value={url}
+            onChange={(e) => setUrl(e.currentTarget.value)}
+            error={errorFor('url')}
+          />
+          <TextInput
+            label="Description"
+            placeholder="CRM sync"
+            value={description}
+            onChange={(e) => setDescription(e.currentTarget.value)}
+            error={errorFor('description')}
+          />
         </Group>
         <MultiSelect
           label="Events"
@@ -243,10 +256,20 @@ function WebhookCard({ webhook }: { webhook: Webhook }) {
               label={webhook.enabled ? 'Enabled' : 'Disabled'}
               aria-label={`Enabled: ${webhook.url}`}
             />
-            <Button size="xs" variant={open === 'log' ? 'light' : 'subtle'} onClick={() => setOpen(open === 'log' ? null : 'log')} aria-expanded={open === 'log'}>
+            <Button
+              size="xs"
+              variant={open === 'log' ? 'light' : 'subtle'}
+              onClick={() => setOpen(open === 'log' ? null : 'log')}
+              aria-expanded={open === 'log'}
+            >
               Deliveries
             </Button>
-            <Button size="xs" variant={open === 'edit' ? 'light' : 'subtle'} onClick={() => setOpen(open === 'edit' ? null : 'edit')} aria-expanded={open === 'edit'}>
+            <Button
+              size="xs"
+              variant={open === 'edit' ? 'light' : 'subtle'}
+              onClick={() => setOpen(open === 'edit' ? null : 'edit')}
+              aria-expanded={open === 'edit'}
+            >
               Edit
             </Button>
             <Button size="xs" variant="subtle" loading={rotate.isPending} onClick={() => rotate.mutate(webhook.id, { onSuccess: (w) => setSecret(w.secret) })}>
@@ -260,7 +283,11 @@ function WebhookCard({ webhook }: { webhook: Webhook }) {
         {update.isError ? <ErrorNotice error={update.error} title="Not saved" /> : null}
         {rotate.isError ? <ErrorNotice error={rotate.error} title="Not rotated" /> : null}
         {secret ? (
-          <Secret title="New signing secret" value={secret} note="Copy it now: it is shown only once. The previous secret also signs for the next 24 hours, so receivers can switch over." />
+          <Secret
+            title="New signing secret"
+            value={secret}
+            note="Copy it now: it is shown only once. The previous secret also signs for the next 24 hours, so receivers can switch over."
+          />
         ) : null}
         {open === 'edit' ? <WebhookForm webhook={webhook} onSaved={() => setOpen(null)} /> : null}
         {open === 'log' ? <DeliveryLog webhookId={webhook.id} /> : null}
@@ -313,7 +340,11 @@ export function WebhooksSection() {
             Events are POSTed as JSON, signed per Standard Webhooks (webhook-id, webhook-timestamp, webhook-signature headers), retried for about a day.
           </Text>
           {secret ? (
-            <Secret title="Webhook created" value={secret} note="Copy the signing secret now: it is shown only once. Verify each request's signature with it." />
+            <Secret
+              title="Webhook created"
+              value={secret}
+              note="Copy the signing secret now: it is shown only once. Verify each request's signature with it."
+            />
           ) : null}
         </Stack>
       </Paper>
