@@ -233,6 +233,14 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(rotated).toMatch(/^whsec_/);
     expect(rotated).not.toBe(secret);
 
+    // Edited in place.
+    await card.getByRole('button', { name: 'Edit', exact: true }).click();
+    const editForm = card.getByRole('form', { name: /^Edit webhook/ });
+    await editForm.getByLabel('Description').fill('CRM sync (orders)');
+    await editForm.getByRole('button', { name: 'Save changes' }).click();
+    await card.getByText('CRM sync (orders)', { exact: true }).waitFor();
+    await editForm.waitFor({ state: 'detached' });
+
     // Turned off by a person.
     await card.getByRole('switch').click({ force: true });
     await card.getByTestId('disabled-reason').getByText('Disabled by a person').waitFor();
