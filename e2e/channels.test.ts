@@ -284,6 +284,18 @@ describe.each(engines)('channels on %s', (engine) => {
       },
       thread: { conversationId: got.conversationId },
     });
+    // HTML that slipped past a sanitiser (written here straight to the store): the frame runs none of
+    // its script and fetches nothing it names.
+    await inbound.receive({
+      inbox: record,
+      contact: { identity: { kind: 'email', value: 'sam.lee@example.com' } },
+      message: {
+        body: 'Tracking test',
+        html: `<p>Tracking test</p><img src="${receiver.url('/pixel.gif')}"><img src="x" onerror="parent.document.title='pwned'"><script>parent.document.title='pwned'</script>`,
+        externalId: `<${unique('m')}@example.com>`,
+      },
+      thread: { conversationId: got.conversationId },
+    });
     await settle(t);
 
     const o = await signedIn(browser, base, ws.email, `/conversations/${got.conversationId}`);
@@ -298,13 +310,20 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(await frame.getAttribute('srcdoc')).not.toContain('has shipped');
     expect(await frame.getAttribute('srcdoc')).not.toContain('sent from my phone');
     expect(await frame.getAttribute('srcdoc')).toContain("default-src 'none'");
-    expect(await page.frameLocator('[data-testid="email-html"]').getByText('crushed').textContent()).toBe('crushed');
+    expect(await first.frameLocator('[data-testid="email-html"]').getByText('crushed').textContent()).toBe('crushed');
     const toggle = first.getByTestId('quote-toggle');
     expect(await toggle.textContent()).toBe('Show quoted text');
     await toggle.click();
     expect(await frame.getAttribute('srcdoc')).toContain('has shipped');
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await toggle.click();
+
+    const hostile = page.getByTestId('message').nth(2);
+    await hostile.getByTestId('email-html').waitFor();
+    await page.waitForLoadState('networkidle');
+    expect(receiver.received.filter((r) => r.path === '/pixel.gif')).toEqual([]);
+    expect(await page.title()).not.toBe('pwned');
+    expect(await page.evaluate(() => document.querySelectorAll('[data-testid="thread"] script').length)).toBe(0);
 
     const link = first.getByTestId('attachment').getByRole('link', { name: 'broken-mug.png' });
     const href = (await link.getAttribute('href')) ?? '';

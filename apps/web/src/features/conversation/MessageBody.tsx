@@ -7,9 +7,10 @@ import type { Message } from '../../api/types';
 import { fileSize, Icon } from '../../components/channel';
 import { estimateHeight, foldHtml, splitQuotes } from './quotes';
 
-// No scripts (the sandbox), nothing fetched from outside (CSP: tracking pixels stay dark), links
-// open outside the frame.
-const FRAME_HEAD = `<meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"><base target="_blank"><style>
+// No scripts (the sandbox), nothing fetched from outside (CSP: tracking pixels stay dark), no
+// referrer. Links target a new window, which the sandbox (no allow-popups) refuses: a link in a
+// customer's mail never navigates the agent anywhere; it can be copied.
+const FRAME_HEAD = `<meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src data:; style-src 'unsafe-inline'"><meta name="referrer" content="no-referrer"><base target="_blank"><style>
 body{margin:0;font:14px/1.5 -apple-system,BlinkMacSystemFont,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:#212529;overflow-wrap:anywhere}
 img{max-width:100%;height:auto}table{max-width:100%}p{margin:0 0 .6em}blockquote{margin:.4em 0;padding-left:.8em;border-left:3px solid #ced4da;color:#495057}
 </style>`;
@@ -42,7 +43,8 @@ function QuoteToggle({ shown, onToggle }: { shown: boolean; onToggle: () => void
 function PlainBody({ body }: { body: string }) {
   const [shown, setShown] = useState(false);
   const segments = useMemo(() => splitQuotes(body), [body]);
-  const hasQuote = segments.some((s) => s.quoted);
+  // Nothing but quote (a bare forward): shown whole, since folding would leave nothing.
+  const hasQuote = segments.some((s) => s.quoted) && segments.some((s) => !s.quoted);
   if (!hasQuote)
     return (
       <Text size="sm" className="thread-body">

@@ -39,4 +39,8 @@ describe('splitQuotes', () => {
     expect(splitQuotes('On Monday she wrote:\nit never came')).toEqual([{ text: 'On Monday she wrote:\nit never came', quoted: false }]);
     expect(quoted('-- not a signature\n--- nor this')).toEqual([]);
   });
+
+  it('marks a message that is all quote as such (the thread then shows it whole)', () => {
+    expect(splitQuotes('> only a quote\n> here')).toEqual([{ text: '> only a quote\n> here', quoted: true }]);
+  });
 });

@@ -100,7 +100,10 @@ export function foldHtml(html: string): { folded: string; hasQuote: boolean } {
     el.remove();
     removed++;
   }
-  return { folded: doc.body.innerHTML, hasQuote: removed > 0 };
+  // A message that is all quote (a bare forward) is shown whole: folding would leave nothing.
+  const isEmpty = (doc.body.textContent ?? '').trim() === '' && doc.body.querySelector('img') === null;
+  if (removed === 0 || isEmpty) return { folded: html, hasQuote: false };
+  return { folded: doc.body.innerHTML, hasQuote: true };
 }
 
 const BLOCKS = 'p,div,li,tr,h1,h2,h3,h4,h5,h6,blockquote,pre';
