@@ -106,7 +106,10 @@ describe.each(engines)('channels on %s', (engine) => {
     await smsForm.getByLabel('Account SID').fill('AC0123456789abcdef');
     await smsForm.getByRole('button', { name: 'Create SMS inbox' }).click();
     const created = page.getByTestId('inbox-created');
-    await created.getByText('SMS inbox').waitFor();
+    await created
+      .getByRole('status')
+      .getByText(/^SMS inbox/)
+      .waitFor();
     const urls = await created.getByTestId('webhook-url').allTextContents();
     expect(urls).toHaveLength(2);
     expect(urls[0]).toMatch(new RegExp(`^${base}/channels/twilio/inb_[\\w]+/sms$`));
@@ -130,6 +133,10 @@ describe.each(engines)('channels on %s', (engine) => {
     const chatId = /data-inbox="(inb_\w+)"/.exec(snippet)?.[1];
     expect(chatId).toBeTruthy();
     expect(snippet).toBe(`<script src="${base}/widget.js" data-workspace="${ws.workspaceId}" data-inbox="${chatId}" async></script>`);
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await page.getByRole('region', { name: 'Add a channel' }).evaluate((el) => window.scrollBy(0, el.getBoundingClientRect().top - 64));
+    await shoot(page, 'channel-chat');
+    expect(await seriousA11yViolations(page)).toEqual([]);
     const listed = await t.request('GET', `/api/v1/inboxes/${chatId}`, { token: ws.token });
     expect(listed.body).toMatchObject({
       channel: 'chat',
@@ -147,11 +154,6 @@ describe.each(engines)('channels on %s', (engine) => {
     await edit.getByTestId('widget-snippet').waitFor();
     await edit.getByTestId('widget-preview').waitFor();
     expect(await edit.getByTestId('secret-set').count()).toBe(1);
-    await page.evaluate(() => {
-      const row = [...document.querySelectorAll('[data-testid="inbox-row"]')].find((r) => r.textContent?.includes('Website chat'));
-      window.scrollBy(0, (row?.getBoundingClientRect().top ?? 0) - 64);
-    });
-    await shoot(page, 'channel-chat');
     expect(await seriousA11yViolations(page)).toEqual([]);
     await page.getByRole('button', { name: 'Close Website chat' }).click();
     const html = await page.content();
@@ -167,6 +169,8 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(await page.content()).not.toContain('a-new-token');
 
     // Turn the SMS inbox off, then delete it after confirming.
+    // Centred first: at the top of the viewport the sticky app header would take the click.
+    await smsRow.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await smsRow.getByRole('switch').click({ force: true });
     await expect
       .poll(
@@ -242,6 +246,7 @@ describe.each(engines)('channels on %s', (engine) => {
     await editForm.waitFor({ state: 'detached' });
 
     // Turned off by a person.
+    await card.evaluate((el) => el.scrollIntoView({ block: 'center' }));
     await card.getByRole('switch').click({ force: true });
     await card.getByTestId('disabled-reason').getByText('Disabled by a person').waitFor();
     await o.context.close();

@@ -80,7 +80,7 @@ function InboxForm({ me, channel, inbox, onDone }: { me: Me; channel: InboxChann
       <ChannelFields channel={channel} draft={draft} setDraft={setDraft} secretsSet={inbox?.secretsSet ?? []} errorFor={errorFor} />
       {m.isError ? <ErrorNotice error={m.error} title="Not saved" /> : null}
       {update.isSuccess && inbox ? (
-        <Text size="sm" c="green.9" role="status">
+        <Text size="sm" c="#1e6b33" role="status">
           Saved.
         </Text>
       ) : null}
@@ -120,13 +120,11 @@ function InboxForm({ me, channel, inbox, onDone }: { me: Me; channel: InboxChann
 
 type CreatedInbox = { inbox: Inbox; secrets: Record<string, string> };
 
-function CreatedNotice({ created, me }: { created: CreatedInbox; me: Me }) {
+function CreatedNotice({ created, me, onAnother }: { created: CreatedInbox; me: Me; onAnother: () => void }) {
   const identity = created.secrets.identitySecret;
-  return (
-    <Stack gap="sm" data-testid="inbox-created">
-      <Text size="sm" fw={600} c="green.9" role="status">
-        {CHANNEL_LABEL[created.inbox.channel]} inbox “{created.inbox.name}” created.
-      </Text>
+  const { inbox } = created;
+  const details = (
+    <Stack gap="sm">
       {identity ? (
         <Secret
           title="Identity secret"
@@ -134,19 +132,38 @@ function CreatedNotice({ created, me }: { created: CreatedInbox; me: Me }) {
           note="Copy it now: it is shown only once. Your back end signs user ids with it (HMAC-SHA256, hex) so the widget can trust who a visitor is."
         />
       ) : null}
-      <ChannelSetup inbox={created.inbox} workspaceId={me.workspace.id} />
-      {created.inbox.channel === 'chat' ? (
-        <WidgetPreview color={String(created.inbox.settings.color ?? '')} greeting={String(created.inbox.settings.greeting ?? '')} />
-      ) : null}
+      <ChannelSetup inbox={inbox} workspaceId={me.workspace.id} />
+    </Stack>
+  );
+  return (
+    <Stack gap="sm" data-testid="inbox-created">
+      <Text size="sm" fw={600} c="#1e6b33" role="status">
+        {CHANNEL_LABEL[inbox.channel]} inbox “{inbox.name}” created.
+      </Text>
+      {inbox.channel === 'chat' ? (
+        <Grid gap="md">
+          <Grid.Col span={{ base: 12, md: 7 }}>{details}</Grid.Col>
+          <Grid.Col span={{ base: 12, md: 5 }}>
+            <WidgetPreview color={String(inbox.settings.color ?? '')} greeting={String(inbox.settings.greeting ?? '')} />
+          </Grid.Col>
+        </Grid>
+      ) : (
+        details
+      )}
+      <Group>
+        <Button variant="default" size="xs" onClick={onAnother}>
+          Add another {CHANNEL_LABEL[inbox.channel]} inbox
+        </Button>
+      </Group>
     </Stack>
   );
 }
 
 function NewInbox({ me }: { me: Me }) {
   const [channel, setChannel] = useState<InboxChannel>('email');
+  // After a create, what the new inbox needs (its secret, snippet, URLs) shows instead of the form
+  // until a channel is picked again; the form is new each time, so no field carries over.
   const [created, setCreated] = useState<CreatedInbox | null>(null);
-  // A new form for each channel (and after each create), so no field carries over.
-  const [formKey, setFormKey] = useState(0);
   return (
     <Stack gap="sm">
       <Group gap="xs" role="radiogroup" aria-label="Channel">
@@ -160,7 +177,7 @@ function NewInbox({ me }: { me: Me }) {
             leftSection={<Icon name={c} size={14} />}
             onClick={() => {
               setChannel(c);
-              setFormKey((k) => k + 1);
+              setCreated(null);
             }}
           >
             {CHANNEL_LABEL[c]}
@@ -170,16 +187,11 @@ function NewInbox({ me }: { me: Me }) {
       <Text size="sm" c="dimmed">
         {CHANNEL_HINT[channel]}
       </Text>
-      <InboxForm
-        key={`${channel}-${formKey}`}
-        me={me}
-        channel={channel}
-        onDone={(c) => {
-          setCreated(c);
-          setFormKey((k) => k + 1);
-        }}
-      />
-      {created ? <CreatedNotice created={created} me={me} /> : null}
+      {created ? (
+        <CreatedNotice created={created} me={me} onAnother={() => setCreated(null)} />
+      ) : (
+        <InboxForm key={channel} me={me} channel={channel} onDone={setCreated} />
+      )}
     </Stack>
   );
 }
