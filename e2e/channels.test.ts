@@ -362,7 +362,7 @@ describe.each(engines)('channels on %s', (engine) => {
     await settle(t);
     const failed = reply.locator('[data-testid="delivery"][data-status="failed"]');
     await failed.waitFor({ timeout: 10_000 });
-    expect(await failed.textContent()).toMatch(/^Failed.*: Nothing sends email messages on this server$/);
+    expect(await failed.textContent()).toMatch(/^Failed.*: no SMTP relay configured \(RAPPORT_SMTP_RELAY_URL\)$/);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await o.context.close();
   });

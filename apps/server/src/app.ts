@@ -20,7 +20,7 @@ import { ZConsumerLagList, ZProblem } from '@rapport/contracts';
 import { runHousekeeping } from './platform/housekeeping.js';
 import { createJobs } from './platform/jobs.js';
 import { createTransactions } from './platform/db/transactions.js';
-import { createMailer, type Mailer } from './platform/mailer.js';
+import { createMailer, createMailTransport, type DkimConfig, type Mailer } from './platform/mailer.js';
 import { createRateLimiter } from './platform/rate-limit.js';
 import { createCannedService } from './modules/conversations/canned.service.js';
 import { registerConversationRoutes } from './modules/conversations/conversations.routes.js';
@@ -36,6 +36,7 @@ import { createIdentitiesService } from './modules/identity/identities.service.j
 import { createIdentityStore } from './modules/identity/identity.store.js';
 import { createInteractionsModule } from './spine.js';
 import { createLogs } from './platform/logs.js';
+import { createFeelings } from './modules/feelings/feelings.js';
 import { createLogTail } from './platform/log-tail.js';
 import { createDomainEvents } from './platform/domain-events.js';
 import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
@@ -44,11 +45,15 @@ import { createWorkspacesService } from './modules/workspaces/workspaces.service
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
 import { createChannels, createInboxesService, createInboxesStore, defaultInboxProvisioner } from './modules/channels/channels.js';
 import { registerChannelRoutes } from './modules/channels/channels.routes.js';
+import { createEmailChannel, type SmtpOptions } from './modules/channels/email/email.js';
 import { createFileStore } from './platform/files.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
 import { createWebhooksStore } from './modules/webhooks/webhooks.store.js';
 import { createEgressGuard } from './platform/ssrf.js';
+import { registerWidgetRoutes } from './modules/widget/widget.routes.js';
+import { createWidgetService } from './modules/widget/widget.service.js';
+import { createWidgetStore } from './modules/widget/widget.store.js';
 
 export type AppOptions = {
   handle: DbHandle;
@@ -65,7 +70,12 @@ export type AppOptions = {
   publicUrl?: string;
   /** Outgoing mail (invitations); by default through `smtpRelayUrl`, else written under `mailDir`. */
   mailer?: Mailer;
+  /** The one relay for all outgoing mail: Rapport's own and agents' email replies. */
   smtpRelayUrl?: string;
+  /** DKIM signing of outgoing mail (RAPPORT_DKIM_*). */
+  dkim?: DkimConfig | null;
+  /** The inbound SMTP server (size limit, per-sender limit, greeting name, STARTTLS key and certificate). */
+  smtp?: Partial<SmtpOptions>;
   mailFrom?: string;
   mailDir?: string | null;
   inviteDays?: number;
@@ -82,6 +92,8 @@ export type AppOptions = {
   attachmentsDir?: string;
   attachmentMaxBytes?: number;
   version?: string;
+  /** The built chat widget served at /widget.js; null serves none. Default: apps/widget/dist/widget.js. */
+  widgetFile?: string | null;
 };
 
 function trustHops(n: number) {
@@ -92,6 +104,10 @@ export function defaultWebDir(): string | null {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidate = path.resolve(here, '../../web/dist');
   return existsSync(path.join(candidate, 'index.html')) ? candidate : null;
+}
+
+export function defaultWidgetFile(): string {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../widget/dist/widget.js');
 }
 
 export async function buildApp(opts: AppOptions) {
@@ -131,9 +147,16 @@ export async function buildApp(opts: AppOptions) {
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const logs = createLogs({ db, engine, clock, logger: app.log });
   const events = createDomainEvents({ logs });
+  const mailTransport = createMailTransport({ relayUrl: opts.smtpRelayUrl, dkim: opts.dkim });
   const mailer =
     opts.mailer ??
-    createMailer({ relayUrl: opts.smtpRelayUrl, from: opts.mailFrom ?? 'Rapport <rapport@localhost>', dir: opts.mailDir ?? null, logger: app.log });
+    createMailer({
+      transport: mailTransport,
+      dkim: opts.dkim,
+      from: opts.mailFrom ?? 'Rapport <rapport@localhost>',
+      dir: opts.mailDir ?? null,
+      logger: app.log,
+    });
   // Inboxes come before workspaces: a new workspace is provisioned with its default email inbox.
   const mailDomain = opts.mailDomain ?? 'rapport.localhost';
   const inboxesStore = createInboxesStore(db);
@@ -183,7 +206,19 @@ export async function buildApp(opts: AppOptions) {
     ingestBurst: opts.ingestBurst,
   });
   const { interactions } = spine;
-  const conversations = createConversationsService({ store: conversationsStore, transactions, clock, jobs, bus, audit, customers, workspaces, interactions, events, files });
+  const conversations = createConversationsService({
+    store: conversationsStore,
+    transactions,
+    clock,
+    jobs,
+    bus,
+    audit,
+    customers,
+    workspaces,
+    interactions,
+    events,
+    files,
+  });
   const channels = createChannels({
     db,
     clock,
@@ -194,6 +229,15 @@ export async function buildApp(opts: AppOptions) {
     messages: conversations.channels,
     maxAttachmentBytes: opts.attachmentMaxBytes ?? 25 * 1024 * 1024,
     logger: app.log,
+  });
+  const email = createEmailChannel({
+    channels,
+    clock,
+    logger: app.log,
+    transport: mailTransport,
+    mailDomain,
+    workspaceName: async (workspaceId) => (await workspaces.adminContacts(workspaceId)).workspaceName,
+    smtp: opts.smtp,
   });
   const webhooks = createWebhooksService({
     store: createWebhooksStore(),
@@ -207,6 +251,28 @@ export async function buildApp(opts: AppOptions) {
     guard: createEgressGuard({ allow: opts.webhookAllowHosts }),
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
+  // Text analytics: a consumer of the domain events (customer messages), just behind the write.
+  createFeelings({ logs, conversations, interactions, customers });
+  // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
+  let live: Awaited<ReturnType<typeof registerLiveRoutes>> | null = null;
+  const widget = createWidgetService({
+    store: createWidgetStore(db),
+    transactions,
+    clock,
+    audit,
+    bus,
+    mailer,
+    logger: app.log,
+    inboxes,
+    inbound: channels.inbound,
+    outbound: channels.outbound,
+    messages: conversations.channels,
+    customers,
+    identities,
+    ingest: spine.ingest,
+    agentsOnline: (workspaceId) => live?.agentsOnline(workspaceId) ?? 0,
+  });
+  channels.outbound.registerSender('chat', widget.deliver);
   const canned = createCannedService({ store: conversationsStore, transactions, clock, audit, conversations, customers });
 
   await app.register(fastifyCookie);
@@ -293,11 +359,13 @@ export async function buildApp(opts: AppOptions) {
     journey: spine.journey,
     logs,
     webhooks,
+    widget,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
   const liveTail = createLogTail({ store: logs.store, log: 'domain_events', logger: app.log });
-  await registerLiveRoutes(app, { db, bus, clock, conversations, tail: liveTail });
+  live = await registerLiveRoutes(app, { db, bus, clock, conversations, tail: liveTail });
+  registerWidgetRoutes(app, { widget, bus, widgetFile: opts.widgetFile === undefined ? defaultWidgetFile() : opts.widgetFile });
 
   const webDir = opts.webDir === undefined ? defaultWebDir() : opts.webDir;
   if (webDir) {
@@ -306,7 +374,7 @@ export async function buildApp(opts: AppOptions) {
     await app.register(fastifyStatic, { root: webDir, serve: false, preCompressed: true });
     const root = path.resolve(webDir);
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
-      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/')) return reply.callNotFound();
+      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/') || req.url.startsWith('/widget/')) return reply.callNotFound();
       const rel = (req.url.split('?')[0] ?? '/').replace(/^\/+/, '');
       const file = path.resolve(root, rel);
       if (rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile()) {
@@ -327,6 +395,7 @@ export async function buildApp(opts: AppOptions) {
           // Log retention: what every consumer has passed and is older than its log keeps.
           .then(() => logs.trim())
           .then(() => webhooks.prune())
+          .then(() => widget.prune())
           .catch((err: unknown) => app.log.error({ err }, 'housekeeping failed'));
       sweep();
       housekeeping = setInterval(sweep, 3_600_000);
@@ -335,11 +404,23 @@ export async function buildApp(opts: AppOptions) {
   }
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
+    await email.smtp.close();
     await jobs.stop();
     await logs.stop();
+    mailTransport?.close();
     await pgBus?.close();
   });
 
-  return { app, db, engine, clock, bus, jobs, logs, audit, services: { workspaces, customers, conversations, canned, interactions, spine, channels, webhooks } };
+  return {
+    app,
+    db,
+    engine,
+    clock,
+    bus,
+    jobs,
+    logs,
+    audit,
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget },
+  };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

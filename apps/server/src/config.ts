@@ -63,6 +63,29 @@ export const ZConfig = z.object({
     .int()
     .min(1024)
     .max(1024 * 1024 * 1024),
+  smtpPort: z
+    .string()
+    .trim()
+    .refine((v) => v === 'off' || (/^\d{1,5}$/.test(v) && Number(v) <= 65535), 'must be a port number (0-65535) or off')
+    .transform((v) => (v === 'off' ? null : Number(v))),
+  smtpHost: z.string().min(1),
+  smtpMaxBytes: z.coerce
+    .number({ message: 'must be a number of bytes' })
+    .int()
+    .min(10 * 1024)
+    .max(1024 * 1024 * 1024),
+  smtpSenderLimit: z.coerce.number({ message: 'must be a number of mails' }).int().min(1).max(1_000_000),
+  smtpTlsKey: z.string().min(1).optional(),
+  smtpTlsCert: z.string().min(1).optional(),
+  dkimDomain: z
+    .string()
+    .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i, 'must be a domain name such as example.com')
+    .optional(),
+  dkimSelector: z
+    .string()
+    .regex(/^[a-z0-9]([a-z0-9._-]{0,62})$/i, 'must be a DKIM selector such as rapport')
+    .optional(),
+  dkimPrivateKey: z.string().min(1).optional(),
   webhookAllowHosts: z
     .string()
     .trim()
@@ -107,7 +130,7 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     key: 'smtpRelayUrl',
     env: 'RAPPORT_SMTP_RELAY_URL',
     default: '',
-    doc: 'smtp://user:pass@host:587 relay for outgoing mail (invitations); unset: mails are written to <data>/mail/*.eml',
+    doc: "smtp://user:pass@host:587 relay for all outgoing mail (agents' email replies, invitations, resets); unset: Rapport's own mail is written to <data>/mail/*.eml and email replies fail with that reason",
   },
   { key: 'mailFrom', env: 'RAPPORT_MAIL_FROM', default: 'Rapport <rapport@localhost>', doc: 'From address of mail Rapport sends' },
   { key: 'inviteDays', env: 'RAPPORT_INVITE_DAYS', default: '7', doc: 'how long an invitation link works' },
@@ -125,6 +148,31 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     default: '26214400',
     doc: "largest total of one inbound message's attachments, in bytes (stored under <data>/attachments)",
   },
+  {
+    key: 'smtpPort',
+    env: 'RAPPORT_SMTP_PORT',
+    flag: '--smtp-port',
+    default: '2525',
+    doc: 'port of the inbound SMTP server (the MX of the email inboxes); off: no SMTP server',
+  },
+  { key: 'smtpHost', env: 'RAPPORT_SMTP_HOST', default: '127.0.0.1', doc: 'address the SMTP server listens on (0.0.0.0 for all interfaces)' },
+  { key: 'smtpMaxBytes', env: 'RAPPORT_SMTP_MAX_BYTES', default: '26214400', doc: 'largest inbound mail in bytes (advertised as SIZE; 552 above)' },
+  {
+    key: 'smtpSenderLimit',
+    env: 'RAPPORT_SMTP_SENDER_LIMIT',
+    default: '10',
+    doc: 'mails one sender may send one inbox per 10 minutes (451 4.7.1 above)',
+  },
+  {
+    key: 'smtpTlsKey',
+    env: 'RAPPORT_SMTP_TLS_KEY',
+    default: '',
+    doc: 'PEM private key (or its file) for STARTTLS on the SMTP server; STARTTLS is off without key and certificate',
+  },
+  { key: 'smtpTlsCert', env: 'RAPPORT_SMTP_TLS_CERT', default: '', doc: 'PEM certificate chain (or its file) for STARTTLS' },
+  { key: 'dkimDomain', env: 'RAPPORT_DKIM_DOMAIN', default: '', doc: 'DKIM-sign outgoing mail for this domain (d=); needs the selector and the private key' },
+  { key: 'dkimSelector', env: 'RAPPORT_DKIM_SELECTOR', default: '', doc: 'DKIM selector (s=): the key is published at <selector>._domainkey.<domain>' },
+  { key: 'dkimPrivateKey', env: 'RAPPORT_DKIM_PRIVATE_KEY', default: '', doc: 'DKIM private key: PEM text or the path of a PEM file' },
   {
     key: 'webhookAllowHosts',
     env: 'RAPPORT_WEBHOOK_ALLOW_HOSTS',
@@ -153,6 +201,11 @@ export function loadConfig(flags: Record<string, string | undefined>, env: NodeJ
       }),
     };
   }
+  const dkim = [parsed.data.dkimDomain, parsed.data.dkimSelector, parsed.data.dkimPrivateKey];
+  if (dkim.some(Boolean) && !dkim.every(Boolean))
+    return { ok: false, errors: ['RAPPORT_DKIM_DOMAIN / RAPPORT_DKIM_SELECTOR / RAPPORT_DKIM_PRIVATE_KEY: set all three to sign outgoing mail, or none'] };
+  if (Boolean(parsed.data.smtpTlsKey) !== Boolean(parsed.data.smtpTlsCert))
+    return { ok: false, errors: ['RAPPORT_SMTP_TLS_KEY / RAPPORT_SMTP_TLS_CERT: set both to offer STARTTLS, or neither'] };
   const cookieSecure = parsed.data.cookieSecure ?? new URL(parsed.data.publicUrl).protocol === 'https:';
   return { ok: true, config: { ...parsed.data, cookieSecure, dataDir: path.resolve(parsed.data.dataDir) } };
 }

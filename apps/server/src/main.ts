@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 // The `rapport` CLI: start | migrate | seed --demo.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { buildApp } from './app.js';
@@ -7,13 +8,16 @@ import { loadConfig, SETTINGS, type Config } from './config.js';
 import { openDatabase, type DbHandle } from './platform/db/database.js';
 import { createLogger } from './platform/log.js';
 import { migrate } from './platform/db/migrations.js';
+import { readPrivateKey } from './platform/mailer.js';
 import { seedDemo, DEMO_LOGIN } from './seed.js';
 
 const USAGE = `Usage: rapport <command> [options]
 
 Commands:
-  start [--port N] [--host H] [--data DIR] [--demo]   migrate, then serve the API and web app
-                                                      (--demo seeds the demo workspace on an empty database)
+  start [--port N] [--host H] [--data DIR] [--smtp-port N] [--demo]
+                                                      migrate, then serve the API, the web app and the
+                                                      inbound SMTP server (--demo seeds the demo workspace
+                                                      on an empty database)
   migrate [--data DIR]                                apply pending database migrations
   seed --demo [--data DIR]                            create the deterministic demo workspace
   openapi                                             print the OpenAPI 3.1 document (JSON) and exit
@@ -21,6 +25,11 @@ Commands:
 Settings (flag / environment variable, default):
 ${SETTINGS.map((s) => `  ${[s.flag, s.env].filter(Boolean).join(' / ').padEnd(40)} ${s.doc} (default ${s.default || 'unset'})`).join('\n')}
 `;
+
+/** PEM text as given, or read from the file it names. */
+function readPem(value: string): string {
+  return value.trim().startsWith('-----BEGIN') ? value.replace(/\\n/g, '\n') : readFileSync(value, 'utf8');
+}
 
 function openFromConfig(config: Config): DbHandle {
   return config.databaseUrl
@@ -38,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
       host: { type: 'string' },
       data: { type: 'string' },
       demo: { type: 'boolean' },
+      'smtp-port': { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -60,7 +70,7 @@ async function main(argv: string[]): Promise<number> {
     await memory.close();
     return 0;
   }
-  const loaded = loadConfig({ port: values.port, host: values.host, data: values.data });
+  const loaded = loadConfig({ port: values.port, host: values.host, data: values.data, 'smtp-port': values['smtp-port'] });
   if (!loaded.ok) {
     process.stderr.write(`rapport: invalid configuration\n${loaded.errors.map((e) => `  - ${e}`).join('\n')}\n`);
     return 2;
@@ -120,6 +130,15 @@ async function main(argv: string[]): Promise<number> {
     mailDomain: config.mailDomain,
     attachmentsDir: path.join(config.dataDir, 'attachments'),
     attachmentMaxBytes: config.attachmentMaxBytes,
+    dkim:
+      config.dkimDomain && config.dkimSelector && config.dkimPrivateKey
+        ? { domain: config.dkimDomain, selector: config.dkimSelector, privateKey: readPrivateKey(config.dkimPrivateKey) }
+        : null,
+    smtp: {
+      maxBytes: config.smtpMaxBytes,
+      senderLimit: config.smtpSenderLimit,
+      tls: config.smtpTlsKey && config.smtpTlsCert ? { key: readPem(config.smtpTlsKey), cert: readPem(config.smtpTlsCert) } : null,
+    },
   });
   const { app } = rapport;
   let closing = false;
@@ -148,6 +167,17 @@ async function main(argv: string[]): Promise<number> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   logger.info({ engine: handle.engine, url: `http://${config.host}:${port}` }, 'Rapport is running');
+  if (config.smtpPort !== null) {
+    try {
+      const smtpPort = await rapport.services.email.smtp.listen(config.smtpPort, config.smtpHost);
+      logger.info({ smtp: `${config.smtpHost}:${smtpPort}` }, 'SMTP server is receiving mail');
+    } catch (err) {
+      // A port asked for must be had; the default one, taken by another process on the machine
+      // (a second instance), leaves this one serving HTTP, saying so loudly.
+      if (values['smtp-port'] !== undefined || process.env.RAPPORT_SMTP_PORT !== undefined) throw err;
+      logger.error({ err, smtp: `${config.smtpHost}:${config.smtpPort}` }, 'SMTP server not started: the default port is taken (set RAPPORT_SMTP_PORT)');
+    }
+  }
   if (values.demo)
     process.stdout.write(
       `\nRapport: http://${config.host === '0.0.0.0' ? 'localhost' : config.host}:${port}  (demo login ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password})\n\n`,

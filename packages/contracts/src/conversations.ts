@@ -1,5 +1,6 @@
 // The service desk: conversations, messages, custom fields and canned responses.
 import { z } from 'zod';
+import { ZSentiment, ZSentimentLabel } from './feelings.js';
 import { CHANNELS, CATEGORIES, STATUSES, PRIORITIES, CUSTOM_FIELD_TYPES } from './values.js';
 import { ZIsoTime } from './common.js';
 import { ZCustomer } from './customers.js';
@@ -60,6 +61,7 @@ export const ZMessage = z
     externalId: z.string().nullable().meta({ description: "the provider's id (Message-ID, SMS sid…)" }),
     delivery: ZDelivery.nullable().meta({ description: 'outbound delivery to the customer; null when nothing is sent' }),
     attachments: z.array(ZAttachment),
+    sentiment: ZSentiment.nullable().meta({ description: "a customer message's sentiment, read just after it arrives; null for others" }),
   })
   .meta({ id: 'Message' });
 export type Message = z.infer<typeof ZMessage>;
@@ -157,6 +159,7 @@ export const ZConversationQuery = z.object({
   customerId: z.string().max(64).optional(),
   updatedSince: isoDate.optional(),
   q: z.string().trim().max(200).optional(),
+  feeling: ZSentimentLabel.optional().meta({ description: "only conversations whose customer's feeling is negative, neutral or positive" }),
 });
 export type ConversationQuery = z.infer<typeof ZConversationQuery>;
 

@@ -1,5 +1,6 @@
 // Customers of a workspace (the people a help desk serves).
 import { z } from 'zod';
+import { ZFeeling } from './feelings.js';
 import { ZIsoTime } from './common.js';
 
 export const ZTraits = z.record(z.string(), z.unknown());
@@ -11,6 +12,7 @@ export const ZCustomer = z
     email: z.string().nullable(),
     phone: z.string().nullable(),
     traits: ZTraits,
+    feeling: ZFeeling.nullable().meta({ description: 'time-decayed average sentiment of their messages; null until one is scored' }),
     createdAt: ZIsoTime,
     updatedAt: ZIsoTime,
   })

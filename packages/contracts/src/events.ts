@@ -39,7 +39,12 @@ export const ZCustomerState = z.object({
 export const DOMAIN_EVENTS = {
   'conversation.created': z.object({ conversation: ZConversationState }),
   'conversation.updated': z.object({ conversation: ZConversationState, changed: z.array(z.string()).min(1) }),
-  'conversation.assigned': z.object({ conversation: ZConversationState, from: z.string().nullable(), to: z.string().nullable(), by: z.enum(['manual', 'claim', 'round_robin']) }),
+  'conversation.assigned': z.object({
+    conversation: ZConversationState,
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    by: z.enum(['manual', 'claim', 'round_robin']),
+  }),
   'conversation.status_changed': z.object({ conversation: ZConversationState, from: ZStatus, to: ZStatus }),
   'conversation.merged': z.object({ conversationId: z.string(), mergedIntoId: z.string() }),
   'message.created': z.object({

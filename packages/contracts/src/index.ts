@@ -9,3 +9,5 @@ export * from './system.js';
 export * from './events.js';
 export * from './channels.js';
 export * from './webhooks.js';
+export * from './feelings.js';
+export * from './widget.js';

@@ -5,6 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
+import nodemailer from 'nodemailer';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSchema, dropSchema, engines, TEST_DATABASE_URL, whileNoSchemaDrops } from '../test/harness.js';
 import { CHANNELS } from '@rapport/contracts';
@@ -48,6 +49,13 @@ describe('rapport CLI', () => {
     expect(res.stderr).toContain('--port / PORT: must be a number');
     expect(res.stderr).toContain('RAPPORT_COOKIE_SECURE: must be true or false');
     expect(res.stderr).toContain('DATABASE_URL: must start with postgres://');
+    const smtp = rapport(['start', '--smtp-port', 'mx'], { RAPPORT_SMTP_MAX_BYTES: 'lots' });
+    expect(smtp.status).toBe(2);
+    expect(smtp.stderr).toContain('--smtp-port / RAPPORT_SMTP_PORT: must be a port number (0-65535) or off');
+    expect(smtp.stderr).toContain('RAPPORT_SMTP_MAX_BYTES: must be a number of bytes');
+    const dkim = rapport(['start'], { RAPPORT_DKIM_DOMAIN: 'acme.test' });
+    expect(dkim.status).toBe(2);
+    expect(dkim.stderr).toContain('set all three to sign outgoing mail, or none');
   });
 
   it('prints usage for an unknown command', () => {
@@ -90,7 +98,7 @@ describe('rapport CLI', () => {
   it.each(engines)('starts on %s, serves /health and stops gracefully on SIGTERM', async (engine) => {
     const run = async (env: Record<string, string>) => {
       const data = tmp();
-      const child = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--port', '0', '--data', data], {
+      const child = spawn(process.execPath, ['--import', 'tsx', main, 'start', '--port', '0', '--smtp-port', '0', '--data', data], {
         cwd: root,
         env: { ...process.env, LOG_LEVEL: 'info', RAPPORT_PASSWORD_COST: '10', ...env },
       });
@@ -108,6 +116,18 @@ describe('rapport CLI', () => {
         body: JSON.stringify({ workspaceName: 'CLI', name: 'C', email: 'c@cli.test', password: 'long enough pw' }),
       });
       expect(setup.status).toBe(201);
+      // The SMTP server started with it: a mail to the new workspace's inbox becomes a conversation.
+      await expect.poll(() => /"smtp":"127\.0\.0\.1:(\d+)"/.exec(out)?.[1], { timeout: 10_000, interval: 100 }).toBeTruthy();
+      const smtpPort = Number(/"smtp":"127\.0\.0\.1:(\d+)"/.exec(out)?.[1]);
+      const { token } = (await setup.json()) as { token: string };
+      const auth = { authorization: `Bearer ${token}` };
+      const inboxes = (await (await fetch(`${url}/api/v1/inboxes`, { headers: auth })).json()) as { data: Array<{ address: string }> };
+      const mail = await nodemailer
+        .createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true })
+        .sendMail({ from: 'kim@example.com', to: inboxes.data[0]?.address, subject: 'By mail', text: 'Hello by SMTP' });
+      expect(mail.accepted).toHaveLength(1);
+      const convs = (await (await fetch(`${url}/api/v1/conversations`, { headers: auth })).json()) as { data: Array<{ subject: string }> };
+      expect(convs.data.map((c) => c.subject)).toEqual(['By mail']);
       const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
       child.kill('SIGTERM');
       expect(await exited).toBe(0);

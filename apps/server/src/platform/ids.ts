@@ -26,6 +26,7 @@ export const ID_PREFIXES = {
   attachment: 'att',
   webhook: 'whk',
   webhookDelivery: 'whd',
+  visitor: 'wvs',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -18,6 +18,7 @@ import type { IngestService } from '../modules/ingest/ingest.service.js';
 import type { InteractionsService } from '../modules/interactions/interactions.service.js';
 import type { JourneyService } from '../modules/journeys/journey.service.js';
 import type { WebhooksService } from '../modules/webhooks/webhooks.service.js';
+import type { WidgetService } from '../modules/widget/widget.service.js';
 
 export function createCustomerPrivacyWorkflow(deps: {
   transactions: Transactions;
@@ -35,8 +36,9 @@ export function createCustomerPrivacyWorkflow(deps: {
   logs: Pick<Logs, 'eraseMentions' | 'trim'>;
   /** Webhook deliveries keep the bodies they send: erasure reaches them too. */
   webhooks: Pick<WebhooksService, 'eraseMentions'>;
+  widget: Pick<WidgetService, 'eraseForCustomers'>;
 }) {
-  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, identities, ingest, journey, logs, webhooks } = deps;
+  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, identities, ingest, journey, logs, webhooks, widget } = deps;
   const { autocommit } = transactions;
 
   async function exportCustomer(auth: AuthContext, id: string): Promise<CustomerExport> {
@@ -99,6 +101,8 @@ export function createCustomerPrivacyWorkflow(deps: {
       const anonymousIds = values.filter((v) => v.kind === 'anonymous_id').map((v) => v.value);
       const rejectedEvents = await ingest.eraseForCustomers(tx, auth.workspaceId, { userIds, anonymousIds });
       if (userIds.length > 0 || anonymousIds.length > 0) counts.rejectedEvents = rejectedEvents;
+      const visitors = await widget.eraseForCustomers(tx, auth.workspaceId, { customerIds: ids, anonymousIds, userIds });
+      if (visitors > 0) counts.widgetVisitors = visitors;
       counts.customers = await customers.eraseMany(tx, auth.workspaceId, ids);
       // Every domain event about the person or their conversations names one of these ids; the
       // customer.deleted notice (ids only) stays for whatever must learn of the erasure.

@@ -2745,6 +2745,8 @@ export type paths = {
                     customerId?: string;
                     updatedSince?: string;
                     q?: string;
+                    /** @description only conversations whose customer's feeling is negative, neutral or positive */
+                    feeling?: "negative" | "neutral" | "positive";
                 };
                 header?: never;
                 path?: never;
@@ -7924,6 +7926,507 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/widget/v1/boot": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Start (or resume) a visitor on a chat inbox: a visitor token, the inbox look, the conversation so far */
+        post: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** @description the token a previous boot handed out (kept in localStorage) */
+                        visitorToken?: string;
+                        user?: {
+                            id: string;
+                            /** @description hex HMAC-SHA256 of `id` with the inbox identity secret (computed by your back end) */
+                            hash: string;
+                            /** Format: email */
+                            email?: string;
+                            name?: string;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["WidgetBooted"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The visitor's conversation (replies only, never notes), after ?after= if given */
+        get: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                    after?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conversationId: string | null;
+                            data: components["schemas"]["WidgetMessage"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** A visitor's message (into their open conversation of the inbox, or a new one) */
+        post: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        body: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            conversationId: string;
+                            message: components["schemas"]["WidgetMessage"];
+                            agentsOnline: boolean;
+                            hasEmail: boolean;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/email": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Where to answer when nobody is online (an unverified contact address: never an identity) */
+        post: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: email */
+                        email: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            hasEmail: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/page": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A page view of the visitor (a Segment page call as a client source: adds, never merges) */
+        post: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /** Format: uri */
+                        url: string;
+                        title?: string;
+                        referrer?: string | "";
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            accepted: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 };
 export type webhooks = Record<string, never>;
 export type components = {
@@ -8041,6 +8544,25 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
         };
+        SentimentInput: {
+            /** @description from -1 (most negative) to 1 (most positive) */
+            score: number;
+            /**
+             * @description positive above 0.05, negative below -0.05, else neutral
+             * @enum {string}
+             */
+            label: "negative" | "neutral" | "positive";
+            /** @description what a support team acts on: frustration, urgency, churn_risk, gratitude */
+            signals: ("frustration" | "urgency" | "churn_risk" | "gratitude")[];
+        };
+        /** @description time-decayed average sentiment of the customer's messages (half-life 30 days) */
+        FeelingInput: {
+            score: number;
+            /** @enum {string} */
+            label: "negative" | "neutral" | "positive";
+            /** @description when the latest scored message was written */
+            updatedAt: string;
+        };
         CustomerInput: {
             id: string;
             name: string | null;
@@ -8049,6 +8571,8 @@ export type components = {
             traits: {
                 [key: string]: unknown;
             };
+            /** @description time-decayed average sentiment of their messages; null until one is scored */
+            feeling: components["schemas"]["FeelingInput"] | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -8091,6 +8615,8 @@ export type components = {
             /** @description outbound delivery to the customer; null when nothing is sent */
             delivery: components["schemas"]["DeliveryInput"] | null;
             attachments: components["schemas"]["AttachmentInput"][];
+            /** @description a customer message's sentiment, read just after it arrives; null for others */
+            sentiment: components["schemas"]["SentimentInput"] | null;
         };
         ConversationInput: {
             id: string;
@@ -8267,6 +8793,8 @@ export type components = {
             traits: {
                 [key: string]: unknown;
             };
+            /** @description time-decayed average sentiment of their messages; null until one is scored */
+            feeling: components["schemas"]["FeelingInput"] | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -8464,6 +8992,38 @@ export type components = {
             /** @description the exact body sent */
             payload: string;
         };
+        WidgetMessageInput: {
+            id: string;
+            body: string;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            author: {
+                /** @enum {string} */
+                type: "customer" | "agent" | "bot" | "system";
+                name: string | null;
+            };
+        };
+        WidgetBootedInput: {
+            visitor: {
+                id: string;
+                token: string;
+                userId: string | null;
+                hasEmail: boolean;
+            };
+            inbox: {
+                id: string;
+                workspaceId: string;
+                name: string;
+                color: string;
+                greeting: string;
+                requireIdentity: boolean;
+            };
+            agentsOnline: boolean;
+            history: {
+                conversationId: string | null;
+                data: components["schemas"]["WidgetMessageInput"][];
+            };
+        };
         Problem: {
             type: string;
             title: string;
@@ -8577,6 +9137,25 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
         };
+        Sentiment: {
+            /** @description from -1 (most negative) to 1 (most positive) */
+            score: number;
+            /**
+             * @description positive above 0.05, negative below -0.05, else neutral
+             * @enum {string}
+             */
+            label: "negative" | "neutral" | "positive";
+            /** @description what a support team acts on: frustration, urgency, churn_risk, gratitude */
+            signals: ("frustration" | "urgency" | "churn_risk" | "gratitude")[];
+        };
+        /** @description time-decayed average sentiment of the customer's messages (half-life 30 days) */
+        Feeling: {
+            score: number;
+            /** @enum {string} */
+            label: "negative" | "neutral" | "positive";
+            /** @description when the latest scored message was written */
+            updatedAt: string;
+        };
         Customer: {
             id: string;
             name: string | null;
@@ -8585,6 +9164,8 @@ export type components = {
             traits: {
                 [key: string]: unknown;
             };
+            /** @description time-decayed average sentiment of their messages; null until one is scored */
+            feeling: components["schemas"]["Feeling"] | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -8627,6 +9208,8 @@ export type components = {
             /** @description outbound delivery to the customer; null when nothing is sent */
             delivery: components["schemas"]["Delivery"] | null;
             attachments: components["schemas"]["Attachment"][];
+            /** @description a customer message's sentiment, read just after it arrives; null for others */
+            sentiment: components["schemas"]["Sentiment"] | null;
         };
         Conversation: {
             id: string;
@@ -8803,6 +9386,8 @@ export type components = {
             traits: {
                 [key: string]: unknown;
             };
+            /** @description time-decayed average sentiment of their messages; null until one is scored */
+            feeling: components["schemas"]["Feeling"] | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -8999,6 +9584,38 @@ export type components = {
             deliveredAt: string | null;
             /** @description the exact body sent */
             payload: string;
+        };
+        WidgetMessage: {
+            id: string;
+            body: string;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            author: {
+                /** @enum {string} */
+                type: "customer" | "agent" | "bot" | "system";
+                name: string | null;
+            };
+        };
+        WidgetBooted: {
+            visitor: {
+                id: string;
+                token: string;
+                userId: string | null;
+                hasEmail: boolean;
+            };
+            inbox: {
+                id: string;
+                workspaceId: string;
+                name: string;
+                color: string;
+                greeting: string;
+                requireIdentity: boolean;
+            };
+            agentsOnline: boolean;
+            history: {
+                conversationId: string | null;
+                data: components["schemas"]["WidgetMessage"][];
+            };
         };
     };
     responses: never;

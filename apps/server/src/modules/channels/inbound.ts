@@ -3,7 +3,7 @@
 // message into the customer's conversation in one transaction (channel-messages.service.ts).
 import type { FileStore } from '../../platform/files.js';
 import { tooLarge } from '../../platform/errors.js';
-import type { ChannelMessages, InboundIdentity, InboundResult } from '../conversations/channel-messages.service.js';
+import type { ChannelMessages, InboundIdentity, InboundMessage, InboundResult } from '../conversations/channel-messages.service.js';
 import type { InboxRecord } from './inboxes.service.js';
 
 export type InboundInput = {
@@ -16,7 +16,7 @@ export type InboundInput = {
     externalId?: string | null;
     attachments?: Array<{ filename: string; contentType: string; content: Buffer }>;
   };
-  thread?: { conversationId?: string; externalId?: string; referencedExternalIds?: string[]; number?: number; continueLatest?: boolean };
+  thread?: InboundMessage['thread'];
   authorType?: 'customer' | 'bot' | 'system';
 };
 
@@ -40,7 +40,7 @@ export function createInbound(deps: { messages: ChannelMessages; files: FileStor
       const total = attachments.reduce((n, a) => n + a.content.length, 0);
       if (total > maxAttachmentBytes) throw tooLarge(`Attachments are limited to ${maxAttachmentBytes} bytes per message`);
       const { inbox } = input;
-      const stored = [];
+      const stored: NonNullable<InboundMessage['message']['attachments']> = [];
       for (const a of attachments)
         stored.push({
           filename: safeFilename(a.filename),
@@ -48,7 +48,7 @@ export function createInbound(deps: { messages: ChannelMessages; files: FileStor
           size: a.content.length,
           storageKey: await files.put(inbox.workspaceId, a.content),
         });
-      const result = await messages.receive({
+      const write = messages.receive({
         target: { workspaceId: inbox.workspaceId, inboxId: inbox.id, channel: inbox.channel, teamId: inbox.teamId },
         contact: input.contact,
         message: {
@@ -61,7 +61,11 @@ export function createInbound(deps: { messages: ChannelMessages; files: FileStor
         ...(input.thread ? { thread: input.thread } : {}),
         ...(input.authorType ? { authorType: input.authorType } : {}),
       });
-      // A duplicate wrote nothing: its files are not named by any row.
+      // A duplicate (or a message that was not written) leaves its files named by no row.
+      const result = await write.catch(async (err: unknown) => {
+        await files.remove(stored.map((s) => s.storageKey));
+        throw err;
+      });
       if (result.duplicate) await files.remove(stored.map((s) => s.storageKey));
       return result;
     },

@@ -27,7 +27,15 @@ export type InboundMessage = {
     /** Stored already (files written before the transaction): the rows to insert. */
     attachments?: Array<{ filename: string; contentType: string; size: number; storageKey: string }>;
   };
-  thread?: { conversationId?: string; externalId?: string; referencedExternalIds?: string[]; number?: number; continueLatest?: boolean };
+  thread?: {
+    conversationId?: string;
+    externalId?: string;
+    referencedExternalIds?: string[];
+    number?: number;
+    continueLatest?: boolean;
+    /** Only into a conversation that threads: nothing is written (NOT_FOUND) when none does (an auto-reply never opens one). */
+    onlyExisting?: boolean;
+  };
   authorType?: 'customer' | 'bot' | 'system';
 };
 
@@ -178,6 +186,7 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
           }
           const customerId = await resolveCustomer(tx, input);
           const found = await findThread(tx, input, customerId);
+          if (!found && input.thread?.onlyExisting) throw notFound('Conversation');
           const conv = found ?? (await openConversation(tx, input, customerId));
           const { msg, row } = await core.insertMessage(tx, conv, {
             body: input.message.body,
@@ -233,6 +242,7 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
       if (!customer) return null;
       const names = await workspaces.memberNames(workspaceId);
       const references = await store.externalIdsOf(workspaceId, conversation.id, message.id);
+      const inReplyTo = await store.lastCustomerExternalId(workspaceId, conversation.id, message.id);
       const attachments = await store.attachmentsOf(workspaceId, [message.id]);
       return {
         conversation: {
@@ -254,6 +264,7 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
           attempts: Number(message.delivery_attempts ?? 0),
         },
         references,
+        inReplyTo,
         attachments: attachments.map((a) => ({ filename: a.filename, contentType: a.content_type, path: deps.files.pathOf(a.storage_key) })),
       };
     },
@@ -297,6 +308,29 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
         ]);
         return true;
       });
+    },
+
+    /**
+     * The chat widget's view of a customer's thread in one inbox: its latest conversation and the
+     * replies on it (never notes), oldest first, from `after` on. No access check: the caller has
+     * proved it is this customer (a widget visitor token).
+     */
+    async customerThread(workspaceId: string, inboxId: string, customerId: string, opts: { after: string | null; limit: number }) {
+      const row = await store.latestInInbox(autocommit, workspaceId, inboxId, customerId);
+      if (!row) return null;
+      const rows = (await store.listMessages(workspaceId, row.id, { after: opts.after, limit: opts.limit, includeNotes: false })).slice(0, opts.limit);
+      const names = rows.some((m) => m.author_type === 'agent') ? await workspaces.memberNames(workspaceId) : new Map<string, string>();
+      return {
+        conversationId: row.id,
+        messages: rows.map((m) => ({
+          id: m.id,
+          body: m.body,
+          createdAt: m.created_at,
+          authorType: m.author_type as 'customer' | 'agent' | 'bot' | 'system',
+          authorName: m.author_type === 'agent' ? (names.get(m.author_id ?? '') ?? null) : null,
+          delivery: (m.delivery_status ?? null) as DeliveryState['status'] | null,
+        })),
+      };
     },
 
     lastCustomerMessageAt: (workspaceId: string, conversationId: string) => store.lastCustomerMessageAt(workspaceId, conversationId),

@@ -41,6 +41,7 @@ export function createConversationsCore(deps: ConversationsDeps) {
         email: null,
         phone: null,
         traits: {},
+        feeling: null,
         createdAt: r.created_at,
         updatedAt: r.created_at,
       };

@@ -244,6 +244,7 @@ export function createConversationsService(deps: ConversationsDeps) {
           ...(query.customerId ? { customerId: query.customerId } : {}),
           ...(query.updatedSince ? { updatedSince: new Date(query.updatedSince).toISOString() } : {}),
           ...(query.q ? { q: query.q } : {}),
+          ...(query.feeling ? { customerIn: customers.idsByFeeling(auth.workspaceId, query.feeling) } : {}),
         },
         { after: after ? [String(after[0]), String(after[1])] : null, limit: query.limit },
       );
@@ -328,6 +329,8 @@ export function createConversationsService(deps: ConversationsDeps) {
       return { results };
     },
     ...messages,
+    /** The feelings consumer's reading of a customer message. */
+    setMessageSentiment: store.setMessageSentiment,
     /** The channels' way in and out (inbound messages, delivery state, attachments). */
     channels: channelMessages,
     ...assignment,

@@ -1,5 +1,5 @@
 // SQL for conversations, messages, tags, search, custom fields and canned responses.
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { ConversationScope } from '../../platform/access.js';
 import { reassignCustomerColumn, runStatements, statement, type Statement } from '../../platform/db/statements.js';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
@@ -16,6 +16,8 @@ export type ConversationFilter = {
   customerId?: string;
   updatedSince?: string;
   q?: string;
+  /** A subquery of customer ids, written by the customers module (e.g. customers by feeling). */
+  customerIn?: RawBuilder<unknown>;
 };
 
 const searchWords = (q: string) =>
@@ -268,7 +270,12 @@ export function createConversationsStore(db: Db, engine: Engine) {
     async moveMessages(tx: Tx, workspaceId: string, from: string, to: string) {
       await tx.updateTable('messages').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
       await tx.updateTable('message_search').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
-      await tx.updateTable('message_attachments').set({ conversation_id: to }).where('workspace_id', '=', workspaceId).where('conversation_id', '=', from).execute();
+      await tx
+        .updateTable('message_attachments')
+        .set({ conversation_id: to })
+        .where('workspace_id', '=', workspaceId)
+        .where('conversation_id', '=', from)
+        .execute();
     },
     // Channels: threading keys, attachments and outbound delivery state.
     /** The conversation an external system knows by its own id, in one inbox. */
@@ -326,6 +333,21 @@ export function createConversationsStore(db: Db, engine: Engine) {
           .orderBy('id')
           .execute()
       ).map((r) => r.external_id as string),
+    /** The provider id of the customer's latest message before `before` (an email's In-Reply-To). */
+    lastCustomerExternalId: async (workspaceId: string, conversationId: string, before: string) =>
+      (
+        await db
+          .selectFrom('messages')
+          .select('external_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('conversation_id', '=', conversationId)
+          .where('author_type', '=', 'customer')
+          .where('external_id', 'is not', null)
+          .where('id', '<', before)
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirst()
+      )?.external_id ?? null,
     lastCustomerMessageAt: async (workspaceId: string, conversationId: string) =>
       (
         await db
@@ -340,7 +362,8 @@ export function createConversationsStore(db: Db, engine: Engine) {
       )?.created_at ?? null,
     setDelivery: (tx: Tx | Db, workspaceId: string, messageId: string, patch: Partial<MessageRow>) =>
       tx.updateTable('messages').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', messageId).execute(),
-    insertAttachments: (tx: Tx, rows: MessageAttachmentRow[]) => (rows.length === 0 ? Promise.resolve() : tx.insertInto('message_attachments').values(rows).execute()),
+    insertAttachments: (tx: Tx, rows: MessageAttachmentRow[]) =>
+      rows.length === 0 ? Promise.resolve() : tx.insertInto('message_attachments').values(rows).execute(),
     attachmentsOf: (workspaceId: string, messageIds: string[]) =>
       messageIds.length === 0
         ? Promise.resolve([])
@@ -357,6 +380,15 @@ export function createConversationsStore(db: Db, engine: Engine) {
       tx.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     getMessage: (workspaceId: string, id: string) =>
       db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
+    /** The analyser's reading of a customer message (the feelings consumer). */
+    setMessageSentiment: (tx: Tx, workspaceId: string, messageId: string, s: { score: number; label: string; signals: string[] }) =>
+      tx
+        .updateTable('messages')
+        .set({ sentiment_score: s.score, sentiment_label: s.label, sentiment_signals: JSON.stringify(s.signals) })
+        .where('workspace_id', '=', workspaceId)
+        .where('id', '=', messageId)
+        .executeTakeFirst()
+        .then((r) => Number(r.numUpdatedRows) > 0),
     listMessages: (workspaceId: string, conversationId: string, opts: { after: string | null; limit: number; includeNotes: boolean }) => {
       let q = db.selectFrom('messages').selectAll().where('workspace_id', '=', workspaceId).where('conversation_id', '=', conversationId);
       if (!opts.includeNotes) q = q.where('kind', '=', 'reply');
@@ -380,6 +412,7 @@ export function createConversationsStore(db: Db, engine: Engine) {
         if (f.priority) q = q.where('priority', '=', f.priority);
         if (f.customerId) q = q.where('customer_id', '=', f.customerId);
         if (f.updatedSince) q = q.where('updated_at', '>=', f.updatedSince);
+        if (f.customerIn) q = q.where(sql<boolean>`customer_id IN (${f.customerIn})`);
         if (f.tag) {
           const tag = f.tag;
           q = q.where('id', 'in', (eb) =>

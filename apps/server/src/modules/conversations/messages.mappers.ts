@@ -1,6 +1,7 @@
 // A message row as the API shows it.
 import type { Message } from '@rapport/contracts';
 import type { MessageAttachmentRow, MessageRow } from '../../platform/db/schema.js';
+import { parseJsonStringArray } from '../../platform/json.js';
 
 export const attachmentUrl = (id: string) => `/api/v1/attachments/${id}`;
 
@@ -26,5 +27,13 @@ export function toMessage(r: MessageRow, authorName?: string | null, attachments
     attachments: attachments
       .filter((a) => a.message_id === r.id)
       .map((a) => ({ id: a.id, filename: a.filename, contentType: a.content_type, size: Number(a.size), url: attachmentUrl(a.id) })),
+    sentiment:
+      r.sentiment_label && r.sentiment_score !== null && r.sentiment_score !== undefined
+        ? {
+            score: Number(r.sentiment_score),
+            label: r.sentiment_label as NonNullable<Message['sentiment']>['label'],
+            signals: parseJsonStringArray(r.sentiment_signals ?? '[]') as NonNullable<Message['sentiment']>['signals'],
+          }
+        : null,
   };
 }

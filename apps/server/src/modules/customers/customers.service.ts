@@ -1,6 +1,6 @@
 // Customers: create, update, get, list and search; the email identity links service-desk
 // customers to the ones the ingest spine knows.
-import type { Customer, Page } from '@rapport/contracts';
+import { FEELING_HALF_LIFE_DAYS, type Customer, type Page, type SentimentLabel } from '@rapport/contracts';
 import type { Executor, Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
@@ -22,9 +22,46 @@ export const toCustomer = (r: CustomerRow): Customer => ({
   email: r.email,
   phone: r.phone,
   traits: parseJsonObject(r.traits),
+  feeling:
+    r.feeling_label && r.feeling_score !== null && r.feeling_score !== undefined && r.feeling_at
+      ? {
+          score: Math.round(Number(r.feeling_score) * 10_000) / 10_000,
+          label: r.feeling_label as NonNullable<Customer['feeling']>['label'],
+          updatedAt: r.feeling_at,
+        }
+      : null,
   createdAt: r.created_at,
   updatedAt: r.updated_at,
 });
+
+const HALF_LIFE_MS = FEELING_HALF_LIFE_DAYS * 86_400_000;
+const labelOfScore = (x: number): SentimentLabel => (x > 0.05 ? 'positive' : x < -0.05 ? 'negative' : 'neutral');
+
+/** The feeling columns after one more scored message at `at` (an older message weighs less, not more). */
+export function nextFeeling(
+  row: Pick<CustomerRow, 'feeling_sum' | 'feeling_weight' | 'feeling_at'>,
+  score: number,
+  at: string,
+): Pick<CustomerRow, 'feeling_score' | 'feeling_label' | 'feeling_sum' | 'feeling_weight' | 'feeling_at'> {
+  let sum = score;
+  let weight = 1;
+  let ref = at;
+  if (row.feeling_at && row.feeling_weight !== null && row.feeling_weight !== undefined && row.feeling_sum !== null && row.feeling_sum !== undefined) {
+    const dt = Date.parse(at) - Date.parse(row.feeling_at);
+    if (dt >= 0) {
+      const f = Math.pow(0.5, dt / HALF_LIFE_MS);
+      sum = Number(row.feeling_sum) * f + score;
+      weight = Number(row.feeling_weight) * f + 1;
+    } else {
+      const f = Math.pow(0.5, -dt / HALF_LIFE_MS);
+      sum = Number(row.feeling_sum) + score * f;
+      weight = Number(row.feeling_weight) + f;
+      ref = row.feeling_at;
+    }
+  }
+  const value = Math.max(-1, Math.min(1, sum / weight));
+  return { feeling_score: value, feeling_label: labelOfScore(value), feeling_sum: sum, feeling_weight: weight, feeling_at: ref };
+}
 
 /** A customer as domain events carry it. */
 export const stateOf = (r: Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' | 'traits'>) => ({
@@ -37,7 +74,13 @@ export const stateOf = (r: Pick<CustomerRow, 'id' | 'name' | 'email' | 'phone' |
 
 type CustomerInput = { name?: string | undefined; email?: string | undefined; phone?: string | undefined; traits?: Record<string, unknown> | undefined };
 
-export function createCustomersService(deps: { store: CustomersStore; identities: IdentitiesService; transactions: Transactions; clock: Clock; events: DomainEvents }) {
+export function createCustomersService(deps: {
+  store: CustomersStore;
+  identities: IdentitiesService;
+  transactions: Transactions;
+  clock: Clock;
+  events: DomainEvents;
+}) {
   const { store, clock, identities, events } = deps;
   const { autocommit } = deps.transactions;
   const transactions = deps.transactions;
@@ -84,16 +127,32 @@ export function createCustomersService(deps: { store: CustomersStore; identities
     async insertMany(tx: Tx, rows: CustomerRow[]) {
       await store.insertMany(tx, rows);
       const ws = rows[0]?.workspace_id;
-      if (ws) await events.emit(tx, ws, rows.map((r) => ({ type: 'customer.created' as const, data: { customer: stateOf(r), source: 'ingest' as const } })));
+      if (ws)
+        await events.emit(
+          tx,
+          ws,
+          rows.map((r) => ({ type: 'customer.created' as const, data: { customer: stateOf(r), source: 'ingest' as const } })),
+        );
     },
     /** Sets profiles; `changed` names what moved per customer, for the customer.updated events. */
     async updateProfiles(tx: Tx, workspaceId: string, rows: ProfileColumns[], now: string) {
       await store.updateProfiles(tx, workspaceId, rows, now);
-      if (rows.length > 0) await events.emit(tx, workspaceId, rows.map((r) => ({ type: 'customer.updated' as const, data: { customer: stateOf(r), changed: ['profile'] } })));
+      if (rows.length > 0)
+        await events.emit(
+          tx,
+          workspaceId,
+          rows.map((r) => ({ type: 'customer.updated' as const, data: { customer: stateOf(r), changed: ['profile'] } })),
+        );
     },
     /** Records merges and deletions as domain events (the workflows call these in their transaction). */
     announceMerges: (tx: Tx, workspaceId: string, pairs: Move[], reason: string) =>
-      pairs.length === 0 ? Promise.resolve() : events.emit(tx, workspaceId, pairs.map((p) => ({ type: 'customer.merged' as const, data: { survivorId: p.to, mergedId: p.from, reason } }))),
+      pairs.length === 0
+        ? Promise.resolve()
+        : events.emit(
+            tx,
+            workspaceId,
+            pairs.map((p) => ({ type: 'customer.merged' as const, data: { survivorId: p.to, mergedId: p.from, reason } })),
+          ),
     announceDeleted: (tx: Tx, workspaceId: string, customerId: string, mergedIds: string[]) =>
       events.emit(tx, workspaceId, [{ type: 'customer.deleted', data: { customerId, mergedIds } }]),
     /** This module's part of merging customers (workflows/merge-customers.ts). */
@@ -181,6 +240,22 @@ export function createCustomersService(deps: { store: CustomersStore; identities
       return resolve(tx, workspaceId, id);
     },
 
+    /** Customer ids whose feeling has this label, as a subquery (the inbox's feeling filter). */
+    idsByFeeling: (workspaceId: string, label: SentimentLabel) => store.idsByFeeling(workspaceId, label),
+
+    /**
+     * One more scored message in the customer's feeling: an exponentially time-decayed average
+     * (half-life FEELING_HALF_LIFE_DAYS), kept as a decayed sum and weight at the latest message's
+     * time. A merged customer's messages count for the survivor.
+     */
+    async recordFeeling(tx: Tx, workspaceId: string, customerId: string, score: number, at: string): Promise<Customer['feeling']> {
+      const row = await resolve(tx, workspaceId, customerId);
+      if (!row) return null;
+      const next = nextFeeling(row, score, at);
+      await store.update(tx, workspaceId, row.id, next);
+      return { score: Math.round((next.feeling_score ?? 0) * 10_000) / 10_000, label: next.feeling_label as SentimentLabel, updatedAt: next.feeling_at ?? at };
+    },
+
     async getMany(workspaceId: string, ids: string[]): Promise<Map<string, Customer>> {
       const rows = await store.getMany(workspaceId, [...new Set(ids)]);
       return new Map(rows.map((r) => [r.id, toCustomer(r)]));
@@ -217,7 +292,8 @@ export function createCustomersService(deps: { store: CustomersStore; identities
         }
         await store.update(tx, auth.workspaceId, row.id, next);
         const changed = (['name', 'email', 'phone', 'traits'] as const).filter((k) => next[k] !== undefined && next[k] !== row[k]);
-        if (changed.length > 0) await events.emit(tx, auth.workspaceId, [{ type: 'customer.updated', data: { customer: stateOf({ ...row, ...next }), changed: [...changed] } }]);
+        if (changed.length > 0)
+          await events.emit(tx, auth.workspaceId, [{ type: 'customer.updated', data: { customer: stateOf({ ...row, ...next }), changed: [...changed] } }]);
         return toCustomer({ ...row, ...next });
       });
     },

@@ -122,6 +122,9 @@ export function createCustomersStore(db: Db, engine: Engine) {
       Number((await tx.deleteFrom('customers').where('workspace_id', '=', workspaceId).where('id', 'in', ids).executeTakeFirst()).numDeletedRows),
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
+    /** Customer ids by feeling label, as a subquery other modules filter by. */
+    idsByFeeling: (workspaceId: string, label: string) =>
+      sql`SELECT id FROM customers WHERE workspace_id = ${workspaceId} AND feeling_label = ${label} AND merged_into_id IS NULL`,
     getMany: (workspaceId: string, ids: string[]) =>
       ids.length === 0 ? Promise.resolve([]) : db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<CustomerRow>) =>

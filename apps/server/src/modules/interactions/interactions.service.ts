@@ -35,6 +35,9 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
   const spine: Spine = deps;
   return {
     listByCustomers: (workspaceId: string, customerIds: string[]) => store.listByCustomers(workspaceId, customerIds),
+    /** The analyser's reading on a message's timeline interaction: its score, and its strongest signal or its label. */
+    setSentiment: (tx: Tx, workspaceId: string, sourceId: string, sentiment: number, emotion: string) =>
+      store.setSentiment(tx, workspaceId, sourceId, sentiment, emotion),
     pageOfClassifiable: (workspaceId: string, afterId: string | null, limit: number) => store.pageOfClassifiable(workspaceId, afterId, limit),
     setClassification: (tx: Tx, workspaceId: string, ids: string[], c: { touchpoint_id: string | null; stage: string | null; department: string | null }) =>
       store.setClassification(tx, workspaceId, ids, c),

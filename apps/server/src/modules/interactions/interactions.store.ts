@@ -57,6 +57,9 @@ export function createInteractionsStore(db: Db, engine: Engine) {
         .onConflict((oc) => oc.columns(['workspace_id', 'source_id']).doNothing())
         .execute();
     },
+    /** The sentiment of the interaction a message recorded (its source id is the message id). */
+    setSentiment: (tx: Tx, workspaceId: string, sourceId: string, sentiment: number, emotion: string) =>
+      tx.updateTable('interactions').set({ sentiment, emotion }).where('workspace_id', '=', workspaceId).where('source_id', '=', sourceId).execute(),
     listByCustomers: (workspaceId: string, customerIds: string[]) =>
       db
         .selectFrom('interactions')

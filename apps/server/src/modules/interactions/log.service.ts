@@ -12,7 +12,11 @@ export function createInteractionsLog(deps: { store: InteractionsStore; events: 
     /** Appends rows in bulk inside the caller's transaction; returns the source ids stored (repeats are skipped). */
     async insertMany(tx: Tx, rows: InteractionRow[]) {
       const stored = await deps.store.insertMany(tx, rows);
-      await announceInteractions(deps.events, tx, rows.filter((r) => stored.has(r.source_id)));
+      await announceInteractions(
+        deps.events,
+        tx,
+        rows.filter((r) => stored.has(r.source_id)),
+      );
       return stored;
     },
     // Journeys keep their history as 'stage_changed' interactions and replay from staged ones.

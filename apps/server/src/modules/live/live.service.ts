@@ -253,6 +253,13 @@ export function createLiveService(deps: {
       return subscribers.size;
     },
 
+    /** Members of the workspace with a stream open in this process (the chat widget's "is anyone there?"). */
+    agentsOnline(workspaceId: string): number {
+      const users = new Set<string>();
+      for (const s of subscribers) if (s.auth.workspaceId === workspaceId) users.add(s.auth.userId);
+      return users.size;
+    },
+
     /**
      * Adds a connection. With a cursor it first replays, from the log, what the client missed
      * (what its role may see), then goes live; events arriving meanwhile wait and are sent after

@@ -9,6 +9,8 @@ import { m006LogTail } from './migration-006-log-tail.js';
 import { m007SearchWalk } from './migration-007-search-walk.js';
 import { m008Channels } from './migration-008-channels.js';
 import { m009Webhooks } from './migration-009-webhooks.js';
+import { m014Widget } from './migration-014-widget.js';
+import { m015Feelings } from './migration-015-feelings.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 export type AnyDb = Kysely<any>;
@@ -294,6 +296,8 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['007_search_walk', { up: m007SearchWalk }],
   ['008_channels', { up: m008Channels }],
   ['009_webhooks', { up: m009Webhooks }],
+  ['014_widget', { up: m014Widget }],
+  ['015_feelings', { up: m015Feelings }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {
@@ -303,7 +307,9 @@ export async function migrate(db: Db, engine: Engine): Promise<string[]> {
   // Kysely looks for its bookkeeping tables in every schema of the database; pin them to the
   // schema we run in (search_path), so separate schemas (tests, tenants) never see each other's.
   const schema = engine === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db)).rows[0]?.s : undefined;
-  const migrator = new Migrator({ db, provider, ...(schema ? { migrationTableSchema: schema } : {}) });
+  // Modules built side by side take numbers in advance; a database that already ran a later one
+  // still runs an earlier one that lands after it (each migration only adds its own objects).
+  const migrator = new Migrator({ db, provider, allowUnorderedMigrations: true, ...(schema ? { migrationTableSchema: schema } : {}) });
   const { error, results } = await migrator.migrateToLatest();
   if (error) throw error instanceof Error ? error : new Error(String(error));
   return (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);

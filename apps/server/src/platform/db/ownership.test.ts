@@ -19,6 +19,7 @@ const OWNERS: Record<string, string[]> = {
   touchpoints: ['touchpoints', 'journey_settings'],
   ingest: ['write_keys', 'rejected_events', 'rejected_event_counts'],
   webhooks: ['webhooks', 'webhook_deliveries'],
+  widget: ['widget_visitors'],
   'platform/jobs': ['jobs'],
   'platform/idempotency': ['idempotency_keys'],
   'platform/audit': ['audit_log'],

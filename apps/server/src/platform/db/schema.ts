@@ -79,6 +79,12 @@ export type CustomerRow = {
   created_at: string;
   updated_at: string;
   merged_into_id: string | null;
+  /** Feelings (migration 015): the time-decayed average sentiment, and its decayed sum and weight at feeling_at. */
+  feeling_score?: number | null;
+  feeling_label?: string | null;
+  feeling_sum?: number | null;
+  feeling_weight?: number | null;
+  feeling_at?: string | null;
 };
 export type IdentityRow = { workspace_id: string; kind: string; value: string; customer_id: string; created_at: string };
 export type ConversationRow = {
@@ -130,6 +136,25 @@ export type MessageRow = {
   delivery_error?: string | null;
   delivery_attempts?: number | null;
   delivery_at?: string | null;
+  /** Feelings (migration 015): the analyser's reading of a customer's message. */
+  sentiment_score?: number | null;
+  sentiment_label?: string | null;
+  sentiment_signals?: string | null;
+};
+/** A chat widget visitor (migration 014). */
+export type WidgetVisitorRow = {
+  workspace_id: string;
+  id: string;
+  inbox_id: string;
+  user_id: string | null;
+  token_hash: string;
+  customer_id: string | null;
+  email: string | null;
+  name: string | null;
+  page_url: string | null;
+  online_until: number | string;
+  created_at: string;
+  last_seen_at: string;
 };
 export type InboxRow = {
   workspace_id: string;
@@ -338,4 +363,5 @@ export type Database = {
   log_trims: LogTrimRow;
   webhooks: WebhookRow;
   webhook_deliveries: WebhookDeliveryRow;
+  widget_visitors: WidgetVisitorRow;
 };
