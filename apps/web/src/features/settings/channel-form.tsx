@@ -302,18 +302,15 @@ function textOn(hex: string): string {
 }
 
 /** How the widget will look with this colour and greeting (a drawing, not the widget itself). */
-export function WidgetPreview({ color, greeting }: { color: string; greeting: string }) {
+export function WidgetPreview({ color, greeting, title }: { color: string; greeting: string; title: string }) {
   const valid = /^#[0-9a-f]{6}$/i.test(color) ? color : '#3b5bdb';
   const fg = textOn(valid);
   return (
     <Stack gap={6} align="flex-end" data-testid="widget-preview" aria-label="Widget preview" role="img">
       <Paper shadow="md" radius="md" w={260} style={{ overflow: 'hidden' }} withBorder>
         <Box p="sm" style={{ background: valid, color: fg }}>
-          <Text size="sm" fw={700} c={fg}>
-            Chat with us
-          </Text>
-          <Text size="xs" c={fg} opacity={0.9}>
-            We usually answer within minutes
+          <Text size="sm" fw={700} c={fg} data-testid="preview-title">
+            {title.trim() || 'Chat'}
           </Text>
         </Box>
         <Stack p="sm" gap="xs" bg="gray.0" mih={110}>
@@ -329,9 +326,16 @@ export function WidgetPreview({ color, greeting }: { color: string; greeting: st
           </Paper>
         </Stack>
         <Box p={8} style={{ borderTop: '1px solid var(--mantine-color-gray-3)' }}>
-          <Text size="xs" c="dimmed">
-            Write a message…
-          </Text>
+          <Group justify="space-between" wrap="nowrap">
+            <Text size="xs" c="dimmed">
+              Message
+            </Text>
+            <Box px={8} py={2} style={{ background: valid, borderRadius: 4 }}>
+              <Text size="xs" c={fg} fw={600}>
+                Send
+              </Text>
+            </Box>
+          </Group>
         </Box>
       </Paper>
       <Box w={48} h={48} style={{ borderRadius: '50%', background: valid, boxShadow: '0 2px 8px rgba(0,0,0,.25)' }} />
@@ -348,8 +352,9 @@ export function ChannelSetup({ inbox, workspaceId }: { inbox: Pick<Inbox, 'id' |
         <Stack gap="xs">
           <CopyValue label="Widget snippet" value={widgetSnippet(origin, workspaceId, inbox.id)} testId="widget-snippet" />
           <Text size="xs" c="dimmed">
-            Paste it before {'</body>'} on every page of your site. With “Require signed identity”, call the widget with the user id and its HMAC-SHA256 made by
-            your back end with the identity secret.
+            Paste it before {'</body>'} on every page of your site. For signed-in users (and with “Require signed identity”), boot it from code with the user’s
+            id and the hex HMAC-SHA256 of that id under the identity secret, made by your back end:{' '}
+            <Code>{"Rapport('boot', { workspace, inbox, user: { id, hash } })"}</Code> (docs/widget.md).
           </Text>
         </Stack>
       );

@@ -103,7 +103,7 @@ function InboxForm({ me, channel, inbox, onDone }: { me: Me; channel: InboxChann
         <Grid gap="md">
           <Grid.Col span={{ base: 12, md: 7 }}>{fields}</Grid.Col>
           <Grid.Col span={{ base: 12, md: 5 }}>
-            <WidgetPreview color={String(draft.settings.color ?? '')} greeting={String(draft.settings.greeting ?? '')} />
+            <WidgetPreview color={String(draft.settings.color ?? '')} greeting={String(draft.settings.greeting ?? '')} title={draft.name} />
           </Grid.Col>
         </Grid>
       ) : (
@@ -144,7 +144,7 @@ function CreatedNotice({ created, me, onAnother }: { created: CreatedInbox; me: 
         <Grid gap="md">
           <Grid.Col span={{ base: 12, md: 7 }}>{details}</Grid.Col>
           <Grid.Col span={{ base: 12, md: 5 }}>
-            <WidgetPreview color={String(inbox.settings.color ?? '')} greeting={String(inbox.settings.greeting ?? '')} />
+            <WidgetPreview color={String(inbox.settings.color ?? '')} greeting={String(inbox.settings.greeting ?? '')} title={inbox.name} />
           </Grid.Col>
         </Grid>
       ) : (
