@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { engines, newConversation, newWorkspace, unique, type TestApp } from '../apps/server/src/test/harness.js';
+import { openMailbox } from '../apps/server/src/test/mailbox.js';
 import { launchBrowser, screenshot, seriousA11yViolations, signedIn, startServer } from './support.js';
 
 let browser: Browser;
@@ -365,5 +366,37 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(await failed.textContent()).toMatch(/^Failed.*: no SMTP relay configured \(RAPPORT_SMTP_RELAY_URL\)$/);
     expect(await seriousA11yViolations(page)).toEqual([]);
     await o.context.close();
+  });
+  it('shows a reply as sent once the relay took it (a real SMTP relay on 127.0.0.1), live', async () => {
+    const mailbox = await openMailbox();
+    const relayed = await startServer({ smtpRelayUrl: mailbox.relayUrl }, engine);
+    try {
+      const ws = await newWorkspace(relayed.t, 'Relay Co');
+      const inbox = await relayed.t.request('POST', '/api/v1/inboxes', {
+        token: ws.token,
+        body: { channel: 'email', address: `care-${unique('')}@shop.test`, settings: { fromName: 'Shop Care' } },
+      });
+      const record = await relayed.t.rapport.services.channels.inboxes.getRecord(inbox.body.id);
+      if (!record) throw new Error('inbox record missing');
+      const got = await relayed.t.rapport.services.channels.inbound.receive({
+        inbox: record,
+        contact: { identity: { kind: 'email', value: 'kim@example.com' }, name: 'Kim' },
+        message: { subject: 'Size exchange', body: 'Can I swap the M for an L?', externalId: `<${unique('m')}@example.com>` },
+      });
+      const o = await signedIn(browser, relayed.base, ws.email, `/conversations/${got.conversationId}`);
+      await o.page.getByRole('region', { name: 'Composer' }).getByText('Reply to customer', { exact: true }).click();
+      await o.page.getByLabel('Reply to the customer').fill('Of course: the L is on its way.');
+      await o.page.getByRole('button', { name: 'Send reply' }).click();
+      const reply = o.page.getByTestId('message').filter({ hasText: 'the L is on its way' });
+      await reply.locator('[data-testid="delivery"][data-status="queued"]').waitFor();
+      await settle(relayed.t);
+      await reply.locator('[data-testid="delivery"][data-status="sent"]').waitFor({ timeout: 10_000 });
+      expect(await reply.getByTestId('delivery').textContent()).toBe('Sent');
+      expect(mailbox.to('kim@example.com').map((m) => m.text?.trim())).toEqual([expect.stringContaining('Of course: the L is on its way.')]);
+      await o.context.close();
+    } finally {
+      await relayed.t.close();
+      await mailbox.close();
+    }
   });
 });
