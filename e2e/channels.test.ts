@@ -4,6 +4,7 @@
 // conversation (its channel, the sanitised HTML with the quote folded, an attachment, the delivery
 // state of a reply updated live).
 import http from 'node:http';
+import nodemailer from 'nodemailer';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -260,36 +261,54 @@ describe.each(engines)('channels on %s', (engine) => {
       body: { channel: 'email', address: `orders-${unique('')}@shop.test`, name: 'Orders' },
     });
     expect(inbox.status).toBe(201);
+    // Mail arrives the way it does in production: over SMTP, parsed, sanitised (class and id
+    // attributes are dropped), threaded by In-Reply-To.
+    const smtpPort = await t.rapport.services.email.smtp.listen(0, '127.0.0.1');
+    const smtp = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true });
+    const from = { name: 'Sam Lee', address: 'sam.lee@example.com' };
+    const firstId = `<${unique('m')}@example.com>`;
+    await smtp.sendMail({
+      from,
+      to: inbox.body.address,
+      subject: 'Parcel arrived damaged',
+      messageId: firstId,
+      text: 'Hello,\n\nThe box arrived crushed and the mug inside is broken. Photo attached.\n\nOn Mon, 1 Dec 2026, Shop Support wrote:\n> Your order #1042 has shipped.',
+      html:
+        '<div dir="ltr"><p>Hello,</p><p>My order #1042 arrived today, but the box was <b>crushed</b> and the mug inside is broken. Photo attached.</p>' +
+        '<p>Could you send a replacement? I would rather not wait for a refund.</p><p>Thanks,<br>Sam</p></div>' +
+        '<div class="gmail_quote"><div class="gmail_attr">On Mon, 1 Dec 2026, Shop Support &lt;orders@shop.test&gt; wrote:</div>' +
+        '<blockquote class="gmail_quote" style="margin:0 0 0 .8ex">Your order #1042 has shipped. Track it here.</blockquote></div>',
+      attachments: [
+        { filename: 'broken-mug.png', contentType: 'image/png', content: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(48_000, 1)]) },
+      ],
+    });
+    // A plain-text follow-up in the same thread: its quote and signature fold too.
+    await smtp.sendMail({
+      from,
+      to: inbox.body.address,
+      subject: 'Re: Parcel arrived damaged',
+      inReplyTo: firstId,
+      references: [firstId],
+      text: 'Any news on the replacement?\n\nOn Tue, 2 Dec 2026, Sam Lee wrote:\n> Could you send a replacement?\n\n-- \nSam Lee\n+1 555 0100',
+    });
+    // Outlook's reply: a From:/Sent: header block under a rule, no quote element at all.
+    await smtp.sendMail({
+      from,
+      to: inbox.body.address,
+      subject: 'RE: Parcel arrived damaged',
+      inReplyTo: firstId,
+      references: [firstId],
+      html:
+        '<div><p>Found the receipt, attached to my first mail.</p></div><hr style="display:inline-block;width:98%">' +
+        '<div id="divRplyFwdMsg" dir="ltr"><font face="Calibri"><b>From:</b> Shop Support &lt;orders@shop.test&gt;<br><b>Sent:</b> Monday, December 1, 2026 9:12 AM<br><b>Subject:</b> Your order</font></div>' +
+        '<div><p>Your order #1042 has shipped (Outlook quote).</p></div>',
+    });
+    const conversations = (await t.request('GET', '/api/v1/conversations?limit=10', { token: ws.token })).body.data as Array<{ id: string }>;
+    expect(conversations).toHaveLength(1);
+    const got = { conversationId: conversations[0]?.id ?? '' };
     const { inbound, inboxes } = t.rapport.services.channels;
     const record = await inboxes.getRecord(inbox.body.id);
     if (!record) throw new Error('inbox record missing');
-    const got = await inbound.receive({
-      inbox: record,
-      contact: { identity: { kind: 'email', value: 'sam.lee@example.com' }, name: 'Sam Lee' },
-      message: {
-        subject: 'Parcel arrived damaged',
-        body: 'Hello,\n\nThe box arrived crushed and the mug inside is broken. Photo attached.\n\nOn Mon, 1 Dec 2026, Shop Support wrote:\n> Your order #1042 has shipped.\n> Track it here.\n\n-- \nSam Lee',
-        html:
-          '<p>Hello,</p><p>My order #1042 arrived today, but the box was <b>crushed</b> and the mug inside is broken. Photo attached.</p>' +
-          '<p>Could you send a replacement? I would rather not wait for a refund.</p><p>Thanks,<br>Sam</p>' +
-          '<div class="gmail_signature">Sam Lee — sent from my phone</div>' +
-          '<div class="gmail_quote"><div class="gmail_attr">On Mon, 1 Dec 2026, Shop Support wrote:</div><blockquote>Your order #1042 has shipped. Track it here.</blockquote></div>',
-        externalId: `<${unique('m')}@example.com>`,
-        attachments: [
-          { filename: 'broken-mug.png', contentType: 'image/png', content: Buffer.concat([Buffer.from('89504e470d0a1a0a', 'hex'), Buffer.alloc(48_000, 1)]) },
-        ],
-      },
-    });
-    // A plain-text follow-up in the same thread: its quote and signature fold too.
-    await inbound.receive({
-      inbox: record,
-      contact: { identity: { kind: 'email', value: 'sam.lee@example.com' } },
-      message: {
-        body: 'Any news on the replacement?\n\nOn Tue, 2 Dec 2026, Sam Lee wrote:\n> Could you send a replacement?\n\n-- \nSam Lee\n+1 555 0100',
-        externalId: `<${unique('m')}@example.com>`,
-      },
-      thread: { conversationId: got.conversationId },
-    });
     // HTML that slipped past a sanitiser (written here straight to the store): the frame runs none of
     // its script and fetches nothing it names.
     await inbound.receive({
@@ -314,7 +333,6 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(await frame.getAttribute('sandbox')).toBe('');
     expect(await frame.getAttribute('srcdoc')).toContain('<b>crushed</b>');
     expect(await frame.getAttribute('srcdoc')).not.toContain('has shipped');
-    expect(await frame.getAttribute('srcdoc')).not.toContain('sent from my phone');
     expect(await frame.getAttribute('srcdoc')).toContain("default-src 'none'");
     expect(await first.frameLocator('[data-testid="email-html"]').getByText('crushed').textContent()).toBe('crushed');
     const toggle = first.getByTestId('quote-toggle');
@@ -324,7 +342,15 @@ describe.each(engines)('channels on %s', (engine) => {
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
     await toggle.click();
 
-    const hostile = page.getByTestId('message').nth(2);
+    // The HTML is in the frame, not the page: messages are found by what their frame holds.
+    const outlook = page.getByTestId('message').filter({ has: page.locator('[data-testid="email-html"][srcdoc*="Found the receipt"]') });
+    const outlookFrame = outlook.getByTestId('email-html');
+    await outlookFrame.waitFor();
+    expect(await outlookFrame.getAttribute('srcdoc')).not.toContain('Outlook quote');
+    await outlook.getByTestId('quote-toggle').click();
+    expect(await outlookFrame.getAttribute('srcdoc')).toContain('Outlook quote');
+
+    const hostile = page.getByTestId('message').filter({ has: page.locator('[data-testid="email-html"][srcdoc*="Tracking test"]') });
     await hostile.getByTestId('email-html').waitFor();
     await page.waitForLoadState('networkidle');
     expect(receiver.received.filter((r) => r.path === '/pixel.gif')).toEqual([]);
@@ -343,7 +369,7 @@ describe.each(engines)('channels on %s', (engine) => {
     ).toBe('89504e470d0a1a0a');
     expect(await first.getByTestId('attachment').textContent()).toContain('47 KB');
 
-    const plain = page.getByTestId('message').nth(1);
+    const plain = page.getByTestId('message').filter({ hasText: 'Any news on the replacement?' });
     await plain.getByText('Any news on the replacement?').waitFor();
     expect(await plain.getByTestId('quoted-text').count()).toBe(0);
     expect(await plain.textContent()).not.toContain('+1 555 0100');

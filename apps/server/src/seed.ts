@@ -7,6 +7,7 @@ import { buildApp, type Rapport } from './app.js';
 import { createFakeClock, type FakeClock } from './platform/clock.js';
 import type { DbHandle } from './platform/db/database.js';
 import { seededRandom } from './platform/random.js';
+import { sanitizeEmailHtml } from './modules/channels/email/email.sanitize.js';
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
 
 export const DEMO_LOGIN = { email: 'demo@rapport.test', password: 'rapport-demo' };
@@ -305,12 +306,14 @@ async function seedChannels(services: Rapport['services'], auth: AuthContext, cu
           '> Good news: your order A-1042 has shipped and should arrive on Wednesday.',
           '> Track it at https://acme.test/track/A-1042',
         ].join('\n'),
-        html:
+        // Stored as the SMTP path would store it: through the email channel's sanitiser.
+        html: sanitizeEmailHtml(
           '<p>Hello,</p><p>My order <b>A-1042</b> arrived today, but the box was crushed and the mug inside is broken (photo attached).</p>' +
-          '<p>Could you send a replacement? I would rather not wait for a refund.</p><p>Thanks,</p>' +
-          '<div class="gmail_signature">Sam — sent from my phone</div>' +
-          '<div class="gmail_quote"><div class="gmail_attr">On Mon, 1 Dec 2026 at 09:12, Acme Support &lt;support@acme.test&gt; wrote:</div>' +
-          '<blockquote><p>Good news: your order A-1042 has shipped and should arrive on Wednesday.</p><p>Track it at <a href="https://acme.test/track/A-1042">acme.test/track/A-1042</a></p></blockquote></div>',
+            '<p>Could you send a replacement? I would rather not wait for a refund.</p><p>Thanks,</p>' +
+            '<div class="gmail_signature">Sam — sent from my phone</div>' +
+            '<div class="gmail_quote"><div class="gmail_attr">On Mon, 1 Dec 2026 at 09:12, Acme Support &lt;support@acme.test&gt; wrote:</div>' +
+            '<blockquote><p>Good news: your order A-1042 has shipped and should arrive on Wednesday.</p><p>Track it at <a href="https://acme.test/track/A-1042">acme.test/track/A-1042</a></p></blockquote></div>',
+        ),
         externalId: '<demo-a1042@example.com>',
         attachments: [{ filename: 'broken-mug.jpg', contentType: 'image/jpeg', content: Buffer.alloc(48_213, 0xff) }],
       },

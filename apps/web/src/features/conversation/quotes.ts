@@ -69,44 +69,75 @@ const QUOTE_SELECTORS = [
 /** Outlook's reply header: it and everything after it is the quoted message. */
 const TAIL_SELECTORS = ['#divRplyFwdMsg', '#appendonsend', '.OutlookMessageHeader', '#mail-editor-reference-message-container'].join(',');
 
+const BLOCKS = 'p,div,li,tr,h1,h2,h3,h4,h5,h6,blockquote,pre';
+const textOf = (el: Element) => (el.textContent ?? '').replace(/\s+/g, ' ').trim();
+/** Blocks with no block inside them, in document order: each piece of text belongs to one. */
+const leafBlocks = (root: Element) => Array.from(root.querySelectorAll(BLOCKS)).filter((el) => el.querySelector(BLOCKS) === null);
+
+/** Removes the element, everything after it, and everything after each of its ancestors up to the body. */
+function cutFrom(el: Element, body: HTMLElement) {
+  let node: Element | null = el;
+  while (node && node !== body) {
+    while (node.nextSibling) node.nextSibling.remove();
+    const parent: Element | null = node.parentElement;
+    if (node === el) {
+      const prev = node.previousElementSibling;
+      if (prev?.tagName === 'HR') prev.remove();
+      node.remove();
+    }
+    node = parent;
+  }
+}
+
+/**
+ * Where the history starts when no container names it (sanitisers drop class and id): an
+ * Outlook-style "From: … Sent: …" header, an "Original Message" line, or a "-- " signature line.
+ */
+function historyStart(body: HTMLElement): Element | null {
+  const leaves = leafBlocks(body);
+  for (let i = 0; i < leaves.length; i++) {
+    const el = leaves[i] as Element;
+    const text = textOf(el);
+    const next = leaves[i + 1] ? textOf(leaves[i + 1] as Element) : '';
+    if (ORIGINAL.test(text)) return el;
+    if (/^From:\s/.test(text) && (/\b(Sent|Date):\s/.test(text) || /^(Sent|Date):\s/.test(next))) return el;
+    if (/^\s*--\s*(<br\s*\/?>|$)/i.test(el.innerHTML)) return el;
+  }
+  return null;
+}
+
 /**
  * The HTML without its quoted history and signature (parsed inertly: DOMParser runs no script
  * and loads nothing), and whether anything was folded away.
  */
 export function foldHtml(html: string): { folded: string; hasQuote: boolean } {
   const doc = new DOMParser().parseFromString(html, 'text/html');
+  const body = doc.body;
   let removed = 0;
-  for (const el of Array.from(doc.body.querySelectorAll(TAIL_SELECTORS))) {
+  for (const el of Array.from(body.querySelectorAll(TAIL_SELECTORS))) {
     if (!el.isConnected) continue;
-    // The element, what follows it, and what follows each of its ancestors up to the body.
-    let node: Element | null = el;
-    while (node && node !== doc.body) {
-      while (node.nextSibling) node.nextSibling.remove();
-      const parent: Element | null = node.parentElement;
-      if (node === el) {
-        const prev = node.previousElementSibling;
-        if (prev?.tagName === 'HR') prev.remove();
-        node.remove();
-      }
-      node = parent;
-    }
+    cutFrom(el, body);
     removed++;
   }
-  for (const el of Array.from(doc.body.querySelectorAll(QUOTE_SELECTORS))) {
+  for (const el of Array.from(body.querySelectorAll(QUOTE_SELECTORS))) {
     if (!el.isConnected) continue;
     // The "On … wrote:" line just before a blockquote goes with it.
     const prev = el.previousElementSibling;
-    if (prev && WROTE.test((prev.textContent ?? '').replace(/\s+/g, ' ').trim())) prev.remove();
+    if (prev && WROTE.test(textOf(prev))) prev.remove();
     el.remove();
     removed++;
   }
+  const start = historyStart(body);
+  if (start) {
+    cutFrom(start, body);
+    removed++;
+  }
   // A message that is all quote (a bare forward) is shown whole: folding would leave nothing.
-  const isEmpty = (doc.body.textContent ?? '').trim() === '' && doc.body.querySelector('img') === null;
+  const isEmpty = (body.textContent ?? '').trim() === '' && body.querySelector('img') === null;
   if (removed === 0 || isEmpty) return { folded: html, hasQuote: false };
-  return { folded: doc.body.innerHTML, hasQuote: true };
+  return { folded: body.innerHTML, hasQuote: true };
 }
 
-const BLOCKS = 'p,div,li,tr,h1,h2,h3,h4,h5,h6,blockquote,pre';
 const LINE_PX = 21;
 const CHARS_PER_LINE = 85;
 
@@ -119,8 +150,7 @@ export function estimateHeight(html: string): number {
   const doc = new DOMParser().parseFromString(html, 'text/html');
   const body = doc.body;
   const lineCount = (text: string) => Math.max(1, Math.ceil(text.replace(/\s+/g, ' ').trim().length / CHARS_PER_LINE));
-  // Leaf blocks: those without a block inside them, so text is counted once.
-  const leaves = Array.from(body.querySelectorAll(BLOCKS)).filter((el) => el.querySelector(BLOCKS) === null && (el.textContent ?? '').trim() !== '');
+  const leaves = leafBlocks(body).filter((el) => (el.textContent ?? '').trim() !== '');
   let px = leaves.reduce((sum, el) => sum + lineCount(el.textContent ?? '') * LINE_PX + (el.tagName === 'P' ? 8 : 0), 0);
   if (leaves.length === 0) px = lineCount(body.textContent ?? '') * LINE_PX;
   px += body.querySelectorAll('br').length * LINE_PX + body.querySelectorAll('img').length * 120;
