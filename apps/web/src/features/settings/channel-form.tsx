@@ -361,9 +361,14 @@ export function ChannelSetup({ inbox, workspaceId }: { inbox: Pick<Inbox, 'id' |
     case 'sms':
       return (
         <Stack gap="xs">
-          <Text size="sm">In the Twilio console, under the number’s Messaging configuration, set:</Text>
-          <CopyValue label="A message comes in (webhook, HTTP POST)" value={`${origin}/channels/twilio/${inbox.id}/sms`} testId="webhook-url" />
-          <CopyValue label="Status callback URL" value={`${origin}/channels/twilio/${inbox.id}/status`} testId="webhook-url" />
+          <Text size="sm">In the Twilio console (Phone Numbers → your number → Messaging configuration), set “A message comes in” to Webhook, HTTP POST:</Text>
+          <CopyValue label="A message comes in" value={`${origin}/channels/twilio/${inbox.id}/sms`} testId="webhook-url" />
+          <CopyValue
+            label="Status callback (sent with each reply; nothing to set)"
+            value={`${origin}/channels/twilio/${inbox.id}/status`}
+            testId="webhook-url"
+          />
+          <PublicUrlNote />
         </Stack>
       );
     case 'whatsapp':
@@ -375,6 +380,7 @@ export function ChannelSetup({ inbox, workspaceId }: { inbox: Pick<Inbox, 'id' |
             verify token you stored here, and subscribe to {inbox.channel === 'whatsapp' ? 'messages' : 'messages and message_deliveries'}:
           </Text>
           <CopyValue label="Callback URL" value={`${origin}/channels/meta/${inbox.id}/webhook`} testId="webhook-url" />
+          <PublicUrlNote />
         </Stack>
       );
     case 'email':
@@ -386,6 +392,16 @@ export function ChannelSetup({ inbox, workspaceId }: { inbox: Pick<Inbox, 'id' |
         </Text>
       );
   }
+}
+
+/** Providers sign the URL they call; the server checks it against its public URL. */
+function PublicUrlNote() {
+  return (
+    <Text size="xs" c="dimmed">
+      These use this page’s address. The server checks provider signatures against <Code>RAPPORT_PUBLIC_URL</Code>: if providers reach it under another address
+      (a proxy, a tunnel), paste that one and ask the operator to set it (docs/channels.md).
+    </Text>
+  );
 }
 
 function EmailGuidance({ address }: { address: string | null }) {
