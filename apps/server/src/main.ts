@@ -139,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
       senderLimit: config.smtpSenderLimit,
       tls: config.smtpTlsKey && config.smtpTlsCert ? { key: readPem(config.smtpTlsKey), cert: readPem(config.smtpTlsCert) } : null,
     },
+    ...(config.twilioApiUrl ? { twilioApiUrl: config.twilioApiUrl } : {}),
+    ...(config.metaGraphUrl ? { metaGraphUrl: config.metaGraphUrl } : {}),
   });
   const { app } = rapport;
   let closing = false;

@@ -20,6 +20,7 @@ const OWNERS: Record<string, string[]> = {
   ingest: ['write_keys', 'rejected_events', 'rejected_event_counts'],
   webhooks: ['webhooks', 'webhook_deliveries'],
   widget: ['widget_visitors'],
+  feelings: ['message_phrases'],
   'platform/jobs': ['jobs'],
   'platform/idempotency': ['idempotency_keys'],
   'platform/audit': ['audit_log'],

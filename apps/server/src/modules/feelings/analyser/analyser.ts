@@ -181,7 +181,9 @@ function prepare(input: string): string {
   text = text.replace(/[\u2018\u2019\u02bc]/g, "'");
   if (text.includes('\n')) {
     // an email's greeting line and sign-off say nothing about how the customer feels
-    text = text.replace(GREETING, '').replace(SIGN_OFF, '');
+    // (the sign-off is looked for in the last 400 characters only: bounded work on any input)
+    const tail = Math.max(0, text.length - 400);
+    text = (text.slice(0, tail) + text.slice(tail).replace(SIGN_OFF, '')).replace(GREETING, '');
   }
   EMOJI_RE.lastIndex = 0;
   if (/[\u0250-\uffff]/.test(text)) text = text.replace(EMOJI_RE, ' $1 ').replace(/\uFE0F/g, '');
