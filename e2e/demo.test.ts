@@ -57,4 +57,23 @@ describe.each(engines)('the demo workspace on %s', (engine) => {
     if (engine === 'sqlite') await screenshot(page, 'demo-timeline');
     await context.close();
   });
+
+  it("has an email conversation through the default inbox (HTML, the quote folded, an attachment, the reply's delivery) and a chat", async () => {
+    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
+    expect((await context.request.post('/api/v1/auth/login', { data: DEMO_LOGIN })).status()).toBe(200);
+    const list = (await (await context.request.get('/api/v1/conversations?q=damaged&limit=20')).json()) as { data: Array<{ id: string; channel: string }> };
+    const mail = list.data.find((c) => c.channel === 'email');
+    expect(mail).toBeTruthy();
+    const inboxes = (await (await context.request.get('/api/v1/inboxes')).json()) as { data: Array<{ channel: string; name: string }> };
+    expect(inboxes.data.map((i) => i.channel).sort()).toEqual(['chat', 'email']);
+    const page = await context.newPage();
+    await page.goto(`/conversations/${mail?.id}`);
+    const first = page.getByTestId('message').first();
+    await first.getByTestId('email-html').waitFor();
+    await first.getByTestId('quote-toggle').waitFor();
+    await first.getByRole('link', { name: 'broken-mug.jpg' }).waitFor();
+    await page.locator('[data-testid="delivery"]').first().waitFor();
+    if (engine === 'sqlite') await screenshot(page, 'conversation-email');
+    await context.close();
+  });
 });
