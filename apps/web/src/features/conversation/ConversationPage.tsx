@@ -6,6 +6,7 @@ import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useConversation, useMessages, useUpdateConversation } from '../../api/queries';
 import type { Channel, Me, Message } from '../../api/types';
 import { ChannelTag, DeliveryState } from '../../components/channel';
+import { SentimentBadge } from '../../components/feeling';
 import { isTyping } from '../../components/keyboard';
 import { can } from '../../api/permissions';
 import { ErrorNotice, PageLoader, QueryError, SkeletonLines } from '../../components/feedback';
@@ -45,6 +46,7 @@ const MessageItem = memo(function MessageItem({ m, channel }: { m: Message; chan
           ) : (
             <ChannelTag channel={m.channel ?? channel} />
           )}
+          <SentimentBadge sentiment={m.sentiment} />
         </Group>
         <Text size="xs" c="dimmed">
           {dateTime(m.createdAt)}
