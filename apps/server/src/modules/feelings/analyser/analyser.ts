@@ -355,6 +355,7 @@ function keyPhrases(low: string[], valence: Float64Array, covered: Uint8Array): 
       !covered[i] &&
       w.length > 2 &&
       !STOPWORDS.has(w.replace(/'/g, '')) &&
+      !VERBS.has(w) &&
       !NEGATIONS.has(w) &&
       !BOOSTERS.has(w) &&
       (valence[i] ?? 0) === 0 &&
