@@ -77,7 +77,9 @@ describe('rapport CLI', () => {
     // 200 known customers, plus the visitors who browsed without ever signing up.
     expect(count('select count(*) as n from customers where email is not null')).toBe(200);
     expect(count('select count(*) as n from customers where email is null')).toBeGreaterThan(10);
-    expect(count('select count(*) as n from conversations')).toBe(500);
+    // 500 desk conversations, plus one by email and one by chat through the inboxes.
+    expect(count('select count(*) as n from conversations')).toBe(502);
+    expect(count('select count(*) as n from conversations where inbox_id is not null')).toBe(2);
     expect(count('select count(distinct channel) as n from conversations')).toBe(CHANNELS.length);
     expect(count('select count(distinct category) as n from conversations')).toBe(7);
     expect(count('select count(*) as n from members')).toBe(8);

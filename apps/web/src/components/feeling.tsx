@@ -1,5 +1,6 @@
 // How a customer feels (their time-decayed feeling score) or how a message reads (its sentiment):
 // a small badge whose colour and words say the same thing (never colour alone).
+import type { CSSProperties } from 'react';
 import { Badge, Tooltip } from '@mantine/core';
 
 type Reading = { score: number; label: 'negative' | 'neutral' | 'positive' };
@@ -7,6 +8,10 @@ type Reading = { score: number; label: 'negative' | 'neutral' | 'positive' };
 const COLOR = { negative: 'red', neutral: 'gray', positive: 'teal' } as const;
 const WORD = { negative: 'Negative', neutral: 'Neutral', positive: 'Positive' } as const;
 const SIGNAL: Record<string, string> = { frustration: 'Frustrated', urgency: 'Urgent', churn_risk: 'Churn risk', gratitude: 'Grateful' };
+
+/** The badge's words in the darkest shade of its colour: readable on its light background (WCAG AA). */
+const TEXT = { negative: '#9b1c1c', neutral: '#343a40', positive: '#0b5341' } as const;
+const darkText = (label: Reading['label']) => ({ '--badge-color': TEXT[label] }) as CSSProperties;
 
 export const signedScore = (x: number) => `${x > 0 ? '+' : x < 0 ? '−' : ''}${Math.abs(x).toFixed(2)}`;
 
@@ -16,7 +21,13 @@ export function FeelingBadge({ feeling, compact = false }: { feeling: (Reading &
   const text = compact ? WORD[feeling.label] : `Feels ${feeling.label} ${signedScore(feeling.score)}`;
   return (
     <Tooltip label={`Feeling score ${signedScore(feeling.score)}: the time-decayed average of how their messages read`} withinPortal>
-      <Badge size="xs" variant="light" color={COLOR[feeling.label]} aria-label={`Customer feeling: ${feeling.label}, ${signedScore(feeling.score)}`}>
+      <Badge
+        size="xs"
+        variant="light"
+        color={COLOR[feeling.label]}
+        style={darkText(feeling.label)}
+        aria-label={`Customer feeling: ${feeling.label}, ${signedScore(feeling.score)}`}
+      >
         {text}
       </Badge>
     </Tooltip>
@@ -30,8 +41,9 @@ export function SentimentBadge({ sentiment }: { sentiment: (Reading & { signals:
   return (
     <Badge
       size="xs"
-      variant="outline"
+      variant="light"
       color={COLOR[sentiment.label]}
+      style={darkText(sentiment.label)}
       aria-label={`Reads ${sentiment.label} (${signedScore(sentiment.score)})${signals.length ? `: ${signals.join(', ')}` : ''}`}
     >
       {[WORD[sentiment.label], ...signals].join(' · ')}
