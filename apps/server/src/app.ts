@@ -156,13 +156,14 @@ export async function buildApp(opts: AppOptions) {
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const logs = createLogs({ db, engine, clock, logger: app.log });
   const events = createDomainEvents({ logs });
+  const mailFrom = opts.mailFrom ?? 'Rapport <rapport@localhost>';
   const mailTransport = createMailTransport({ relayUrl: opts.smtpRelayUrl, dkim: opts.dkim });
   const mailer =
     opts.mailer ??
     createMailer({
       transport: mailTransport,
       dkim: opts.dkim,
-      from: opts.mailFrom ?? 'Rapport <rapport@localhost>',
+      from: mailFrom,
       dir: opts.mailDir ?? null,
       logger: app.log,
     });
@@ -187,7 +188,7 @@ export async function buildApp(opts: AppOptions) {
     events,
     provision: defaultInboxProvisioner({ store: inboxesStore, clock, mailDomain }),
   });
-  const inboxes = createInboxesService({ db, store: inboxesStore, clock, mailDomain, requireTeam: workspaces.requireTeam });
+  const inboxes = createInboxesService({ db, store: inboxesStore, clock, mailDomain, mailFrom, requireTeam: workspaces.requireTeam });
   // Modules in dependency order: the identities table first (customers link emails and phones
   // through it), then customers, then the interactions spine (the desk writes interactions
   // through it), whose customer merges and 360 reach conversations through their customer links.

@@ -47,8 +47,9 @@ export function createSmtpInbound(deps: { inboxes: InboxesService; inbound: Inbo
   async function deliverTo(inbox: InboxRecord, mail: InboundMail, result: SmtpResult) {
     const from = mail.from;
     if (!from) return;
-    // Mail from one of our own addresses is a loop (an inbox forwarding to another, a reply bounced back).
-    if (await inboxes.findByAddress('email', from.address)) {
+    // Mail from one of our own addresses is a loop (an inbox forwarding to another, a reply bounced
+    // back, a chat reply mailed to a visitor who gave an inbox address as theirs).
+    if (inboxes.isServerAddress(from.address) || (await inboxes.findByAddress('email', from.address))) {
       logger.info({ inboxId: inbox.id, reason: 'from an inbox address' }, 'inbound mail dropped');
       result.dropped++;
       return;
