@@ -94,6 +94,8 @@ export type AppOptions = {
   /** Where attachments are stored; by default a temporary folder (tests). */
   attachmentsDir?: string;
   attachmentMaxBytes?: number;
+  /** Attachment storage per workspace (bytes). */
+  attachmentQuotaBytes?: number;
   /** Twilio's REST API base (RAPPORT_TWILIO_API_URL); tests point it at a fake. */
   twilioApiUrl?: string;
   /** Meta's Graph API base with its version (RAPPORT_META_GRAPH_URL). */
@@ -238,6 +240,7 @@ export async function buildApp(opts: AppOptions) {
     inboxes,
     messages: conversations.channels,
     maxAttachmentBytes: opts.attachmentMaxBytes ?? 25 * 1024 * 1024,
+    attachmentQuotaBytes: opts.attachmentQuotaBytes ?? 10 * 1024 ** 3,
     logger: app.log,
   });
   const email = createEmailChannel({

@@ -5,7 +5,9 @@
 // conversation), or claim postmaster@/abuse@ of the server's mail domain. Finding: every mail in
 // transfer is held in memory up to the size limit, and 200 clients could send at once (5 GiB with
 // the default 25 MiB): one stranger could exhaust the server's memory; now the mails in transfer
-// at once are bounded by a memory budget, and the rest are told to retry (451).
+// at once are bounded by a memory budget, and the rest are told to retry (451). Finding: a
+// workspace's attachments had no bound, so anyone could fill the shared data folder by mailing a
+// (public) inbox address from ever new senders; each workspace now has an attachment quota (552).
 import { mkdtempSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -172,5 +174,57 @@ describe.each(engines)('email security: mails in transfer (%s)', (engine) => {
     expect(code).toBe(250);
     first.quit();
     third.quit();
+  });
+});
+
+describe.each(engines)('email security: attachment storage per workspace (%s)', (engine) => {
+  let t: TestApp;
+  let a: TestWorkspace;
+  let b: TestWorkspace;
+  let port: number;
+  beforeAll(async () => {
+    t = await createTestApp(engine, {
+      attachmentsDir: mkdtempSync(path.join(tmpdir(), 'rapport-email-sec-')),
+      mailDomain: 'mail.rapport.test',
+      smtp: { maxBytes: 300_000, senderLimit: 1000 },
+      attachmentMaxBytes: 100_000,
+      attachmentQuotaBytes: 150_000,
+    });
+    port = await t.rapport.services.email.smtp.listen(0, '127.0.0.1');
+    a = await newWorkspace(t, 'Sec Quota A');
+    b = await newWorkspace(t, 'Sec Quota B');
+  });
+  afterAll(async () => t?.close());
+
+  const addressOf = async (ws: TestWorkspace) =>
+    ((await t.request('GET', '/api/v1/inboxes', { token: ws.token })).body.data as Array<{ channel: string; isDefault: boolean; address: string }>).find(
+      (i) => i.channel === 'email' && i.isDefault,
+    )?.address ?? '';
+  const mailWith = async (to: string, bytes: number) => {
+    try {
+      await nodemailer.createTransport({ host: '127.0.0.1', port, secure: false, ignoreTLS: true }).sendMail({
+        from: `${unique('filler')}@example.com`,
+        to,
+        subject: 'Files',
+        text: 'see attached',
+        ...(bytes > 0 ? { attachments: [{ filename: 'big.bin', content: Buffer.alloc(bytes, 7) }] } : {}),
+      });
+      return 250;
+    } catch (err) {
+      return (err as { responseCode?: number }).responseCode;
+    }
+  };
+  const count = async (ws: TestWorkspace) => ((await t.request('GET', '/api/v1/conversations?limit=100', { token: ws.token })).body.data as unknown[]).length;
+
+  it("refuses attachments past the workspace's quota (552), from any sender; text still lands; other workspaces are unaffected", async () => {
+    const toA = await addressOf(a);
+    expect(await mailWith(toA, 90_000)).toBe(250);
+    // A new sender each time: the per-sender limit is no bound on what one stranger stores.
+    expect(await mailWith(toA, 90_000)).toBe(552);
+    expect(await count(a)).toBe(1);
+    expect(await mailWith(toA, 0)).toBe(250);
+    expect(await count(a)).toBe(2);
+    expect(await mailWith(await addressOf(b), 90_000)).toBe(250);
+    expect(await count(b)).toBe(1);
   });
 });
