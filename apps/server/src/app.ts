@@ -94,6 +94,8 @@ export type AppOptions = {
   /** Where attachments are stored; by default a temporary folder (tests). */
   attachmentsDir?: string;
   attachmentMaxBytes?: number;
+  /** Attachment storage per workspace (bytes). */
+  attachmentQuotaBytes?: number;
   /** Twilio's REST API base (RAPPORT_TWILIO_API_URL); tests point it at a fake. */
   twilioApiUrl?: string;
   /** Meta's Graph API base with its version (RAPPORT_META_GRAPH_URL). */
@@ -156,13 +158,14 @@ export async function buildApp(opts: AppOptions) {
   const jobs = createJobs({ db, engine, clock, logger: app.log });
   const logs = createLogs({ db, engine, clock, logger: app.log });
   const events = createDomainEvents({ logs });
+  const mailFrom = opts.mailFrom ?? 'Rapport <rapport@localhost>';
   const mailTransport = createMailTransport({ relayUrl: opts.smtpRelayUrl, dkim: opts.dkim });
   const mailer =
     opts.mailer ??
     createMailer({
       transport: mailTransport,
       dkim: opts.dkim,
-      from: opts.mailFrom ?? 'Rapport <rapport@localhost>',
+      from: mailFrom,
       dir: opts.mailDir ?? null,
       logger: app.log,
     });
@@ -187,7 +190,7 @@ export async function buildApp(opts: AppOptions) {
     events,
     provision: defaultInboxProvisioner({ store: inboxesStore, clock, mailDomain }),
   });
-  const inboxes = createInboxesService({ db, store: inboxesStore, clock, mailDomain, requireTeam: workspaces.requireTeam });
+  const inboxes = createInboxesService({ db, store: inboxesStore, clock, mailDomain, mailFrom, requireTeam: workspaces.requireTeam });
   // Modules in dependency order: the identities table first (customers link emails and phones
   // through it), then customers, then the interactions spine (the desk writes interactions
   // through it), whose customer merges and 360 reach conversations through their customer links.
@@ -237,6 +240,7 @@ export async function buildApp(opts: AppOptions) {
     inboxes,
     messages: conversations.channels,
     maxAttachmentBytes: opts.attachmentMaxBytes ?? 25 * 1024 * 1024,
+    attachmentQuotaBytes: opts.attachmentQuotaBytes ?? 10 * 1024 ** 3,
     logger: app.log,
   });
   const email = createEmailChannel({

@@ -63,6 +63,11 @@ export const ZConfig = z.object({
     .int()
     .min(1024)
     .max(1024 * 1024 * 1024),
+  attachmentQuotaBytes: z.coerce
+    .number({ message: 'must be a number of bytes' })
+    .int()
+    .min(1024 * 1024)
+    .max(2 ** 50),
   smtpPort: z
     .string()
     .trim()
@@ -154,6 +159,12 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     env: 'RAPPORT_ATTACHMENT_MAX_BYTES',
     default: '26214400',
     doc: "largest total of one inbound message's attachments, in bytes (stored under <data>/attachments)",
+  },
+  {
+    key: 'attachmentQuotaBytes',
+    env: 'RAPPORT_ATTACHMENT_QUOTA_BYTES',
+    default: '10737418240',
+    doc: "attachment storage of one workspace, in bytes: an inbound message whose attachments would pass it is refused (552 by SMTP, 413 from webhooks)",
   },
   {
     key: 'smtpPort',

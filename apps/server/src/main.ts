@@ -130,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
     mailDomain: config.mailDomain,
     attachmentsDir: path.join(config.dataDir, 'attachments'),
     attachmentMaxBytes: config.attachmentMaxBytes,
+    attachmentQuotaBytes: config.attachmentQuotaBytes,
     dkim:
       config.dkimDomain && config.dkimSelector && config.dkimPrivateKey
         ? { domain: config.dkimDomain, selector: config.dkimSelector, privateKey: readPrivateKey(config.dkimPrivateKey) }

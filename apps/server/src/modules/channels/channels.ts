@@ -23,10 +23,16 @@ export function createChannels(deps: {
   inboxes: InboxesService;
   messages: ChannelMessages;
   maxAttachmentBytes: number;
+  attachmentQuotaBytes: number;
   logger: { warn(obj: object, msg: string): void };
 }) {
   const { inboxes } = deps;
-  const inbound = createInbound({ messages: deps.messages, files: deps.files, maxAttachmentBytes: deps.maxAttachmentBytes });
+  const inbound = createInbound({
+    messages: deps.messages,
+    files: deps.files,
+    maxAttachmentBytes: deps.maxAttachmentBytes,
+    attachmentQuotaBytes: deps.attachmentQuotaBytes,
+  });
   const outbound = createOutbound({ logs: deps.logs, jobs: deps.jobs, inboxes, messages: deps.messages, logger: deps.logger });
   return { inboxes, inbound, outbound, files: deps.files };
 }

@@ -30,8 +30,8 @@ export function safeFilename(name: string | undefined): string {
   return (clean || 'attachment').slice(0, 200);
 }
 
-export function createInbound(deps: { messages: ChannelMessages; files: FileStore; maxAttachmentBytes: number }) {
-  const { messages, files, maxAttachmentBytes } = deps;
+export function createInbound(deps: { messages: ChannelMessages; files: FileStore; maxAttachmentBytes: number; attachmentQuotaBytes: number }) {
+  const { messages, files, maxAttachmentBytes, attachmentQuotaBytes } = deps;
   return {
     maxAttachmentBytes,
     async receive(input: InboundInput): Promise<InboundResult> {
@@ -40,6 +40,9 @@ export function createInbound(deps: { messages: ChannelMessages; files: FileStor
       const total = attachments.reduce((n, a) => n + a.content.length, 0);
       if (total > maxAttachmentBytes) throw tooLarge(`Attachments are limited to ${maxAttachmentBytes} bytes per message`);
       const { inbox } = input;
+      // Anyone on the internet can mail any inbox: without a quota, one sender fills the shared disk.
+      if (total > 0 && (await messages.attachmentBytes(inbox.workspaceId)) + total > attachmentQuotaBytes)
+        throw tooLarge(`The workspace's attachment storage (${attachmentQuotaBytes} bytes) is full`);
       const stored: NonNullable<InboundMessage['message']['attachments']> = [];
       for (const a of attachments)
         stored.push({

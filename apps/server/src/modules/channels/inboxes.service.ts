@@ -72,6 +72,27 @@ const isUniqueViolation = (err: unknown) => {
   return e?.code === '23505' || (typeof e?.code === 'string' && e.code.startsWith('SQLITE_CONSTRAINT')) || /UNIQUE constraint/.test(e?.message ?? '');
 };
 
+/** Mailboxes every mail domain answers for (RFC 2142): mail to them is the operator's, never a tenant's. */
+const ROLE_MAILBOXES = ['postmaster', 'abuse', 'hostmaster', 'webmaster', 'mailer-daemon'];
+
+/**
+ * The addresses no inbox may claim: the From of Rapport's own mail (invitations, password resets,
+ * chat replies mailed to visitors of every workspace — whoever held it would read the answers)
+ * and the role mailboxes of its domains.
+ */
+function serverMailAddresses(mailDomain: string, mailFrom: string | undefined): Set<string> {
+  // `Name <address>` or a bare address
+  const from = /([^<>\s]+@[^<>\s]+)>?\s*$/.exec(mailFrom ?? '')?.[1];
+  const domains = new Set([mailDomain.toLowerCase()]);
+  const out = new Set<string>();
+  if (from) {
+    out.add(from.toLowerCase());
+    domains.add(from.slice(from.lastIndexOf('@') + 1).toLowerCase());
+  }
+  for (const d of domains) for (const m of ROLE_MAILBOXES) out.add(`${m}@${d}`);
+  return out;
+}
+
 /**
  * A new workspace's email inbox, in the creating transaction: <name>-<random>@<mail domain>. Built
  * before the workspaces service (which provisions every new workspace with it).
@@ -108,10 +129,13 @@ export function createInboxesService(deps: {
   store: InboxesStore;
   clock: Clock;
   mailDomain: string;
+  /** The address Rapport's own mail comes from (RAPPORT_MAIL_FROM): replies to it are the server's. */
+  mailFrom?: string | undefined;
   /** A team of the workspace, or NOT_FOUND. */
   requireTeam: (workspaceId: string, teamId: string) => Promise<unknown>;
 }) {
   const { store, clock } = deps;
+  const serverAddresses = serverMailAddresses(deps.mailDomain, deps.mailFrom);
 
   function addressOf(channel: InboxChannel, address: string | undefined): string | null {
     const schema = INBOX_ADDRESS[channel];
@@ -126,6 +150,7 @@ export function createInboxesService(deps: {
   }
 
   async function claim(insert: () => Promise<unknown>, channel: string, address: string | null) {
+    if (channel === 'email' && address && serverAddresses.has(address)) throw conflict(`The email address ${address} is this server's own`);
     if (address && (await store.byAddress(channel, address))) throw conflict(`The ${channel} address ${address} belongs to another inbox`);
     try {
       await insert();
@@ -222,6 +247,8 @@ export function createInboxesService(deps: {
       const row = await store.byAddress(channel, channel === 'email' ? address.toLowerCase() : address);
       return row ? toRecord(row) : null;
     },
+    /** An address of the server itself (its From, its postmaster): no workspace may have it. */
+    isServerAddress: (address: string) => serverAddresses.has(address.trim().toLowerCase()),
     getRecord: async (id: string): Promise<InboxRecord | null> => {
       if (!/^inb_[0-9a-f]{32}$/.test(id)) return null;
       const row = await store.byId(id);

@@ -343,6 +343,9 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
 
     lastCustomerMessageAt: (workspaceId: string, conversationId: string) => store.lastCustomerMessageAt(workspaceId, conversationId),
 
+    /** What the workspace's attachments take on disk, in bytes (the inbound quota). */
+    attachmentBytes: (workspaceId: string) => store.attachmentBytes(workspaceId),
+
     /** An attachment for an agent who can see its conversation (404 otherwise: ids do not leak). */
     async attachment(auth: AuthContext, id: string) {
       const row = await store.getAttachment(auth.workspaceId, id);

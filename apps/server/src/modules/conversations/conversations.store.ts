@@ -374,6 +374,17 @@ export function createConversationsStore(db: Db, engine: Engine) {
             .where('message_id', 'in', messageIds)
             .orderBy('id')
             .execute(),
+    /** Bytes of a workspace's attachments (its share of the data folder). */
+    attachmentBytes: async (workspaceId: string) =>
+      Number(
+        (
+          await db
+            .selectFrom('message_attachments')
+            .select((eb) => eb.fn.sum<number | string>('size').as('n'))
+            .where('workspace_id', '=', workspaceId)
+            .executeTakeFirst()
+        )?.n ?? 0,
+      ),
     getAttachment: (workspaceId: string, id: string) =>
       db.selectFrom('message_attachments').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     messageById: (tx: Tx | Db, workspaceId: string, id: string) =>

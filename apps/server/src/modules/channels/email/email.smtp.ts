@@ -28,6 +28,12 @@ export type SmtpResult = { stored: number; dropped: number; bounces: number };
 
 const WINDOW_MS = 10 * 60_000;
 const MAX_RECIPIENTS = 50;
+/**
+ * Memory for mails being received at once: each is held (up to maxBytes) until it is stored, so
+ * at most this budget over maxBytes of them are taken together (the rest get 451, and retry).
+ * Without it, 200 clients streaming 25 MiB each made 5 GiB.
+ */
+const TRANSFER_BUDGET_BYTES = 512 * 1024 * 1024;
 
 const smtpError = (code: number, message: string) => Object.assign(new Error(message), { responseCode: code });
 
@@ -37,6 +43,9 @@ export function createSmtpInbound(deps: { inboxes: InboxesService; inbound: Inbo
   // Automatic mail may add to a thread at most once per sender and inbox in the window: an
   // out-of-office storm, or two auto-responders answering each other, makes one message.
   const autoReplies = createRateLimiter({ max: 1, windowMs: WINDOW_MS, now: () => clock.nowMs() });
+  const maxTransfers = Math.max(2, Math.floor(TRANSFER_BUDGET_BYTES / options.maxBytes));
+  /** Sessions whose mail is being received or stored. */
+  const transfers = new Set<string>();
 
   const inboxOf = async (address: string): Promise<InboxRecord | null> => {
     const inbox = await inboxes.findByAddress('email', address.trim().toLowerCase());
@@ -47,8 +56,9 @@ export function createSmtpInbound(deps: { inboxes: InboxesService; inbound: Inbo
   async function deliverTo(inbox: InboxRecord, mail: InboundMail, result: SmtpResult) {
     const from = mail.from;
     if (!from) return;
-    // Mail from one of our own addresses is a loop (an inbox forwarding to another, a reply bounced back).
-    if (await inboxes.findByAddress('email', from.address)) {
+    // Mail from one of our own addresses is a loop (an inbox forwarding to another, a reply bounced
+    // back, a chat reply mailed to a visitor who gave an inbox address as theirs).
+    if (inboxes.isServerAddress(from.address) || (await inboxes.findByAddress('email', from.address))) {
       logger.info({ inboxId: inbox.id, reason: 'from an inbox address' }, 'inbound mail dropped');
       result.dropped++;
       return;
@@ -121,12 +131,16 @@ export function createSmtpInbound(deps: { inboxes: InboxesService; inbound: Inbo
   };
 
   function onData(stream: SMTPServerDataStream, session: SMTPServerSession, callback: (err?: Error | null, message?: string) => void) {
+    // smtp-server reads the rest of a refused mail before it answers.
+    if (transfers.size >= maxTransfers) return callback(smtpError(451, '4.3.1 Too many mails in transfer at once, try again later'));
+    transfers.add(session.id);
     const chunks: Buffer[] = [];
     let size = 0;
     let answered = false;
     const answer = (err: Error | null, message?: string) => {
       if (answered) return;
       answered = true;
+      transfers.delete(session.id);
       callback(err, message);
     };
     stream.on('data', (chunk: Buffer) => {
@@ -187,6 +201,10 @@ export function createSmtpInbound(deps: { inboxes: InboxesService; inbound: Inbo
           );
         },
         onData,
+        // A client gone mid-mail frees its place (its mail is never answered).
+        onClose(session) {
+          transfers.delete(session.id);
+        },
       });
       s.on('error', (err) => logger.warn({ err }, 'SMTP server error'));
       await new Promise<void>((resolve, reject) => {
