@@ -11,3 +11,4 @@ export * from './channels.js';
 export * from './webhooks.js';
 export * from './feelings.js';
 export * from './widget.js';
+export * from './surveys.js';

@@ -20,6 +20,7 @@ const OWNERS: Record<string, string[]> = {
   ingest: ['write_keys', 'rejected_events', 'rejected_event_counts'],
   webhooks: ['webhooks', 'webhook_deliveries'],
   widget: ['widget_visitors'],
+  surveys: ['surveys', 'survey_sends', 'survey_responses', 'survey_follow_ups', 'survey_secrets'],
   'platform/jobs': ['jobs'],
   'platform/idempotency': ['idempotency_keys'],
   'platform/audit': ['audit_log'],
