@@ -51,7 +51,7 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
     countsBy: store.countsBy,
     seen: store.seen,
     timeline: store.timeline,
-    async append(tx: Tx, items: NewInteraction[]) {
+    async append(tx: Tx, items: NewInteraction[]): Promise<InteractionRow[]> {
       const now = clock.nowIso();
       const rows: InteractionRow[] = [];
       for (const i of items) {
@@ -105,6 +105,7 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
           );
         }
       }
+      return rows;
     },
     moveConversation: (tx: Tx, workspaceId: string, from: string, to: string) => store.moveConversation(tx, workspaceId, from, to),
   };
