@@ -22,7 +22,8 @@ import { errorPage, pickLanguage, surveyPage, textsOf, thanksPage } from './page
 import type { SurveysService } from './surveys.service.js';
 
 const errors = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem };
-const ZToken = z.object({ token: z.string().min(1).max(1024) });
+// A wildcard: signed tokens are longer than the router's 100-character limit on parameters.
+const ZToken = z.object({ '*': z.string().min(1).max(1024) });
 /** The public form's fields: bounded in number and size before anything reads them. */
 const FORM_LIMIT = 32 * 1024;
 
@@ -164,7 +165,7 @@ export function registerSurveyRoutes(app: FastifyZodInstance, deps: { surveys: S
       return { status: 200, body: surveyPage(link.survey, texts, action, state) };
     };
     scope.get(
-      '/s/:token',
+      '/s/*',
       {
         config: { access: 'public' },
         schema: { hide: true, params: ZToken, querystring: z.object({ score: z.string().max(4).optional() }) },
@@ -172,18 +173,18 @@ export function registerSurveyRoutes(app: FastifyZodInstance, deps: { surveys: S
       async (req, reply) => {
         html(reply);
         // A rating link in the email records its score at once (idempotently), then asks why.
-        const r = await show(req.params.token, req.headers['accept-language'], req.query.score !== undefined ? { score: req.query.score } : null, false);
+        const r = await show(req.params['*'], req.headers['accept-language'], req.query.score !== undefined ? { score: req.query.score } : null, false);
         return reply.code(r.status).send(r.body);
       },
     );
-    scope.post('/s/:token', { config: { access: 'public' }, schema: { hide: true, params: ZToken } }, async (req, reply) => {
+    scope.post('/s/*', { config: { access: 'public' }, schema: { hide: true, params: ZToken } }, async (req, reply) => {
       html(reply);
       const fields = (req.body ?? {}) as Record<string, string | string[]>;
       const one = (k: string) => {
         const v = fields[k];
         return Array.isArray(v) ? v[0] : v;
       };
-      const r = await show(req.params.token, req.headers['accept-language'], { score: one('score'), comment: one('comment'), fields }, true);
+      const r = await show(req.params['*'], req.headers['accept-language'], { score: one('score'), comment: one('comment'), fields }, true);
       return reply.code(r.status).send(r.body);
     });
   });
