@@ -353,6 +353,9 @@ export function createSurveysService(deps: SurveysDeps) {
     batch: 200,
     async handle(tx, entries) {
       let scheduled = false;
+      // One query per batch for the interaction surveys of its workspaces (interaction.created is the ingest firehose).
+      const eventWorkspaces = [...new Set(entries.filter((e) => e.type === 'interaction.created').map((e) => e.workspace_id))];
+      const interactionSurveys = await store.enabledWithTrigger(tx, eventWorkspaces, 'interaction');
       for (const e of entries) {
         if (e.type === 'conversation.status_changed') {
           const d = JSON.parse(e.data) as {
@@ -369,8 +372,8 @@ export function createSurveysService(deps: SurveysDeps) {
           };
           const i = d.interaction;
           if (!i || i.kind === 'survey_response' || i.kind === 'conversation' || i.kind === 'message') continue;
-          const surveys = await store.enabledWithTrigger(tx, [e.workspace_id], 'interaction');
-          for (const row of surveys) {
+          for (const row of interactionSurveys) {
+            if (row.workspace_id !== e.workspace_id) continue;
             const t = JSON.parse(row.trigger) as Extract<SurveyTrigger, { type: 'interaction' }>;
             if (t.event !== undefined && t.event !== i.name) continue;
             if (t.touchpointId !== undefined && t.touchpointId !== i.touchpointId) continue;

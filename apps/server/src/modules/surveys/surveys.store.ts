@@ -145,7 +145,27 @@ export function createSurveysStore() {
 
     /** A merge: the merged customer's survey rows follow the survivor. */
     async reassignCustomer(ex: Ex, workspaceId: string, from: string, to: string): Promise<void> {
-      for (const table of ['survey_sends', 'survey_responses', 'survey_follow_ups'] as const)
+      // A send the survivor already has for the same trigger stays with the merged id (one send per trigger).
+      await ex
+        .updateTable('survey_sends as s')
+        .set({ customer_id: to })
+        .where('s.workspace_id', '=', workspaceId)
+        .where('s.customer_id', '=', from)
+        .where((eb) =>
+          eb.not(
+            eb.exists(
+              eb
+                .selectFrom('survey_sends as o')
+                .select('o.id')
+                .where('o.workspace_id', '=', workspaceId)
+                .where('o.customer_id', '=', to)
+                .whereRef('o.survey_id', '=', 's.survey_id')
+                .whereRef('o.trigger_key', '=', 's.trigger_key'),
+            ),
+          ),
+        )
+        .execute();
+      for (const table of ['survey_responses', 'survey_follow_ups'] as const)
         await ex.updateTable(table).set({ customer_id: to }).where('workspace_id', '=', workspaceId).where('customer_id', '=', from).execute();
     },
     /** GDPR erasure: everything surveys kept of these customers. */

@@ -475,5 +475,12 @@ describe.each(engines)('surveys on %s', (engine) => {
     const csv = await t.request('GET', `/api/v1/surveys/${survey.id}/responses.csv`, { token: ws.token });
     expect(csv.text).toContain('Blue');
     expect(csv.text).toContain('App; Shop');
+
+    // Erasing the customer (GDPR) erases what surveys kept of them, just behind, and their link stops working.
+    const erased = await t.request('DELETE', `/api/v1/customers/${made.body.id}`, { token: ws.token });
+    expect(erased.status).toBeLessThan(300);
+    await settle();
+    expect(await responses(ws.token, survey.id)).toHaveLength(0);
+    expect((await t.request('GET', path)).status).toBe(404);
   });
 });
