@@ -113,7 +113,13 @@ const surveyFields = {
   throttleDays: z.number().int().min(0).max(3650).optional().meta({ description: 'a customer is asked at most once per window, across surveys; default 90' }),
   linkDays: z.number().int().min(1).max(365).optional().meta({ description: 'how long an emailed link stays valid; default 30' }),
   followUp: z.boolean().optional().meta({ description: 'a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on' }),
-  followUpTeamId: z.string().min(1).max(64).nullable().optional().meta({ description: "the team that owns follow-ups when the trigger's conversation had none" }),
+  followUpTeamId: z
+    .string()
+    .min(1)
+    .max(64)
+    .nullable()
+    .optional()
+    .meta({ description: "the team that owns follow-ups when the trigger's conversation had none" }),
   recoverySurveyId: z.string().min(1).max(64).nullable().optional(),
   enabled: z.boolean().optional(),
 };
@@ -211,12 +217,16 @@ export const ZSurveyFigures = z.object({
   responses: z.number().int(),
   sent: z.number().int(),
   responseRate: z.number().nullable(),
-  nps: z
-    .object({ score: z.number(), promoters: z.number().int(), passives: z.number().int(), detractors: z.number().int(), ci95: ZInterval })
-    .nullable(),
+  nps: z.object({ score: z.number(), promoters: z.number().int(), passives: z.number().int(), detractors: z.number().int(), ci95: ZInterval }).nullable(),
   csat: z.object({ percent: z.number(), satisfied: z.number().int(), ci95: ZInterval }).nullable(),
   ces: z.object({ mean: z.number(), sd: z.number(), ci95: ZInterval }).nullable(),
-  loop: z.object({ followUps: z.number().int(), open: z.number().int(), resolved: z.number().int(), recovered: z.number().int(), notRecovered: z.number().int() }),
+  loop: z.object({
+    followUps: z.number().int(),
+    open: z.number().int(),
+    resolved: z.number().int(),
+    recovered: z.number().int(),
+    notRecovered: z.number().int(),
+  }),
   comments: z.array(z.object({ responseId: z.string(), score: z.number().nullable(), comment: z.string(), sentiment: z.number().nullable(), at: ZIsoTime })),
 });
 export type SurveyFigures = z.infer<typeof ZSurveyFigures>;

@@ -4,8 +4,8 @@ const Z95 = 1.959963984540054;
 
 /** Student's t 97.5 % quantiles for 1–30 degrees of freedom; beyond 30 the normal's 1.96 is close enough (≤ 2 %). */
 const T975 = [
-  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074,
-  2.069, 2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
+  12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.16, 2.145, 2.131, 2.12, 2.11, 2.101, 2.093, 2.086, 2.08, 2.074, 2.069,
+  2.064, 2.06, 2.056, 2.052, 2.048, 2.045, 2.042,
 ];
 
 export function t975(df: number): number {
@@ -92,7 +92,14 @@ type ResponseLike = {
   stage: string | null;
   department: string | null;
 };
-type SendLike = { team_id: string | null; agent_id: string | null; channel: string | null; touchpoint_id: string | null; stage: string | null; sent_at: string | null };
+type SendLike = {
+  team_id: string | null;
+  agent_id: string | null;
+  channel: string | null;
+  touchpoint_id: string | null;
+  stage: string | null;
+  sent_at: string | null;
+};
 type FollowUpLike = { response_id: string; status: string; recovered: number | null };
 
 export type Dimension = 'team' | 'agent' | 'channel' | 'touchpoint' | 'stage' | 'department' | 'period';
@@ -123,6 +130,7 @@ export function figuresOf(type: string, responses: ResponseLike[], sent: number 
   const scores = responses.map((r) => r.score).filter((s): s is number => s !== null);
   const ids = new Set(responses.map((r) => r.id));
   const loops = followUps.filter((f) => ids.has(f.response_id));
+  const withComments = responses.filter((r) => r.comment);
   return {
     responses: responses.length,
     sent: sent ?? 0,
@@ -138,8 +146,7 @@ export function figuresOf(type: string, responses: ResponseLike[], sent: number 
       notRecovered: loops.filter((f) => f.recovered === 0).length,
     },
     // Newest first (ids are time-ordered).
-    comments: [...responses]
-      .filter((r) => r.comment)
+    comments: withComments
       .sort((a, b) => (a.id < b.id ? 1 : -1))
       .slice(0, comments)
       .map((r) => ({ responseId: r.id, score: r.score, comment: r.comment ?? '', sentiment: r.sentiment_score, at: r.created_at })),
@@ -158,10 +165,16 @@ export function groupedFigures(
   const groups = new Map<string | null, ResponseLike[]>();
   for (const r of responses) {
     const k = keyOf(r, by, period) ?? null;
-    groups.set(k, [...(groups.get(k) ?? []), r]);
+    const list = groups.get(k);
+    if (list) list.push(r);
+    else groups.set(k, [r]);
   }
   const sentBy = new Map<string | null, number>();
-  if (by !== 'department') for (const s of sends) sentBy.set(keyOf(s, by, period) ?? null, (sentBy.get(keyOf(s, by, period) ?? null) ?? 0) + 1);
+  if (by !== 'department')
+    for (const s of sends) {
+      const k = keyOf(s, by, period) ?? null;
+      sentBy.set(k, (sentBy.get(k) ?? 0) + 1);
+    }
   const keys = [...new Set([...groups.keys(), ...sentBy.keys()])].sort((a, b) => (a === null ? 1 : b === null ? -1 : a.localeCompare(b)));
   return keys.map((key) => ({ key, ...figuresOf(type, groups.get(key) ?? [], by === 'department' ? null : (sentBy.get(key) ?? 0), followUps, comments) }));
 }

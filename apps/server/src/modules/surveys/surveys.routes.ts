@@ -33,12 +33,17 @@ export function registerSurveyRoutes(app: FastifyZodInstance, deps: { surveys: S
   const read = 'customers.read' as const;
   const write = 'settings.manage' as const;
 
-  app.get('/api/v1/surveys', { config: { access: read }, schema: { tags, summary: 'Surveys of the workspace', response: { 200: page(ZSurvey), ...errors } } }, async (req) =>
-    surveys.list(requireAuth(req)),
+  app.get(
+    '/api/v1/surveys',
+    { config: { access: read }, schema: { tags, summary: 'Surveys of the workspace', response: { 200: page(ZSurvey), ...errors } } },
+    async (req) => surveys.list(requireAuth(req)),
   );
   app.post(
     '/api/v1/surveys',
-    { config: { access: write }, schema: { tags, summary: 'Create an NPS, CSAT, CES or custom survey', body: ZCreateSurvey, response: { 201: ZSurvey, ...errors } } },
+    {
+      config: { access: write },
+      schema: { tags, summary: 'Create an NPS, CSAT, CES or custom survey', body: ZCreateSurvey, response: { 201: ZSurvey, ...errors } },
+    },
     async (req, reply) => reply.code(201).send(await surveys.create(requireAuth(req), req.body)),
   );
   app.get(
@@ -64,7 +69,10 @@ export function registerSurveyRoutes(app: FastifyZodInstance, deps: { surveys: S
   );
   app.delete(
     '/api/v1/surveys/:id',
-    { config: { access: write }, schema: { tags, summary: 'Delete a survey with its sends and responses', params: ZIdParam, response: { 200: ZOk, ...errors } } },
+    {
+      config: { access: write },
+      schema: { tags, summary: 'Delete a survey with its sends and responses', params: ZIdParam, response: { 200: ZOk, ...errors } },
+    },
     async (req) => surveys.delete(requireAuth(req), req.params.id),
   );
   app.post(
@@ -85,7 +93,13 @@ export function registerSurveyRoutes(app: FastifyZodInstance, deps: { surveys: S
     '/api/v1/surveys/:id/responses',
     {
       config: { access: read },
-      schema: { tags, summary: 'Responses, newest first', params: ZIdParam, querystring: ZSurveyResponsesQuery, response: { 200: page(ZSurveyResponse), ...errors } },
+      schema: {
+        tags,
+        summary: 'Responses, newest first',
+        params: ZIdParam,
+        querystring: ZSurveyResponsesQuery,
+        response: { 200: page(ZSurveyResponse), ...errors },
+      },
     },
     async (req) => surveys.listResponses(requireAuth(req), req.params.id, req.query),
   );
@@ -103,10 +117,7 @@ export function registerSurveyRoutes(app: FastifyZodInstance, deps: { surveys: S
     },
     async (req, reply) => {
       const csv = await surveys.csv(requireAuth(req), req.params.id, req.query);
-      return reply
-        .type('text/csv; charset=utf-8')
-        .header('content-disposition', `attachment; filename="survey-${req.params.id}-responses.csv"`)
-        .send(csv);
+      return reply.type('text/csv; charset=utf-8').header('content-disposition', `attachment; filename="survey-${req.params.id}-responses.csv"`).send(csv);
     },
   );
 

@@ -140,7 +140,8 @@ function parseCustomAnswers(questions: SurveyQuestion[], fields: Record<string, 
     if (q.type === 'rating') {
       if (first === '') continue;
       const n = Number(first);
-      if (!Number.isInteger(n) || n < (q.min ?? 1) || n > (q.max ?? 5)) throw invalid(`The answer to "${q.text}" is out of range`, [{ path: q.id, message: 'out of range' }]);
+      if (!Number.isInteger(n) || n < (q.min ?? 1) || n > (q.max ?? 5))
+        throw invalid(`The answer to "${q.text}" is out of range`, [{ path: q.id, message: 'out of range' }]);
       out[q.id] = n;
     } else if (q.type === 'text') {
       if (first === '') continue;
@@ -169,7 +170,11 @@ export function createSurveysService(deps: SurveysDeps) {
   }
 
   /** References a survey names must be the workspace's own: its recovery survey and follow-up team. */
-  async function checkReferences(workspaceId: string, selfId: string | null, input: { recoverySurveyId?: string | null | undefined; followUpTeamId?: string | null | undefined }) {
+  async function checkReferences(
+    workspaceId: string,
+    selfId: string | null,
+    input: { recoverySurveyId?: string | null | undefined; followUpTeamId?: string | null | undefined },
+  ) {
     if (input.recoverySurveyId) {
       if (input.recoverySurveyId === selfId) throw invalid('A survey cannot be its own recovery survey', [{ path: 'recoverySurveyId', message: 'itself' }]);
       if (!(await store.get(autocommit, workspaceId, input.recoverySurveyId))) throw notFound('Recovery survey');
@@ -179,7 +184,14 @@ export function createSurveysService(deps: SurveysDeps) {
 
   function contentOf(input: Partial<Content> & { type: Survey['type'] }): string {
     const { title, question, commentPrompt, thanks, questions, translations } = input;
-    return JSON.stringify({ title, question, commentPrompt, thanks, questions: input.type === 'custom' ? questions : undefined, translations: translations ?? {} });
+    return JSON.stringify({
+      title,
+      question,
+      commentPrompt,
+      thanks,
+      questions: input.type === 'custom' ? questions : undefined,
+      translations: translations ?? {},
+    });
   }
 
   async function secretOf(workspaceId: string): Promise<string> {
@@ -248,7 +260,13 @@ export function createSurveysService(deps: SurveysDeps) {
     const ctx: Partial<SurveySendRow> = {};
     if (send.conversation_id) {
       const c = await deps.conversations.contextOf(workspaceId, send.conversation_id);
-      if (c) Object.assign(ctx, { team_id: send.team_id ?? c.teamId, agent_id: send.agent_id ?? c.assigneeId, channel: send.channel ?? c.channel, touchpoint_id: send.touchpoint_id ?? c.touchpointId });
+      if (c)
+        Object.assign(ctx, {
+          team_id: send.team_id ?? c.teamId,
+          agent_id: send.agent_id ?? c.assigneeId,
+          channel: send.channel ?? c.channel,
+          touchpoint_id: send.touchpoint_id ?? c.touchpointId,
+        });
     }
     const expiresAt = clock.nowMs() + survey.linkDays * DAY;
     const token = signLink(await secretOf(workspaceId), { workspaceId, surveyId: survey.id, customerId: customer.id, sendId: send.id, expiresAt });
@@ -276,7 +294,12 @@ export function createSurveysService(deps: SurveysDeps) {
     if ((survey.type !== 'nps' && survey.type !== 'csat') || !isUnhappy(survey.type, score)) return;
     if (await store.followUpOfResponse(autocommit, workspaceId, response.id)) return;
     const wanted = response.team_id ?? survey.followUpTeamId;
-    const teamId = wanted ? await deps.workspaces.requireTeam(workspaceId, wanted).then(() => wanted, () => null) : null;
+    const teamId = wanted
+      ? await deps.workspaces.requireTeam(workspaceId, wanted).then(
+          () => wanted,
+          () => null,
+        )
+      : null;
     const label = survey.type === 'nps' ? `NPS ${score} (detractor)` : `CSAT ${score}/5`;
     const note =
       `Survey "${survey.name}" was answered ${label} on ${response.created_at.slice(0, 10)}.\n` +
@@ -309,7 +332,11 @@ export function createSurveysService(deps: SurveysDeps) {
     jobs.poke();
   });
 
-  async function onResolved(tx: Tx, e: LogEntry, conv: { id: string; customerId: string; channel: string; teamId: string | null; assigneeId: string | null; category: string | null }) {
+  async function onResolved(
+    tx: Tx,
+    e: LogEntry,
+    conv: { id: string; customerId: string; channel: string; teamId: string | null; assigneeId: string | null; category: string | null },
+  ) {
     const ws = e.workspace_id;
     const [followUp] = await store.followUpsOfConversations(tx, ws, [conv.id]);
     if (followUp) {
@@ -368,7 +395,16 @@ export function createSurveysService(deps: SurveysDeps) {
           scheduled = true;
         } else if (e.type === 'interaction.created') {
           const d = JSON.parse(e.data) as {
-            interaction?: { id: string; customerId: string; kind: string; name: string; touchpointId: string | null; stage: string | null; channel: string | null; conversationId: string | null };
+            interaction?: {
+              id: string;
+              customerId: string;
+              kind: string;
+              name: string;
+              touchpointId: string | null;
+              stage: string | null;
+              channel: string | null;
+              conversationId: string | null;
+            };
           };
           const i = d.interaction;
           if (!i || i.kind === 'survey_response' || i.kind === 'conversation' || i.kind === 'message') continue;
@@ -525,7 +561,12 @@ export function createSurveysService(deps: SurveysDeps) {
         from: q.from ? new Date(q.from).toISOString() : undefined,
         to: q.to ? new Date(q.to).toISOString() : undefined,
       });
-      return toPage(rows, q.limit, (r) => [r.id], (r) => toResponse(r, survey.type));
+      return toPage(
+        rows,
+        q.limit,
+        (r) => [r.id],
+        (r) => toResponse(r, survey.type),
+      );
     },
 
     /** Everything the results and the CSV export read (bounded). */
@@ -540,7 +581,17 @@ export function createSurveysService(deps: SurveysDeps) {
       return { survey, responses: responses.map((r) => ({ row: r, response: toResponse(r, survey.type) })), sends, followUps };
     },
 
-    async results(auth: AuthContext, q: { surveyId: string; from?: string | undefined; to?: string | undefined; by?: Dimension | undefined; period: 'day' | 'week' | 'month'; comments: number }): Promise<SurveyResults> {
+    async results(
+      auth: AuthContext,
+      q: {
+        surveyId: string;
+        from?: string | undefined;
+        to?: string | undefined;
+        by?: Dimension | undefined;
+        period: 'day' | 'week' | 'month';
+        comments: number;
+      },
+    ): Promise<SurveyResults> {
       const from = q.from ? new Date(q.from).toISOString() : null;
       const to = q.to ? new Date(q.to).toISOString() : null;
       if (from && to && from >= to) throw invalid('from must be before to', [{ path: 'from', message: 'after to' }]);
@@ -563,7 +614,24 @@ export function createSurveysService(deps: SurveysDeps) {
       const to = q.to ? new Date(q.to).toISOString() : null;
       const { survey, responses } = await service.dataOf(auth, id, from, to, RESULTS_LIMIT);
       const questions = survey.questions ?? [];
-      const head = ['id', 'createdAt', 'updatedAt', 'customerId', 'type', 'score', 'comment', 'sentiment', 'language', 'conversationId', 'teamId', 'agentId', 'channel', 'touchpointId', 'recoveryOf', ...questions.map((x) => `q:${x.id}`)];
+      const head = [
+        'id',
+        'createdAt',
+        'updatedAt',
+        'customerId',
+        'type',
+        'score',
+        'comment',
+        'sentiment',
+        'language',
+        'conversationId',
+        'teamId',
+        'agentId',
+        'channel',
+        'touchpointId',
+        'recoveryOf',
+        ...questions.map((x) => `q:${x.id}`),
+      ];
       let out = csvRow(head);
       for (const { response: r } of responses) {
         out += csvRow([
@@ -584,7 +652,11 @@ export function createSurveysService(deps: SurveysDeps) {
           r.recoveryOf,
           ...questions.map((x) => {
             const v = r.answers[x.id];
-            return Array.isArray(v) ? v.map((i) => x.options?.[Number(i)] ?? i).join('; ') : typeof v === 'string' && x.options ? (x.options[Number(v)] ?? v) : v;
+            return Array.isArray(v)
+              ? v.map((i) => x.options?.[Number(i)] ?? i).join('; ')
+              : typeof v === 'string' && x.options
+                ? (x.options[Number(v)] ?? v)
+                : v;
           }),
         ]);
       }
@@ -604,7 +676,13 @@ export function createSurveysService(deps: SurveysDeps) {
       if (!row) return { ok: false, reason: 'invalid' };
       const customer = await deps.customers.resolve(autocommit, claims.workspaceId, send.customer_id);
       if (!customer) return { ok: false, reason: 'invalid' };
-      return { ok: true, survey: toSurvey(row), send, response: (await store.getResponseBySend(autocommit, claims.workspaceId, send.id)) ?? null, traits: parseJsonObject(customer.traits) };
+      return {
+        ok: true,
+        survey: toSurvey(row),
+        send,
+        response: (await store.getResponseBySend(autocommit, claims.workspaceId, send.id)) ?? null,
+        traits: parseJsonObject(customer.traits),
+      };
     },
 
     /**
@@ -661,7 +739,14 @@ export function createSurveysService(deps: SurveysDeps) {
         };
         if (existing) {
           await store.updateResponse(tx, ws, existing.id, patch);
-          await deps.interactions.setAnswer(tx, ws, sourceId, properties(existing), reading?.score ?? null, reading ? (reading.signals[0] ?? reading.label) : null);
+          await deps.interactions.setAnswer(
+            tx,
+            ws,
+            sourceId,
+            properties(existing),
+            reading?.score ?? null,
+            reading ? (reading.signals[0] ?? reading.label) : null,
+          );
           return { ...existing, ...patch, fresh: false };
         }
         const [interaction] = await deps.interactions.append(tx, [
@@ -681,7 +766,14 @@ export function createSurveysService(deps: SurveysDeps) {
         ]);
         const stage = interaction?.stage ?? send.stage;
         const department = interaction?.department ?? null;
-        await deps.interactions.setAnswer(tx, ws, sourceId, properties({ stage, department }), reading?.score ?? null, reading ? (reading.signals[0] ?? reading.label) : null);
+        await deps.interactions.setAnswer(
+          tx,
+          ws,
+          sourceId,
+          properties({ stage, department }),
+          reading?.score ?? null,
+          reading ? (reading.signals[0] ?? reading.label) : null,
+        );
         const row: SurveyResponseRow = {
           workspace_id: ws,
           id: newId('surveyResponse'),

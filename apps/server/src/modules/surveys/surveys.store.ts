@@ -92,7 +92,12 @@ export function createSurveysStore() {
     updateResponse: (ex: Ex, workspaceId: string, id: string, patch: Partial<SurveyResponseRow>) =>
       ex.updateTable('survey_responses').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     /** One page of a survey's responses, newest first (ids are time-ordered), before the cursor's id. */
-    listResponses(ex: Ex, workspaceId: string, surveyId: string, q: { limit: number; beforeId?: string | undefined; from?: string | undefined; to?: string | undefined }) {
+    listResponses(
+      ex: Ex,
+      workspaceId: string,
+      surveyId: string,
+      q: { limit: number; beforeId?: string | undefined; from?: string | undefined; to?: string | undefined },
+    ) {
       let query = ex.selectFrom('survey_responses').selectAll().where('workspace_id', '=', workspaceId).where('survey_id', '=', surveyId);
       if (q.beforeId) query = query.where('id', '<', q.beforeId);
       if (q.from) query = query.where('created_at', '>=', q.from);
@@ -122,12 +127,7 @@ export function createSurveysStore() {
     followUpsOfConversations: (ex: Ex, workspaceId: string, conversationIds: string[]) =>
       conversationIds.length === 0
         ? Promise.resolve([])
-        : ex
-            .selectFrom('survey_follow_ups')
-            .selectAll()
-            .where('workspace_id', '=', workspaceId)
-            .where('conversation_id', 'in', conversationIds)
-            .execute(),
+        : ex.selectFrom('survey_follow_ups').selectAll().where('workspace_id', '=', workspaceId).where('conversation_id', 'in', conversationIds).execute(),
     getFollowUp: (ex: Ex, workspaceId: string, id: string) =>
       ex.selectFrom('survey_follow_ups').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     updateFollowUp: (ex: Ex, workspaceId: string, id: string, patch: Partial<SurveyFollowUpRow>) =>

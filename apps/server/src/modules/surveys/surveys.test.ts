@@ -133,7 +133,11 @@ describe.each(engines)('surveys on %s', (engine) => {
     const ws = await newWorkspace(t, 'Resolved');
     const team = await t.request('POST', '/api/v1/teams', { token: ws.token, body: { name: 'Billing' } });
     expect(team.status).toBe(201);
-    const survey = await createSurvey(ws.token, { type: 'nps', trigger: { type: 'conversation_resolved', channels: ['email'], delay: 'PT1H' }, followUp: false });
+    const survey = await createSurvey(ws.token, {
+      type: 'nps',
+      trigger: { type: 'conversation_resolved', channels: ['email'], delay: 'PT1H' },
+      followUp: false,
+    });
     // A survey for another channel and one for another team never ask this customer.
     await createSurvey(ws.token, { type: 'csat', trigger: { type: 'conversation_resolved', channels: ['chat'] }, throttleDays: 0 });
     await createSurvey(ws.token, { type: 'ces', trigger: { type: 'conversation_resolved', teamIds: ['team_other'] }, throttleDays: 0 });
@@ -205,13 +209,20 @@ describe.each(engines)('surveys on %s', (engine) => {
   it('asks a set time after an ingested event, and never more than once per throttle window across surveys', async () => {
     const ws = await newWorkspace(t, 'Delivered');
     const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site' } })).body.key as string;
-    const delivered = await createSurvey(ws.token, { type: 'csat', trigger: { type: 'interaction', event: 'Order Delivered', delay: 'P7D' }, throttleDays: 30 });
+    const delivered = await createSurvey(ws.token, {
+      type: 'csat',
+      trigger: { type: 'interaction', event: 'Order Delivered', delay: 'P7D' },
+      throttleDays: 30,
+    });
     const resolved = await createSurvey(ws.token, { type: 'nps', trigger: { type: 'conversation_resolved' }, throttleDays: 30 });
     const email = `${unique('buyer')}@example.com`;
     const basic = { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
     const track = (event: string, messageId: string) =>
       t.request('POST', '/v1/track', { headers: basic, body: { userId: email, event, messageId, traits: { email }, context: { traits: { email } } } });
-    const identify = await t.request('POST', '/v1/identify', { headers: basic, body: { userId: email, traits: { email, language: 'fr' }, messageId: unique('m') } });
+    const identify = await t.request('POST', '/v1/identify', {
+      headers: basic,
+      body: { userId: email, traits: { email, language: 'fr' }, messageId: unique('m') },
+    });
     expect(identify.status).toBe(200);
     expect((await track('Order Delivered', unique('m'))).status).toBe(200);
     expect((await track('Page Viewed', unique('m'))).status).toBe(200);
@@ -275,7 +286,10 @@ describe.each(engines)('surveys on %s', (engine) => {
       linkDays: 2,
       translations: { fr: { title: 'Votre avis compte', question: 'Était-ce facile ?', thanks: 'Merci beaucoup !' } },
     });
-    const made = await t.request('POST', '/api/v1/customers', { token: ws.token, body: { email: `${unique('fr')}@example.com`, traits: { language: 'fr-CA' } } });
+    const made = await t.request('POST', '/api/v1/customers', {
+      token: ws.token,
+      body: { email: `${unique('fr')}@example.com`, traits: { language: 'fr-CA' } },
+    });
     expect(made.status).toBe(201);
     const sent = await t.request('POST', `/api/v1/surveys/${survey.id}/send`, { token: ws.token, body: { customerIds: [made.body.id, 'cus_nope'] } });
     expect(sent.status).toBe(202);
@@ -385,7 +399,12 @@ describe.each(engines)('surveys on %s', (engine) => {
     const answerAll = async (surveyId: string, scores: number[], unanswered: number, comment?: (i: number) => string) => {
       const made = [];
       for (let i = 0; i < scores.length + unanswered; i++)
-        made.push((await t.request('POST', '/api/v1/customers', { token: ws.token, body: { email: `${unique('m')}@example.com` } })).body as { id: string; email: string });
+        made.push(
+          (await t.request('POST', '/api/v1/customers', { token: ws.token, body: { email: `${unique('m')}@example.com` } })).body as {
+            id: string;
+            email: string;
+          },
+        );
       const sent = await t.request('POST', `/api/v1/surveys/${surveyId}/send`, { token: ws.token, body: { customerIds: made.map((c) => c.id) } });
       expect(sent.body.results.every((r: { ok: boolean }) => r.ok)).toBe(true);
       await settle();
@@ -395,9 +414,23 @@ describe.each(engines)('surveys on %s', (engine) => {
         else expect((await t.request('GET', linkTo(email, score))).status).toBe(200);
         clock.advance(1000);
       }
+      return made;
     };
-    const nps = await createSurvey(ws.token, { type: 'nps', trigger: { type: 'manual' }, throttleDays: 0, followUp: false });
-    await answerAll(nps.id, [10, 10, 9, 9, 9, 8, 7, 6, 3, 0], 2, (i) => (i === 0 ? '=HYPERLINK("http://evil")' : `Comment "${i}", with a comma`));
+    const nps = await createSurvey(ws.token, {
+      type: 'nps',
+      trigger: { type: 'manual' },
+      throttleDays: 0,
+      followUp: false,
+      translations: { de: { question: 'Würden Sie uns empfehlen?' } },
+    });
+    const npsCustomers = await answerAll(nps.id, [10, 10, 9, 9, 9, 8, 7, 6, 3, 0], 2, (i) =>
+      i === 0 ? '=HYPERLINK("http://evil")' : `Comment "${i}", with a comma`,
+    );
+    // Without a language trait, the browser's Accept-Language picks the translation (de-AT → de).
+    const german = await t.request('GET', linkTo(npsCustomers[0]?.email as string), {
+      headers: { 'accept-language': 'en;q=0, de-AT;q=0.9' },
+    });
+    expect(german.text).toContain('Würden Sie uns empfehlen?');
     const n = await t.request('GET', `/api/v1/surveys/results?surveyId=${nps.id}&comments=3`, { token: ws.token });
     expect(n.status).toBe(200);
     expect(() => ZSurveyResults.parse(n.body)).not.toThrow();
@@ -425,7 +458,9 @@ describe.each(engines)('surveys on %s', (engine) => {
     const bad = await t.request('GET', `/api/v1/surveys/results?surveyId=${ces.id}&by=colour`, { token: ws.token });
     expect(bad.status).toBe(400);
     expect(bad.headers['content-type']).toContain('application/problem+json');
-    expect((await t.request('GET', `/api/v1/surveys/results?surveyId=${ces.id}&from=2027-01-01T00:00:00Z&to=2026-01-01T00:00:00Z`, { token: ws.token })).status).toBe(400);
+    expect(
+      (await t.request('GET', `/api/v1/surveys/results?surveyId=${ces.id}&from=2027-01-01T00:00:00Z&to=2026-01-01T00:00:00Z`, { token: ws.token })).status,
+    ).toBe(400);
 
     const csv = await t.request('GET', `/api/v1/surveys/${nps.id}/responses.csv`, { token: ws.token });
     expect(csv.status).toBe(200);

@@ -50,7 +50,12 @@ export async function m016Surveys(db: AnyDb, engine: Engine): Promise<void> {
     .addPrimaryKeyConstraint('survey_sends_pk', ['workspace_id', 'id'])
     .execute();
   // Never twice for one trigger: one send per survey, customer and trigger source.
-  await db.schema.createIndex('survey_sends_trigger').unique().on('survey_sends').columns(['workspace_id', 'survey_id', 'customer_id', 'trigger_key']).execute();
+  await db.schema
+    .createIndex('survey_sends_trigger')
+    .unique()
+    .on('survey_sends')
+    .columns(['workspace_id', 'survey_id', 'customer_id', 'trigger_key'])
+    .execute();
   // Throttling looks up a customer's latest send; results count a survey's sends by time.
   await db.schema.createIndex('survey_sends_customer').on('survey_sends').columns(['workspace_id', 'customer_id', 'sent_at']).execute();
   await db.schema.createIndex('survey_sends_survey').on('survey_sends').columns(['workspace_id', 'survey_id', 'sent_at']).execute();
