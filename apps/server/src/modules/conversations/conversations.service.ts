@@ -342,7 +342,15 @@ export function createConversationsService(deps: ConversationsDeps) {
     async openFollowUp(
       tx: Tx,
       workspaceId: string,
-      input: { customerId: string; teamId: string | null; channel: string; subject: string; note: string; touchpointId: string | null; priority?: 'normal' | 'high' },
+      input: {
+        customerId: string;
+        teamId: string | null;
+        channel: string;
+        subject: string;
+        note: string;
+        touchpointId: string | null;
+        priority?: 'normal' | 'high';
+      },
     ): Promise<{ id: string; number: number }> {
       const now = clock.nowIso();
       const conv: ConversationRow = {
