@@ -726,19 +726,18 @@ export function createSurveysService(deps: SurveysDeps) {
         stage: r.stage,
         department: r.department,
       });
-      const saved = await transactions.run(async (tx) => {
-        const existing = await store.getResponseBySend(tx, ws, send.id);
+      const row = await transactions.run(async (tx): Promise<SurveyResponseRow> => {
         const patch = {
           score,
           comment,
           answers: JSON.stringify(answers),
           sentiment_score: reading?.score ?? null,
           sentiment_label: reading?.label ?? null,
-          language: language ?? existing?.language ?? null,
           updated_at: now,
         };
-        if (existing) {
-          await store.updateResponse(tx, ws, existing.id, patch);
+        const update = async (existing: SurveyResponseRow) => {
+          const next = { ...patch, language: language ?? existing.language };
+          await store.updateResponse(tx, ws, existing.id, next);
           await deps.interactions.setAnswer(
             tx,
             ws,
@@ -747,8 +746,10 @@ export function createSurveysService(deps: SurveysDeps) {
             reading?.score ?? null,
             reading ? (reading.signals[0] ?? reading.label) : null,
           );
-          return { ...existing, ...patch, fresh: false };
-        }
+          return { ...existing, ...next };
+        };
+        const existing = await store.getResponseBySend(tx, ws, send.id);
+        if (existing) return update(existing);
         const [interaction] = await deps.interactions.append(tx, [
           {
             workspaceId: ws,
@@ -774,13 +775,14 @@ export function createSurveysService(deps: SurveysDeps) {
           reading?.score ?? null,
           reading ? (reading.signals[0] ?? reading.label) : null,
         );
-        const row: SurveyResponseRow = {
+        const fresh: SurveyResponseRow = {
           workspace_id: ws,
           id: newId('surveyResponse'),
           survey_id: survey.id,
           send_id: send.id,
           customer_id: send.customer_id,
           ...patch,
+          language,
           conversation_id: send.conversation_id,
           team_id: send.team_id,
           agent_id: send.agent_id,
@@ -791,10 +793,12 @@ export function createSurveysService(deps: SurveysDeps) {
           recovery_of: send.recovery_of,
           created_at: now,
         };
-        if (!(await store.insertResponse(tx, row))) throw conflict('This survey was answered at the same moment; try again');
-        return { ...row, fresh: true };
+        if (await store.insertResponse(tx, fresh)) return fresh;
+        // Answered at the same moment elsewhere: that answer committed first, this one updates it.
+        const raced = await store.getResponseBySend(tx, ws, send.id);
+        if (!raced) throw conflict('This survey was answered at the same moment; try again');
+        return update(raced);
       });
-      const { fresh: _fresh, ...row } = saved;
       await transactions.run(async (tx) => {
         if (row.recovery_of) {
           await store.updateFollowUp(tx, ws, row.recovery_of, { recovered: isUnhappy(survey.type, score) ? 0 : 1 });

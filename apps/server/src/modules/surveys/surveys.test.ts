@@ -327,8 +327,11 @@ describe.each(engines)('surveys on %s', (engine) => {
     const forgedPost = await post(`/s/${forged}.${sig}`, { score: '7' });
     expect(forgedPost.status).toBe(404);
 
-    const answered = await post(path, { score: '6' }, { 'accept-language': 'fr' });
+    // Two answers at the same moment (a double submit): both succeed, one response.
+    const [answered, twin] = await Promise.all([post(path, { score: '6' }, { 'accept-language': 'fr' }), post(path, { score: '6' })]);
     expect(answered.status).toBe(200);
+    expect(twin.status).toBe(200);
+    expect(await responses(ws.token, survey.id)).toHaveLength(1);
     expect(answered.text).toContain('Merci beaucoup !');
     clock.advance(2 * DAY + 1000);
     const expired = await t.request('GET', `${path}?score=1`);
