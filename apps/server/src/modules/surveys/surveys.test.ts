@@ -483,6 +483,31 @@ describe.each(engines)('surveys on %s', (engine) => {
     expect((await t.request('GET', `/api/v1/surveys/${nps.id}/responses?cursor=garbage`, { token: ws.token })).status).toBe(400);
   });
 
+  it('moves a merged customer’s survey answers to the survivor', async () => {
+    const ws = await newWorkspace(t, 'Merges');
+    const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site' } })).body.key as string;
+    const headers = { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` };
+    const older = `${unique('older')}@example.com`;
+    const newer = `${unique('newer')}@example.com`;
+    await t.request('POST', '/v1/identify', { headers, body: { userId: 'old-user', traits: { email: older }, messageId: unique('m') } });
+    await t.request('POST', '/v1/identify', { headers, body: { anonymousId: 'visitor-1', traits: { email: newer }, messageId: unique('m') } });
+    const find = async (email: string) =>
+      (await t.request('GET', `/api/v1/customers?q=${encodeURIComponent(email)}`, { token: ws.token })).body.data[0].id as string;
+    const [olderId, newerId] = [await find(older), await find(newer)];
+    expect(olderId).not.toBe(newerId);
+    const survey = await createSurvey(ws.token, { type: 'csat', trigger: { type: 'manual' }, followUp: false });
+    await t.request('POST', `/api/v1/surveys/${survey.id}/send`, { token: ws.token, body: { customerIds: [newerId] } });
+    await settle();
+    expect((await t.request('GET', linkTo(newer, 4))).status).toBe(200);
+    // One event carries both identities: the newer customer merges into the older.
+    await t.request('POST', '/v1/track', { headers, body: { userId: 'old-user', anonymousId: 'visitor-1', event: 'Signed Up', messageId: unique('m') } });
+    await settle();
+    expect((await t.request('GET', `/api/v1/customers/${newerId}`, { token: ws.token })).body.id).toBe(olderId);
+    expect((await responses(ws.token, survey.id))[0]).toMatchObject({ customerId: olderId, score: 4 });
+    // The link still opens the survey (the send follows the survivor).
+    expect((await t.request('GET', linkTo(newer))).status).toBe(200);
+  });
+
   it('asks custom surveys with choices and text, on a page that works without JavaScript', async () => {
     const ws = await newWorkspace(t, 'Custom');
     const survey = await createSurvey(ws.token, {
