@@ -183,8 +183,10 @@ export function registerSurveyRoutes(app: FastifyZodInstance, deps: { surveys: S
       },
       async (req, reply) => {
         html(reply);
-        // A rating link in the email records its score at once (idempotently), then asks why.
-        const r = await show(req.params['*'], req.headers['accept-language'], req.query.score !== undefined ? { score: req.query.score } : null, false);
+        // A rating link in the email records its score at once (idempotently), then asks why; a
+        // HEAD (link checkers) records nothing.
+        const records = req.query.score !== undefined && req.method === 'GET';
+        const r = await show(req.params['*'], req.headers['accept-language'], records ? { score: req.query.score } : null, false);
         return reply.code(r.status).send(r.body);
       },
     );

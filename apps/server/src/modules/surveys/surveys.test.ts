@@ -163,6 +163,9 @@ describe.each(engines)('surveys on %s', (engine) => {
     await settle();
     expect(mailbox.to(email)).toHaveLength(1);
 
+    // A link checker's HEAD records nothing.
+    expect((await t.request('HEAD', linkTo(email, 3))).status).toBe(200);
+    expect(await responses(ws.token, survey.id)).toHaveLength(0);
     // One click records the rating and asks why; clicking again keeps one response.
     const click = await t.request('GET', linkTo(email, 3));
     expect(click.status).toBe(200);
