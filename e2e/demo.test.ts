@@ -57,4 +57,66 @@ describe.each(engines)('the demo workspace on %s', (engine) => {
     if (engine === 'sqlite') await screenshot(page, 'demo-timeline');
     await context.close();
   });
+
+  it("has an email conversation through the default inbox (HTML, the quote folded, an attachment, the reply's delivery) and a chat", async () => {
+    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
+    expect((await context.request.post('/api/v1/auth/login', { data: DEMO_LOGIN })).status()).toBe(200);
+    const list = (await (await context.request.get('/api/v1/conversations?q=damaged&limit=20')).json()) as { data: Array<{ id: string; channel: string }> };
+    const mail = list.data.find((c) => c.channel === 'email');
+    expect(mail).toBeTruthy();
+    const inboxes = (await (await context.request.get('/api/v1/inboxes')).json()) as { data: Array<{ channel: string; name: string }> };
+    expect(inboxes.data.map((i) => i.channel).sort()).toEqual(['chat', 'email']);
+    const page = await context.newPage();
+    await page.goto(`/conversations/${mail?.id}`);
+    const first = page.getByTestId('message').first();
+    await first.getByTestId('email-html').waitFor();
+    await first.getByTestId('quote-toggle').waitFor();
+    await first.getByRole('link', { name: 'broken-mug.jpg' }).waitFor();
+    await page.locator('[data-testid="delivery"]').first().waitFor();
+    if (engine === 'sqlite') await screenshot(page, 'conversation-email');
+    await context.close();
+  });
+
+  it('reads how customers feel: the inbox filtered by feeling, a message read as negative, what customers write about', async () => {
+    // The seed's customer messages are read by the feelings consumer, just behind the writes.
+    await rapport.logs.drain();
+    const context = await browser.newContext({ baseURL: base, viewport: { width: 1280, height: 800 } });
+    expect((await context.request.post('/api/v1/auth/login', { data: DEMO_LOGIN })).status()).toBe(200);
+    const page = await context.newPage();
+    await page.goto('/?view=all&feeling=negative');
+    await page.getByTestId('inbox-row').first().waitFor();
+    const feelings = await page
+      .getByTestId('inbox-row')
+      .evaluateAll((rows) => rows.map((r) => r.querySelector('[aria-label^="Customer feeling"]')?.getAttribute('aria-label') ?? 'none'));
+    expect(feelings.length).toBeGreaterThan(0);
+    for (const f of feelings) expect(f).toMatch(/^Customer feeling: negative/);
+    if (engine === 'sqlite') await screenshot(page, 'inbox-feeling');
+
+    // A conversation holding a customer message that reads negative shows it so.
+    const negative = (await (await context.request.get('/api/v1/conversations?feeling=negative&status=open,pending,resolved,closed&limit=50')).json()) as {
+      data: Array<{ id: string }>;
+    };
+    let target: string | null = null;
+    for (const c of negative.data) {
+      const msgs = (await (await context.request.get(`/api/v1/conversations/${c.id}/messages`)).json()) as { data: Array<{ sentiment: { label: string } | null }> };
+      if (msgs.data.some((m) => m.sentiment?.label === 'negative')) {
+        target = c.id;
+        break;
+      }
+    }
+    expect(target).not.toBeNull();
+    await page.goto(`/conversations/${target}`);
+    await page.getByTestId('message').first().waitFor();
+    await page.locator('[aria-label^="Reads negative"]').first().waitFor();
+    const readings = await page.locator('[aria-label^="Reads "]').evaluateAll((els) => els.map((e) => e.getAttribute('aria-label') ?? ''));
+    expect(readings.some((r) => r.startsWith('Reads negative'))).toBe(true);
+
+    await page.goto('/customers');
+    const topics = page.getByRole('table', { name: 'Topics' });
+    await topics.waitFor();
+    expect(await topics.getByRole('row').count()).toBeGreaterThan(3);
+    expect(await topics.getByRole('cell', { name: 'parcel', exact: true }).count()).toBe(1);
+    if (engine === 'sqlite') await screenshot(page, 'topics');
+    await context.close();
+  });
 });

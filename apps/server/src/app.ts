@@ -36,7 +36,7 @@ import { createIdentitiesService } from './modules/identity/identities.service.j
 import { createIdentityStore } from './modules/identity/identity.store.js';
 import { createInteractionsModule } from './spine.js';
 import { createLogs } from './platform/logs.js';
-import { createFeelings } from './modules/feelings/feelings.js';
+import { createFeelings, registerFeelingsRoutes } from './modules/feelings/feelings.js';
 import { createLogTail } from './platform/log-tail.js';
 import { createDomainEvents } from './platform/domain-events.js';
 import { createCustomerPrivacyWorkflow } from './workflows/customer-privacy.js';
@@ -46,6 +46,9 @@ import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js'
 import { createChannels, createInboxesService, createInboxesStore, defaultInboxProvisioner } from './modules/channels/channels.js';
 import { registerChannelRoutes } from './modules/channels/channels.routes.js';
 import { createEmailChannel, type SmtpOptions } from './modules/channels/email/email.js';
+import { installMessagingChannels } from './modules/channels/messaging.js';
+import type { Sender } from './modules/channels/outbound.js';
+import type { InboxChannel } from '@rapport/contracts';
 import { createFileStore } from './platform/files.js';
 import { registerWebhookRoutes } from './modules/webhooks/webhooks.routes.js';
 import { createWebhooksService } from './modules/webhooks/webhooks.service.js';
@@ -94,6 +97,12 @@ export type AppOptions = {
   /** Where attachments are stored; by default a temporary folder (tests). */
   attachmentsDir?: string;
   attachmentMaxBytes?: number;
+  /** Twilio's REST API base (RAPPORT_TWILIO_API_URL); tests point it at a fake. */
+  twilioApiUrl?: string;
+  /** Meta's Graph API base with its version (RAPPORT_META_GRAPH_URL). */
+  metaGraphUrl?: string;
+  /** Senders replacing the built-in ones of these channels (tests). */
+  channelSenders?: Partial<Record<InboxChannel, Sender>>;
   version?: string;
   /** The built chat widget served at /widget.js; null serves none. Default: apps/widget/dist/widget.js. */
   widgetFile?: string | null;
@@ -255,7 +264,7 @@ export async function buildApp(opts: AppOptions) {
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
   // Text analytics: a consumer of the domain events (customer messages), just behind the write.
-  createFeelings({ logs, conversations, interactions, customers });
+  const feelings = createFeelings({ db, clock, logs, conversations, interactions, customers });
   // Surveys: triggers are a consumer of the domain events; sends and follow-ups are jobs.
   const surveys = createSurveysService({
     store: createSurveysStore(),
@@ -363,7 +372,19 @@ export async function buildApp(opts: AppOptions) {
   registerConversationRoutes(app, { conversations, canned });
   registerWebhookRoutes(app, { webhooks });
   registerSurveyRoutes(app, { surveys });
+  registerFeelingsRoutes(app, { feelings });
   registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
+  const messaging = await installMessagingChannels(app, {
+    channels,
+    conversations,
+    identities,
+    autocommit: transactions.autocommit,
+    clock,
+    publicUrl: opts.publicUrl ?? null,
+    twilioApiUrl: opts.twilioApiUrl,
+    metaGraphUrl: opts.metaGraphUrl,
+    senders: opts.channelSenders,
+  });
   const privacy = createCustomerPrivacyWorkflow({
     transactions,
     clock,
@@ -379,6 +400,7 @@ export async function buildApp(opts: AppOptions) {
     logs,
     webhooks,
     widget,
+    feelings,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
@@ -439,7 +461,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, surveys },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -86,6 +86,8 @@ export const ZConfig = z.object({
     .regex(/^[a-z0-9]([a-z0-9._-]{0,62})$/i, 'must be a DKIM selector such as rapport')
     .optional(),
   dkimPrivateKey: z.string().min(1).optional(),
+  twilioApiUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://api.twilio.com' }).optional(),
+  metaGraphUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL such as https://graph.facebook.com/v21.0' }).optional(),
   webhookAllowHosts: z
     .string()
     .trim()
@@ -125,7 +127,12 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     doc: 'client IPs from X-Forwarded-For: the number of proxies in front (1) or their addresses/CIDRs (10.0.0.0/8,…); false: the socket address',
   },
   { key: 'runWorker', env: 'RAPPORT_RUN_WORKER', default: 'true', doc: 'run the background job worker in this process' },
-  { key: 'publicUrl', env: 'RAPPORT_PUBLIC_URL', default: 'http://localhost:3000', doc: 'base URL used in invitation links' },
+  {
+    key: 'publicUrl',
+    env: 'RAPPORT_PUBLIC_URL',
+    default: 'http://localhost:3000',
+    doc: 'base URL used in invitation links, Twilio status callbacks and Twilio signature checks (the URL providers call)',
+  },
   {
     key: 'smtpRelayUrl',
     env: 'RAPPORT_SMTP_RELAY_URL',
@@ -173,6 +180,18 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
   { key: 'dkimDomain', env: 'RAPPORT_DKIM_DOMAIN', default: '', doc: 'DKIM-sign outgoing mail for this domain (d=); needs the selector and the private key' },
   { key: 'dkimSelector', env: 'RAPPORT_DKIM_SELECTOR', default: '', doc: 'DKIM selector (s=): the key is published at <selector>._domainkey.<domain>' },
   { key: 'dkimPrivateKey', env: 'RAPPORT_DKIM_PRIVATE_KEY', default: '', doc: 'DKIM private key: PEM text or the path of a PEM file' },
+  {
+    key: 'twilioApiUrl',
+    env: 'RAPPORT_TWILIO_API_URL',
+    default: 'https://api.twilio.com',
+    doc: "Twilio's REST API base URL (SMS inboxes send through {url}/2010-04-01/Accounts/{sid}/Messages.json)",
+  },
+  {
+    key: 'metaGraphUrl',
+    env: 'RAPPORT_META_GRAPH_URL',
+    default: 'https://graph.facebook.com/v21.0',
+    doc: "Meta's Graph API base URL with its version (WhatsApp and Messenger inboxes send through it)",
+  },
   {
     key: 'webhookAllowHosts',
     env: 'RAPPORT_WEBHOOK_ALLOW_HOSTS',

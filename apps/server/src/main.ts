@@ -98,7 +98,7 @@ async function main(argv: string[]): Promise<number> {
       await handle.close();
       return 2;
     }
-    const result = await seedDemo(handle, { passwordCost: config.passwordCost });
+    const result = await seedDemo(handle, { passwordCost: config.passwordCost, attachmentsDir: path.join(config.dataDir, 'attachments') });
     process.stdout.write(result.created ? `Demo workspace created.\n` : `Demo workspace already exists.\n`);
     process.stdout.write(`Sign in at ${config.publicUrl} as ${DEMO_LOGIN.email} / ${DEMO_LOGIN.password}\n`);
     await handle.close();
@@ -106,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
   }
 
   if (values.demo) {
-    const result = await seedDemo(handle, { passwordCost: config.passwordCost, onlyIfEmpty: true });
+    const result = await seedDemo(handle, { passwordCost: config.passwordCost, onlyIfEmpty: true, attachmentsDir: path.join(config.dataDir, 'attachments') });
     if (result.created) logger.info('demo workspace created');
   }
   const rapport = await buildApp({
@@ -139,6 +139,8 @@ async function main(argv: string[]): Promise<number> {
       senderLimit: config.smtpSenderLimit,
       tls: config.smtpTlsKey && config.smtpTlsCert ? { key: readPem(config.smtpTlsKey), cert: readPem(config.smtpTlsCert) } : null,
     },
+    ...(config.twilioApiUrl ? { twilioApiUrl: config.twilioApiUrl } : {}),
+    ...(config.metaGraphUrl ? { metaGraphUrl: config.metaGraphUrl } : {}),
   });
   const { app } = rapport;
   let closing = false;

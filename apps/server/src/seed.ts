@@ -3,10 +3,11 @@
 // invariant (numbers, interactions, search index, first-response times) holds.
 import { CATEGORIES, CHANNELS, PRIORITIES, type Role } from '@rapport/contracts';
 import type { AuthContext } from './platform/access.js';
-import { buildApp } from './app.js';
-import { createFakeClock } from './platform/clock.js';
+import { buildApp, type Rapport } from './app.js';
+import { createFakeClock, type FakeClock } from './platform/clock.js';
 import type { DbHandle } from './platform/db/database.js';
 import { seededRandom } from './platform/random.js';
+import { sanitizeEmailHtml } from './modules/channels/email/email.sanitize.js';
 import { createWorkspacesStore } from './modules/workspaces/workspaces.store.js';
 
 export const DEMO_LOGIN = { email: 'demo@rapport.test', password: 'rapport-demo' };
@@ -128,7 +129,10 @@ function journeyEvents(i: number, email: string, at: number, pick: <T>(xs: reado
   return out;
 }
 
-export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; onlyIfEmpty?: boolean }): Promise<{ created: boolean }> {
+export async function seedDemo(
+  handle: DbHandle,
+  opts: { passwordCost: number; onlyIfEmpty?: boolean; attachmentsDir?: string },
+): Promise<{ created: boolean }> {
   const users = createWorkspacesStore(handle.db, handle.engine);
   if (await users.getUserByEmail(handle.db, DEMO_LOGIN.email)) return { created: false };
   if (opts.onlyIfEmpty && (await users.countUsers()) > 0) return { created: false };
@@ -138,7 +142,14 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
   const start = new Date(Date.now() - 52 * 86_400_000);
   start.setUTCHours(8, 0, 0, 0);
   const clock = createFakeClock(start);
-  const { services, jobs, logs, app } = await buildApp({ handle, clock, logger: false, passwordCost: opts.passwordCost, webDir: null });
+  const { services, jobs, logs, app } = await buildApp({
+    handle,
+    clock,
+    logger: false,
+    passwordCost: opts.passwordCost,
+    webDir: null,
+    ...(opts.attachmentsDir ? { attachmentsDir: opts.attachmentsDir } : {}),
+  });
   const { workspaces, customers, conversations, canned } = services;
 
   const owner = await workspaces.createOwner({ workspaceName: 'Acme Demo', name: 'Dana Demo', email: DEMO_LOGIN.email, password: DEMO_LOGIN.password }, null);
@@ -250,9 +261,76 @@ export async function seedDemo(handle: DbHandle, opts: { passwordCost: number; o
   for (let i = 0; i < events.length; i += 500) {
     await services.spine.ingest.ingest(principal, { events: events.slice(i, i + 500), fixedType: null, sentAt: undefined, batchContext: null, ip: null });
   }
+  await seedChannels(services, auth, customerIds, owner.user.id, clock);
   await jobs.drain();
-  // The demo is complete when its events are processed, not only accepted.
+  // The demo is complete when its events are processed, not only accepted (and the replies those
+  // events queued have been handed to their channel).
   await logs.drain();
+  await jobs.drain();
   await app.close();
   return { created: true };
+}
+
+/**
+ * Channels in the demo: a chat inbox for the website, and conversations that came in through the
+ * inboxes (an email with its HTML, a quoted earlier message and an attachment; a chat), written
+ * through the channels' inbound path as real traffic would be.
+ */
+async function seedChannels(services: Rapport['services'], auth: AuthContext, customerIds: string[], ownerId: string, clock: FakeClock) {
+  const { inboxes, inbound } = services.channels;
+  const chat = await inboxes.create(auth, {
+    channel: 'chat',
+    name: 'Website chat',
+    settings: { allowedOrigins: ['https://acme.test'], color: '#0b7285', greeting: 'Hi! Ask us anything about your order.' },
+  });
+  const email = (await inboxes.list(auth)).find((i) => i.channel === 'email' && i.isDefault);
+  const emailRecord = email ? await inboxes.getRecord(email.id) : null;
+  const chatRecord = await inboxes.getRecord(chat.id);
+  const [mailCustomer = '', chatCustomer = ''] = customerIds;
+  if (emailRecord) {
+    clock.advance(-3 * 3_600_000);
+    const mail = await inbound.receive({
+      inbox: emailRecord,
+      contact: { customerId: mailCustomer },
+      message: {
+        subject: 'Order A-1042 arrived damaged',
+        body: [
+          'Hello,',
+          '',
+          'My order A-1042 arrived today, but the box was crushed and the mug inside is broken (photo attached).',
+          'Could you send a replacement? I would rather not wait for a refund.',
+          '',
+          'Thanks,',
+          '',
+          'On Mon, 1 Dec 2026 at 09:12, Acme Support <support@acme.test> wrote:',
+          '> Good news: your order A-1042 has shipped and should arrive on Wednesday.',
+          '> Track it at https://acme.test/track/A-1042',
+        ].join('\n'),
+        // Stored as the SMTP path would store it: through the email channel's sanitiser.
+        html: sanitizeEmailHtml(
+          '<p>Hello,</p><p>My order <b>A-1042</b> arrived today, but the box was crushed and the mug inside is broken (photo attached).</p>' +
+            '<p>Could you send a replacement? I would rather not wait for a refund.</p><p>Thanks,</p>' +
+            '<div class="gmail_signature">Sam — sent from my phone</div>' +
+            '<div class="gmail_quote"><div class="gmail_attr">On Mon, 1 Dec 2026 at 09:12, Acme Support &lt;support@acme.test&gt; wrote:</div>' +
+            '<blockquote><p>Good news: your order A-1042 has shipped and should arrive on Wednesday.</p><p>Track it at <a href="https://acme.test/track/A-1042">acme.test/track/A-1042</a></p></blockquote></div>',
+        ),
+        externalId: '<demo-a1042@example.com>',
+        attachments: [{ filename: 'broken-mug.jpg', contentType: 'image/jpeg', content: Buffer.alloc(48_213, 0xff) }],
+      },
+    });
+    await services.conversations.update(auth, mail.conversationId, { assigneeId: ownerId, category: 'return_refund', priority: 'high' });
+    clock.advance(20 * 60_000);
+    await services.conversations.addMessage(auth, mail.conversationId, {
+      body: 'So sorry about that! A replacement mug ships today; you will have the tracking link by email within the hour. No need to send the broken one back.',
+      kind: 'reply',
+      author: 'agent',
+    });
+  }
+  if (chatRecord) {
+    clock.advance(30 * 60_000);
+    for (const body of ['Hi! Do you ship to Norway?', 'And how long does it usually take?']) {
+      await inbound.receive({ inbox: chatRecord, contact: { customerId: chatCustomer }, message: { body }, thread: { continueLatest: true } });
+      clock.advance(40_000);
+    }
+  }
 }

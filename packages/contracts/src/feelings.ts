@@ -3,8 +3,10 @@
 // sentiment of their messages (half-life FEELING_HALF_LIFE_DAYS).
 import { z } from 'zod';
 import { ZIsoTime } from './common.js';
+import { SENTIMENT_LABELS } from './values.js';
 
-export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
+export { SENTIMENT_LABELS };
+
 export const ZSentimentLabel = z.enum(SENTIMENT_LABELS);
 export type SentimentLabel = z.infer<typeof ZSentimentLabel>;
 export const SENTIMENT_SIGNALS = ['frustration', 'urgency', 'churn_risk', 'gratitude'] as const;
@@ -29,3 +31,29 @@ export const ZFeeling = z
   })
   .meta({ id: 'Feeling', description: `time-decayed average sentiment of the customer's messages (half-life ${FEELING_HALF_LIFE_DAYS} days)` });
 export type Feeling = z.infer<typeof ZFeeling>;
+
+export const ZTopicsQuery = z.object({
+  from: z.iso.datetime({ offset: true }).optional().meta({ description: 'start of the period (default: 30 days before `to`)' }),
+  to: z.iso.datetime({ offset: true }).optional().meta({ description: 'end of the period, exclusive (default: now)' }),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
+export const ZTopic = z
+  .object({
+    topic: z.string().meta({ description: "the phrases' head word" }),
+    messages: z.number().int(),
+    customers: z.number().int(),
+    share: z.number().meta({ description: "messages ÷ the period's customer messages with a key phrase" }),
+    averageSentiment: z.number().min(-1).max(1),
+    negative: z.number().int().meta({ description: 'messages about it that read negative' }),
+    phrases: z.array(z.object({ phrase: z.string(), count: z.number().int() })).meta({ description: 'its most written phrases (at most 5)' }),
+  })
+  .meta({ id: 'Topic' });
+export const ZTopics = z
+  .object({
+    from: ZIsoTime,
+    to: ZIsoTime,
+    messages: z.number().int().meta({ description: 'customer messages of the period with at least one key phrase' }),
+    data: z.array(ZTopic),
+  })
+  .meta({ id: 'Topics' });
+export type Topics = z.infer<typeof ZTopics>;

@@ -12,3 +12,4 @@ export * from './webhooks.js';
 export * from './feelings.js';
 export * from './widget.js';
 export * from './surveys.js';
+export * from './messaging.js';

@@ -12,6 +12,9 @@ export const WRITE_KEY_KINDS = ['client', 'server'] as const;
 export const DEFAULT_STAGES = ['research', 'purchase', 'usage', 'post_sales', 'advocacy'] as const;
 export const DEFAULT_DEPARTMENTS = ['marketing', 'sales', 'product', 'operations', 'service'] as const;
 
+/** How a text reads (feelings): positive above 0.05, negative below -0.05. */
+export const SENTIMENT_LABELS = ['negative', 'neutral', 'positive'] as const;
+
 export const PERMISSIONS = [
   'me',
   'conversations.read',

@@ -2,6 +2,7 @@
 // modules. Each module reads and erases its own tables through its service; erasure runs in one
 // transaction. Both are audit-logged (ids and counts only). After erasure the customer's
 // identities are gone, so later events with the same ids start a new customer.
+import type { Feelings } from '../modules/feelings/feelings.js';
 import type { CustomerExport } from '@rapport/contracts';
 import { requirePermission, type AuthContext } from '../platform/access.js';
 import type { Audit } from '../platform/audit.js';
@@ -37,8 +38,25 @@ export function createCustomerPrivacyWorkflow(deps: {
   /** Webhook deliveries keep the bodies they send: erasure reaches them too. */
   webhooks: Pick<WebhooksService, 'eraseMentions'>;
   widget: Pick<WidgetService, 'eraseForCustomers'>;
+  feelings: Pick<Feelings, 'eraseByCustomers'>;
 }) {
-  const { transactions, clock, audit, customers, customer360, conversations, interactions, identity, identities, ingest, journey, logs, webhooks, widget } = deps;
+  const {
+    transactions,
+    clock,
+    audit,
+    customers,
+    customer360,
+    conversations,
+    interactions,
+    identity,
+    identities,
+    ingest,
+    journey,
+    logs,
+    webhooks,
+    widget,
+    feelings,
+  } = deps;
   const { autocommit } = transactions;
 
   async function exportCustomer(auth: AuthContext, id: string): Promise<CustomerExport> {
@@ -103,6 +121,8 @@ export function createCustomerPrivacyWorkflow(deps: {
       if (userIds.length > 0 || anonymousIds.length > 0) counts.rejectedEvents = rejectedEvents;
       const visitors = await widget.eraseForCustomers(tx, auth.workspaceId, { customerIds: ids, anonymousIds, userIds });
       if (visitors > 0) counts.widgetVisitors = visitors;
+      const phrases = await feelings.eraseByCustomers(tx, auth.workspaceId, ids);
+      if (phrases > 0) counts.messagePhrases = phrases;
       counts.customers = await customers.eraseMany(tx, auth.workspaceId, ids);
       // Every domain event about the person or their conversations names one of these ids; the
       // customer.deleted notice (ids only) stays for whatever must learn of the erasure.

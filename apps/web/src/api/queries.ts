@@ -56,7 +56,11 @@ export const useConversations = (filters: ConversationFilters) =>
   });
 
 export const useConversation = (id: string) =>
-  useQuery({ queryKey: keys.conversation(id), queryFn: () => must(api.GET('/api/v1/conversations/{id}', { params: { path: { id } } })), retry: retryUnlessClientError });
+  useQuery({
+    queryKey: keys.conversation(id),
+    queryFn: () => must(api.GET('/api/v1/conversations/{id}', { params: { path: { id } } })),
+    retry: retryUnlessClientError,
+  });
 
 export const useMessages = (id: string) =>
   useQuery({
@@ -82,8 +86,20 @@ export const useCustomers = (q: string) =>
     getNextPageParam: (last) => last.nextCursor ?? undefined,
   });
 
+/** What customers write about in the last `days` days, with how they feel (GET /api/v1/topics). */
+export const useTopics = (days: number) =>
+  useQuery({
+    queryKey: ['topics', days],
+    queryFn: () => must(api.GET('/api/v1/topics', { params: { query: { from: new Date(Date.now() - days * 86_400_000).toISOString(), limit: 12 } } })),
+    staleTime: 60_000,
+  });
+
 export const useCustomer = (id: string) =>
-  useQuery({ queryKey: keys.customer(id), queryFn: () => must(api.GET('/api/v1/customers/{id}', { params: { path: { id } } })), retry: retryUnlessClientError });
+  useQuery({
+    queryKey: keys.customer(id),
+    queryFn: () => must(api.GET('/api/v1/customers/{id}', { params: { path: { id } } })),
+    retry: retryUnlessClientError,
+  });
 
 /**
  * The timeline, newest first, in cursor pages. A server without the interactions module answers
@@ -123,7 +139,13 @@ export const useCanned = () =>
 export const useCustomFields = () =>
   useQuery({ queryKey: keys.customFields, queryFn: async () => (await must(api.GET('/api/v1/custom-fields'))).data, staleTime: 60_000 });
 export const useTouchpoints = (enabled = true) =>
-  useQuery({ queryKey: keys.touchpoints, queryFn: async () => (await orNull(must(api.GET('/api/v1/touchpoints'))))?.data ?? null, retry: false, enabled, staleTime: 60_000 });
+  useQuery({
+    queryKey: keys.touchpoints,
+    queryFn: async () => (await orNull(must(api.GET('/api/v1/touchpoints'))))?.data ?? null,
+    retry: false,
+    enabled,
+    staleTime: 60_000,
+  });
 
 function retryUnlessClientError(count: number, err: unknown) {
   if (err instanceof ApiError && err.status < 500) return false;
@@ -170,5 +192,4 @@ export const useRenderCanned = () =>
   });
 
 /** The workspace's journey stages, in order (GET /api/v1/stages). */
-export const useStages = () =>
-  useQuery({ queryKey: ['stages'], queryFn: () => must(api.GET('/api/v1/stages')), staleTime: 60_000 });
+export const useStages = () => useQuery({ queryKey: ['stages'], queryFn: () => must(api.GET('/api/v1/stages')), staleTime: 60_000 });

@@ -6233,6 +6233,75 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/topics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What customers write about: the key phrases of their messages under topics, with how they feel */
+        get: {
+            parameters: {
+                query?: {
+                    /** @description start of the period (default: 30 days before `to`) */
+                    from?: string;
+                    /** @description end of the period, exclusive (default: now) */
+                    to?: string;
+                    limit?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Topics"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/inboxes": {
         parameters: {
             query?: never;
@@ -6676,6 +6745,285 @@ export type paths = {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/twilio/{inboxId}/sms": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Twilio's inbound SMS webhook (signed with the inbox's auth token) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    inboxId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/twilio/{inboxId}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Twilio's delivery status callback for messages Rapport sent */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    inboxId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/channels/meta/{inboxId}/webhook": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Meta's webhook handshake: the challenge back when hub.verify_token is the inbox's verify token */
+        get: {
+            parameters: {
+                query: {
+                    "hub.mode": "subscribe";
+                    "hub.verify_token": string;
+                    "hub.challenge": string;
+                };
+                header?: never;
+                path: {
+                    inboxId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        /** WhatsApp Cloud API and Messenger events (X-Hub-Signature-256 with the inbox’s app secret) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    inboxId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            received: number;
+                            statuses: number;
+                            ignored: number;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                415: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/inboxes/{id}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** API channel: a message from your system, threaded by conversationExternalId; idempotent by externalId (200 with the first for a repeat) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ApiChannelMessageInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiChannelResult"];
+                    };
+                };
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ApiChannelResult"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -9543,6 +9891,31 @@ export type components = {
             /** @description when the latest scored message was written */
             updatedAt: string;
         };
+        TopicInput: {
+            /** @description the phrases' head word */
+            topic: string;
+            messages: number;
+            customers: number;
+            /** @description messages ÷ the period's customer messages with a key phrase */
+            share: number;
+            averageSentiment: number;
+            /** @description messages about it that read negative */
+            negative: number;
+            /** @description its most written phrases (at most 5) */
+            phrases: {
+                phrase: string;
+                count: number;
+            }[];
+        };
+        TopicsInput: {
+            /** @description UTC timestamp, ISO 8601 */
+            from: string;
+            /** @description UTC timestamp, ISO 8601 */
+            to: string;
+            /** @description customer messages of the period with at least one key phrase */
+            messages: number;
+            data: components["schemas"]["TopicInput"][];
+        };
         CustomerInput: {
             id: string;
             name: string | null;
@@ -10104,6 +10477,39 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             updatedAt: string;
         };
+        ApiChannelCustomerInput: {
+            /** @description a Rapport customer id (cus_…) */
+            id?: string;
+            /** @description your system's id for the customer (identity external_id) */
+            externalId?: string;
+            /** @description the userId your product sends to ingest (identity user_id): joins the timeline */
+            userId?: string;
+            /** Format: email */
+            email?: string;
+            phone?: string;
+            name?: string;
+        };
+        ApiChannelMessageInput: {
+            /** @description your id for the conversation (ticket, chat session): messages with the same one thread together */
+            conversationExternalId: string;
+            /** @description your id for this message: a repeat with the same one returns the first (200), never a second copy */
+            externalId: string;
+            customer: components["schemas"]["ApiChannelCustomerInput"];
+            body: string;
+            /** @description used when the message opens the conversation */
+            subject?: string;
+            /**
+             * @default customer
+             * @enum {string}
+             */
+            author: "customer" | "bot" | "system";
+        };
+        ApiChannelResultInput: {
+            /** @description false when this externalId had been received before (the answer is then 200) */
+            created: boolean;
+            conversation: components["schemas"]["ConversationInput"];
+            message: components["schemas"]["MessageInput"];
+        };
         Problem: {
             type: string;
             title: string;
@@ -10235,6 +10641,31 @@ export type components = {
             label: "negative" | "neutral" | "positive";
             /** @description when the latest scored message was written */
             updatedAt: string;
+        };
+        Topic: {
+            /** @description the phrases' head word */
+            topic: string;
+            messages: number;
+            customers: number;
+            /** @description messages ÷ the period's customer messages with a key phrase */
+            share: number;
+            averageSentiment: number;
+            /** @description messages about it that read negative */
+            negative: number;
+            /** @description its most written phrases (at most 5) */
+            phrases: {
+                phrase: string;
+                count: number;
+            }[];
+        };
+        Topics: {
+            /** @description UTC timestamp, ISO 8601 */
+            from: string;
+            /** @description UTC timestamp, ISO 8601 */
+            to: string;
+            /** @description customer messages of the period with at least one key phrase */
+            messages: number;
+            data: components["schemas"]["Topic"][];
         };
         Customer: {
             id: string;
@@ -10796,6 +11227,39 @@ export type components = {
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
             updatedAt: string;
+        };
+        ApiChannelCustomer: {
+            /** @description a Rapport customer id (cus_…) */
+            id?: string;
+            /** @description your system's id for the customer (identity external_id) */
+            externalId?: string;
+            /** @description the userId your product sends to ingest (identity user_id): joins the timeline */
+            userId?: string;
+            /** Format: email */
+            email?: string;
+            phone?: string;
+            name?: string;
+        };
+        ApiChannelMessage: {
+            /** @description your id for the conversation (ticket, chat session): messages with the same one thread together */
+            conversationExternalId: string;
+            /** @description your id for this message: a repeat with the same one returns the first (200), never a second copy */
+            externalId: string;
+            customer: components["schemas"]["ApiChannelCustomer"];
+            body: string;
+            /** @description used when the message opens the conversation */
+            subject?: string;
+            /**
+             * @default customer
+             * @enum {string}
+             */
+            author: "customer" | "bot" | "system";
+        };
+        ApiChannelResult: {
+            /** @description false when this externalId had been received before (the answer is then 200) */
+            created: boolean;
+            conversation: components["schemas"]["Conversation"];
+            message: components["schemas"]["Message"];
         };
     };
     responses: never;

@@ -32,7 +32,7 @@ export type { CreateTokenResult as CreatedToken, BulkResult } from '@rapport/con
 
 export type ConversationPage = Page<Conversation>;
 
-export { CATEGORIES, CHANNELS, CUSTOM_FIELD_TYPES, PRIORITIES, ROLES, STATUSES } from '@rapport/contracts/values';
+export { CATEGORIES, CHANNELS, CUSTOM_FIELD_TYPES, PRIORITIES, ROLES, SENTIMENT_LABELS, STATUSES } from '@rapport/contracts/values';
 
 const SPECIAL: Record<string, string> = { sms: 'SMS', api: 'API', post_sales: 'Post-sales' };
 export const label = (s: string) => SPECIAL[s] ?? s.replace(/_/g, ' ').replace(/^./, (c) => c.toUpperCase());

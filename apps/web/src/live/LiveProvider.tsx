@@ -21,6 +21,16 @@ function dataOf(v: unknown): EventData {
   return typeof v === 'object' && v !== null ? (v as EventData) : {};
 }
 
+type DeliveryData = { messageId: string; conversationId?: string; status: NonNullable<Message['delivery']>['status']; error: string | null; attempts: number };
+const DELIVERY_STATUSES: readonly string[] = ['queued', 'sent', 'delivered', 'failed'];
+/** A message.delivery_updated payload (contracts' events.ts), or null when it is not one. */
+function deliveryOf(v: unknown): DeliveryData | null {
+  if (typeof v !== 'object' || v === null) return null;
+  const d = v as Partial<Record<keyof DeliveryData, unknown>>;
+  if (typeof d.messageId !== 'string' || typeof d.status !== 'string' || !DELIVERY_STATUSES.includes(d.status)) return null;
+  return v as DeliveryData;
+}
+
 /** Lists and open timelines are refreshed at most every 250 ms under a burst of events. */
 function listRefresher(qc: QueryClient) {
   let timer: ReturnType<typeof setTimeout> | null = null;
@@ -49,6 +59,17 @@ export function applyEvent(qc: QueryClient, event: LiveEvent, refreshLists: () =
     void qc.invalidateQueries({ queryKey: keys.messages(conversationId) });
     void qc.invalidateQueries({ queryKey: keys.conversation(conversationId) });
     refreshLists();
+    return;
+  }
+  if (event.type === 'message.delivery_updated') {
+    const d = deliveryOf(event.data);
+    const conversationId = event.conversationId ?? d?.conversationId;
+    if (!d || !conversationId) return;
+    // Patched at once (the icon changes without a round trip), then refetched for the exact row.
+    qc.setQueryData<Message[]>(keys.messages(conversationId), (list) =>
+      list?.map((m) => (m.id === d.messageId ? { ...m, delivery: { status: d.status, error: d.error, attempts: d.attempts, updatedAt: event.at } } : m)),
+    );
+    void qc.invalidateQueries({ queryKey: keys.messages(conversationId) });
     return;
   }
   const id = event.conversationId;

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../platform/clock.js';
 import { createTestApp, engines, newMember, newWorkspace, unique, type TestApp, type TestWorkspace } from '../../test/harness.js';
-import { PermanentDeliveryError, type DeliveryContext } from './channels.js';
+import { PermanentDeliveryError, type DeliveryContext, type Sender } from './channels.js';
 
 describe.each(engines)('channels core (%s)', (engine) => {
   let t: TestApp;
@@ -17,9 +17,8 @@ describe.each(engines)('channels core (%s)', (engine) => {
   let permanent = false;
 
   beforeAll(async () => {
-    t = await createTestApp(engine, { clock, attachmentsDir: mkdtempSync(path.join(tmpdir(), 'rapport-att-')), mailDomain: 'mail.rapport.test' });
     // A test sender for the api channel: records what it is asked to deliver, fails on demand.
-    t.rapport.services.channels.outbound.registerSender('api', async (ctx) => {
+    const api: Sender = async (ctx) => {
       if (permanent) throw new PermanentDeliveryError('the number does not take messages');
       if (failNext > 0) {
         failNext--;
@@ -27,6 +26,12 @@ describe.each(engines)('channels core (%s)', (engine) => {
       }
       sent.push(ctx);
       return { externalId: `ext-${ctx.message.id}` };
+    };
+    t = await createTestApp(engine, {
+      clock,
+      attachmentsDir: mkdtempSync(path.join(tmpdir(), 'rapport-att-')),
+      mailDomain: 'mail.rapport.test',
+      channelSenders: { api },
     });
     a = await newWorkspace(t, 'Acme Shop');
     b = await newWorkspace(t, 'Bolt');

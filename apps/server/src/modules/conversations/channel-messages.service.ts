@@ -5,13 +5,14 @@ import type { AuthContext } from '../../platform/access.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { ConversationRow, MessageAttachmentRow, MessageRow } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
-import { notFound } from '../../platform/errors.js';
+import { conflict, notFound } from '../../platform/errors.js';
 import type { NewInteraction } from '../interactions/interactions.service.js';
 import type { ConversationsCore } from './conversations.core.js';
 import type { ConversationsDeps } from './conversations.deps.js';
 import { toMessage } from './messages.mappers.js';
 
-export type InboundIdentity = { kind: 'email' | 'phone' | 'user_id' | 'anonymous_id'; value: string };
+/** external_id: an API-channel system's customer id; messenger_psid: `<pageId>:<page-scoped id>`. */
+export type InboundIdentity = { kind: 'email' | 'phone' | 'user_id' | 'anonymous_id' | 'external_id' | 'messenger_psid'; value: string };
 
 /** Where an inbound message lands: the inbox's columns the desk needs. */
 export type InboundTarget = { workspaceId: string; inboxId: string; channel: string; teamId: string | null };
@@ -70,7 +71,14 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
       const row = await store.get(tx, workspaceId, t.conversationId);
       if (row && row.customer_id === customerId) return live(tx, workspaceId, row);
     }
-    if (t.externalId) return live(tx, workspaceId, await store.byExternalId(tx, workspaceId, inboxId, t.externalId));
+    if (t.externalId) {
+      // The external id names one conversation for good (it is unique in the inbox): once closed,
+      // it takes no more messages rather than opening a second conversation under the same id.
+      const row = await store.byExternalId(tx, workspaceId, inboxId, t.externalId);
+      const target = await live(tx, workspaceId, row);
+      if (row && !target) throw conflict(`The conversation ${t.externalId} is closed: send the next message under a new conversation id`);
+      return target;
+    }
     if (t.referencedExternalIds && t.referencedExternalIds.length > 0) {
       const found = await store.messagesByExternalIds(tx, workspaceId, t.referencedExternalIds);
       // The newest reference that is ours: In-Reply-To comes first in the caller's list.

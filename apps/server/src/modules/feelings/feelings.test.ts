@@ -122,6 +122,58 @@ describe.each(engines)('feelings on %s', (engine) => {
   });
 });
 
+describe.each(engines)('topics on %s', (engine) => {
+  const clock = createFakeClock(new Date('2026-07-01T09:00:00Z'));
+  let t: TestApp;
+  let a: TestWorkspace;
+  let b: TestWorkspace;
+  beforeAll(async () => {
+    t = await createTestApp(engine, { clock });
+    a = await newWorkspace(t, 'Topics A');
+    b = await newWorkspace(t, 'Topics B');
+  });
+  afterAll(async () => t.close());
+
+  it('groups the key phrases of customers messages under topics, with how customers feel, per workspace', async () => {
+    const alice = await newConversation(t, a.token, { message: { body: 'The app crashes at checkout' } });
+    await newConversation(t, a.token, { message: { body: 'Checkout keeps failing on my phone' } });
+    await newConversation(t, a.token, { message: { body: 'Love the new invoices, thanks!' } });
+    await newConversation(t, b.token, { message: { body: 'Checkout is broken, terrible' } });
+    await t.rapport.logs.drain();
+
+    const res = await t.request('GET', '/api/v1/topics?limit=10', { token: a.token });
+    expect(res.status).toBe(200);
+    expect(res.body.messages).toBe(3);
+    const checkout = (res.body.data as Array<Record<string, any>>).find((x) => x.topic === 'checkout');
+    expect(checkout).toMatchObject({ messages: 2, customers: 2, negative: 2 });
+    expect(checkout?.averageSentiment).toBeLessThan(0);
+    expect(checkout?.share).toBeCloseTo(2 / 3, 3);
+    const invoice = (res.body.data as Array<Record<string, any>>).find((x) => x.topic === 'invoice');
+    expect(invoice?.averageSentiment).toBeGreaterThan(0);
+    expect(invoice?.phrases).toEqual([{ phrase: 'invoices', count: 1 }]);
+
+    // B sees only its own customers' words
+    const theirs = await t.request('GET', '/api/v1/topics', { token: b.token });
+    expect(theirs.body.messages).toBe(1);
+    expect((theirs.body.data as Array<{ topic: string }>).map((x) => x.topic)).not.toContain('invoice');
+
+    // a period that ended before the messages has none; a period backwards is refused
+    const before = await t.request('GET', '/api/v1/topics?to=2026-06-01T00:00:00Z', { token: a.token });
+    expect(before.body).toMatchObject({ messages: 0, data: [] });
+    const backwards = await t.request('GET', '/api/v1/topics?from=2026-07-02T00:00:00Z&to=2026-07-01T00:00:00Z', { token: a.token });
+    expect(backwards.status).toBe(400);
+    expect(backwards.headers['content-type']).toContain('application/problem+json');
+    expect((await t.request('GET', '/api/v1/topics')).status).toBe(401);
+
+    // erasing a customer takes their words out of the topics
+    const erased = await t.request('DELETE', `/api/v1/customers/${alice.customer.id}`, { token: a.token });
+    expect(erased.status).toBe(200);
+    const after = await t.request('GET', '/api/v1/topics', { token: a.token });
+    expect(after.body.messages).toBe(2);
+    expect((after.body.data as Array<Record<string, any>>).find((x) => x.topic === 'checkout')?.messages).toBe(1);
+  });
+});
+
 describe('the feeling score', () => {
   it('is the exponentially time-decayed average, whatever order the messages are read in', () => {
     const day = 86_400_000;

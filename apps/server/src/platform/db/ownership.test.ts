@@ -21,6 +21,7 @@ const OWNERS: Record<string, string[]> = {
   webhooks: ['webhooks', 'webhook_deliveries'],
   widget: ['widget_visitors'],
   surveys: ['surveys', 'survey_sends', 'survey_responses', 'survey_follow_ups', 'survey_secrets'],
+  feelings: ['message_phrases'],
   'platform/jobs': ['jobs'],
   'platform/idempotency': ['idempotency_keys'],
   'platform/audit': ['audit_log'],

@@ -156,6 +156,15 @@ export type WidgetVisitorRow = {
   created_at: string;
   last_seen_at: string;
 };
+export type MessagePhraseRow = {
+  workspace_id: string;
+  message_id: string;
+  phrase: string;
+  topic: string;
+  customer_id: string;
+  score: number;
+  created_at: string;
+};
 export type InboxRow = {
   workspace_id: string;
   id: string;
@@ -425,6 +434,7 @@ export type Database = {
   custom_fields: CustomFieldRow;
   canned_responses: CannedResponseRow;
   interactions: InteractionRow;
+  message_phrases: MessagePhraseRow;
   message_search: MessageSearchRow;
   write_keys: WriteKeyRow;
   journey_settings: JourneySettingsRow;

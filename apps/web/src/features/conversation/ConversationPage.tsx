@@ -4,7 +4,9 @@ import { memo, useEffect, useRef } from 'react';
 import { Anchor, Badge, Button, Grid, Group, Paper, Stack, Text, Title } from '@mantine/core';
 import { Link, useParams, useSearchParams } from 'react-router-dom';
 import { useConversation, useMessages, useUpdateConversation } from '../../api/queries';
-import type { Me, Message } from '../../api/types';
+import type { Channel, Me, Message } from '../../api/types';
+import { ChannelTag, DeliveryState } from '../../components/channel';
+import { SentimentBadge } from '../../components/feeling';
 import { isTyping } from '../../components/keyboard';
 import { can } from '../../api/permissions';
 import { ErrorNotice, PageLoader, QueryError, SkeletonLines } from '../../components/feedback';
@@ -14,8 +16,10 @@ import { useViewers } from '../../live/presence';
 import { Composer, type ComposerHandle } from './Composer';
 import { ConversationControls } from './ConversationControls';
 import { CustomerPanel } from './CustomerPanel';
+import { MessageBody } from './MessageBody';
 
-const MessageItem = memo(function MessageItem({ m }: { m: Message }) {
+/** One message; `channel` is the conversation's, for messages written before channels were recorded. */
+const MessageItem = memo(function MessageItem({ m, channel }: { m: Message; channel: Channel }) {
   const isNote = m.kind === 'note';
   const who = m.author.type === 'customer' ? 'Customer' : m.author.type === 'system' ? 'System' : (m.author.name ?? 'Agent');
   const cls = isNote ? (m.author.type === 'system' ? 'msg-system' : 'msg-note') : m.author.type === 'customer' ? 'msg-customer' : 'msg-reply';
@@ -39,21 +43,27 @@ const MessageItem = memo(function MessageItem({ m }: { m: Message }) {
             <Badge size="xs" color="#8a5a00" variant="filled">
               Internal note
             </Badge>
-          ) : null}
+          ) : (
+            <ChannelTag channel={m.channel ?? channel} />
+          )}
+          <SentimentBadge sentiment={m.sentiment} />
         </Group>
         <Text size="xs" c="dimmed">
           {dateTime(m.createdAt)}
         </Text>
       </Group>
-      <Text size="sm" className="thread-body">
-        {m.body}
-      </Text>
+      <MessageBody m={m} />
+      {m.delivery ? (
+        <Group justify="flex-end" mt={4}>
+          <DeliveryState delivery={m.delivery} />
+        </Group>
+      ) : null}
     </Paper>
   );
 });
 
 /** Subscribed to the messages alone, so a new message re-renders the thread and not the page. */
-function Thread({ conversationId }: { conversationId: string }) {
+function Thread({ conversationId, channel }: { conversationId: string; channel: Channel }) {
   const messages = useMessages(conversationId);
   const end = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -65,7 +75,7 @@ function Thread({ conversationId }: { conversationId: string }) {
       {messages.isError ? <ErrorNotice error={messages.error} onRetry={() => void messages.refetch()} /> : null}
       {messages.data?.length === 0 ? <Text c="dimmed">No messages yet.</Text> : null}
       {messages.data?.map((m) => (
-        <MessageItem key={m.id} m={m} />
+        <MessageItem key={m.id} m={m} channel={channel} />
       ))}
       <div ref={end} />
     </Stack>
@@ -149,8 +159,9 @@ export function ConversationPage({ me }: { me: Me }) {
                 <Badge color={statusColor[c.status]} variant="filled" data-testid="conversation-status">
                   {c.status}
                 </Badge>
+                <ChannelTag channel={c.channel} />
                 <Text size="sm" c="dimmed">
-                  {c.channel} · {c.customer.name ?? c.customer.email ?? 'Unknown customer'}
+                  {c.customer.name ?? c.customer.email ?? 'Unknown customer'}
                 </Text>
                 {c.mergedIntoId ? (
                   <Anchor component={Link} to={`/conversations/${c.mergedIntoId}`} size="sm">
@@ -175,7 +186,7 @@ export function ConversationPage({ me }: { me: Me }) {
           </Group>
           {update.isError ? <ErrorNotice error={update.error} /> : null}
           <Presence conversationId={id} me={me} />
-          <Thread conversationId={id} />
+          <Thread conversationId={id} channel={c.channel} />
           {canWrite && !c.mergedIntoId ? (
             <Composer ref={composer} conversationId={id} onTyping={() => live.send({ type: 'typing', conversationId: id })} />
           ) : null}

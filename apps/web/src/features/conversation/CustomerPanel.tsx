@@ -6,6 +6,7 @@ import type { Conversation, Me } from '../../api/types';
 import { can } from '../../api/permissions';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
 import { age, statusColor } from '../../components/format';
+import { FeelingBadge } from '../../components/feeling';
 
 function RecentTimeline({ customerId }: { customerId: string }) {
   const timeline = useTimeline(customerId, 8);
@@ -58,6 +59,7 @@ export function CustomerPanel({ conversation: c, me }: { conversation: Conversat
           )}
         </Title>
         {c.customer.email ? <Text size="sm">{c.customer.email}</Text> : null}
+        <FeelingBadge feeling={c.customer.feeling} />
         {c.customer.phone ? <Text size="sm">{c.customer.phone}</Text> : null}
         <Text size="xs" c="dimmed">
           Customer since {new Date(c.customer.createdAt).toLocaleDateString()}

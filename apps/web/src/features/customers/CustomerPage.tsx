@@ -6,6 +6,7 @@ import type { Conversation, Me, TimelineItem } from '../../api/types';
 import { label } from '../../api/types';
 import { ErrorNotice, PageLoader, QueryError, SkeletonLines } from '../../components/feedback';
 import { dateTime, statusColor } from '../../components/format';
+import { FeelingBadge } from '../../components/feeling';
 
 /** Groups the timeline by stage, in the workspace's stage order (unknown stages after, none last). */
 function groupByStage(items: TimelineItem[], order: string[]): [string, TimelineItem[]][] {
@@ -123,6 +124,14 @@ export default function CustomerPage(_props: { me: Me }) {
             </Title>
             <Text size="sm">{c.email ?? 'No email'}</Text>
             {c.phone ? <Text size="sm">{c.phone}</Text> : null}
+            {c.feeling ? (
+              <Group gap="xs" mt="xs">
+                <FeelingBadge feeling={c.feeling} />
+                <Text size="xs" c="dimmed">
+                  as of {dateTime(c.feeling.updatedAt)}
+                </Text>
+              </Group>
+            ) : null}
             <Text size="xs" c="dimmed" mt="xs">
               Since {dateTime(c.createdAt)}
             </Text>

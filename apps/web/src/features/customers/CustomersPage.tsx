@@ -5,6 +5,8 @@ import { Link } from 'react-router-dom';
 import { useCustomers } from '../../api/queries';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
 import { dateTime } from '../../components/format';
+import { FeelingBadge } from '../../components/feeling';
+import { TopicsPanel } from './TopicsPanel';
 
 export default function CustomersPage() {
   const [search, setSearch] = useState('');
@@ -16,6 +18,7 @@ export default function CustomersPage() {
       <Title order={1} size="h3">
         Customers
       </Title>
+      <TopicsPanel />
       <TextInput
         aria-label="Search customers"
         placeholder="Search by name, email or phone"
@@ -34,6 +37,7 @@ export default function CustomersPage() {
               <Table.Th>Name</Table.Th>
               <Table.Th>Email</Table.Th>
               <Table.Th>Phone</Table.Th>
+              <Table.Th>Feeling</Table.Th>
               <Table.Th>Since</Table.Th>
             </Table.Tr>
           </Table.Thead>
@@ -47,6 +51,9 @@ export default function CustomersPage() {
                 </Table.Td>
                 <Table.Td>{c.email ?? ''}</Table.Td>
                 <Table.Td>{c.phone ?? ''}</Table.Td>
+                <Table.Td>
+                  <FeelingBadge feeling={c.feeling} />
+                </Table.Td>
                 <Table.Td>{dateTime(c.createdAt)}</Table.Td>
               </Table.Tr>
             ))}

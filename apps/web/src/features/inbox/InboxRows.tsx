@@ -7,6 +7,7 @@ import { Link } from 'react-router-dom';
 import type { Conversation } from '../../api/types';
 import { label } from '../../api/types';
 import { age, priorityColor } from '../../components/format';
+import { FeelingBadge } from '../../components/feeling';
 
 export const ROW_HEIGHT = 56;
 
@@ -47,7 +48,9 @@ const Row = memo(function Row({ c, index, start, isActive, isSelected, canWrite,
       </div>
       <div role="cell" className="cell">
         <div className="line strong">{c.customer.name ?? c.customer.email ?? 'Unknown'}</div>
-        <div className="line sub">{c.customer.email ?? ''}</div>
+        <div className="line sub">
+          {c.customer.feeling && c.customer.feeling.label !== 'neutral' ? <FeelingBadge feeling={c.customer.feeling} compact /> : null} {c.customer.email ?? ''}
+        </div>
       </div>
       <div role="cell" className="cell">
         <Link to={`/conversations/${c.id}`} className={c.status === 'open' ? 'line subject strong' : 'line subject'} onFocus={() => onActivate(index)}>

@@ -2,7 +2,7 @@
 // filters sent to the API, and the view's title.
 import type { ConversationFilters } from '../../api/queries';
 import type { Me } from '../../api/types';
-import { CATEGORIES, CHANNELS, PRIORITIES, label, oneOf } from '../../api/types';
+import { CATEGORIES, CHANNELS, PRIORITIES, SENTIMENT_LABELS, label, oneOf } from '../../api/types';
 
 export function filtersFor(view: string, me: Pick<Me, 'role'>, params: URLSearchParams, q: string): ConversationFilters {
   const f: ConversationFilters = { status: 'open,pending' };
@@ -18,6 +18,8 @@ export function filtersFor(view: string, me: Pick<Me, 'role'>, params: URLSearch
   if (category) f.category = category;
   const priority = oneOf(PRIORITIES, params.get('priority'));
   if (priority) f.priority = priority;
+  const feeling = oneOf(SENTIMENT_LABELS, params.get('feeling'));
+  if (feeling) f.feeling = feeling;
   if (q) f.q = q;
   if (me.role === 'analyst' && view === 'mine') delete f.assignee;
   return f;
@@ -36,4 +38,5 @@ export const FILTERS = [
   { key: 'channel', label: 'Channel', width: 150, values: CHANNELS },
   { key: 'category', label: 'Category', width: 170, values: CATEGORIES },
   { key: 'priority', label: 'Priority', width: 140, values: PRIORITIES },
+  { key: 'feeling', label: 'Feeling', width: 140, values: SENTIMENT_LABELS },
 ] as const;

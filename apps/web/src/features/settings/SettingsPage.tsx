@@ -4,20 +4,24 @@ import { useNavigate, useParams } from 'react-router-dom';
 import type { Me } from '../../api/types';
 import { AuditSection } from './audit';
 import { CannedSection } from './canned';
+import { ChannelsSection } from './channels';
 import { CustomFieldsSection } from './custom-fields';
 import { MembersSection } from './members';
 import { TeamsSection } from './teams';
 import { TokensSection } from './tokens';
 import { TouchpointsSection } from './touchpoints';
+import { WebhooksSection } from './webhooks';
 import { WriteKeysSection } from './write-keys';
 
 const SECTIONS = [
   ['members', 'Members'],
   ['teams', 'Teams'],
+  ['channels', 'Channels'],
   ['canned', 'Canned responses'],
   ['fields', 'Custom fields'],
   ['tokens', 'API tokens'],
   ['write-keys', 'Write keys'],
+  ['webhooks', 'Webhooks'],
   ['touchpoints', 'Touchpoints'],
   ['audit', 'Audit log'],
 ] as const;
@@ -45,6 +49,9 @@ export default function SettingsPage({ me }: { me: Me }) {
         <Tabs.Panel value="teams" pt="md">
           <TeamsSection />
         </Tabs.Panel>
+        <Tabs.Panel value="channels" pt="md">
+          <ChannelsSection me={me} />
+        </Tabs.Panel>
         <Tabs.Panel value="canned" pt="md">
           <CannedSection />
         </Tabs.Panel>
@@ -56,6 +63,9 @@ export default function SettingsPage({ me }: { me: Me }) {
         </Tabs.Panel>
         <Tabs.Panel value="write-keys" pt="md">
           <WriteKeysSection />
+        </Tabs.Panel>
+        <Tabs.Panel value="webhooks" pt="md">
+          <WebhooksSection />
         </Tabs.Panel>
         <Tabs.Panel value="touchpoints" pt="md">
           <TouchpointsSection />

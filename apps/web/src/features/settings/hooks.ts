@@ -111,3 +111,67 @@ export const useCreateTouchpoint = () =>
     (body: BodyOf<'/api/v1/touchpoints', 'post'>) => must(api.POST('/api/v1/touchpoints', { body })),
     () => [keys.touchpoints],
   );
+
+export const inboxKeys = { all: ['inboxes'] as const };
+export const webhookKeys = { all: ['webhooks'] as const, deliveries: (id: string) => ['webhooks', id, 'deliveries'] as const };
+
+export const useInboxes = () => useQuery({ queryKey: inboxKeys.all, queryFn: async () => (await must(api.GET('/api/v1/inboxes'))).data });
+
+export const useCreateInbox = () =>
+  useWrite(
+    (body: BodyOf<'/api/v1/inboxes', 'post'>) => must(api.POST('/api/v1/inboxes', { body })),
+    () => [inboxKeys.all],
+  );
+
+export const useUpdateInbox = () =>
+  useWrite(
+    (v: { id: string; body: BodyOf<'/api/v1/inboxes/{id}', 'patch'> }) => must(api.PATCH('/api/v1/inboxes/{id}', { params: { path: { id: v.id } }, body: v.body })),
+    () => [inboxKeys.all],
+  );
+
+export const useDeleteInbox = () =>
+  useWrite(
+    (id: string) => must(api.DELETE('/api/v1/inboxes/{id}', { params: { path: { id } } })),
+    () => [inboxKeys.all],
+  );
+
+export const useWebhooks = () => useQuery({ queryKey: webhookKeys.all, queryFn: async () => (await must(api.GET('/api/v1/webhooks'))).data });
+
+export const useWebhookDeliveries = (id: string) =>
+  useQuery({
+    queryKey: webhookKeys.deliveries(id),
+    queryFn: async () => (await must(api.GET('/api/v1/webhooks/{id}/deliveries', { params: { path: { id }, query: { limit: 20 } } }))).data,
+    // Retries land in the background: the log keeps itself current while it is open.
+    refetchInterval: 5000,
+  });
+
+export const useCreateWebhook = () =>
+  useWrite(
+    (body: BodyOf<'/api/v1/webhooks', 'post'>) => must(api.POST('/api/v1/webhooks', { body })),
+    () => [webhookKeys.all],
+  );
+
+export const useUpdateWebhook = () =>
+  useWrite(
+    (v: { id: string; body: BodyOf<'/api/v1/webhooks/{id}', 'patch'> }) => must(api.PATCH('/api/v1/webhooks/{id}', { params: { path: { id: v.id } }, body: v.body })),
+    () => [webhookKeys.all],
+  );
+
+export const useDeleteWebhook = () =>
+  useWrite(
+    (id: string) => must(api.DELETE('/api/v1/webhooks/{id}', { params: { path: { id } } })),
+    () => [webhookKeys.all],
+  );
+
+export const useRotateWebhookSecret = () =>
+  useWrite(
+    (id: string) => must(api.POST('/api/v1/webhooks/{id}/rotate-secret', { params: { path: { id } } })),
+    () => [webhookKeys.all],
+  );
+
+export const useRedeliver = () =>
+  useWrite(
+    (v: { id: string; deliveryId: string }) =>
+      must(api.POST('/api/v1/webhooks/{id}/deliveries/{deliveryId}/redeliver', { params: { path: { id: v.id, deliveryId: v.deliveryId } } })),
+    (v) => [webhookKeys.deliveries(v.id)],
+  );

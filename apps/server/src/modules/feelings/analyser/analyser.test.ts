@@ -97,3 +97,16 @@ describe('sentiment analyser', () => {
     expect(labelOf(-0.06)).toBe('negative');
   });
 });
+
+describe('sentiment analyser on hostile input', () => {
+  it('reads texts built to make its patterns backtrack as ordinary text', () => {
+    const signOffs = ('\nthanks' + ' '.repeat(300) + 'x').repeat(60);
+    const greetings = 'hi ' + 'a'.repeat(19_000) + '\n';
+    const stretched = 'g' + 'o'.repeat(19_000) + 'd';
+    for (const t of [signOffs, greetings, stretched, '😀'.repeat(10_000), '!?'.repeat(10_000)]) {
+      const r = analyse(t);
+      expect(r.score).toBeGreaterThanOrEqual(-1);
+      expect(r.score).toBeLessThanOrEqual(1);
+    }
+  });
+});

@@ -24,6 +24,7 @@ import {
   SARCASTIC_OPENERS,
   SIGNAL_CUES,
   STOPWORDS,
+  VERBS,
 } from './lexicon.js';
 
 export type SentimentLabel = 'positive' | 'neutral' | 'negative';
@@ -181,7 +182,9 @@ function prepare(input: string): string {
   text = text.replace(/[\u2018\u2019\u02bc]/g, "'");
   if (text.includes('\n')) {
     // an email's greeting line and sign-off say nothing about how the customer feels
-    text = text.replace(GREETING, '').replace(SIGN_OFF, '');
+    // (the sign-off is looked for in the last 400 characters only: bounded work on any input)
+    const tail = Math.max(0, text.length - 400);
+    text = (text.slice(0, tail) + text.slice(tail).replace(SIGN_OFF, '')).replace(GREETING, '');
   }
   EMOJI_RE.lastIndex = 0;
   if (/[\u0250-\uffff]/.test(text)) text = text.replace(EMOJI_RE, ' $1 ').replace(/\uFE0F/g, '');
@@ -352,6 +355,7 @@ function keyPhrases(low: string[], valence: Float64Array, covered: Uint8Array): 
       !covered[i] &&
       w.length > 2 &&
       !STOPWORDS.has(w.replace(/'/g, '')) &&
+      !VERBS.has(w) &&
       !NEGATIONS.has(w) &&
       !BOOSTERS.has(w) &&
       (valence[i] ?? 0) === 0 &&

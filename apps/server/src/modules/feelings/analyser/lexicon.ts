@@ -376,3 +376,76 @@ export const STOPWORDS = new Set(
     'bit minute minutes hour hours year years morning evening night tonight week'
   ).split(' '),
 );
+
+/**
+ * Common verbs (and their -s, -ed, -ing forms, and irregular pasts): not what a key phrase is
+ * about ("the courier threw my parcel" is about the courier and the parcel).
+ */
+export const VERBS: Set<string> = (() => {
+  const base = (
+    'add allow answer appear apply arrive ask attach book break bring buy call cancel change charge check choose clean click close come ' +
+    'complain confirm contact continue cost crash create deal decide deliver delete deny drop email end expect explain fail feel fill find fit ' +
+    'fix follow forget give happen hear help hold hope install keep kick know last leave let like live load lock log look lose love make mean ' +
+    'meet miss move need offer open order pack pay pick place plan play post press promise put reach read receive refund register remove ' +
+    'repair replace reply report request reset return ring run say see seem sell send set ship show sign sit speak spend start stay stop ' +
+    'submit suggest switch take talk tell test thank think throw track travel try turn update upgrade use wait walk want wash wish work ' +
+    'write'
+  ).split(' ');
+  const irregular = (
+    'am is are was were be been being do does did done doing have has had having go goes went gone got gotten made gave given ' +
+    'took taken came saw seen sent sold told thought bought brought broke broken chose chosen felt found forgot forgotten held heard ' +
+    'kept knew known left lost meant met paid put read said set shown spoke spoken spent stood threw thrown understood wrote written ran'
+  ).split(' ');
+  const out = new Set(irregular);
+  for (const v of base) {
+    out.add(v);
+    out.add(
+      v.endsWith('s') || v.endsWith('sh') || v.endsWith('ch') || v.endsWith('x')
+        ? `${v}es`
+        : v.endsWith('y') && !/[aeiou]y$/.test(v)
+          ? `${v.slice(0, -1)}ies`
+          : `${v}s`,
+    );
+    const stem = v.endsWith('e') ? v.slice(0, -1) : v.endsWith('y') && !/[aeiou]y$/.test(v) ? `${v.slice(0, -1)}i` : v;
+    out.add(`${stem}ed`);
+    out.add(`${v.endsWith('e') && !v.endsWith('ee') ? v.slice(0, -1) : v}ing`);
+    // doubled final consonant: stop → stopped, stopping; ship → shipped
+    if (/[^aeiou][aeiou][bdgmnprt]$/.test(v)) {
+      out.add(`${v}${v.slice(-1)}ed`);
+      out.add(`${v}${v.slice(-1)}ing`);
+    }
+  }
+  // nouns a help desk reads as topics, though they are verbs too
+  for (const n of [
+    'order',
+    'orders',
+    'refund',
+    'refunds',
+    'update',
+    'updates',
+    'charge',
+    'charges',
+    'return',
+    'returns',
+    'email',
+    'emails',
+    'call',
+    'calls',
+    'login',
+    'payment',
+    'delivery',
+    'reset',
+    'upgrade',
+    'test',
+    'report',
+    'request',
+    'requests',
+    'ship',
+    'plan',
+    'plans',
+    'lock',
+    'post',
+  ])
+    out.delete(n);
+  return out;
+})();
