@@ -57,6 +57,9 @@ import { createEgressGuard } from './platform/ssrf.js';
 import { registerWidgetRoutes } from './modules/widget/widget.routes.js';
 import { createWidgetService } from './modules/widget/widget.service.js';
 import { createWidgetStore } from './modules/widget/widget.store.js';
+import { registerSurveyRoutes } from './modules/surveys/surveys.routes.js';
+import { createSurveysService } from './modules/surveys/surveys.service.js';
+import { createSurveysStore } from './modules/surveys/surveys.store.js';
 
 export type AppOptions = {
   handle: DbHandle;
@@ -266,6 +269,21 @@ export async function buildApp(opts: AppOptions) {
   });
   // Text analytics: a consumer of the domain events (customer messages), just behind the write.
   const feelings = createFeelings({ db, clock, logs, conversations, interactions, customers });
+  // Surveys: triggers are a consumer of the domain events; sends and follow-ups are jobs.
+  const surveys = createSurveysService({
+    store: createSurveysStore(),
+    transactions,
+    clock,
+    audit,
+    jobs,
+    logs,
+    mailer,
+    customers,
+    conversations,
+    interactions,
+    workspaces,
+    publicUrl: opts.publicUrl ?? 'http://localhost:3000',
+  });
   // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
   let live: Awaited<ReturnType<typeof registerLiveRoutes>> | null = null;
   const widget = createWidgetService({
@@ -357,6 +375,7 @@ export async function buildApp(opts: AppOptions) {
   registerCustomerRoutes(app, { customers, organizations, profile: spine.customer360.get });
   registerConversationRoutes(app, { conversations, canned });
   registerWebhookRoutes(app, { webhooks });
+  registerSurveyRoutes(app, { surveys });
   registerFeelingsRoutes(app, { feelings });
   registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
   const messaging = await installMessagingChannels(app, {
@@ -400,7 +419,7 @@ export async function buildApp(opts: AppOptions) {
     await app.register(fastifyStatic, { root: webDir, serve: false, preCompressed: true });
     const root = path.resolve(webDir);
     app.get('/*', { config: { access: 'public' }, schema: { hide: true } }, async (req, reply) => {
-      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/') || req.url.startsWith('/widget/')) return reply.callNotFound();
+      if (req.url.startsWith('/api/') || req.url.startsWith('/v1/') || req.url.startsWith('/widget/') || req.url.startsWith('/s/')) return reply.callNotFound();
       const rel = (req.url.split('?')[0] ?? '/').replace(/^\/+/, '');
       const file = path.resolve(root, rel);
       if (rel && file.startsWith(root + path.sep) && existsSync(file) && statSync(file).isFile()) {
@@ -446,7 +465,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -11,4 +11,5 @@ export * from './channels.js';
 export * from './webhooks.js';
 export * from './feelings.js';
 export * from './widget.js';
+export * from './surveys.js';
 export * from './messaging.js';

@@ -27,6 +27,10 @@ export const ID_PREFIXES = {
   webhook: 'whk',
   webhookDelivery: 'whd',
   visitor: 'wvs',
+  survey: 'srv',
+  surveySend: 'srs',
+  surveyResponse: 'srr',
+  surveyFollowUp: 'srf',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

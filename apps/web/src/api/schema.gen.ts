@@ -5253,6 +5253,986 @@ export type paths = {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Surveys of the workspace */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Survey"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an NPS, CSAT, CES or custom survey */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @enum {string} */
+                        type: "nps" | "csat" | "ces" | "custom";
+                        title: string;
+                        /** @description the rating question (nps, csat, ces); a default in English when left out */
+                        question?: string;
+                        commentPrompt?: string;
+                        thanks?: string;
+                        /** @description custom surveys only */
+                        questions?: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "rating" | "single" | "multiple" | "text";
+                            text: string;
+                            /** @default false */
+                            required?: boolean;
+                            min?: number;
+                            max?: number;
+                            options?: string[];
+                        }[];
+                        translations?: {
+                            [key: string]: {
+                                title?: string;
+                                question?: string;
+                                commentPrompt?: string;
+                                thanks?: string;
+                                questions?: {
+                                    [key: string]: {
+                                        text?: string;
+                                        options?: string[];
+                                    };
+                                };
+                            };
+                        };
+                        trigger: {
+                            /** @enum {string} */
+                            type: "conversation_resolved";
+                            channels?: ("email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form")[];
+                            teamIds?: string[];
+                            categories?: ("inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other")[];
+                            /**
+                             * @description ISO 8601 duration (W, D, H, M, S; no years or months, whose length varies)
+                             * @example P7D
+                             */
+                            delay?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "interaction";
+                            /** @description the interaction name, e.g. Order Delivered */
+                            event?: string;
+                            touchpointId?: string;
+                            /**
+                             * @description ISO 8601 duration (W, D, H, M, S; no years or months, whose length varies)
+                             * @example P7D
+                             */
+                            delay?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "manual";
+                        };
+                        /** @description a customer is asked at most once per window, across surveys; default 90 */
+                        throttleDays?: number;
+                        /** @description how long an emailed link stays valid; default 30 */
+                        linkDays?: number;
+                        /** @description a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on */
+                        followUp?: boolean;
+                        /** @description the team that owns follow-ups when the trigger's conversation had none */
+                        followUpTeamId?: string | null;
+                        recoverySurveyId?: string | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Survey"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** NPS, CSAT % or CES mean with 95 % intervals, response rate, the closed loop and verbatim comments, overall and by a dimension */
+        get: {
+            parameters: {
+                query: {
+                    surveyId: string;
+                    from?: string;
+                    to?: string;
+                    by?: "team" | "agent" | "channel" | "touchpoint" | "stage" | "department" | "period";
+                    /** @description the bucket when by=period */
+                    period?: "day" | "week" | "month";
+                    /** @description latest verbatim comments per group */
+                    comments?: number;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            surveyId: string;
+                            /** @enum {string} */
+                            type: "nps" | "csat" | "ces" | "custom";
+                            from: string | null;
+                            to: string | null;
+                            overall: {
+                                responses: number;
+                                sent: number;
+                                responseRate: number | null;
+                                nps: {
+                                    score: number;
+                                    promoters: number;
+                                    passives: number;
+                                    detractors: number;
+                                    ci95: {
+                                        low: number;
+                                        high: number;
+                                    };
+                                } | null;
+                                csat: {
+                                    percent: number;
+                                    satisfied: number;
+                                    ci95: {
+                                        low: number;
+                                        high: number;
+                                    };
+                                } | null;
+                                ces: {
+                                    mean: number;
+                                    sd: number;
+                                    ci95: {
+                                        low: number;
+                                        high: number;
+                                    };
+                                } | null;
+                                loop: {
+                                    followUps: number;
+                                    open: number;
+                                    resolved: number;
+                                    recovered: number;
+                                    notRecovered: number;
+                                };
+                                comments: {
+                                    responseId: string;
+                                    score: number | null;
+                                    comment: string;
+                                    sentiment: number | null;
+                                    /** @description UTC timestamp, ISO 8601 */
+                                    at: string;
+                                }[];
+                            };
+                            by: ("team" | "agent" | "channel" | "touchpoint" | "stage" | "department" | "period") | null;
+                            groups: {
+                                responses: number;
+                                sent: number;
+                                responseRate: number | null;
+                                nps: {
+                                    score: number;
+                                    promoters: number;
+                                    passives: number;
+                                    detractors: number;
+                                    ci95: {
+                                        low: number;
+                                        high: number;
+                                    };
+                                } | null;
+                                csat: {
+                                    percent: number;
+                                    satisfied: number;
+                                    ci95: {
+                                        low: number;
+                                        high: number;
+                                    };
+                                } | null;
+                                ces: {
+                                    mean: number;
+                                    sd: number;
+                                    ci95: {
+                                        low: number;
+                                        high: number;
+                                    };
+                                } | null;
+                                loop: {
+                                    followUps: number;
+                                    open: number;
+                                    resolved: number;
+                                    recovered: number;
+                                    notRecovered: number;
+                                };
+                                comments: {
+                                    responseId: string;
+                                    score: number | null;
+                                    comment: string;
+                                    sentiment: number | null;
+                                    /** @description UTC timestamp, ISO 8601 */
+                                    at: string;
+                                }[];
+                                key: string | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Survey"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a survey with its sends and responses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @enum {string} */
+                        type?: "nps" | "csat" | "ces" | "custom";
+                        title?: string;
+                        /** @description the rating question (nps, csat, ces); a default in English when left out */
+                        question?: string;
+                        commentPrompt?: string;
+                        thanks?: string;
+                        /** @description custom surveys only */
+                        questions?: {
+                            id: string;
+                            /** @enum {string} */
+                            type: "rating" | "single" | "multiple" | "text";
+                            text: string;
+                            /** @default false */
+                            required?: boolean;
+                            min?: number;
+                            max?: number;
+                            options?: string[];
+                        }[];
+                        translations?: {
+                            [key: string]: {
+                                title?: string;
+                                question?: string;
+                                commentPrompt?: string;
+                                thanks?: string;
+                                questions?: {
+                                    [key: string]: {
+                                        text?: string;
+                                        options?: string[];
+                                    };
+                                };
+                            };
+                        };
+                        trigger?: {
+                            /** @enum {string} */
+                            type: "conversation_resolved";
+                            channels?: ("email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form")[];
+                            teamIds?: string[];
+                            categories?: ("inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other")[];
+                            /**
+                             * @description ISO 8601 duration (W, D, H, M, S; no years or months, whose length varies)
+                             * @example P7D
+                             */
+                            delay?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "interaction";
+                            /** @description the interaction name, e.g. Order Delivered */
+                            event?: string;
+                            touchpointId?: string;
+                            /**
+                             * @description ISO 8601 duration (W, D, H, M, S; no years or months, whose length varies)
+                             * @example P7D
+                             */
+                            delay?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "manual";
+                        };
+                        /** @description a customer is asked at most once per window, across surveys; default 90 */
+                        throttleDays?: number;
+                        /** @description how long an emailed link stays valid; default 30 */
+                        linkDays?: number;
+                        /** @description a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on */
+                        followUp?: boolean;
+                        /** @description the team that owns follow-ups when the trigger's conversation had none */
+                        followUpTeamId?: string | null;
+                        recoverySurveyId?: string | null;
+                        enabled?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Survey"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/send": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send the survey to a list of customers (at most 500); throttling and open cases still apply */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        customerIds: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            results: {
+                                id: string;
+                                ok: boolean;
+                                sendId?: string;
+                                error?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Responses, newest first */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["SurveyResponse"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{id}/responses.csv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Responses as CSV (RFC 4180), newest first */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": string;
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/topics": {
         parameters: {
             query?: never;
@@ -9397,6 +10377,106 @@ export type components = {
                 data: components["schemas"]["WidgetMessageInput"][];
             };
         };
+        SurveyInput: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            type: "nps" | "csat" | "ces" | "custom";
+            title: string;
+            question: string;
+            commentPrompt: string;
+            thanks: string;
+            questions: {
+                id: string;
+                /** @enum {string} */
+                type: "rating" | "single" | "multiple" | "text";
+                text: string;
+                /** @default false */
+                required: boolean;
+                min?: number;
+                max?: number;
+                options?: string[];
+            }[] | null;
+            translations: {
+                [key: string]: {
+                    title?: string;
+                    question?: string;
+                    commentPrompt?: string;
+                    thanks?: string;
+                    questions?: {
+                        [key: string]: {
+                            text?: string;
+                            options?: string[];
+                        };
+                    };
+                };
+            };
+            trigger: {
+                /** @constant */
+                type: "conversation_resolved";
+                channels?: ("email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form")[];
+                teamIds?: string[];
+                categories?: ("inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other")[];
+                /**
+                 * @description ISO 8601 duration (W, D, H, M, S; no years or months, whose length varies)
+                 * @example P7D
+                 */
+                delay?: string;
+            } | {
+                /** @constant */
+                type: "interaction";
+                /** @description the interaction name, e.g. Order Delivered */
+                event?: string;
+                touchpointId?: string;
+                /**
+                 * @description ISO 8601 duration (W, D, H, M, S; no years or months, whose length varies)
+                 * @example P7D
+                 */
+                delay?: string;
+            } | {
+                /** @constant */
+                type: "manual";
+            };
+            throttleDays: number;
+            linkDays: number;
+            followUp: boolean;
+            followUpTeamId: string | null;
+            recoverySurveyId: string | null;
+            enabled: boolean;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        SurveyResponseInput: {
+            id: string;
+            surveyId: string;
+            sendId: string;
+            customerId: string;
+            /** @enum {string} */
+            type: "nps" | "csat" | "ces" | "custom";
+            score: number | null;
+            comment: string | null;
+            answers: {
+                [key: string]: number | string | string[];
+            };
+            sentiment: {
+                score: number;
+                label: string;
+            } | null;
+            language: string | null;
+            conversationId: string | null;
+            teamId: string | null;
+            agentId: string | null;
+            channel: string | null;
+            touchpointId: string | null;
+            /** @description the follow-up case this recovery survey came after */
+            recoveryOf: string | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
         ApiChannelCustomerInput: {
             /** @description a Rapport customer id (cus_…) */
             id?: string;
@@ -10047,6 +11127,106 @@ export type components = {
                 conversationId: string | null;
                 data: components["schemas"]["WidgetMessage"][];
             };
+        };
+        Survey: {
+            id: string;
+            name: string;
+            /** @enum {string} */
+            type: "nps" | "csat" | "ces" | "custom";
+            title: string;
+            question: string;
+            commentPrompt: string;
+            thanks: string;
+            questions: {
+                id: string;
+                /** @enum {string} */
+                type: "rating" | "single" | "multiple" | "text";
+                text: string;
+                /** @default false */
+                required: boolean;
+                min?: number;
+                max?: number;
+                options?: string[];
+            }[] | null;
+            translations: {
+                [key: string]: {
+                    title?: string;
+                    question?: string;
+                    commentPrompt?: string;
+                    thanks?: string;
+                    questions?: {
+                        [key: string]: {
+                            text?: string;
+                            options?: string[];
+                        };
+                    };
+                };
+            };
+            trigger: {
+                /** @constant */
+                type: "conversation_resolved";
+                channels?: ("email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form")[];
+                teamIds?: string[];
+                categories?: ("inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other")[];
+                /**
+                 * @description ISO 8601 duration (W, D, H, M, S; no years or months, whose length varies)
+                 * @example P7D
+                 */
+                delay?: string;
+            } | {
+                /** @constant */
+                type: "interaction";
+                /** @description the interaction name, e.g. Order Delivered */
+                event?: string;
+                touchpointId?: string;
+                /**
+                 * @description ISO 8601 duration (W, D, H, M, S; no years or months, whose length varies)
+                 * @example P7D
+                 */
+                delay?: string;
+            } | {
+                /** @constant */
+                type: "manual";
+            };
+            throttleDays: number;
+            linkDays: number;
+            followUp: boolean;
+            followUpTeamId: string | null;
+            recoverySurveyId: string | null;
+            enabled: boolean;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        SurveyResponse: {
+            id: string;
+            surveyId: string;
+            sendId: string;
+            customerId: string;
+            /** @enum {string} */
+            type: "nps" | "csat" | "ces" | "custom";
+            score: number | null;
+            comment: string | null;
+            answers: {
+                [key: string]: number | string | string[];
+            };
+            sentiment: {
+                score: number;
+                label: string;
+            } | null;
+            language: string | null;
+            conversationId: string | null;
+            teamId: string | null;
+            agentId: string | null;
+            channel: string | null;
+            touchpointId: string | null;
+            /** @description the follow-up case this recovery survey came after */
+            recoveryOf: string | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
         };
         ApiChannelCustomer: {
             /** @description a Rapport customer id (cus_…) */

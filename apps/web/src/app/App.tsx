@@ -16,6 +16,7 @@ import { Shell } from './Shell';
 const CustomersPage = lazy(() => import('../features/customers/CustomersPage'));
 const CustomerPage = lazy(() => import('../features/customers/CustomerPage'));
 const SettingsPage = lazy(() => import('../features/settings/SettingsPage'));
+const SurveysPage = lazy(() => import('../features/surveys/SurveysPage'));
 
 export function App() {
   const setup = useSetupStatus();
@@ -43,6 +44,7 @@ export function App() {
             <Route path="/conversations/:id" element={<ConversationPage me={user} />} />
             {can(user.role, 'customers') ? <Route path="/customers" element={<CustomersPage />} /> : null}
             {can(user.role, 'customers') ? <Route path="/customers/:id" element={<CustomerPage me={user} />} /> : null}
+            {can(user.role, 'customers') ? <Route path="/surveys" element={<SurveysPage />} /> : null}
             {can(user.role, 'settings') ? <Route path="/settings/*" element={<SettingsPage me={user} />} /> : null}
             <Route path="/profile" element={<ProfilePage me={user} />} />
             <Route path="/invite" element={<InvitePage me={user} />} />

@@ -128,6 +128,9 @@ function Navigation({ me, onNavigate }: { me: Me; onNavigate: () => void }) {
       {can(me.role, 'customers') ? (
         <NavLink component={Link} to="/customers" label="Customers" active={location.pathname.startsWith('/customers')} onClick={onNavigate} />
       ) : null}
+      {can(me.role, 'customers') ? (
+        <NavLink component={Link} to="/surveys" label="Surveys" active={location.pathname.startsWith('/surveys')} onClick={onNavigate} />
+      ) : null}
       {can(me.role, 'settings') ? (
         <NavLink component={Link} to="/settings" label="Settings" active={location.pathname.startsWith('/settings')} onClick={onNavigate} />
       ) : null}

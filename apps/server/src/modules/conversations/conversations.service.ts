@@ -328,6 +328,79 @@ export function createConversationsService(deps: ConversationsDeps) {
       }
       return { results };
     },
+    /** Whether the customer has a case still open (open, pending or snoozed): surveys wait while one is. */
+    hasOpenConversation: (workspaceId: string, customerId: string) => store.hasOpenConversation(workspaceId, customerId),
+    /** Where a conversation sits (team, agent, channel, touchpoint): what a survey response is attributed to. */
+    async contextOf(workspaceId: string, conversationId: string) {
+      const row = await store.get(autocommit, workspaceId, conversationId);
+      return row ? { teamId: row.team_id, assigneeId: row.assignee_id, channel: row.channel, touchpointId: row.touchpoint_id, category: row.category } : null;
+    },
+    /**
+     * A follow-up case the company opens (the surveys' closed loop): proactive, for the owning
+     * team (checked by the caller: it must exist), with an internal note; in the caller's transaction.
+     */
+    async openFollowUp(
+      tx: Tx,
+      workspaceId: string,
+      input: {
+        customerId: string;
+        teamId: string | null;
+        channel: string;
+        subject: string;
+        note: string;
+        touchpointId: string | null;
+        priority?: 'normal' | 'high';
+      },
+    ): Promise<{ id: string; number: number }> {
+      const now = clock.nowIso();
+      const conv: ConversationRow = {
+        workspace_id: workspaceId,
+        id: newId('conversation'),
+        number: await workspaces.nextConversationNumber(tx, workspaceId),
+        customer_id: input.customerId,
+        channel: input.channel,
+        subject: input.subject.slice(0, 500),
+        category: 'complaint',
+        status: 'open',
+        snoozed_until: null,
+        priority: input.priority ?? 'high',
+        assignee_id: null,
+        team_id: input.teamId,
+        tags: JSON.stringify(['survey-follow-up']),
+        custom_fields: '{}',
+        origin: 'proactive',
+        touchpoint_id: input.touchpointId,
+        merged_into_id: null,
+        message_count: 0,
+        last_message_preview: null,
+        created_at: now,
+        updated_at: now,
+        last_activity_at: now,
+        first_response_at: null,
+        resolved_at: null,
+        first_response_seconds: null,
+        resolution_seconds: null,
+      };
+      await store.insertCreated(tx, conv, ['survey-follow-up'], null);
+      await core.recordChange(tx, null, conv);
+      await interactions.append(tx, [
+        {
+          workspaceId,
+          customerId: input.customerId,
+          kind: 'conversation',
+          name: 'Conversation Opened',
+          channel: conv.channel,
+          origin: 'company',
+          sourceId: `${conv.id}:opened`,
+          conversationId: conv.id,
+          touchpointId: conv.touchpoint_id,
+          properties: { number: conv.number, subject: conv.subject, category: conv.category },
+        },
+      ]);
+      await insertMessage(tx, conv, { body: input.note, kind: 'note', authorType: 'system', authorId: null });
+      await enqueueAutoAssign(tx, conv, 'created');
+      return { id: conv.id, number: conv.number };
+    },
     ...messages,
     /** The feelings consumer's reading of a customer message. */
     setMessageSentiment: store.setMessageSentiment,

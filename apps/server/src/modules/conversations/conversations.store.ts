@@ -226,6 +226,18 @@ export function createConversationsStore(db: Db, engine: Engine) {
         .executeTakeFirst();
       return r !== undefined;
     },
+    async hasOpenConversation(workspaceId: string, customerId: string): Promise<boolean> {
+      const row = await db
+        .selectFrom('conversations')
+        .select('id')
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('status', 'in', ['open', 'pending', 'snoozed'])
+        .where('merged_into_id', 'is', null)
+        .limit(1)
+        .executeTakeFirst();
+      return row !== undefined;
+    },
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<ConversationRow>) =>

@@ -38,6 +38,9 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
     /** The analyser's reading on a message's timeline interaction: its score, and its strongest signal or its label. */
     setSentiment: (tx: Tx, workspaceId: string, sourceId: string, sentiment: number, emotion: string) =>
       store.setSentiment(tx, workspaceId, sourceId, sentiment, emotion),
+    /** A survey response answered again (one response per send): its properties and comment's sentiment. */
+    setAnswer: (tx: Tx, workspaceId: string, sourceId: string, properties: Record<string, unknown>, sentiment: number | null, emotion: string | null) =>
+      store.setAnswer(tx, workspaceId, sourceId, JSON.stringify(properties), sentiment, emotion),
     pageOfClassifiable: (workspaceId: string, afterId: string | null, limit: number) => store.pageOfClassifiable(workspaceId, afterId, limit),
     setClassification: (tx: Tx, workspaceId: string, ids: string[], c: { touchpoint_id: string | null; stage: string | null; department: string | null }) =>
       store.setClassification(tx, workspaceId, ids, c),
@@ -48,7 +51,7 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
     countsBy: store.countsBy,
     seen: store.seen,
     timeline: store.timeline,
-    async append(tx: Tx, items: NewInteraction[]) {
+    async append(tx: Tx, items: NewInteraction[]): Promise<InteractionRow[]> {
       const now = clock.nowIso();
       const rows: InteractionRow[] = [];
       for (const i of items) {
@@ -102,6 +105,7 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
           );
         }
       }
+      return rows;
     },
     moveConversation: (tx: Tx, workspaceId: string, from: string, to: string) => store.moveConversation(tx, workspaceId, from, to),
   };

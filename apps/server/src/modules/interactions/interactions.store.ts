@@ -58,6 +58,14 @@ export function createInteractionsStore(db: Db, engine: Engine) {
         .execute();
     },
     /** The sentiment of the interaction a message recorded (its source id is the message id). */
+    /** A later answer to the same survey: the interaction's properties and sentiment follow it. */
+    setAnswer: (tx: Tx, workspaceId: string, sourceId: string, properties: string, sentiment: number | null, emotion: string | null) =>
+      tx
+        .updateTable('interactions')
+        .set({ properties, sentiment, emotion })
+        .where('workspace_id', '=', workspaceId)
+        .where('source_id', '=', sourceId)
+        .execute(),
     setSentiment: (tx: Tx, workspaceId: string, sourceId: string, sentiment: number, emotion: string) =>
       tx.updateTable('interactions').set({ sentiment, emotion }).where('workspace_id', '=', workspaceId).where('source_id', '=', sourceId).execute(),
     listByCustomers: (workspaceId: string, customerIds: string[]) =>

@@ -11,6 +11,7 @@ import { m008Channels } from './migration-008-channels.js';
 import { m009Webhooks } from './migration-009-webhooks.js';
 import { m014Widget } from './migration-014-widget.js';
 import { m015Feelings } from './migration-015-feelings.js';
+import { m016Surveys } from './migration-016-surveys.js';
 import { m017Topics } from './migration-017-topics.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
@@ -299,6 +300,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['009_webhooks', { up: m009Webhooks }],
   ['014_widget', { up: m014Widget }],
   ['015_feelings', { up: m015Feelings }],
+  ['016_surveys', { up: m016Surveys }],
   ['017_topics', { up: m017Topics }],
 ];
 

@@ -335,6 +335,84 @@ export type WebhookDeliveryRow = {
   updated_at: string;
   delivered_at: string | null;
 };
+export type SurveyRow = {
+  workspace_id: string;
+  id: string;
+  name: string;
+  type: string;
+  /** JSON: title, question, commentPrompt, thanks, questions, translations. */
+  content: string;
+  trigger: string;
+  trigger_type: string;
+  throttle_days: number;
+  link_days: number;
+  follow_up: number;
+  follow_up_team_id: string | null;
+  recovery_survey_id: string | null;
+  enabled: number;
+  created_at: string;
+  updated_at: string;
+};
+export type SurveySendRow = {
+  workspace_id: string;
+  id: string;
+  survey_id: string;
+  customer_id: string;
+  trigger_key: string;
+  /** scheduled → sent | skipped. */
+  status: string;
+  skip_reason: string | null;
+  run_at: string;
+  sent_at: string | null;
+  expires_at: string | null;
+  conversation_id: string | null;
+  team_id: string | null;
+  agent_id: string | null;
+  channel: string | null;
+  touchpoint_id: string | null;
+  stage: string | null;
+  recovery_of: string | null;
+  created_at: string;
+};
+export type SurveyResponseRow = {
+  workspace_id: string;
+  id: string;
+  survey_id: string;
+  send_id: string;
+  customer_id: string;
+  score: number | null;
+  comment: string | null;
+  answers: string;
+  sentiment_score: number | null;
+  sentiment_label: string | null;
+  language: string | null;
+  conversation_id: string | null;
+  team_id: string | null;
+  agent_id: string | null;
+  channel: string | null;
+  touchpoint_id: string | null;
+  stage: string | null;
+  department: string | null;
+  recovery_of: string | null;
+  created_at: string;
+  updated_at: string;
+};
+export type SurveyFollowUpRow = {
+  workspace_id: string;
+  id: string;
+  response_id: string;
+  survey_id: string;
+  customer_id: string;
+  conversation_id: string;
+  /** open → resolved. */
+  status: string;
+  recovery_send_id: string | null;
+  /** null until a recovery answer says. */
+  recovered: number | null;
+  created_at: string;
+  resolved_at: string | null;
+};
+export type SurveySecretRow = { workspace_id: string; secret: string; created_at: string };
 export type Database = {
   workspaces: WorkspaceRow;
   users: UserRow;
@@ -374,4 +452,9 @@ export type Database = {
   webhooks: WebhookRow;
   webhook_deliveries: WebhookDeliveryRow;
   widget_visitors: WidgetVisitorRow;
+  surveys: SurveyRow;
+  survey_sends: SurveySendRow;
+  survey_responses: SurveyResponseRow;
+  survey_follow_ups: SurveyFollowUpRow;
+  survey_secrets: SurveySecretRow;
 };

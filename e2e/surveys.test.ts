@@ -1,0 +1,95 @@
+// A customer answers an emailed survey in Chromium — one click on the rating in the mail, then the
+// "why" on the page, which works without JavaScript — and the owner sees the result on the
+// Surveys page of the web app.
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { engines, newWorkspace, unique, type TestApp } from '../apps/server/src/test/harness.js';
+import { openMailbox, type Mailbox } from '../apps/server/src/test/mailbox.js';
+import { launchBrowser, screenshot, seriousA11yViolations, signedIn, startServer } from './support.js';
+
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+describe.each(engines)('surveys on %s', (engine) => {
+  let t: TestApp;
+  let base: string;
+  let mailbox: Mailbox;
+  beforeAll(async () => {
+    mailbox = await openMailbox();
+    ({ t, base } = await startServer({ smtpRelayUrl: mailbox.relayUrl, publicUrl: 'https://rapport.example' }, engine));
+  });
+  afterAll(async () => {
+    await t?.close();
+    await mailbox?.close();
+  });
+
+  it('answers an emailed survey link and shows the result on the dashboard', async () => {
+    const ws = await newWorkspace(t, 'Survey Co');
+    const survey = await t.request('POST', '/api/v1/surveys', {
+      token: ws.token,
+      body: { name: 'Relationship NPS', type: 'nps', title: 'How are we doing?', trigger: { type: 'manual' } },
+    });
+    expect(survey.status).toBe(201);
+    const email = `${unique('ana')}@example.com`;
+    const customer = await t.request('POST', '/api/v1/customers', { token: ws.token, body: { email, name: 'Ana Answer' } });
+    const sent = await t.request('POST', `/api/v1/surveys/${survey.body.id}/send`, { token: ws.token, body: { customerIds: [customer.body.id] } });
+    expect(sent.status).toBe(202);
+    await t.rapport.jobs.drain();
+    const text = mailbox.to(email)[0]?.text ?? '';
+    const link = /https:\/\/rapport\.example(\/s\/\S+\?score=9)/.exec(text)?.[1];
+    expect(link).toBeDefined();
+
+    // The customer's browser, with JavaScript off: the page is plain HTML forms.
+    const context = await browser.newContext({ baseURL: base, javaScriptEnabled: false, locale: 'en-GB' });
+    const page = await context.newPage();
+    await page.goto(link as string);
+    await page.getByText('Your rating is recorded. Anything to add?').waitFor();
+    expect(await page.getByRole('radio', { name: '9' }).isChecked()).toBe(true);
+    await page.getByLabel('What is the main reason for your score?').fill('Quick, friendly answers every time.');
+    await page.getByRole('button', { name: 'Send' }).click();
+    await page.getByText('Thank you for your feedback.').waitFor();
+    await context.close();
+    // The page passes axe (in a context with scripts on that bypasses the page's CSP, since axe is a script).
+    const checker = await browser.newContext({ baseURL: base, bypassCSP: true });
+    const checked = await checker.newPage();
+    await checked.goto((link as string).replace(/\?score=9$/, ''));
+    expect(await seriousA11yViolations(checked)).toEqual([]);
+    await checker.close();
+
+    const owner = await signedIn(browser, base, ws.email, '/surveys');
+    await owner.page.getByRole('heading', { name: 'Surveys' }).waitFor();
+    await owner.page.getByLabel('headline figure').filter({ hasText: '100' }).waitFor();
+    await owner.page.getByText('1 / 1').waitFor();
+    await owner.page.getByText('Quick, friendly answers every time.').first().waitFor();
+    // More answers (through the same links, as a mail client's click would) and the page follows.
+    const more: Array<[number, string]> = [
+      [10, 'Love the new dashboard'],
+      [7, 'Fine, but delivery was slow'],
+      [4, 'The agent hung up on me'],
+    ];
+    for (const [score, comment] of more) {
+      const address = `${unique('more')}@example.com`;
+      const c = await t.request('POST', '/api/v1/customers', { token: ws.token, body: { email: address } });
+      await t.request('POST', `/api/v1/surveys/${survey.body.id}/send`, { token: ws.token, body: { customerIds: [c.body.id] } });
+      await t.rapport.jobs.drain();
+      const path = /https:\/\/rapport\.example(\/s\/\S+)\?score=0/.exec(mailbox.to(address)[0]?.text ?? '')?.[1] as string;
+      const res = await t.request('POST', path, {
+        raw: new URLSearchParams({ score: String(score), comment }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
+      expect(res.status).toBe(200);
+    }
+    await owner.page.reload();
+    // 2 promoters, 1 passive, 1 detractor of 4: NPS 25.
+    await owner.page.getByLabel('headline figure').filter({ hasText: '25' }).waitFor();
+    await owner.page.getByText('4 / 4').waitFor();
+    await screenshot(owner.page, 'surveys');
+    await owner.context.close();
+  });
+});
