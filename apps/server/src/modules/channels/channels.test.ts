@@ -96,6 +96,22 @@ describe.each(engines)('channels core (%s)', (engine) => {
     expect(taken.status).toBe(409);
   });
 
+  it('lets no workspace squat another company’s number or page id (review finding M1)', async () => {
+    // Numbers and page ids are labels inside a workspace (providers name the inbox in the webhook
+    // path): the first workspace to type a company's number neither blocks nor reveals it.
+    const number = `+1415${String(Date.now()).slice(-7)}`;
+    const squatter = await t.request('POST', '/api/v1/inboxes', { token: b.token, body: { channel: 'sms', address: number } });
+    expect(squatter.status).toBe(201);
+    const owner = await t.request('POST', '/api/v1/inboxes', { token: a.token, body: { channel: 'sms', address: number } });
+    expect(owner.status).toBe(201);
+    // …while one workspace still cannot hold the same number twice
+    const twice = await t.request('POST', '/api/v1/inboxes', { token: a.token, body: { channel: 'sms', address: number } });
+    expect(twice.status).toBe(409);
+    const page = String(Date.now());
+    expect((await t.request('POST', '/api/v1/inboxes', { token: b.token, body: { channel: 'messenger', address: page } })).status).toBe(201);
+    expect((await t.request('POST', '/api/v1/inboxes', { token: a.token, body: { channel: 'messenger', address: page } })).status).toBe(201);
+  });
+
   it('lets only settings managers change inboxes, and hides other workspaces’ inboxes', async () => {
     const agent = await newMember(t, a, 'agent');
     const list = await t.request('GET', '/api/v1/inboxes', { token: agent.token });

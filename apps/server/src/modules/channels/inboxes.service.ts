@@ -149,9 +149,14 @@ export function createInboxesService(deps: {
     return r.data;
   }
 
-  async function claim(insert: () => Promise<unknown>, channel: string, address: string | null) {
+  /**
+   * An email address is unique on the server (mail is routed by it); a number or page id only in
+   * its workspace, so no tenant can squat another company's number or learn that it is in use.
+   */
+  async function claim(insert: () => Promise<unknown>, workspaceId: string, channel: string, address: string | null) {
     if (channel === 'email' && address && serverAddresses.has(address)) throw conflict(`The email address ${address} is this server's own`);
-    if (address && (await store.byAddress(channel, address))) throw conflict(`The ${channel} address ${address} belongs to another inbox`);
+    if (address && (await store.byAddress(channel, address, channel === 'email' ? null : workspaceId)))
+      throw conflict(`The ${channel} address ${address} belongs to another inbox`);
     try {
       await insert();
     } catch (err) {
@@ -190,7 +195,7 @@ export function createInboxesService(deps: {
         created_at: now,
         updated_at: now,
       };
-      await claim(() => store.insert(deps.db, row), channel, address);
+      await claim(() => store.insert(deps.db, row), auth.workspaceId, channel, address);
       return { ...toInbox(row), ...(Object.keys(extra).length > 0 ? { generatedSecrets: extra } : {}) };
     },
 
@@ -231,7 +236,7 @@ export function createInboxesService(deps: {
         address = addressOf(channel, input.address);
         patch.address = address;
       }
-      if (patch.address !== undefined) await claim(() => store.update(auth.workspaceId, id, patch), channel, address);
+      if (patch.address !== undefined) await claim(() => store.update(auth.workspaceId, id, patch), auth.workspaceId, channel, address);
       else await store.update(auth.workspaceId, id, patch);
       return toInbox({ ...row, ...patch });
     },
@@ -243,8 +248,10 @@ export function createInboxesService(deps: {
     },
 
     // For the channels: routing an inbound message, and delivering a reply.
-    findByAddress: async (channel: InboxChannel, address: string): Promise<InboxRecord | null> => {
-      const row = await store.byAddress(channel, channel === 'email' ? address.toLowerCase() : address);
+    /** Email by address on the whole server; other channels' addresses only within a workspace. */
+    findByAddress: async (channel: InboxChannel, address: string, workspaceId?: string): Promise<InboxRecord | null> => {
+      if (channel !== 'email' && !workspaceId) return null;
+      const row = await store.byAddress(channel, channel === 'email' ? address.toLowerCase() : address, channel === 'email' ? null : (workspaceId ?? null));
       return row ? toRecord(row) : null;
     },
     /** An address of the server itself (its From, its postmaster): no workspace may have it. */

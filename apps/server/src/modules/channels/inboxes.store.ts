@@ -20,8 +20,15 @@ export function createInboxesStore(db: Db) {
       db.selectFrom('inboxes').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     /** By its global id alone: provider endpoints name the inbox in their path. */
     byId: (id: string) => db.selectFrom('inboxes').selectAll().where('id', '=', id).executeTakeFirst(),
-    byAddress: (channel: string, address: string) =>
-      db.selectFrom('inboxes').selectAll().where('channel', '=', channel).where('address', '=', address).executeTakeFirst(),
+    /**
+     * Email routes by address, so an email address is the server's to hand out once; a number or
+     * a page id is only a label inside its workspace (providers name the inbox in the webhook path).
+     */
+    byAddress: (channel: string, address: string, workspaceId: string | null) => {
+      let q = db.selectFrom('inboxes').selectAll().where('channel', '=', channel).where('address', '=', address);
+      if (workspaceId !== null) q = q.where('workspace_id', '=', workspaceId);
+      return q.executeTakeFirst();
+    },
     firstOfChannel: (workspaceId: string, channel: string) =>
       db
         .selectFrom('inboxes')

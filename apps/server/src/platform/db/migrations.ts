@@ -13,6 +13,7 @@ import { m014Widget } from './migration-014-widget.js';
 import { m015Feelings } from './migration-015-feelings.js';
 import { m016Surveys } from './migration-016-surveys.js';
 import { m017Topics } from './migration-017-topics.js';
+import { m018InboxAddresses } from './migration-018-inbox-addresses.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 export type AnyDb = Kysely<any>;
@@ -302,6 +303,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['015_feelings', { up: m015Feelings }],
   ['016_surveys', { up: m016Surveys }],
   ['017_topics', { up: m017Topics }],
+  ['018_inbox_addresses', { up: m018InboxAddresses }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {

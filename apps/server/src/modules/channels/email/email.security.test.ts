@@ -51,7 +51,13 @@ describe.each(engines)('email security (%s)', (engine) => {
   const conversations = async (ws: TestWorkspace) => (await t.request('GET', '/api/v1/conversations?limit=100', { token: ws.token })).body.data as unknown[];
 
   it("refuses to let a workspace claim the server's own From or role mailboxes (409), on create and on change", async () => {
-    for (const address of ['hello@rapport.test', 'HELLO@rapport.test', 'postmaster@mail.rapport.test', 'abuse@rapport.test', 'mailer-daemon@mail.rapport.test']) {
+    for (const address of [
+      'hello@rapport.test',
+      'HELLO@rapport.test',
+      'postmaster@mail.rapport.test',
+      'abuse@rapport.test',
+      'mailer-daemon@mail.rapport.test',
+    ]) {
       const res = await t.request('POST', '/api/v1/inboxes', { token: b.token, body: { channel: 'email', address } });
       expect({ address, status: res.status }).toEqual({ address, status: 409 });
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
@@ -67,10 +73,14 @@ describe.each(engines)('email security (%s)', (engine) => {
 
   it("takes no mail for the server's own address, and drops mail from it as a loop", async () => {
     // A reply to a chat reply Rapport mailed for workspace A reaches no workspace.
-    expect(await smtpCode(send({ from: 'visitor@example.com', to: 'hello@rapport.test', subject: 'Re: Acme replied to your chat', text: 'my card is 4111…' }))).toBe(550);
+    expect(
+      await smtpCode(send({ from: 'visitor@example.com', to: 'hello@rapport.test', subject: 'Re: Acme replied to your chat', text: 'my card is 4111…' })),
+    ).toBe(550);
     // A visitor of A who left A's inbox address as theirs: Rapport's mail of A's reply does not open a conversation.
     const inboxes = await t.request('GET', '/api/v1/inboxes', { token: a.token });
-    const to = (inboxes.body.data as Array<{ channel: string; isDefault: boolean; address: string }>).find((i) => i.channel === 'email' && i.isDefault)?.address;
+    const to = (inboxes.body.data as Array<{ channel: string; isDefault: boolean; address: string }>).find(
+      (i) => i.channel === 'email' && i.isDefault,
+    )?.address;
     expect(to).toBeTruthy();
     const before = (await conversations(a)).length;
     expect(await smtpCode(send({ from: MAIL_FROM, to, subject: 'Acme replied to your chat', text: 'Acme replied: …' }))).toBe(250);
@@ -135,7 +145,8 @@ describe.each(engines)('email security: mails in transfer (%s)', (engine) => {
     port = await t.rapport.services.email.smtp.listen(0, '127.0.0.1');
     a = await newWorkspace(t, 'Sec Transfer');
     const inboxes = await t.request('GET', '/api/v1/inboxes', { token: a.token });
-    to = (inboxes.body.data as Array<{ channel: string; isDefault: boolean; address: string }>).find((i) => i.channel === 'email' && i.isDefault)?.address ?? '';
+    to =
+      (inboxes.body.data as Array<{ channel: string; isDefault: boolean; address: string }>).find((i) => i.channel === 'email' && i.isDefault)?.address ?? '';
   });
   afterAll(async () => t?.close());
 

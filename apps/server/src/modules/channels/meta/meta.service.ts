@@ -15,6 +15,9 @@ import { PermanentDeliveryError } from '../outbound.js';
 import { failureOf, postToProvider, readLimited, str } from '../provider-http.js';
 import { receiveOnce } from '../receive-once.js';
 
+/** Media files fetched from the Graph API for one webhook post; more are kept as placeholders. */
+export const MAX_MEDIA_PER_POST = 10;
+
 export const WINDOW_MS = 24 * 3_600_000;
 export const HUMAN_AGENT_MS = 7 * 24 * 3_600_000;
 export const PSID_KIND = 'messenger_psid';
@@ -84,7 +87,7 @@ export function createMeta(deps: {
   async function targetOf(path: InboxRecord, channel: InboxChannel, matches: (i: InboxRecord) => boolean, address: string[]): Promise<InboxRecord | null> {
     if (matches(path)) return path;
     for (const a of address) {
-      const other = await inboxes.findByAddress(channel, a);
+      const other = await inboxes.findByAddress(channel, a, path.workspaceId);
       if (!other || !matches(other) || other.workspaceId !== path.workspaceId || !other.enabled) continue;
       const secret = other.secrets.appSecret;
       if (secret && path.secrets.appSecret && safeEqual(secret, path.secrets.appSecret)) return other;
@@ -102,7 +105,9 @@ export function createMeta(deps: {
     const names = new Map((value.contacts ?? []).map((c) => [c.wa_id, c.profile?.name]));
     for (const m of value.messages ?? []) {
       const media = m.image ?? m.video ?? m.audio ?? m.sticker ?? m.document;
-      const file = media?.id ? await fetchMedia(target, media.id, inbound.maxAttachmentBytes) : null;
+      // At most MAX_MEDIA_PER_POST files are fetched per post (review finding M7): one signed post
+      // must not turn into thousands of calls to Meta from this server's address.
+      const file = media?.id && counts.media++ < MAX_MEDIA_PER_POST ? await fetchMedia(target, media.id, inbound.maxAttachmentBytes) : null;
       const text = m.text?.body ?? m.button?.text ?? media?.caption ?? (file ? '' : media?.filename ? `[document] ${media.filename}` : `[${m.type} message]`);
       const name = names.get(m.from);
       const contentType = (media?.mime_type ?? file?.contentType ?? 'application/octet-stream').split(';')[0]?.trim() ?? 'application/octet-stream';
@@ -155,7 +160,7 @@ export function createMeta(deps: {
     }
   }
 
-  type Counts = { received: number; statuses: number; ignored: number };
+  type Counts = { received: number; statuses: number; ignored: number; media: number };
 
   /**
    * A WhatsApp media file: its URL asked of the Graph API by id (digits only) with the inbox's
@@ -297,7 +302,7 @@ export function createMeta(deps: {
           'Not a Meta webhook',
           parsed.error.issues.slice(0, 20).map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
         );
-      const counts: Counts = { received: 0, statuses: 0, ignored: 0 };
+      const counts: Counts = { received: 0, statuses: 0, ignored: 0, media: 0 };
       const body = parsed.data;
       // Validate the whole body before writing any of it: a malformed post stores nothing.
       if (body.object === 'whatsapp_business_account') {

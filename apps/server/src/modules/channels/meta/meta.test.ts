@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from '../../../platform/clock.js';
 import { startFakeProvider, type FakeProvider } from '../../../test/fakes/providers.js';
 import { createTestApp, engines, newWorkspace, type TestApp, type TestWorkspace } from '../../../test/harness.js';
+import { MAX_MEDIA_PER_POST } from './meta.service.js';
 
 const HOUR = 3_600_000;
 const sign = (secret: string, raw: string) => `sha256=${createHmac('sha256', secret).update(raw).digest('hex')}`;
@@ -136,6 +137,29 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
     expect(await byPhone(a, `+${other}`)).toHaveLength(0);
   });
 
+  it('fetches at most MAX_MEDIA_PER_POST media files for one post (review finding M7)', async () => {
+    fake.reset();
+    const from = digits('3935');
+    const images = Array.from({ length: 25 }, (_, i) => ({
+      from,
+      id: `wamid.many${i}.${Date.now()}`,
+      timestamp: '1',
+      type: 'image',
+      image: { id: `${777000000 + i}`, mime_type: 'image/jpeg', caption: `photo ${i}` },
+    }));
+    const res = await hook(inbox.waA, waBody(ids.waA, { contacts: [{ wa_id: from, profile: { name: 'Mo' } }], messages: images }), 'app-secret-a');
+    expect(res.status).toBe(200);
+    expect(res.body.received).toBe(25);
+    // two calls per file (its URL from the Graph API, then the file), for the first ten only
+    expect(fake.requests).toHaveLength(2 * MAX_MEDIA_PER_POST);
+    const conv = (await byPhone(a, `+${from}`))[0];
+    const msgs = (await t.request('GET', `/api/v1/conversations/${conv.id}/messages?limit=100`, { token: a.token })).body.data as Array<{
+      attachments: unknown[];
+    }>;
+    expect(msgs).toHaveLength(25);
+    expect(msgs.filter((m) => m.attachments.length === 1)).toHaveLength(MAX_MEDIA_PER_POST);
+  });
+
   it('stores a WhatsApp image fetched through the Graph API with the inbox’s token', async () => {
     fake.reset();
     const from = digits('3934');
@@ -198,7 +222,8 @@ describe.each(engines)('WhatsApp and Messenger via Meta (%s)', (engine) => {
     fake.failNext(1, 500, { error: { message: 'Service temporarily unavailable', code: 2, is_transient: true } });
     const first = await reply(conv.id, 'Hi Wanda, it ships today.');
     await deliver();
-    expect((await message(first)).delivery).toMatchObject({ status: 'queued', attempts: 1 });
+    const d1 = (await message(first)).delivery;
+    expect(d1, JSON.stringify(d1)).toMatchObject({ status: 'queued', attempts: 1 });
     clock.advance(60_000);
     await deliver();
     const sent = await message(first);
