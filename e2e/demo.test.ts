@@ -92,13 +92,23 @@ describe.each(engines)('the demo workspace on %s', (engine) => {
     for (const f of feelings) expect(f).toMatch(/^Customer feeling: negative/);
     if (engine === 'sqlite') await screenshot(page, 'inbox-feeling');
 
+    // Unhappiest first: the sort control puts the most negative customer on top.
+    await page.goto('/?view=all');
+    await page.getByTestId('inbox-row').first().waitFor();
+    await page.getByLabel('Sort', { exact: true }).first().click();
+    await page.getByRole('option', { name: 'Unhappiest first' }).click();
+    await page.waitForURL(/sort=feeling/);
+    await page.getByTestId('inbox-row').first().locator('[aria-label^="Customer feeling: negative"]').waitFor();
+
     // A conversation holding a customer message that reads negative shows it so.
     const negative = (await (await context.request.get('/api/v1/conversations?feeling=negative&status=open,pending,resolved,closed&limit=50')).json()) as {
       data: Array<{ id: string }>;
     };
     let target: string | null = null;
     for (const c of negative.data) {
-      const msgs = (await (await context.request.get(`/api/v1/conversations/${c.id}/messages`)).json()) as { data: Array<{ sentiment: { label: string } | null }> };
+      const msgs = (await (await context.request.get(`/api/v1/conversations/${c.id}/messages`)).json()) as {
+        data: Array<{ sentiment: { label: string } | null }>;
+      };
       if (msgs.data.some((m) => m.sentiment?.label === 'negative')) {
         target = c.id;
         break;

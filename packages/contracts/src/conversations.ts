@@ -160,6 +160,10 @@ export const ZConversationQuery = z.object({
   updatedSince: isoDate.optional(),
   q: z.string().trim().max(200).optional(),
   feeling: ZSentimentLabel.optional().meta({ description: "only conversations whose customer's feeling is negative, neutral or positive" }),
+  sort: z
+    .enum(['activity', 'feeling'])
+    .optional()
+    .meta({ description: 'activity (default): latest activity first; feeling: unhappiest customer first (customers not yet read count as 0); not with q' }),
 });
 export type ConversationQuery = z.infer<typeof ZConversationQuery>;
 

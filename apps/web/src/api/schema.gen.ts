@@ -2747,6 +2747,8 @@ export type paths = {
                     q?: string;
                     /** @description only conversations whose customer's feeling is negative, neutral or positive */
                     feeling?: "negative" | "neutral" | "positive";
+                    /** @description activity (default): latest activity first; feeling: unhappiest customer first (customers not yet read count as 0); not with q */
+                    sort?: "activity" | "feeling";
                 };
                 header?: never;
                 path?: never;

@@ -227,6 +227,11 @@ export function createConversationsService(deps: ConversationsDeps) {
     async list(auth: AuthContext, query: ConversationQuery & { limit: number; cursor?: string | undefined }): Promise<Page<Conversation>> {
       requirePermission(auth, 'conversations.read');
       const after = decodeCursor(query.cursor, 2);
+      const byFeeling = query.sort === 'feeling';
+      if (byFeeling && query.q)
+        throw invalid('Search results come in activity order: sort by feeling without q', [{ path: 'querystring.sort', message: 'not with q' }]);
+      if (after && byFeeling !== (typeof after[0] === 'number'))
+        throw invalid('The cursor is of another order; start again without it', [{ path: 'cursor', message: 'cursor of another sort' }]);
       const statuses = query.status?.split(',').filter(Boolean);
       const bad = statuses?.filter((s) => !['open', 'pending', 'snoozed', 'resolved', 'closed'].includes(s));
       if (bad && bad.length > 0) throw invalid(`Unknown status ${bad.join(', ')}`, [{ path: 'querystring.status', message: 'unknown status' }]);
@@ -245,13 +250,14 @@ export function createConversationsService(deps: ConversationsDeps) {
           ...(query.updatedSince ? { updatedSince: new Date(query.updatedSince).toISOString() } : {}),
           ...(query.q ? { q: query.q } : {}),
           ...(query.feeling ? { customerIn: customers.idsByFeeling(auth.workspaceId, query.feeling) } : {}),
+          ...(byFeeling ? { sortBy: customers.feelingOfConversationCustomer() } : {}),
         },
         { after: after ? [String(after[0]), String(after[1])] : null, limit: query.limit },
       );
       const pageRows = toPage(
         rows,
         query.limit,
-        (r) => [r.last_activity_at, r.id],
+        (r) => [byFeeling ? Number((r as { sort_value?: unknown }).sort_value ?? 0) : r.last_activity_at, r.id],
         (r) => r,
       );
       return { data: await toConversations(auth.workspaceId, pageRows.data), nextCursor: pageRows.nextCursor };

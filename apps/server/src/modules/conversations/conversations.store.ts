@@ -18,6 +18,8 @@ export type ConversationFilter = {
   q?: string;
   /** A subquery of customer ids, written by the customers module (e.g. customers by feeling). */
   customerIn?: RawBuilder<unknown>;
+  /** Order by this per-row value, ascending, instead of latest activity (e.g. the customer's feeling). */
+  sortBy?: RawBuilder<number>;
 };
 
 const searchWords = (q: string) =>
@@ -453,6 +455,15 @@ export function createConversationsStore(db: Db, engine: Engine) {
         return q.orderBy('last_activity_at', 'desc').orderBy('id', 'desc').limit(limit);
       };
       const want = opts.limit + 1;
+      if (f.sortBy && !f.q) {
+        const by = f.sortBy;
+        let q = filtered();
+        if (opts.after) {
+          const [value, id] = opts.after;
+          q = q.where(sql<boolean>`(${by} > ${Number(value)} OR (${by} = ${Number(value)} AND id > ${id}))`);
+        }
+        return q.selectAll().select(by.as('sort_value')).orderBy(by).orderBy('id').limit(want).execute();
+      }
       if (!f.q) return ordered(filtered(), opts.after, want).selectAll().execute();
       const search = await searchOf(f.q);
       if (!search) return [];

@@ -1,4 +1,15 @@
-import { ZCreateCustomer, ZCustomer, ZCustomer360, ZCustomerQuery, ZIdParam, ZOrganization, ZPageQuery, ZProblem, ZUpdateCustomer, page } from '@rapport/contracts';
+import {
+  ZCreateCustomer,
+  ZCustomer,
+  ZCustomer360,
+  ZCustomerQuery,
+  ZIdParam,
+  ZOrganization,
+  ZPageQuery,
+  ZProblem,
+  ZUpdateCustomer,
+  page,
+} from '@rapport/contracts';
 import type { Customer360 } from '@rapport/contracts';
 import type { AuthContext } from '../../platform/access.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';

@@ -242,6 +242,8 @@ export function createCustomersService(deps: {
 
     /** Customer ids whose feeling has this label, as a subquery (the inbox's feeling filter). */
     idsByFeeling: (workspaceId: string, label: SentimentLabel) => store.idsByFeeling(workspaceId, label),
+    /** The feeling score of a conversation's customer as an SQL expression (the inbox's sort by feeling). */
+    feelingOfConversationCustomer: () => store.feelingOfConversationCustomer(),
 
     /**
      * One more scored message in the customer's feeling: an exponentially time-decayed average

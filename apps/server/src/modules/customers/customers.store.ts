@@ -26,7 +26,11 @@ export function createCustomersStore(db: Db, engine: Engine) {
     async lockMany(ex: Tx | Db, workspaceId: string, ids: string[]): Promise<CustomerRow[]> {
       const out: CustomerRow[] = [];
       for (const part of chunks(ids, 10_000)) {
-        let q = ex.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where(inValues(engine, 'id', part));
+        let q = ex
+          .selectFrom('customers')
+          .selectAll()
+          .where('workspace_id', '=', workspaceId)
+          .where(inValues(engine, 'id', part));
         if (engine === 'postgres') q = q.forShare();
         out.push(...(await q.execute()));
       }
@@ -66,7 +70,9 @@ export function createCustomersStore(db: Db, engine: Engine) {
         statement(
           sql`UPDATE customers SET merged_into_id = ${caseMap('merged_into_id', pairs)}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND merged_into_id IN (${froms})`,
         ),
-        statement(sql`UPDATE customers SET merged_into_id = ${caseMap('id', pairs)}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND id IN (${froms})`),
+        statement(
+          sql`UPDATE customers SET merged_into_id = ${caseMap('id', pairs)}, updated_at = ${now} WHERE workspace_id = ${workspaceId} AND id IN (${froms})`,
+        ),
       ];
     },
     /** Forgets merge records and organization memberships of erased customers. */
@@ -125,6 +131,9 @@ export function createCustomersStore(db: Db, engine: Engine) {
     /** Customer ids by feeling label, as a subquery other modules filter by. */
     idsByFeeling: (workspaceId: string, label: string) =>
       sql`SELECT id FROM customers WHERE workspace_id = ${workspaceId} AND feeling_label = ${label} AND merged_into_id IS NULL`,
+    /** A conversation row's customer's feeling score (0 until read), for ordering the inbox by it. */
+    feelingOfConversationCustomer: () =>
+      sql<number>`COALESCE((SELECT fc.feeling_score FROM customers fc WHERE fc.workspace_id = conversations.workspace_id AND fc.id = conversations.customer_id), 0)`,
     getMany: (workspaceId: string, ids: string[]) =>
       ids.length === 0 ? Promise.resolve([]) : db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<CustomerRow>) =>

@@ -111,6 +111,41 @@ describe.each(engines)('feelings on %s', (engine) => {
     expect(cross.status).toBe(404);
   });
 
+  it('sorts the inbox by feeling, unhappiest first, page after page', async () => {
+    const c = await newWorkspace(t, 'Feelings sort');
+    const bodies = [
+      'Worst service ever, I am furious!',
+      'The app crashes at checkout',
+      'Please send me my invoice',
+      'Thanks, that works',
+      'Amazing, I love it!',
+    ];
+    for (const body of bodies) await newConversation(t, c.token, { message: { body } });
+    await t.rapport.logs.drain();
+    const seen: Array<{ id: string; score: number }> = [];
+    let cursor: string | null = null;
+    do {
+      const res: { status: number; body: { data: Array<{ id: string; customer: { feeling: { score: number } | null } }>; nextCursor: string | null } } =
+        await t.request('GET', `/api/v1/conversations?sort=feeling&limit=2${cursor ? `&cursor=${cursor}` : ''}`, { token: c.token });
+      expect(res.status).toBe(200);
+      for (const conv of res.body.data) seen.push({ id: conv.id, score: conv.customer.feeling?.score ?? 0 });
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(bodies.length);
+    expect(new Set(seen.map((x) => x.id)).size).toBe(bodies.length);
+    const scores = seen.map((x) => x.score);
+    expect(scores).toEqual([...scores].sort((x, y) => x - y));
+    expect(scores[0]).toBeLessThan(-0.3);
+    expect(scores.at(-1)).toBeGreaterThan(0.3);
+
+    const withSearch = await t.request('GET', '/api/v1/conversations?sort=feeling&q=invoice', { token: c.token });
+    expect(withSearch.status).toBe(400);
+    const byActivity = await t.request('GET', '/api/v1/conversations?limit=1', { token: c.token });
+    const mixed = await t.request('GET', `/api/v1/conversations?sort=feeling&cursor=${byActivity.body.nextCursor}`, { token: c.token });
+    expect(mixed.status).toBe(400);
+    expect((await t.request('GET', '/api/v1/conversations?sort=mood', { token: c.token })).status).toBe(400);
+  });
+
   it('scores each message exactly once, even when the consumer runs again', async () => {
     const conv = await newConversation(t, a.token, { message: { body: 'Please send me my invoice' } });
     await t.rapport.logs.drain();

@@ -46,6 +46,18 @@ export function InboxFilters(props: {
           data={f.values.map((s) => ({ value: s, label: label(s) }))}
         />
       ))}
+      <Select
+        aria-label="Sort"
+        w={180}
+        value={params.get('sort') === 'feeling' && !search ? 'feeling' : 'activity'}
+        onChange={(v) => onFilter('sort', v === 'feeling' ? 'feeling' : null)}
+        disabled={search !== ''}
+        allowDeselect={false}
+        data={[
+          { value: 'activity', label: 'Latest activity' },
+          { value: 'feeling', label: 'Unhappiest first' },
+        ]}
+      />
     </Group>
   );
 }

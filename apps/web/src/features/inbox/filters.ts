@@ -21,6 +21,8 @@ export function filtersFor(view: string, me: Pick<Me, 'role'>, params: URLSearch
   const feeling = oneOf(SENTIMENT_LABELS, params.get('feeling'));
   if (feeling) f.feeling = feeling;
   if (q) f.q = q;
+  // Search results come in activity order; otherwise the unhappiest customers can come first.
+  else if (params.get('sort') === 'feeling') f.sort = 'feeling';
   if (me.role === 'analyst' && view === 'mine') delete f.assignee;
   return f;
 }
