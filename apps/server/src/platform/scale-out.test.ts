@@ -92,7 +92,7 @@ describe.skipIf(!engines.includes('postgres'))('two processes on one PostgreSQL,
     expect(first.status).toBe(201);
     const createdOn = (l: { events: LiveEvent[] }, id: unknown) => l.events.some((e) => e.type === 'conversation.created' && e.conversationId === id);
     await expect.poll(() => createdOn(onB, first.body.id), { timeout: 10_000 }).toBe(true);
-    expect(createdOn(onA, first.body.id)).toBe(true);
+    await expect.poll(() => createdOn(onA, first.body.id), { timeout: 10_000 }).toBe(true);
 
     // The load: 80 batches of 40 events over 200 customers, alternating between the processes,
     // four in flight; B is killed once 30 have been acknowledged.
