@@ -57,9 +57,24 @@ function byFirstWord(entries: Iterable<[string, number]>): Map<string, Phrase[]>
 const COMPLAINT_INDEX = byFirstWord(COMPLAINTS);
 const IDIOM_INDEX = byFirstWord(IDIOMS);
 const REQUEST_INDEX = byFirstWord(REQUEST_CUES.map((c): [string, number] => [c.join(' '), 1]));
-const SIGNAL_INDEX = new Map(
-  (Object.keys(SIGNAL_CUES) as SentimentSignal[]).map((s) => [s, byFirstWord(SIGNAL_CUES[s].map((c): [string, number] => [c, 1]))] as const),
-);
+const SIGNAL_NAMES = Object.keys(SIGNAL_CUES) as SentimentSignal[];
+/** Every signal's cues in one index (the phrase's value is its signal's position): one pass finds them all. */
+const SIGNAL_INDEX = byFirstWord(SIGNAL_NAMES.flatMap((s, n) => SIGNAL_CUES[s].map((c): [string, number] => [c, n])));
+
+/** Which signals' cues the tokens hold, as a bit set by SIGNAL_NAMES position. */
+function cuesIn(low: string[]): number {
+  let found = 0;
+  for (let i = 0; i < low.length; i++) {
+    const list = SIGNAL_INDEX.get(low[i] ?? '');
+    if (!list) continue;
+    outer: for (const p of list) {
+      if (i + p.words.length > low.length) continue;
+      for (let k = 1; k < p.words.length; k++) if (low[i + k] !== p.words[k]) continue outer;
+      found |= 1 << p.value;
+    }
+  }
+  return found;
+}
 
 function matchAt(index: Map<string, Phrase[]>, low: string[], i: number): Phrase | null {
   const list = index.get(low[i] ?? '');
@@ -325,8 +340,10 @@ function gratitudeOrPraise(low: string[], clauseEnd: boolean[], i: number): bool
 
 function signalsOf(low: string[], raw: string[], text: string, score: number, capDiff: boolean, valence: Float64Array): SentimentSignal[] {
   const out: SentimentSignal[] = [];
-  for (const [signal, index] of SIGNAL_INDEX) {
-    let hit = hasAny(index, low);
+  const cues = cuesIn(low);
+  for (let n = 0; n < SIGNAL_NAMES.length; n++) {
+    const signal = SIGNAL_NAMES[n] as SentimentSignal;
+    let hit = (cues & (1 << n)) !== 0;
     if (signal === 'frustration' && !hit) {
       // shouting a complaint, or a strongly negative text with "!!"
       let shouted = false;
