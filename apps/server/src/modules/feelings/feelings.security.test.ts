@@ -25,17 +25,22 @@ const HOSTILE: Record<string, string> = {
   'greeting then spaces': `hi${' '.repeat(MAX_ANALYSED_CHARS)}`,
 };
 
-function elapsedMs(fn: () => void): number {
-  const start = performance.now();
-  fn();
-  return performance.now() - start;
-}
+// No stopwatch in these tests (speed is the benches' business): a pattern that backtracks again
+// takes seconds to minutes on these texts, and the per-test timeout fails it; a linear one, a few ms.
+const HOSTILE_TIMEOUT_MS = 3_000;
 
 describe('feelings: the analyser is linear on hostile text (pure)', () => {
-  it.each(Object.entries(HOSTILE))('reads %s (20,000 characters) in under 50 ms', (_name, text) => {
-    analyse(text); // compiled once
-    expect(elapsedMs(() => analyse(text))).toBeLessThan(50);
-  });
+  it.each(Object.entries(HOSTILE))(
+    'reads %s (20,000 characters) without backtracking',
+    (_name, text) => {
+      for (let i = 0; i < 3; i++) {
+        const r = analyse(text);
+        expect(r.score).toBeGreaterThanOrEqual(-1);
+        expect(r.score).toBeLessThanOrEqual(1);
+      }
+    },
+    HOSTILE_TIMEOUT_MS,
+  );
 
   it('still drops a sign-off, with trailing blank lines or spaces after it', () => {
     const plain = analyse('Hi team,\nMy order arrived damaged.');
@@ -57,13 +62,12 @@ describe.each(engines)('feelings: a hostile customer message on %s', (engine) =>
   it('is scored behind the write without holding the server', async () => {
     const body = fill(`${'\n'.repeat(300)}regards`);
     const conv = await newConversation(t, a.token, { message: { body } });
-    const started = performance.now();
+    // Before the fix this drain took 10 s (the consumer runs on the event loop every tenant shares):
+    // the test's timeout fails it.
     await t.rapport.logs.drain();
-    // Before the fix this drain took 10 s (the consumer runs on the event loop every tenant shares).
-    expect(performance.now() - started).toBeLessThan(1000);
     const res = await t.request('GET', `/api/v1/conversations/${conv.id}/messages`, { token: a.token });
     expect(res.status).toBe(200);
     const [first] = res.body.data as Array<{ sentiment: { label: string } | null }>;
     expect(first?.sentiment?.label).toBe('neutral');
-  });
+  }, 5_000);
 });
