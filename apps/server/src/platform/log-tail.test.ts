@@ -8,7 +8,7 @@ import type { DbHandle } from './db/database.js';
 import { createLogTail } from './log-tail.js';
 import { createLogStore } from './log.store.js';
 import { createLogs } from './logs.js';
-import { engines, openTestDatabase, unique } from '../test/harness.js';
+import { engines, openTestDatabase, unique, untilSettled } from '../test/harness.js';
 
 describe.each(engines)('the live tail and retention on %s', (engine) => {
   let handle: DbHandle;
@@ -32,9 +32,11 @@ describe.each(engines)('the live tail and retention on %s', (engine) => {
     const logs = createLogs({ db: handle.db, engine, clock });
     const w = unique('ws');
     await append(logs, w, ['conversation.created', 'message.created']);
+    await untilSettled(handle.db, engine);
     expect(await logs.trim()).toBe(0);
     clock.advance(8 * 86_400_000);
     await append(logs, w, ['conversation.updated']);
+    await untilSettled(handle.db, engine);
     expect(await logs.trim()).toBeGreaterThanOrEqual(2);
     const left = await logs.store.readWorkspace('domain_events', w, { tx: 0, seq: 0 }, 100, { settledOnly: false });
     expect(left.map((e) => e.type)).toEqual(['conversation.updated']);
@@ -50,6 +52,7 @@ describe.each(engines)('the live tail and retention on %s', (engine) => {
     await append(logs, w, ['conversation.created', ...Array.from({ length: 3000 }, () => 'interaction.created'), 'message.created']);
     const seen: string[] = [];
     tail.subscribe((entries) => seen.push(...entries.map((e) => e.type)));
+    await untilSettled(handle.db, engine);
     await tail.poke();
     expect(seen.filter((t) => t !== 'interaction.created')).toEqual(['conversation.created', 'message.created']);
     expect(seen).not.toContain('interaction.created');

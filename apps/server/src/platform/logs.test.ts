@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFakeClock } from './clock.js';
 import { openDatabase, type DbHandle } from './db/database.js';
 import { createLogs, partitionOf, PARTITIONS, type LogEntry } from './logs.js';
-import { createTestApp, engines, newWorkspace, openTestDatabase, unique, type TestApp } from '../test/harness.js';
+import { createTestApp, engines, newWorkspace, openTestDatabase, unique, untilSettled, type TestApp } from '../test/harness.js';
 
 const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
 
@@ -122,13 +122,16 @@ describe.each(engines)('logs on %s', (engine) => {
         await record(name)(tx, entries);
       },
     });
+    await untilSettled(handle.db, engine);
     await logs.runOnce();
     await appendEach(logs, [bad, good], 2);
+    await untilSettled(handle.db, engine);
     await logs.runOnce();
     expect((await effects(name)).filter((e) => e.workspace_id === good)).toHaveLength(2);
     // Later entries of the good workspace go through on the next round, with no time passing,
     // while the bad partition waits out its back-off.
     await appendEach(logs, [good], 3);
+    await untilSettled(handle.db, engine);
     await logs.runOnce();
     expect((await effects(name)).filter((e) => e.workspace_id === good)).toHaveLength(5);
     expect((await effects(name)).filter((e) => e.workspace_id === bad)).toHaveLength(0);
@@ -157,6 +160,7 @@ describe.each(engines)('logs on %s', (engine) => {
         [1, 2, 3].map((i) => ({ workspaceId: w, type: 'batch', data: { i } })),
       ),
     );
+    await untilSettled(handle.db, engine);
     await fast.runOnce();
     expect(await effects(names.fast)).toHaveLength(3);
     expect(await fast.trim()).toBe(0);

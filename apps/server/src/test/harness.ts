@@ -3,6 +3,7 @@
 // schema per app, dropped on close. With CI=true an unreachable PostgreSQL fails the run.
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
+import { sql } from 'kysely';
 import pg from 'pg';
 import { buildApp, type AppOptions, type Rapport } from '../app.js';
 import type { AuthContext } from '../platform/access.js';
@@ -200,4 +201,23 @@ export async function newConversation(t: TestApp, token: string, body: Record<st
   });
   if (res.status !== 201) throw new Error(`newConversation failed: ${res.status} ${res.text}`);
   return res.body as { id: string; number: number; customer: { id: string } } & Record<string, any>;
+}
+
+/**
+ * Waits until every transaction begun before this call has ended (PostgreSQL only): log consumers
+ * read only settled entries (no older transaction still running), and other test files share the
+ * database, so a test that runs a consumer by hand first lets the others' transactions end.
+ * Polls a condition; no time passes on any clock.
+ */
+export async function untilSettled(db: DbHandle['db'], engine: Engine, timeoutMs = 30_000): Promise<void> {
+  if (engine !== 'postgres') return;
+  const mine = await sql<{ x: string }>`SELECT txid_current()::text AS x`.execute(db);
+  const target = BigInt(mine.rows[0]?.x ?? '0');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = await sql<{ x: string }>`SELECT pg_snapshot_xmin(pg_current_snapshot())::text AS x`.execute(db);
+    if (BigInt(r.rows[0]?.x ?? '0') > target) return;
+    if (Date.now() > deadline) throw new Error('transactions of other tests did not end in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
 }
