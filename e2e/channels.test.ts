@@ -352,7 +352,10 @@ describe.each(engines)('channels on %s', (engine) => {
 
     const hostile = page.getByTestId('message').filter({ has: page.locator('[data-testid="email-html"][srcdoc*="Tracking test"]') });
     await hostile.getByTestId('email-html').waitFor();
-    await page.waitForLoadState('networkidle');
+    // The frame has loaded (its image fetched, or refused by its CSP): a pixel would have been asked for by now.
+    // (Not "networkidle": the page's live socket and polling may keep the network busy.)
+    const hostileFrame = await (await hostile.getByTestId('email-html').elementHandle())?.contentFrame();
+    await hostileFrame?.waitForLoadState('load');
     expect(receiver.received.filter((r) => r.path === '/pixel.gif')).toEqual([]);
     expect(await page.title()).not.toBe('pwned');
     expect(await page.evaluate(() => document.querySelectorAll('[data-testid="thread"] script').length)).toBe(0);
