@@ -6,9 +6,9 @@ import type { Tx } from '../../platform/db/database.js';
 import type { ConversationRow, MessageAttachmentRow, MessageRow } from '../../platform/db/schema.js';
 import { newId } from '../../platform/ids.js';
 import { conflict, notFound } from '../../platform/errors.js';
-import type { NewInteraction } from '../interactions/interactions.service.js';
 import type { ConversationsCore } from './conversations.core.js';
 import type { ConversationsDeps } from './conversations.deps.js';
+import { newConversationRow, openedInteraction } from './conversation-rows.js';
 import { toMessage } from './messages.mappers.js';
 
 /** external_id: an API-channel system's customer id; messenger_psid: `<pageId>:<page-scoped id>`. */
@@ -102,48 +102,24 @@ export function createChannelMessages(deps: ConversationsDeps & { core: Conversa
   async function openConversation(tx: Tx, input: InboundMessage, customerId: string): Promise<ConversationRow> {
     const { workspaceId } = input.target;
     const now = clock.nowIso();
-    const conv: ConversationRow = {
-      workspace_id: workspaceId,
-      id: newId('conversation'),
-      number: await workspaces.nextConversationNumber(tx, workspaceId),
-      customer_id: customerId,
-      channel: input.target.channel,
-      subject: input.message.subject?.slice(0, 500) || null,
-      category: 'inquiry',
-      status: 'open',
-      snoozed_until: null,
-      priority: 'normal',
-      assignee_id: null,
-      team_id: input.target.teamId,
-      tags: '[]',
-      custom_fields: '{}',
-      origin: 'reactive',
-      touchpoint_id: null,
-      merged_into_id: null,
-      message_count: 0,
-      last_message_preview: null,
-      created_at: now,
-      updated_at: now,
-      last_activity_at: now,
-      first_response_at: null,
-      resolved_at: null,
-      first_response_seconds: null,
-      resolution_seconds: null,
-      inbox_id: input.target.inboxId,
-      external_id: input.thread?.externalId ?? null,
-    };
-    const opened: NewInteraction = {
-      workspaceId,
-      customerId,
-      kind: 'conversation',
-      name: 'Conversation Opened',
-      channel: conv.channel,
-      origin: 'customer',
-      sourceId: `${conv.id}:opened`,
-      conversationId: conv.id,
-      touchpointId: null,
-      properties: { number: conv.number, subject: conv.subject, category: conv.category },
-    };
+    const conv = newConversationRow(
+      {
+        workspace_id: workspaceId,
+        number: await workspaces.nextConversationNumber(tx, workspaceId),
+        customer_id: customerId,
+        channel: input.target.channel,
+        subject: input.message.subject?.slice(0, 500) || null,
+        category: 'inquiry',
+        status: 'open',
+        priority: 'normal',
+        team_id: input.target.teamId,
+        origin: 'reactive',
+        inbox_id: input.target.inboxId,
+        external_id: input.thread?.externalId ?? null,
+      },
+      now,
+    );
+    const opened = openedInteraction(conv, 'customer');
     await store.insertCreated(tx, conv, [], null);
     await core.recordChange(tx, null, conv);
     await interactions.append(tx, [opened]);

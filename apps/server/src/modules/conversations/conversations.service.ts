@@ -5,17 +5,16 @@ import { conversationScope, requirePermission, type AuthContext } from '../../pl
 import { decodeCursor, toPage } from '../../platform/cursor.js';
 import type { ConversationRow } from '../../platform/db/schema.js';
 import { AppError, notFound, invalid, conflict, unprocessable } from '../../platform/errors.js';
-import { newId } from '../../platform/ids.js';
 import { parseJsonObject, parseJsonStringArray } from '../../platform/json.js';
 import { createAssignmentService } from './assignment.service.js';
 import { createConversationsCore, type CreateInput, type UpdateInput } from './conversations.core.js';
 import type { ConversationsDeps } from './conversations.deps.js';
 import type { Tx } from '../../platform/db/database.js';
 import type { Executor } from '../../platform/db/transactions.js';
-import type { NewInteraction } from '../interactions/interactions.service.js';
 import { createCustomFieldsService, validateCustomFields } from './custom-fields.service.js';
 import { createMessagesService } from './messages.service.js';
 import { createChannelMessages } from './channel-messages.service.js';
+import { newConversationRow, openedInteraction } from './conversation-rows.js';
 
 export type { ConversationsDeps } from './conversations.deps.js';
 export { AUTO_ASSIGN_JOB, UNSNOOZE_JOB } from './conversations.core.js';
@@ -79,46 +78,26 @@ export function createConversationsService(deps: ConversationsDeps) {
             : await customers.findOrCreateByEmail(tx, auth.workspaceId, input.customer.email, input.customer.name);
         if (!customer) throw notFound('Customer');
         const number = numberOutside ?? (await workspaces.nextConversationNumber(tx, auth.workspaceId));
-        const conv: ConversationRow = {
-          workspace_id: auth.workspaceId,
-          id: newId('conversation'),
-          number,
-          customer_id: customer.id,
-          channel: input.channel,
-          subject: input.subject ?? null,
-          category: input.category,
-          status: input.status,
-          snoozed_until: null,
-          priority: input.priority,
-          assignee_id: input.assigneeId ?? null,
-          team_id: input.teamId ?? null,
-          tags: JSON.stringify(tags),
-          custom_fields: JSON.stringify(customFields),
-          origin: input.origin,
-          touchpoint_id: input.touchpointId ?? null,
-          merged_into_id: null,
-          message_count: 0,
-          last_message_preview: null,
-          created_at: now,
-          updated_at: now,
-          last_activity_at: now,
-          first_response_at: null,
-          resolved_at: null,
-          first_response_seconds: null,
-          resolution_seconds: null,
-        };
-        const opened: NewInteraction = {
-          workspaceId: auth.workspaceId,
-          customerId: customer.id,
-          kind: 'conversation',
-          name: 'Conversation Opened',
-          channel: conv.channel,
-          origin: input.origin === 'proactive' ? 'company' : 'customer',
-          sourceId: `${conv.id}:opened`,
-          conversationId: conv.id,
-          touchpointId: conv.touchpoint_id,
-          properties: { number: conv.number, subject: conv.subject, category: conv.category },
-        };
+        const conv = newConversationRow(
+          {
+            workspace_id: auth.workspaceId,
+            number,
+            customer_id: customer.id,
+            channel: input.channel,
+            subject: input.subject ?? null,
+            category: input.category,
+            status: input.status,
+            priority: input.priority,
+            assignee_id: input.assigneeId ?? null,
+            team_id: input.teamId ?? null,
+            tags: JSON.stringify(tags),
+            custom_fields: JSON.stringify(customFields),
+            origin: input.origin,
+            touchpoint_id: input.touchpointId ?? null,
+          },
+          now,
+        );
+        const opened = openedInteraction(conv, input.origin === 'proactive' ? 'company' : 'customer');
         const authorType = input.message?.author === 'agent' ? 'agent' : 'customer';
         const first = input.message
           ? draftMessage(conv, { body: input.message.body, kind: 'reply', authorType, authorId: authorType === 'agent' ? auth.userId : customer.id }, now)
@@ -359,50 +338,26 @@ export function createConversationsService(deps: ConversationsDeps) {
       },
     ): Promise<{ id: string; number: number }> {
       const now = clock.nowIso();
-      const conv: ConversationRow = {
-        workspace_id: workspaceId,
-        id: newId('conversation'),
-        number: await workspaces.nextConversationNumber(tx, workspaceId),
-        customer_id: input.customerId,
-        channel: input.channel,
-        subject: input.subject.slice(0, 500),
-        category: 'complaint',
-        status: 'open',
-        snoozed_until: null,
-        priority: input.priority ?? 'high',
-        assignee_id: null,
-        team_id: input.teamId,
-        tags: JSON.stringify(['survey-follow-up']),
-        custom_fields: '{}',
-        origin: 'proactive',
-        touchpoint_id: input.touchpointId,
-        merged_into_id: null,
-        message_count: 0,
-        last_message_preview: null,
-        created_at: now,
-        updated_at: now,
-        last_activity_at: now,
-        first_response_at: null,
-        resolved_at: null,
-        first_response_seconds: null,
-        resolution_seconds: null,
-      };
+      const conv = newConversationRow(
+        {
+          workspace_id: workspaceId,
+          number: await workspaces.nextConversationNumber(tx, workspaceId),
+          customer_id: input.customerId,
+          channel: input.channel,
+          subject: input.subject.slice(0, 500),
+          category: 'complaint',
+          status: 'open',
+          priority: input.priority ?? 'high',
+          team_id: input.teamId,
+          tags: JSON.stringify(['survey-follow-up']),
+          origin: 'proactive',
+          touchpoint_id: input.touchpointId,
+        },
+        now,
+      );
       await store.insertCreated(tx, conv, ['survey-follow-up'], null);
       await core.recordChange(tx, null, conv);
-      await interactions.append(tx, [
-        {
-          workspaceId,
-          customerId: input.customerId,
-          kind: 'conversation',
-          name: 'Conversation Opened',
-          channel: conv.channel,
-          origin: 'company',
-          sourceId: `${conv.id}:opened`,
-          conversationId: conv.id,
-          touchpointId: conv.touchpoint_id,
-          properties: { number: conv.number, subject: conv.subject, category: conv.category },
-        },
-      ]);
+      await interactions.append(tx, [openedInteraction(conv, 'company')]);
       await insertMessage(tx, conv, { body: input.note, kind: 'note', authorType: 'system', authorId: null });
       await enqueueAutoAssign(tx, conv, 'created');
       return { id: conv.id, number: conv.number };

@@ -10,11 +10,11 @@ import type { Db } from '../../platform/db/database.js';
 import type { LogTail } from '../../platform/log-tail.js';
 import { AppError, forbidden, invalid, unauthenticated } from '../../platform/errors.js';
 import { isSameOrigin } from '../../platform/http.js';
+import { keepAlive, parseFrame } from '../../platform/socket.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import { createLiveService, type LiveService } from './live.service.js';
 
-const HEARTBEAT_MS = 30_000;
 /** A client that cannot keep up is dropped; it reconnects with its last cursor and catches up from the log. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
 
@@ -97,25 +97,11 @@ export async function registerLiveRoutes(
         { cursor: req.query.cursor },
       );
 
-      let isAlive = true;
-      socket.on('pong', () => {
-        isAlive = true;
-      });
-      const heartbeat = setInterval(() => {
-        if (!isAlive) {
-          socket.terminate();
-          return;
-        }
-        isAlive = false;
-        socket.ping();
-      }, HEARTBEAT_MS);
-      heartbeat.unref();
+      keepAlive(socket);
 
       socket.on('message', (raw) => {
-        let json: unknown;
-        try {
-          json = JSON.parse(String(raw));
-        } catch {
+        const json = parseFrame(raw);
+        if (json === undefined) {
           send({ kind: 'error', detail: 'Messages must be JSON' });
           return;
         }
@@ -131,7 +117,6 @@ export async function registerLiveRoutes(
           });
       });
       socket.on('close', () => {
-        clearInterval(heartbeat);
         void session.then((s) => s.disconnect());
       });
     },

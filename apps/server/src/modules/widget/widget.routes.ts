@@ -27,12 +27,12 @@ import type { Bus } from '../../platform/bus.js';
 import type { WidgetVisitorRow } from '../../platform/db/schema.js';
 import { invalid, notFound } from '../../platform/errors.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
+import { keepAlive, parseFrame } from '../../platform/socket.js';
 import type { InboxRecord } from '../channels/inboxes.service.js';
 import { WIDGET_PUSH, type WidgetPush, type WidgetService } from './widget.service.js';
 
 /** Widget bodies are small: a message is at most 5,000 characters. */
 export const WIDGET_BODY_LIMIT = 32 * 1024;
-const HEARTBEAT_MS = 30_000;
 const MAX_SOCKETS_PER_VISITOR = 10;
 const tags = ['widget'];
 const errors = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 413: ZProblem, 429: ZProblem };
@@ -259,31 +259,16 @@ export function registerWidgetRoutes(app: FastifyZodInstance, deps: { widget: Wi
       const online = (isOnline: boolean) => widget.markOnline(visitor, isOnline).catch((err: unknown) => req.log.warn({ err }, 'widget presence not recorded'));
       void online(true);
       send({ type: 'hello', agentsOnline: widget.agentsOnline(visitor.workspace_id) });
-      let isAlive = true;
-      socket.on('pong', () => {
-        isAlive = true;
-        void online(true);
-      });
-      const heartbeat = setInterval(() => {
-        if (!isAlive) return void socket.terminate();
-        isAlive = false;
-        socket.ping();
-      }, HEARTBEAT_MS);
-      heartbeat.unref();
+      keepAlive(socket, () => void online(true));
       socket.on('message', (raw) => {
-        let json: unknown;
-        try {
-          json = JSON.parse(String(raw));
-        } catch {
-          return void send({ type: 'error', detail: 'Messages must be JSON' });
-        }
+        const json = parseFrame(raw);
+        if (json === undefined) return void send({ type: 'error', detail: 'Messages must be JSON' });
         const parsed = ZWidgetClientMessage.safeParse(json);
         if (!parsed.success) return void send({ type: 'error', detail: 'Send {type:"seen", messageIds:[…]} or {type:"ping"}' });
         if (parsed.data.type === 'seen')
           widget.seen(visitor, parsed.data.messageIds).catch((err: unknown) => req.log.warn({ err }, 'widget acknowledgement failed'));
       });
       socket.on('close', () => {
-        clearInterval(heartbeat);
         mine.delete(socket);
         if (mine.size === 0) {
           sockets.delete(visitor.id);
