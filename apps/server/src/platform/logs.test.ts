@@ -200,6 +200,7 @@ describe.each(engines)('logs on %s', (engine) => {
       const workspaces = spreadWorkspaces(PARTITIONS);
       await Promise.all([a.drain(), b.drain()]);
       await appendEach(a, workspaces, 5);
+      await untilSettled(handle.db, engine);
       first = true;
       const aRun = a.runOnce();
       await aIsIn;
