@@ -8,7 +8,7 @@
 import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Db, Engine, Tx } from './db/database.js';
-import { createTransactions, whenCommitting } from './db/transactions.js';
+import { createTransactions, isRetryable, whenCommitting } from './db/transactions.js';
 import { createLogStore, type LogEntry, type LogTable, type Position } from './log.store.js';
 
 export type { LogEntry, LogTable, Position };
@@ -106,17 +106,30 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
     const size = failures >= 3 ? 1 : c.batch;
     const afterCommit: Array<() => void> = [];
     try {
-      const n = await transactions.run(async (tx) => {
-        const at = await store.lockCursor(tx, c.name, partition);
-        if (!at) return 0;
-        const entries = await store.read(tx, c.log, partition, at, size);
-        if (entries.length === 0) return 0;
-        const after = await c.handle(tx, entries);
-        if (typeof after === 'function') afterCommit.push(after);
-        const last = entries[entries.length - 1] as LogEntry;
-        await store.moveCursor(tx, c.name, partition, { tx: last.tx, seq: last.seq }, clock.nowIso());
-        return entries.length;
-      });
+      const batch = () =>
+        transactions.run(async (tx) => {
+          afterCommit.length = 0;
+          const at = await store.lockCursor(tx, c.name, partition);
+          if (!at) return 0;
+          const entries = await store.read(tx, c.log, partition, at, size);
+          if (entries.length === 0) return 0;
+          const after = await c.handle(tx, entries);
+          if (typeof after === 'function') afterCommit.push(after);
+          const last = entries[entries.length - 1] as LogEntry;
+          await store.moveCursor(tx, c.name, partition, { tx: last.tx, seq: last.seq }, clock.nowIso());
+          return entries.length;
+        });
+      // A deadlock with another writer of the same rows (PostgreSQL picks one side to abort) is
+      // no fault of the batch: run it again at once, a few times, before counting a failure.
+      let n = 0;
+      for (let attempt = 1; ; attempt++) {
+        try {
+          n = await batch();
+          break;
+        } catch (err) {
+          if (attempt >= 4 || !isRetryable(err)) throw err;
+        }
+      }
       // Going one entry at a time after failures: stay so until a batch's worth has passed, so
       // a bad entry behind good ones still reaches its poison count instead of starting over.
       if (failures >= 3) {

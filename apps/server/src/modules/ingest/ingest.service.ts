@@ -3,7 +3,7 @@
 // logged, not stored. The processor (ingest.processor.ts) turns the log into customers and
 // interactions just behind.
 import type { IngestResult, Page, RejectedEvent, Rejection } from '@rapport/contracts';
-import type { Transactions } from '../../platform/db/transactions.js';
+import { isRetryable, type Transactions } from '../../platform/db/transactions.js';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
 import { decodeCursor, toPage } from '../../platform/cursor.js';
@@ -33,8 +33,6 @@ export type IngestInput = {
   ip: string | null;
 };
 
-const RETRYABLE = new Set(['40P01', '40001']);
-const isRetryable = (err: unknown) => err !== null && typeof err === 'object' && 'code' in err && RETRYABLE.has(String(err.code));
 
 export const toRejectedEvent = (r: RejectedEventRow): RejectedEvent => ({
   id: r.id,

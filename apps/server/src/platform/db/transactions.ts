@@ -12,6 +12,10 @@ export type Transactions = {
   autocommit: Executor;
 };
 
+/** A PostgreSQL deadlock or serialization failure: the transaction may simply be run again. */
+const RETRYABLE = new Set(['40P01', '40001']);
+export const isRetryable = (err: unknown) => err !== null && typeof err === 'object' && 'code' in err && RETRYABLE.has(String(err.code));
+
 const beforeCommit = new WeakMap<Tx, Array<() => Promise<void>>>();
 
 /**
