@@ -46,7 +46,7 @@ export function createSystemActions(deps: ConversationsDeps & { core: ReturnType
           customer_id: input.customerId,
           channel: input.channel,
           subject: input.subject.slice(0, 500),
-          category: 'question',
+          category: 'inquiry',
           // Waiting on the customer: it is the company that wrote first.
           status: 'pending',
           priority: input.priority ?? 'normal',
