@@ -22,6 +22,7 @@ import type { RuleFiringRow, RuleRow } from '../../platform/db/schema.js';
 import type { Transactions } from '../../platform/db/transactions.js';
 import { AppError, conflict, invalid, notFound } from '../../platform/errors.js';
 import { newId } from '../../platform/ids.js';
+import type { InteractionsService } from '../interactions/interactions.service.js';
 import { evaluate, validateCondition, type ConditionError, type Facts } from './conditions.js';
 import { validZone, type ContactPolicyService } from './contact-policy.js';
 import { customerFacts, nextRun, parseRule, type EngineDeps } from './engine.js';
@@ -45,7 +46,7 @@ export function createRulesService(deps: {
   clock: Clock;
   policy: ContactPolicyService;
   customers: EngineDeps['customers'];
-  interactions: Pick<import('../interactions/interactions.service.js').InteractionsService, 'anyAfter'>;
+  interactions: Pick<InteractionsService, 'anyAfter'>;
   requireTeam: EngineDeps['requireTeam'];
   requireActiveMember: EngineDeps['requireActiveMember'];
   surveyExists: (workspaceId: string, surveyId: string) => Promise<boolean>;
