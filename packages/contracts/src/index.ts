@@ -13,3 +13,5 @@ export * from './feelings.js';
 export * from './widget.js';
 export * from './surveys.js';
 export * from './messaging.js';
+export * from './sla-state.js';
+export * from './sla.js';
