@@ -60,6 +60,9 @@ import { createWidgetStore } from './modules/widget/widget.store.js';
 import { registerSurveyRoutes } from './modules/surveys/surveys.routes.js';
 import { createSurveysService } from './modules/surveys/surveys.service.js';
 import { createSurveysStore } from './modules/surveys/surveys.store.js';
+import { registerSlaRoutes } from './modules/sla/sla.routes.js';
+import { createSlaService, createSlaView } from './modules/sla/sla.service.js';
+import { createSlaReads, createSlaStore } from './modules/sla/sla.store.js';
 
 export type AppOptions = {
   handle: DbHandle;
@@ -92,6 +95,8 @@ export type AppOptions = {
   webhookAllowHosts?: string | undefined;
   webDir?: string | null;
   runWorker?: boolean;
+  /** How often the worker sweeps due timers (SLA warnings and breaches); RAPPORT_SWEEP_INTERVAL_MS. */
+  sweepIntervalMs?: number;
   /** Domain of default email inboxes and Message-IDs. */
   mailDomain?: string;
   /** Where attachments are stored; by default a temporary folder (tests). */
@@ -203,6 +208,8 @@ export async function buildApp(opts: AppOptions) {
   const customers = createCustomersService({ store: customersStore, identities, transactions, clock, events });
   const organizations = createOrganizationsService({ store: customersStore, clock });
   const conversationsStore = createConversationsStore(db, engine);
+  // The desk shows each conversation's SLA (one query a page) and sorts the inbox by due time.
+  const slaView = createSlaView(createSlaReads(db));
   const spine = createInteractionsModule({
     db,
     engine,
@@ -233,6 +240,7 @@ export async function buildApp(opts: AppOptions) {
     interactions,
     events,
     files,
+    sla: slaView,
   });
   const channels = createChannels({
     db,
@@ -283,6 +291,18 @@ export async function buildApp(opts: AppOptions) {
     interactions,
     workspaces,
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
+  });
+  // SLA policies: a consumer of the domain events keeps each conversation's due times; the worker's sweep warns and breaches.
+  const sla = createSlaService({
+    store: createSlaStore(),
+    transactions,
+    clock,
+    audit,
+    logs,
+    events,
+    customers,
+    journey: spine.journey,
+    workspaces,
   });
   // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
   let live: Awaited<ReturnType<typeof registerLiveRoutes>> | null = null;
@@ -377,6 +397,7 @@ export async function buildApp(opts: AppOptions) {
   registerWebhookRoutes(app, { webhooks });
   registerSurveyRoutes(app, { surveys });
   registerFeelingsRoutes(app, { feelings });
+  registerSlaRoutes(app, { sla });
   registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
   const messaging = await installMessagingChannels(app, {
     channels,
@@ -405,6 +426,7 @@ export async function buildApp(opts: AppOptions) {
     webhooks,
     widget,
     feelings,
+    sla,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
@@ -431,10 +453,22 @@ export async function buildApp(opts: AppOptions) {
   }
 
   let housekeeping: NodeJS.Timeout | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
   if (opts.runWorker) {
     app.addHook('onReady', async () => {
       jobs.start();
       logs.start();
+      // Due timers (SLA warnings and breaches); a sweep still running is not started twice.
+      let sweeping = false;
+      sweeper = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        sla
+          .sweep()
+          .catch((err: unknown) => app.log.error({ err }, 'SLA sweep failed'))
+          .finally(() => (sweeping = false));
+      }, opts.sweepIntervalMs ?? 1000);
+      sweeper.unref();
       const sweep = () =>
         void runHousekeeping(db, clock)
           // Log retention: what every consumer has passed and is older than its log keeps.
@@ -449,6 +483,7 @@ export async function buildApp(opts: AppOptions) {
   }
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
+    if (sweeper) clearInterval(sweeper);
     await email.smtp.close();
     await jobs.stop();
     await logs.stop();
@@ -465,7 +500,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys, sla },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

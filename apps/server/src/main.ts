@@ -127,6 +127,7 @@ async function main(argv: string[]): Promise<number> {
     ingestBurst: config.ingestBurst,
     webhookAllowHosts: config.webhookAllowHosts,
     runWorker: config.runWorker,
+    sweepIntervalMs: config.sweepIntervalMs,
     mailDomain: config.mailDomain,
     attachmentsDir: path.join(config.dataDir, 'attachments'),
     attachmentMaxBytes: config.attachmentMaxBytes,

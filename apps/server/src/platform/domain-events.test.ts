@@ -2,6 +2,7 @@
 // cause it, in the same transaction, and its payload parses with its schema (issue 10).
 import { DOMAIN_EVENTS, type DomainEventType } from '@rapport/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFakeClock } from './clock.js';
 import { toEnvelope } from './domain-events.js';
 import { createTestApp, engines, newMember, newWorkspace, type TestApp } from '../test/harness.js';
 
@@ -9,8 +10,9 @@ const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`)
 
 describe.each(engines)('domain events on %s', (engine) => {
   let t: TestApp;
+  const clock = createFakeClock(new Date());
   beforeAll(async () => {
-    t = await createTestApp(engine);
+    t = await createTestApp(engine, { clock });
   });
   afterAll(async () => t.close());
 
@@ -64,6 +66,14 @@ describe.each(engines)('domain events on %s', (engine) => {
     // Erasure removes every event about the erased person from the log (GDPR), so erase another one.
     const doomed = await ok('POST', '/api/v1/customers', { name: 'Doomed', email: 'doomed@example.com' });
     await ok('DELETE', `/api/v1/customers/${doomed.id}`);
+    // SLA: a target warned about, then missed (the sweep, with the clock moved on).
+    await ok('POST', '/api/v1/sla/policies', { name: 'Fast', conditions: { priority: ['urgent'] }, targets: { firstResponse: 'PT1H' }, warning: { percent: 50 } });
+    await ok('POST', '/api/v1/conversations', { customer: { id: customer.id }, subject: 'Urgent', priority: 'urgent' });
+    await t.rapport.logs.drain();
+    clock.advance(40 * 60_000);
+    await t.rapport.services.sla.sweep();
+    clock.advance(40 * 60_000);
+    await t.rapport.services.sla.sweep();
 
     const entries = await t.rapport.logs.store.readWorkspace('domain_events', ws.workspaceId, { tx: 0, seq: 0 }, 10_000, { settledOnly: false });
     const events = entries.map(toEnvelope);

@@ -31,6 +31,8 @@ export const ID_PREFIXES = {
   surveySend: 'srs',
   surveyResponse: 'srr',
   surveyFollowUp: 'srf',
+  slaPolicy: 'slap',
+  slaCalendar: 'slac',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 
