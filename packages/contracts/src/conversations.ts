@@ -162,13 +162,10 @@ export const ZConversationQuery = z.object({
   updatedSince: isoDate.optional(),
   q: z.string().trim().max(200).optional(),
   feeling: ZSentimentLabel.optional().meta({ description: "only conversations whose customer's feeling is negative, neutral or positive" }),
-  sort: z
-    .enum(['activity', 'feeling', 'due'])
-    .optional()
-    .meta({
-      description:
-        'activity (default): latest activity first; feeling: unhappiest customer first (customers not yet read count as 0); due: the nearest SLA due time first (paused or without SLA last); not with q',
-    }),
+  sort: z.enum(['activity', 'feeling', 'due']).optional().meta({
+    description:
+      'activity (default): latest activity first; feeling: unhappiest customer first (customers not yet read count as 0); due: the nearest SLA due time first (paused or without SLA last); not with q',
+  }),
 });
 export type ConversationQuery = z.infer<typeof ZConversationQuery>;
 

@@ -33,12 +33,7 @@ export const ZSlaInterval = z
   .meta({ id: 'SlaInterval', description: 'open hours on one weekday, local time of the calendar' });
 export type SlaInterval = z.infer<typeof ZSlaInterval>;
 
-const ZTimeZone = z
-  .string()
-  .min(1)
-  .max(64)
-  .refine(isTimeZone, 'an IANA time zone such as Europe/Berlin')
-  .meta({ example: 'Europe/Berlin' });
+const ZTimeZone = z.string().min(1).max(64).refine(isTimeZone, 'an IANA time zone such as Europe/Berlin').meta({ example: 'Europe/Berlin' });
 const ZHoliday = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, 'a date YYYY-MM-DD')
@@ -50,7 +45,7 @@ const calendarFields = {
   alwaysOpen: z.boolean().meta({ description: '24/7: business time is wall-clock time (hours and holidays must be empty)' }),
   hours: z.array(ZSlaInterval).max(MAX_CALENDAR_INTERVALS),
   holidays: z.array(ZHoliday).max(MAX_HOLIDAYS).meta({ description: 'local dates on which the calendar is closed all day' }),
-  teamId: z.string().max(64).nullable().meta({ description: "the team whose conversations use this calendar (one calendar per team); null for none" }),
+  teamId: z.string().max(64).nullable().meta({ description: 'the team whose conversations use this calendar (one calendar per team); null for none' }),
   isDefault: z.boolean().meta({ description: "the workspace's default calendar (at most one)" }),
 };
 
@@ -89,9 +84,7 @@ export type CreateSlaCalendar = z.input<typeof ZCreateSlaCalendar>;
 export const ZUpdateSlaCalendar = calendarRules(z.strictObject(calendarFields).partial());
 export type UpdateSlaCalendar = z.input<typeof ZUpdateSlaCalendar>;
 
-export const ZSlaCalendar = z
-  .object({ id: z.string(), ...calendarFields, createdAt: ZIsoTime, updatedAt: ZIsoTime })
-  .meta({ id: 'SlaCalendar' });
+export const ZSlaCalendar = z.object({ id: z.string(), ...calendarFields, createdAt: ZIsoTime, updatedAt: ZIsoTime }).meta({ id: 'SlaCalendar' });
 export type SlaCalendar = z.infer<typeof ZSlaCalendar>;
 
 const ZTraitValue = z.union([z.string().max(200), z.number(), z.boolean()]);

@@ -45,7 +45,11 @@ describe.each(engines)('domain events on %s', (engine) => {
     // A conversation through an inbox: the agent's reply is delivered (or fails) and says so.
     const inboxId = (await ok('POST', '/api/v1/inboxes', { channel: 'api' })).id as string;
     const inbox = (await t.rapport.services.channels.inboxes.getRecord(inboxId))!;
-    const inbound = await t.rapport.services.channels.inbound.receive({ inbox, contact: { identity: { kind: 'user_id', value: 'ext-1' } }, message: { body: 'From outside' } });
+    const inbound = await t.rapport.services.channels.inbound.receive({
+      inbox,
+      contact: { identity: { kind: 'user_id', value: 'ext-1' } },
+      message: { body: 'From outside' },
+    });
     await ok('POST', `/api/v1/conversations/${inbound.conversationId}/messages`, { body: 'Answer', kind: 'reply' });
     await t.rapport.logs.drain();
     await t.rapport.jobs.drain();
@@ -67,7 +71,12 @@ describe.each(engines)('domain events on %s', (engine) => {
     const doomed = await ok('POST', '/api/v1/customers', { name: 'Doomed', email: 'doomed@example.com' });
     await ok('DELETE', `/api/v1/customers/${doomed.id}`);
     // SLA: a target warned about, then missed (the sweep, with the clock moved on).
-    await ok('POST', '/api/v1/sla/policies', { name: 'Fast', conditions: { priority: ['urgent'] }, targets: { firstResponse: 'PT1H' }, warning: { percent: 50 } });
+    await ok('POST', '/api/v1/sla/policies', {
+      name: 'Fast',
+      conditions: { priority: ['urgent'] },
+      targets: { firstResponse: 'PT1H' },
+      warning: { percent: 50 },
+    });
     await ok('POST', '/api/v1/conversations', { customer: { id: customer.id }, subject: 'Urgent', priority: 'urgent' });
     await t.rapport.logs.drain();
     clock.advance(40 * 60_000);

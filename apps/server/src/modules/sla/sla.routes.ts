@@ -35,12 +35,19 @@ export function registerSlaRoutes(app: FastifyZodInstance, deps: { sla: SlaServi
     '/api/v1/sla/calendars',
     {
       config: { access: write },
-      schema: { tags, summary: 'Create a calendar (time zone, weekly hours, holidays; or 24/7)', body: ZCreateSlaCalendar, response: { 201: ZSlaCalendar, ...errors } },
+      schema: {
+        tags,
+        summary: 'Create a calendar (time zone, weekly hours, holidays; or 24/7)',
+        body: ZCreateSlaCalendar,
+        response: { 201: ZSlaCalendar, ...errors },
+      },
     },
     async (req, reply) => reply.code(201).send(await calendars.create(requireAuth(req), req.body)),
   );
-  app.get('/api/v1/sla/calendars/:id', { config: { access: read }, schema: { tags, params: ZIdParam, response: { 200: ZSlaCalendar, ...errors } } }, async (req) =>
-    calendars.get(requireAuth(req), req.params.id),
+  app.get(
+    '/api/v1/sla/calendars/:id',
+    { config: { access: read }, schema: { tags, params: ZIdParam, response: { 200: ZSlaCalendar, ...errors } } },
+    async (req) => calendars.get(requireAuth(req), req.params.id),
   );
   app.patch(
     '/api/v1/sla/calendars/:id',
@@ -70,7 +77,12 @@ export function registerSlaRoutes(app: FastifyZodInstance, deps: { sla: SlaServi
     '/api/v1/sla/policies/order',
     {
       config: { access: write },
-      schema: { tags, summary: 'Set the order in which policies are tried (every id once)', body: ZReorderSlaPolicies, response: { 200: page(ZSlaPolicy), ...errors } },
+      schema: {
+        tags,
+        summary: 'Set the order in which policies are tried (every id once)',
+        body: ZReorderSlaPolicies,
+        response: { 200: page(ZSlaPolicy), ...errors },
+      },
     },
     async (req) => policies.reorder(requireAuth(req), req.body.ids),
   );
@@ -82,10 +94,8 @@ export function registerSlaRoutes(app: FastifyZodInstance, deps: { sla: SlaServi
     { config: { access: write }, schema: { tags, params: ZIdParam, body: ZUpdateSlaPolicy, response: { 200: ZSlaPolicy, ...errors } } },
     async (req) => policies.update(requireAuth(req), req.params.id, req.body),
   );
-  app.delete(
-    '/api/v1/sla/policies/:id',
-    { config: { access: write }, schema: { tags, params: ZIdParam, response: { 200: ZOk, ...errors } } },
-    async (req) => policies.delete(requireAuth(req), req.params.id),
+  app.delete('/api/v1/sla/policies/:id', { config: { access: write }, schema: { tags, params: ZIdParam, response: { 200: ZOk, ...errors } } }, async (req) =>
+    policies.delete(requireAuth(req), req.params.id),
   );
 
   app.get(

@@ -2,6 +2,7 @@
 // domain-events log that keeps each conversation's targets and their due instants in business
 // time, paused while the conversation is pending; a sweep appends sla.warning and sla.breached
 // exactly once each, in the transaction that records them. docs/sla.md is the contract.
+import type { ZCreateSlaPolicy, ZSlaAttainmentQuery } from '@rapport/contracts';
 import {
   MAX_CALENDARS,
   MAX_POLICIES,
@@ -9,7 +10,6 @@ import {
   type ConversationSla,
   type ConversationState,
   type CreateSlaCalendar,
-  type CreateSlaPolicy,
   type DomainEventData,
   type Page,
   type SlaAttainment,
@@ -23,8 +23,6 @@ import {
   type UpdateSlaCalendar,
   type UpdateSlaPolicy,
   ZCreateSlaCalendar,
-  ZCreateSlaPolicy,
-  ZSlaAttainmentQuery,
 } from '@rapport/contracts';
 import type { z } from 'zod';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
@@ -116,7 +114,14 @@ export function toPolicy(r: SlaPolicyRow): SlaPolicy {
 const businessCalendarOf = (c: SlaCalendar): BusinessCalendar => ({ timeZone: c.timeZone, alwaysOpen: c.alwaysOpen, hours: c.hours, holidays: c.holidays });
 
 /** Which customer facts a policy's conditions read. */
-export type MatchFacts = { priority: string; category: string | null; channel: string; teamId: string | null; stage: string | null; traits: Record<string, unknown> };
+export type MatchFacts = {
+  priority: string;
+  category: string | null;
+  channel: string;
+  teamId: string | null;
+  stage: string | null;
+  traits: Record<string, unknown>;
+};
 
 export function matches(c: SlaConditions, f: MatchFacts): boolean {
   if (c.priority && !c.priority.includes(f.priority as never)) return false;
@@ -718,7 +723,14 @@ export function createSlaView(reads: SlaReads) {
       for (const r of await reads.rowsOf(workspaceId, ids)) {
         let s = out.get(r.conversation_id);
         if (!s) {
-          s = { policyId: r.policy_id ?? '', firstResponseDueAt: null, nextResponseDueAt: null, resolutionDueAt: null, breached: [], pausedSince: r.paused_since };
+          s = {
+            policyId: r.policy_id ?? '',
+            firstResponseDueAt: null,
+            nextResponseDueAt: null,
+            resolutionDueAt: null,
+            breached: [],
+            pausedSince: r.paused_since,
+          };
           out.set(r.conversation_id, s);
         }
         if (!r.metric) continue;
@@ -736,5 +748,3 @@ export function createSlaView(reads: SlaReads) {
   };
 }
 export type SlaView = ReturnType<typeof createSlaView>;
-
-export type { CreateSlaPolicy };

@@ -18,7 +18,8 @@ export function createSlaStore() {
     insertCalendar: (ex: Ex, row: SlaCalendarRow) => ex.insertInto('sla_calendars').values(row).execute(),
     updateCalendar: (ex: Ex, workspaceId: string, id: string, patch: Partial<SlaCalendarRow>) =>
       ex.updateTable('sla_calendars').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
-    deleteCalendar: (ex: Ex, workspaceId: string, id: string) => ex.deleteFrom('sla_calendars').where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
+    deleteCalendar: (ex: Ex, workspaceId: string, id: string) =>
+      ex.deleteFrom('sla_calendars').where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     /** Unsets the workspace's default calendar (before another becomes it). */
     clearDefault: (ex: Ex, workspaceId: string) =>
       ex.updateTable('sla_calendars').set({ is_default: 0 }).where('workspace_id', '=', workspaceId).where('is_default', '=', 1).execute(),
@@ -43,16 +44,12 @@ export function createSlaStore() {
     insertPolicy: (ex: Ex, row: SlaPolicyRow) => ex.insertInto('sla_policies').values(row).execute(),
     updatePolicy: (ex: Ex, workspaceId: string, id: string, patch: Partial<SlaPolicyRow>) =>
       ex.updateTable('sla_policies').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
-    deletePolicy: (ex: Ex, workspaceId: string, id: string) => ex.deleteFrom('sla_policies').where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
+    deletePolicy: (ex: Ex, workspaceId: string, id: string) =>
+      ex.deleteFrom('sla_policies').where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
 
     // A conversation's SLA and its targets
     getConversation: (ex: Ex, workspaceId: string, conversationId: string) =>
-      ex
-        .selectFrom('sla_conversations')
-        .selectAll()
-        .where('workspace_id', '=', workspaceId)
-        .where('conversation_id', '=', conversationId)
-        .executeTakeFirst(),
+      ex.selectFrom('sla_conversations').selectAll().where('workspace_id', '=', workspaceId).where('conversation_id', '=', conversationId).executeTakeFirst(),
     insertConversation: (ex: Ex, row: SlaConversationRow) => ex.insertInto('sla_conversations').values(row).execute(),
     updateConversation: (ex: Ex, workspaceId: string, conversationId: string, patch: Partial<SlaConversationRow>) =>
       ex.updateTable('sla_conversations').set(patch).where('workspace_id', '=', workspaceId).where('conversation_id', '=', conversationId).execute(),

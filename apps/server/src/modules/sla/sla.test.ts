@@ -20,7 +20,8 @@ describe.each(engines)('SLA policies on %s', (engine) => {
   });
   afterAll(async () => t.close());
 
-  const req = async (ws: TestWorkspace, method: string, url: string, body?: unknown) => t.request(method, url, { token: ws.token, ...(body !== undefined ? { body } : {}) });
+  const req = async (ws: TestWorkspace, method: string, url: string, body?: unknown) =>
+    t.request(method, url, { token: ws.token, ...(body !== undefined ? { body } : {}) });
   const ok = async (ws: TestWorkspace, method: string, url: string, body?: unknown) => {
     const res = await req(ws, method, url, body);
     expect([200, 201], `${method} ${url}: ${res.text}`).toContain(res.status);
@@ -74,7 +75,10 @@ describe.each(engines)('SLA policies on %s', (engine) => {
     const reordered = await ok(a, 'PUT', '/api/v1/sla/policies/order', { ids: [second.id, policy.id] });
     expect(reordered.data.map((p: { id: string }) => p.id)).toEqual([second.id, policy.id]);
     expect((await ok(a, 'PATCH', `/api/v1/sla/policies/${policy.id}`, { enabled: false })).enabled).toBe(false);
-    expect((await ok(a, 'PATCH', `/api/v1/sla/calendars/${cal.id}`, { holidays: ['2026-12-24', '2026-12-25'] })).holidays).toEqual(['2026-12-24', '2026-12-25']);
+    expect((await ok(a, 'PATCH', `/api/v1/sla/calendars/${cal.id}`, { holidays: ['2026-12-24', '2026-12-25'] })).holidays).toEqual([
+      '2026-12-24',
+      '2026-12-25',
+    ]);
 
     // Invalid input: 400 problems naming the field.
     for (const [url, body] of [
@@ -123,7 +127,11 @@ describe.each(engines)('SLA policies on %s', (engine) => {
     const ws = await newWorkspace(t);
     const team = await ok(ws, 'POST', '/api/v1/teams', { name: 'Billing', autoAssign: false });
     const urgent = await ok(ws, 'POST', '/api/v1/sla/policies', { name: 'Urgent', conditions: { priority: ['urgent'] }, targets: { firstResponse: 'PT15M' } });
-    const gold = await ok(ws, 'POST', '/api/v1/sla/policies', { name: 'Gold', conditions: { traits: [{ key: 'tier', in: ['gold'] }] }, targets: { firstResponse: 'PT30M' } });
+    const gold = await ok(ws, 'POST', '/api/v1/sla/policies', {
+      name: 'Gold',
+      conditions: { traits: [{ key: 'tier', in: ['gold'] }] },
+      targets: { firstResponse: 'PT30M' },
+    });
     const billing = await ok(ws, 'POST', '/api/v1/sla/policies', {
       name: 'Billing complaints',
       conditions: { teamId: [team.id], category: ['complaint'], channel: ['email'] },
