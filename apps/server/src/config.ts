@@ -166,7 +166,7 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     key: 'attachmentQuotaBytes',
     env: 'RAPPORT_ATTACHMENT_QUOTA_BYTES',
     default: '10737418240',
-    doc: 'attachment storage of one workspace, in bytes: an inbound message whose attachments would pass it is refused (552 by SMTP, 413 from webhooks)',
+    doc: "attachment storage of one workspace, in bytes: an inbound message whose attachments would pass it is refused (552 by SMTP, 413 from webhooks)",
   },
   {
     key: 'smtpPort',
