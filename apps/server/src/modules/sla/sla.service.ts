@@ -80,6 +80,8 @@ const TARGET_OF: Record<SlaMetric, keyof SlaTargets> = { first_response: 'firstR
 const isClosed = (status: string) => status === 'resolved' || status === 'closed';
 const num = (v: number | string | null | undefined) => (v === null || v === undefined ? null : Number(v));
 const iso = (ms: number) => new Date(ms).toISOString();
+/** The live stream shows an SLA event to whoever may see its conversation (partners: their teams'). */
+const scopeOf = (m: SlaMetricRow) => ({ conversation: { id: m.conversation_id, teamId: m.team_id } });
 
 export function toCalendar(r: SlaCalendarRow): SlaCalendar {
   return {
@@ -423,7 +425,7 @@ export function createSlaService(deps: SlaDeps) {
         m.breached_at = at;
         m.outcome = 'breached';
         m.decided_at = iso(due);
-        w.out.push({ type: 'sla.breached', data: slaEvent(m, due, at) });
+        w.out.push({ type: 'sla.breached', data: slaEvent(m, due, at), scope: scopeOf(m) });
       } else {
         m.outcome = 'met';
         m.decided_at = at;
@@ -649,7 +651,9 @@ export function createSlaService(deps: SlaDeps) {
             const mine = kind === 'warning' ? await store.markWarned(tx, m, at) : await store.markBreached(tx, m, at, iso(dueMs));
             if (!mine) continue;
             done++;
-            await events.emit(tx, m.workspace_id, [{ type: kind === 'warning' ? 'sla.warning' : 'sla.breached', data: slaEvent(m, dueMs, at) }]);
+            await events.emit(tx, m.workspace_id, [
+              { type: kind === 'warning' ? 'sla.warning' : 'sla.breached', data: slaEvent(m, dueMs, at), scope: scopeOf(m) },
+            ]);
           }
         });
         if (kind === 'warning') warnings += done;
