@@ -489,8 +489,10 @@ export function createSlaService(deps: SlaDeps) {
       }
       if (target === null || isClosed(w.state.status)) continue;
       const ever = w.metrics.some((m) => m.metric === metric);
-      if (metric === 'first_response' && !ever && !w.state.firstResponseAt) newMetric(w, metric, 1, w.state.createdAt, target);
-      if (metric === 'resolution' && !ever) newMetric(w, metric, 1, w.state.createdAt, target);
+      // A policy's targets count from when it existed: a policy added today does not make last week's conversations late.
+      const start = p && p.createdAt > w.state.createdAt ? p.createdAt : w.state.createdAt;
+      if (metric === 'first_response' && !ever && !w.state.firstResponseAt) newMetric(w, metric, 1, start, target);
+      if (metric === 'resolution' && !ever) newMetric(w, metric, 1, start, target);
       // next_response is started by the customer's message (onMessage), whose sequence number it needs.
     }
   }
@@ -542,7 +544,8 @@ export function createSlaService(deps: SlaDeps) {
         createdAt: c.createdAt,
         firstResponseAt: null,
         awaitingSince: null,
-        customerWrote: false,
+        // First seen through a change (written before this module ran): assume it awaits an answer.
+        customerWrote: !isNew,
       };
       const row: SlaConversationRow = {
         workspace_id: workspaceId,

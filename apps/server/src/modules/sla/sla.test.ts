@@ -97,6 +97,10 @@ describe.each(engines)('SLA policies on %s', (engine) => {
       expect(res.status, `${url} ${JSON.stringify(body)}: ${res.text}`).toBe(400);
       expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
     }
+    // A patch must leave a whole calendar: 24/7 with hours still set is refused.
+    const half = await req(a, 'PATCH', `/api/v1/sla/calendars/${cal.id}`, { alwaysOpen: true });
+    expect(half.status).toBe(400);
+    expect(half.body.errors[0].path).toBe('body.hours');
     const reorderBad = await req(a, 'PUT', '/api/v1/sla/policies/order', { ids: [policy.id] });
     expect(reorderBad.status).toBe(400);
     // A calendar in use cannot go.
@@ -168,6 +172,18 @@ describe.each(engines)('SLA policies on %s', (engine) => {
     await ok(ws, 'PATCH', `/api/v1/sla/policies/${urgent.id}`, { enabled: false });
     await ok(ws, 'PATCH', `/api/v1/conversations/${c1.id}`, { subject: 'Changed' });
     expect((await conversation(ws, c1.id)).sla).toMatchObject({ policyId: gold.id, firstResponseDueAt: at(30 * MIN) });
+  });
+
+  it('starts targets no earlier than their policy', async () => {
+    clock.set('2026-03-02T08:00:00Z');
+    const ws = await newWorkspace(t);
+    const c = await newConversation(t, ws.token);
+    expect((await conversation(ws, c.id)).sla).toBeNull();
+    clock.advance(3 * HOUR);
+    const policy = await ok(ws, 'POST', '/api/v1/sla/policies', { name: 'New', targets: { firstResponse: 'PT1H' } });
+    expect((await conversation(ws, c.id)).sla).toBeNull();
+    await ok(ws, 'PATCH', `/api/v1/conversations/${c.id}`, { priority: 'high' });
+    expect((await conversation(ws, c.id)).sla).toMatchObject({ policyId: policy.id, firstResponseDueAt: '2026-03-02T12:00:00.000Z' });
   });
 
   it('counts business hours over a weekend with the default and team calendars', async () => {
