@@ -201,6 +201,19 @@ describe.each(engines)('SLA policies on %s', (engine) => {
     expect((await conversation(ws, night.id)).sla.firstResponseDueAt).toBe('2026-03-06T18:00:00.000Z');
   });
 
+  it('counts business hours over a holiday and the DST change in Europe/Berlin', async () => {
+    // Thursday 26 March 2026, 15:00 Berlin (14:00Z, CET). Friday 27th is a holiday; clocks go forward on Sunday 29th.
+    clock.set('2026-03-26T14:00:00Z');
+    const ws = await newWorkspace(t);
+    const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({ day, from: '09:00', to: '17:00' }));
+    await ok(ws, 'POST', '/api/v1/sla/calendars', { name: 'Berlin', timeZone: 'Europe/Berlin', hours: weekdays, holidays: ['2026-03-27'], isDefault: true });
+    await ok(ws, 'POST', '/api/v1/sla/policies', { name: 'All', targets: { firstResponse: 'PT4H', resolution: 'PT16H' } });
+    const c = await newConversation(t, ws.token);
+    // 2 h on Thursday, none on the holiday or the weekend, 2 h on Monday from 09:00 CEST (07:00Z): 11:00 CEST.
+    // Resolution: 2 h Thursday + 8 h Monday + 6 h Tuesday → Tuesday 15:00 CEST (13:00Z).
+    expect((await conversation(ws, c.id)).sla).toMatchObject({ firstResponseDueAt: '2026-03-30T09:00:00.000Z', resolutionDueAt: '2026-03-31T13:00:00.000Z' });
+  });
+
   it('pauses the clock while pending and resumes it when the conversation reopens', async () => {
     clock.set('2026-03-02T08:00:00Z');
     const ws = await newWorkspace(t);
