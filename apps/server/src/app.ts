@@ -65,10 +65,11 @@ import { createRulesService } from './modules/rules/rules.service.js';
 import { createRulesStore } from './modules/rules/rules.store.js';
 import { createSurveysService } from './modules/surveys/surveys.service.js';
 import { createSurveysStore } from './modules/surveys/surveys.store.js';
+import { registerSlaRoutes } from './modules/sla/sla.routes.js';
+import { createSlaService, createSlaView } from './modules/sla/sla.service.js';
+import { createSlaReads, createSlaStore } from './modules/sla/sla.store.js';
 
 export type AppOptions = {
-  /** How often windows and schedules of rules are swept (RAPPORT_SWEEP_INTERVAL_MS). */
-  sweepIntervalMs?: number;
   handle: DbHandle;
   clock?: Clock;
   logger?: FastifyBaseLogger | boolean;
@@ -99,6 +100,8 @@ export type AppOptions = {
   webhookAllowHosts?: string | undefined;
   webDir?: string | null;
   runWorker?: boolean;
+  /** How often the worker sweeps due timers (SLA warnings and breaches, rules' windows and schedules); RAPPORT_SWEEP_INTERVAL_MS. */
+  sweepIntervalMs?: number;
   /** Domain of default email inboxes and Message-IDs. */
   mailDomain?: string;
   /** Where attachments are stored; by default a temporary folder (tests). */
@@ -210,6 +213,8 @@ export async function buildApp(opts: AppOptions) {
   const customers = createCustomersService({ store: customersStore, identities, transactions, clock, events });
   const organizations = createOrganizationsService({ store: customersStore, clock });
   const conversationsStore = createConversationsStore(db, engine);
+  // The desk shows each conversation's SLA (one query a page) and sorts the inbox by due time.
+  const slaView = createSlaView(createSlaReads(db));
   const spine = createInteractionsModule({
     db,
     engine,
@@ -240,6 +245,7 @@ export async function buildApp(opts: AppOptions) {
     interactions,
     events,
     files,
+    sla: slaView,
   });
   const channels = createChannels({
     db,
@@ -327,6 +333,18 @@ export async function buildApp(opts: AppOptions) {
     surveyExists: surveys.exists,
     poke: () => jobs.poke(),
     ...ruleDeps,
+  });
+  // SLA policies: a consumer of the domain events keeps each conversation's due times; the worker's sweep warns and breaches.
+  const sla = createSlaService({
+    store: createSlaStore(),
+    transactions,
+    clock,
+    audit,
+    logs,
+    events,
+    customers,
+    journey: spine.journey,
+    workspaces,
   });
   // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
   let live: Awaited<ReturnType<typeof registerLiveRoutes>> | null = null;
@@ -422,6 +440,7 @@ export async function buildApp(opts: AppOptions) {
   registerSurveyRoutes(app, { surveys });
   registerRulesRoutes(app, { rules });
   registerFeelingsRoutes(app, { feelings });
+  registerSlaRoutes(app, { sla });
   registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
   const messaging = await installMessagingChannels(app, {
     channels,
@@ -450,6 +469,7 @@ export async function buildApp(opts: AppOptions) {
     webhooks,
     widget,
     feelings,
+    sla,
   });
   await spine.registerRoutes(app, privacy);
   // Every process tails the domain-events log for its sockets (a tail, not a shared consumer).
@@ -476,11 +496,23 @@ export async function buildApp(opts: AppOptions) {
   }
 
   let housekeeping: NodeJS.Timeout | null = null;
+  let sweeper: NodeJS.Timeout | null = null;
   if (opts.runWorker) {
     app.addHook('onReady', async () => {
       jobs.start();
       logs.start();
       rulesEngine.start(opts.sweepIntervalMs ?? 1000);
+      // Due timers (SLA warnings and breaches); a sweep still running is not started twice.
+      let sweeping = false;
+      sweeper = setInterval(() => {
+        if (sweeping) return;
+        sweeping = true;
+        sla
+          .sweep()
+          .catch((err: unknown) => app.log.error({ err }, 'SLA sweep failed'))
+          .finally(() => (sweeping = false));
+      }, opts.sweepIntervalMs ?? 1000);
+      sweeper.unref();
       const sweep = () =>
         void runHousekeeping(db, clock)
           // Log retention: what every consumer has passed and is older than its log keeps.
@@ -495,6 +527,7 @@ export async function buildApp(opts: AppOptions) {
   }
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
+    if (sweeper) clearInterval(sweeper);
     await email.smtp.close();
     await rulesEngine.stop();
     await jobs.stop();
@@ -512,7 +545,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys, rules, rulesEngine },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys, rules, rulesEngine, sla },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -44,6 +44,7 @@ export const ZConfig = z.object({
     )
     .transform((v): false | number | string => (v === 'false' ? false : /^\d+$/.test(v) ? Number(v) : v)),
   runWorker: bool,
+  sweepIntervalMs: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(50).max(3_600_000),
   publicUrl: z.url({ message: 'must be a URL such as http://localhost:3000' }),
   smtpRelayUrl: z
     .string()
@@ -68,7 +69,6 @@ export const ZConfig = z.object({
     .int()
     .min(1024 * 1024)
     .max(2 ** 50),
-  sweepIntervalMs: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(50).max(3_600_000),
   smtpPort: z
     .string()
     .trim()
@@ -133,6 +133,7 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     doc: 'client IPs from X-Forwarded-For: the number of proxies in front (1) or their addresses/CIDRs (10.0.0.0/8,…); false: the socket address',
   },
   { key: 'runWorker', env: 'RAPPORT_RUN_WORKER', default: 'true', doc: 'run the background job worker in this process' },
+  { key: 'sweepIntervalMs', env: 'RAPPORT_SWEEP_INTERVAL_MS', default: '1000', doc: 'how often the worker looks for due timers: SLA warnings and breaches, rules’ absence and idle windows, schedules (ms)' },
   {
     key: 'publicUrl',
     env: 'RAPPORT_PUBLIC_URL',
@@ -203,12 +204,6 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     env: 'RAPPORT_META_GRAPH_URL',
     default: 'https://graph.facebook.com/v21.0',
     doc: "Meta's Graph API base URL with its version (WhatsApp and Messenger inboxes send through it)",
-  },
-  {
-    key: 'sweepIntervalMs',
-    env: 'RAPPORT_SWEEP_INTERVAL_MS',
-    default: '1000',
-    doc: 'how often rules close absence and idle windows that ended and start due schedules, in milliseconds',
   },
   {
     key: 'webhookAllowHosts',

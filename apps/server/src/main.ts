@@ -127,11 +127,11 @@ async function main(argv: string[]): Promise<number> {
     ingestBurst: config.ingestBurst,
     webhookAllowHosts: config.webhookAllowHosts,
     runWorker: config.runWorker,
+    sweepIntervalMs: config.sweepIntervalMs,
     mailDomain: config.mailDomain,
     attachmentsDir: path.join(config.dataDir, 'attachments'),
     attachmentMaxBytes: config.attachmentMaxBytes,
     attachmentQuotaBytes: config.attachmentQuotaBytes,
-    sweepIntervalMs: config.sweepIntervalMs,
     dkim:
       config.dkimDomain && config.dkimSelector && config.dkimPrivateKey
         ? { domain: config.dkimDomain, selector: config.dkimSelector, privateKey: readPrivateKey(config.dkimPrivateKey) }

@@ -4,6 +4,7 @@ import { ZSentiment, ZSentimentLabel } from './feelings.js';
 import { CHANNELS, CATEGORIES, STATUSES, PRIORITIES, CUSTOM_FIELD_TYPES } from './values.js';
 import { ZIsoTime } from './common.js';
 import { ZCustomer } from './customers.js';
+import { ZConversationSla } from './sla-state.js';
 
 export const ZChannel = z.enum(CHANNELS);
 export type Channel = z.infer<typeof ZChannel>;
@@ -95,6 +96,7 @@ export const ZConversation = z
     resolvedAt: ZIsoTime.nullable(),
     firstResponseSeconds: z.number().nullable(),
     resolutionSeconds: z.number().nullable(),
+    sla: ZConversationSla.nullable().meta({ description: 'due times of the SLA policy that applies (docs/sla.md); null when none does' }),
   })
   .meta({ id: 'Conversation' });
 export type Conversation = z.infer<typeof ZConversation>;
@@ -160,10 +162,10 @@ export const ZConversationQuery = z.object({
   updatedSince: isoDate.optional(),
   q: z.string().trim().max(200).optional(),
   feeling: ZSentimentLabel.optional().meta({ description: "only conversations whose customer's feeling is negative, neutral or positive" }),
-  sort: z
-    .enum(['activity', 'feeling'])
-    .optional()
-    .meta({ description: 'activity (default): latest activity first; feeling: unhappiest customer first (customers not yet read count as 0); not with q' }),
+  sort: z.enum(['activity', 'feeling', 'due']).optional().meta({
+    description:
+      'activity (default): latest activity first; feeling: unhappiest customer first (customers not yet read count as 0); due: the nearest SLA due time first (paused or without SLA last); not with q',
+  }),
 });
 export type ConversationQuery = z.infer<typeof ZConversationQuery>;
 

@@ -4,6 +4,7 @@
 import { z } from 'zod';
 import { ZIsoTime } from './common.js';
 import { ZCategory, ZChannel, ZPriority, ZStatus } from './conversations.js';
+import { ZSlaMetric } from './sla-state.js';
 
 export const DOMAIN_EVENT_VERSION = 1 as const;
 
@@ -34,6 +35,16 @@ export const ZCustomerState = z.object({
   email: z.string().nullable(),
   phone: z.string().nullable(),
   traits: z.record(z.string(), z.unknown()),
+});
+
+/** An SLA target about to be missed (sla.warning) or missed (sla.breached): once each per target. */
+export const ZSlaEvent = z.object({
+  conversationId: z.string(),
+  customerId: z.string(),
+  policyId: z.string(),
+  metric: ZSlaMetric,
+  dueAt: ZIsoTime,
+  at: ZIsoTime.meta({ description: 'when the sweep saw it (the warning time or the due time, or just after)' }),
 });
 
 export const DOMAIN_EVENTS = {
@@ -97,6 +108,8 @@ export const DOMAIN_EVENTS = {
   'team.deleted': z.object({ teamId: z.string() }),
   'team.member_added': z.object({ teamId: z.string(), userId: z.string() }),
   'team.member_removed': z.object({ teamId: z.string(), userId: z.string() }),
+  'sla.warning': ZSlaEvent,
+  'sla.breached': ZSlaEvent,
 } as const;
 
 export type DomainEventType = keyof typeof DOMAIN_EVENTS;

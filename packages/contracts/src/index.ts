@@ -14,3 +14,5 @@ export * from './widget.js';
 export * from './surveys.js';
 export * from './messaging.js';
 export * from './rules.js';
+export * from './sla-state.js';
+export * from './sla.js';

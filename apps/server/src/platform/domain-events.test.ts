@@ -2,6 +2,7 @@
 // cause it, in the same transaction, and its payload parses with its schema (issue 10).
 import { DOMAIN_EVENTS, type DomainEventType } from '@rapport/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFakeClock } from './clock.js';
 import { toEnvelope } from './domain-events.js';
 import { createTestApp, engines, newMember, newWorkspace, type TestApp } from '../test/harness.js';
 
@@ -9,8 +10,9 @@ const basic = (key: string) => ({ authorization: `Basic ${Buffer.from(`${key}:`)
 
 describe.each(engines)('domain events on %s', (engine) => {
   let t: TestApp;
+  const clock = createFakeClock(new Date());
   beforeAll(async () => {
-    t = await createTestApp(engine);
+    t = await createTestApp(engine, { clock });
   });
   afterAll(async () => t.close());
 
@@ -43,7 +45,11 @@ describe.each(engines)('domain events on %s', (engine) => {
     // A conversation through an inbox: the agent's reply is delivered (or fails) and says so.
     const inboxId = (await ok('POST', '/api/v1/inboxes', { channel: 'api' })).id as string;
     const inbox = (await t.rapport.services.channels.inboxes.getRecord(inboxId))!;
-    const inbound = await t.rapport.services.channels.inbound.receive({ inbox, contact: { identity: { kind: 'user_id', value: 'ext-1' } }, message: { body: 'From outside' } });
+    const inbound = await t.rapport.services.channels.inbound.receive({
+      inbox,
+      contact: { identity: { kind: 'user_id', value: 'ext-1' } },
+      message: { body: 'From outside' },
+    });
     await ok('POST', `/api/v1/conversations/${inbound.conversationId}/messages`, { body: 'Answer', kind: 'reply' });
     await t.rapport.logs.drain();
     await t.rapport.jobs.drain();
@@ -64,6 +70,19 @@ describe.each(engines)('domain events on %s', (engine) => {
     // Erasure removes every event about the erased person from the log (GDPR), so erase another one.
     const doomed = await ok('POST', '/api/v1/customers', { name: 'Doomed', email: 'doomed@example.com' });
     await ok('DELETE', `/api/v1/customers/${doomed.id}`);
+    // SLA: a target warned about, then missed (the sweep, with the clock moved on).
+    await ok('POST', '/api/v1/sla/policies', {
+      name: 'Fast',
+      conditions: { priority: ['urgent'] },
+      targets: { firstResponse: 'PT1H' },
+      warning: { percent: 50 },
+    });
+    await ok('POST', '/api/v1/conversations', { customer: { id: customer.id }, subject: 'Urgent', priority: 'urgent' });
+    await t.rapport.logs.drain();
+    clock.advance(40 * 60_000);
+    await t.rapport.services.sla.sweep();
+    clock.advance(40 * 60_000);
+    await t.rapport.services.sla.sweep();
 
     const entries = await t.rapport.logs.store.readWorkspace('domain_events', ws.workspaceId, { tx: 0, seq: 0 }, 10_000, { settledOnly: false });
     const events = entries.map(toEnvelope);

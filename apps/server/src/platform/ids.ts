@@ -34,6 +34,8 @@ export const ID_PREFIXES = {
   rule: 'rul',
   ruleFiring: 'rlf',
   ruleWait: 'rlw',
+  slaPolicy: 'slap',
+  slaCalendar: 'slac',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -3,6 +3,7 @@
 // transaction. Both are audit-logged (ids and counts only). After erasure the customer's
 // identities are gone, so later events with the same ids start a new customer.
 import type { Feelings } from '../modules/feelings/feelings.js';
+import type { SlaService } from '../modules/sla/sla.service.js';
 import type { CustomerExport } from '@rapport/contracts';
 import { requirePermission, type AuthContext } from '../platform/access.js';
 import type { Audit } from '../platform/audit.js';
@@ -39,6 +40,7 @@ export function createCustomerPrivacyWorkflow(deps: {
   webhooks: Pick<WebhooksService, 'eraseMentions'>;
   widget: Pick<WidgetService, 'eraseForCustomers'>;
   feelings: Pick<Feelings, 'eraseByCustomers'>;
+  sla: Pick<SlaService, 'eraseByCustomers'>;
 }) {
   const {
     transactions,
@@ -56,6 +58,7 @@ export function createCustomerPrivacyWorkflow(deps: {
     webhooks,
     widget,
     feelings,
+    sla,
   } = deps;
   const { autocommit } = transactions;
 
@@ -123,6 +126,7 @@ export function createCustomerPrivacyWorkflow(deps: {
       if (visitors > 0) counts.widgetVisitors = visitors;
       const phrases = await feelings.eraseByCustomers(tx, auth.workspaceId, ids);
       if (phrases > 0) counts.messagePhrases = phrases;
+      await sla.eraseByCustomers(tx, auth.workspaceId, ids);
       counts.customers = await customers.eraseMany(tx, auth.workspaceId, ids);
       // Every domain event about the person or their conversations names one of these ids; the
       // customer.deleted notice (ids only) stays for whatever must learn of the erasure.

@@ -2747,8 +2747,8 @@ export type paths = {
                     q?: string;
                     /** @description only conversations whose customer's feeling is negative, neutral or positive */
                     feeling?: "negative" | "neutral" | "positive";
-                    /** @description activity (default): latest activity first; feeling: unhappiest customer first (customers not yet read count as 0); not with q */
-                    sort?: "activity" | "feeling";
+                    /** @description activity (default): latest activity first; feeling: unhappiest customer first (customers not yet read count as 0); due: the nearest SLA due time first (paused or without SLA last); not with q */
+                    sort?: "activity" | "feeling" | "due";
                 };
                 header?: never;
                 path?: never;
@@ -4534,7 +4534,7 @@ export type paths = {
                     "application/json": {
                         /** @description Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them */
                         url: string;
-                        events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+                        events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
                         description?: string;
                         /** @description Also send internal events (notes): off by default, since a note is never meant for the customer side */
                         includeInternal?: boolean;
@@ -4794,7 +4794,7 @@ export type paths = {
                     "application/json": {
                         /** @description Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them */
                         url?: string;
-                        events?: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+                        events?: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
                         description?: string | null;
                         includeInternal?: boolean;
                         /** @description re-enabling clears the reason it was disabled */
@@ -6287,6 +6287,993 @@ export type paths = {
                 };
                 /** @description Default Response */
                 403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sla/calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Business-hours calendars */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["SlaCalendar"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a calendar (time zone, weekly hours, holidays; or 24/7) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @example Europe/Berlin */
+                        timeZone: string;
+                        /**
+                         * @description 24/7: business time is wall-clock time (hours and holidays must be empty)
+                         * @default false
+                         */
+                        alwaysOpen?: boolean;
+                        /** @default [] */
+                        hours?: components["schemas"]["SlaIntervalInput"][];
+                        /**
+                         * @description local dates on which the calendar is closed all day
+                         * @default []
+                         */
+                        holidays?: string[];
+                        /**
+                         * @description the team whose conversations use this calendar (one calendar per team); null for none
+                         * @default null
+                         */
+                        teamId?: string | null;
+                        /**
+                         * @description the workspace's default calendar (at most one)
+                         * @default false
+                         */
+                        isDefault?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlaCalendar"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sla/calendars/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlaCalendar"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        /** Delete a calendar no policy uses */
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @example Europe/Berlin */
+                        timeZone?: string;
+                        /** @description 24/7: business time is wall-clock time (hours and holidays must be empty) */
+                        alwaysOpen?: boolean;
+                        hours?: components["schemas"]["SlaIntervalInput"][];
+                        /** @description local dates on which the calendar is closed all day */
+                        holidays?: string[];
+                        /** @description the team whose conversations use this calendar (one calendar per team); null for none */
+                        teamId?: string | null;
+                        /** @description the workspace's default calendar (at most one) */
+                        isDefault?: boolean;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlaCalendar"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/sla/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SLA policies in the order they are tried */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["SlaPolicy"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create an SLA policy (tried after the existing ones) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @default true */
+                        enabled?: boolean;
+                        conditions?: components["schemas"]["SlaConditionsInput"];
+                        targets: components["schemas"]["SlaTargetsInput"];
+                        /**
+                         * @description null: the team's calendar, else the workspace default, else 24/7
+                         * @default null
+                         */
+                        calendarId?: string | null;
+                        /** @default null */
+                        warning?: components["schemas"]["SlaWarningInput"] | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlaPolicy"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sla/policies/order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Set the order in which policies are tried (every id once) */
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        ids: string[];
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["SlaPolicy"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/sla/policies/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlaPolicy"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        enabled?: boolean;
+                        conditions?: components["schemas"]["SlaConditionsInput"];
+                        targets?: components["schemas"]["SlaTargetsInput"];
+                        /** @description null: the team's calendar, else the workspace default, else 24/7 */
+                        calendarId?: string | null;
+                        warning?: components["schemas"]["SlaWarningInput"] | null;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlaPolicy"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/sla/attainment": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** SLA attainment: decided targets met and breached, by team, agent, channel or period */
+        get: {
+            parameters: {
+                query?: {
+                    from?: string;
+                    to?: string;
+                    by?: "team" | "agent" | "channel" | "period";
+                    metric?: "first_response" | "next_response" | "resolution";
+                    /** @description with by=period: UTC days, or ISO weeks starting Monday */
+                    period?: "day" | "week";
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["SlaAttainment"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9933,6 +10920,18 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             updatedAt: string;
         };
+        ConversationSlaInput: {
+            policyId: string;
+            /** @description null once answered, or without that target */
+            firstResponseDueAt: string | null;
+            /** @description set while a customer message awaits a reply */
+            nextResponseDueAt: string | null;
+            resolutionDueAt: string | null;
+            /** @description targets this conversation has missed */
+            breached: ("first_response" | "next_response" | "resolution")[];
+            /** @description the clock stands still while the conversation is pending (waiting on the customer) */
+            pausedSince: string | null;
+        };
         DeliveryInput: {
             /** @enum {string} */
             status: "queued" | "sent" | "delivered" | "failed";
@@ -10012,6 +11011,8 @@ export type components = {
             resolvedAt: string | null;
             firstResponseSeconds: number | null;
             resolutionSeconds: number | null;
+            /** @description due times of the SLA policy that applies (docs/sla.md); null when none does */
+            sla: components["schemas"]["ConversationSlaInput"] | null;
         };
         CustomFieldInput: {
             id: string;
@@ -10258,7 +11259,7 @@ export type components = {
         WebhookInput: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -10276,7 +11277,7 @@ export type components = {
         WebhookWithSecretInput: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -10512,6 +11513,104 @@ export type components = {
             conversation: components["schemas"]["ConversationInput"];
             message: components["schemas"]["MessageInput"];
         };
+        /** @description open hours on one weekday, local time of the calendar */
+        SlaIntervalInput: {
+            /** @enum {string} */
+            day: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+            from: string;
+            to: string;
+        };
+        SlaCalendarInput: {
+            id: string;
+            name: string;
+            /** @example Europe/Berlin */
+            timeZone: string;
+            /** @description 24/7: business time is wall-clock time (hours and holidays must be empty) */
+            alwaysOpen: boolean;
+            hours: components["schemas"]["SlaIntervalInput"][];
+            /** @description local dates on which the calendar is closed all day */
+            holidays: string[];
+            /** @description the team whose conversations use this calendar (one calendar per team); null for none */
+            teamId: string | null;
+            /** @description the workspace's default calendar (at most one) */
+            isDefault: boolean;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        /** @description every given field must match (AND); a field matches when the value is one of its list (OR) */
+        SlaConditionsInput: {
+            priority?: ("low" | "normal" | "high" | "urgent")[];
+            category?: ("inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other")[];
+            channel?: ("email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form")[];
+            /** @description team ids; "none" matches a conversation without a team */
+            teamId?: string[];
+            /** @description the customer's journey stage */
+            stage?: string[];
+            /** @description customer traits, e.g. [{key:'tier', in:['gold']}] */
+            traits?: {
+                key: string;
+                in: (string | number | boolean)[];
+            }[];
+        };
+        /** @description ISO 8601 durations of business time (P1D = 24 business hours, PT30M, PT3S); null or absent for no target */
+        SlaTargetsInput: {
+            firstResponse?: string | null;
+            nextResponse?: string | null;
+            resolution?: string | null;
+        };
+        SlaWarningInput: {
+            /** @description warn once this share of the target has elapsed */
+            percent: number;
+        } | {
+            /**
+             * @description warn this long (business time) before the due time
+             * @example P7D
+             */
+            before: string;
+        };
+        SlaPolicyInput: {
+            id: string;
+            position: number;
+            name: string;
+            enabled: boolean;
+            conditions: components["schemas"]["SlaConditionsInput"];
+            targets: components["schemas"]["SlaTargetsInput"];
+            /** @description null: the team's calendar, else the workspace default, else 24/7 */
+            calendarId: string | null;
+            warning: components["schemas"]["SlaWarningInput"] | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        SlaAttainmentInput: {
+            /** @description UTC timestamp, ISO 8601 */
+            from: string;
+            /** @description UTC timestamp, ISO 8601 */
+            to: string;
+            by: string;
+            metric: ("first_response" | "next_response" | "resolution") | null;
+            overall: {
+                /** @description team id, agent (user) id, channel, or the period start date; null: none */
+                key: string | null;
+                total: number;
+                met: number;
+                breached: number;
+                /** @description met / total in %, one decimal; null when total is 0 */
+                attainment: number | null;
+            };
+            data: {
+                /** @description team id, agent (user) id, channel, or the period start date; null: none */
+                key: string | null;
+                total: number;
+                met: number;
+                breached: number;
+                /** @description met / total in %, one decimal; null when total is 0 */
+                attainment: number | null;
+            }[];
+        };
         Problem: {
             type: string;
             title: string;
@@ -10684,6 +11783,18 @@ export type components = {
             /** @description UTC timestamp, ISO 8601 */
             updatedAt: string;
         };
+        ConversationSla: {
+            policyId: string;
+            /** @description null once answered, or without that target */
+            firstResponseDueAt: string | null;
+            /** @description set while a customer message awaits a reply */
+            nextResponseDueAt: string | null;
+            resolutionDueAt: string | null;
+            /** @description targets this conversation has missed */
+            breached: ("first_response" | "next_response" | "resolution")[];
+            /** @description the clock stands still while the conversation is pending (waiting on the customer) */
+            pausedSince: string | null;
+        };
         Delivery: {
             /** @enum {string} */
             status: "queued" | "sent" | "delivered" | "failed";
@@ -10763,6 +11874,8 @@ export type components = {
             resolvedAt: string | null;
             firstResponseSeconds: number | null;
             resolutionSeconds: number | null;
+            /** @description due times of the SLA policy that applies (docs/sla.md); null when none does */
+            sla: components["schemas"]["ConversationSla"] | null;
         };
         CustomField: {
             id: string;
@@ -11009,7 +12122,7 @@ export type components = {
         Webhook: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -11027,7 +12140,7 @@ export type components = {
         WebhookWithSecret: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -11262,6 +12375,104 @@ export type components = {
             created: boolean;
             conversation: components["schemas"]["Conversation"];
             message: components["schemas"]["Message"];
+        };
+        /** @description open hours on one weekday, local time of the calendar */
+        SlaInterval: {
+            /** @enum {string} */
+            day: "mon" | "tue" | "wed" | "thu" | "fri" | "sat" | "sun";
+            from: string;
+            to: string;
+        };
+        SlaCalendar: {
+            id: string;
+            name: string;
+            /** @example Europe/Berlin */
+            timeZone: string;
+            /** @description 24/7: business time is wall-clock time (hours and holidays must be empty) */
+            alwaysOpen: boolean;
+            hours: components["schemas"]["SlaInterval"][];
+            /** @description local dates on which the calendar is closed all day */
+            holidays: string[];
+            /** @description the team whose conversations use this calendar (one calendar per team); null for none */
+            teamId: string | null;
+            /** @description the workspace's default calendar (at most one) */
+            isDefault: boolean;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        /** @description every given field must match (AND); a field matches when the value is one of its list (OR) */
+        SlaConditions: {
+            priority?: ("low" | "normal" | "high" | "urgent")[];
+            category?: ("inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other")[];
+            channel?: ("email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form")[];
+            /** @description team ids; "none" matches a conversation without a team */
+            teamId?: string[];
+            /** @description the customer's journey stage */
+            stage?: string[];
+            /** @description customer traits, e.g. [{key:'tier', in:['gold']}] */
+            traits?: {
+                key: string;
+                in: (string | number | boolean)[];
+            }[];
+        };
+        /** @description ISO 8601 durations of business time (P1D = 24 business hours, PT30M, PT3S); null or absent for no target */
+        SlaTargets: {
+            firstResponse?: string | null;
+            nextResponse?: string | null;
+            resolution?: string | null;
+        };
+        SlaWarning: {
+            /** @description warn once this share of the target has elapsed */
+            percent: number;
+        } | {
+            /**
+             * @description warn this long (business time) before the due time
+             * @example P7D
+             */
+            before: string;
+        };
+        SlaPolicy: {
+            id: string;
+            position: number;
+            name: string;
+            enabled: boolean;
+            conditions: components["schemas"]["SlaConditions"];
+            targets: components["schemas"]["SlaTargets"];
+            /** @description null: the team's calendar, else the workspace default, else 24/7 */
+            calendarId: string | null;
+            warning: components["schemas"]["SlaWarning"] | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        SlaAttainment: {
+            /** @description UTC timestamp, ISO 8601 */
+            from: string;
+            /** @description UTC timestamp, ISO 8601 */
+            to: string;
+            by: string;
+            metric: ("first_response" | "next_response" | "resolution") | null;
+            overall: {
+                /** @description team id, agent (user) id, channel, or the period start date; null: none */
+                key: string | null;
+                total: number;
+                met: number;
+                breached: number;
+                /** @description met / total in %, one decimal; null when total is 0 */
+                attainment: number | null;
+            };
+            data: {
+                /** @description team id, agent (user) id, channel, or the period start date; null: none */
+                key: string | null;
+                total: number;
+                met: number;
+                breached: number;
+                /** @description met / total in %, one decimal; null when total is 0 */
+                attainment: number | null;
+            }[];
         };
     };
     responses: never;

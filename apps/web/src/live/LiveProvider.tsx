@@ -73,6 +73,12 @@ export function applyEvent(qc: QueryClient, event: LiveEvent, refreshLists: () =
     return;
   }
   const id = event.conversationId;
+  if (event.type.startsWith('sla.') && id) {
+    // A warning or a breach: the conversation's SLA and the inbox's due column change.
+    void qc.invalidateQueries({ queryKey: keys.conversation(id) });
+    refreshLists();
+    return;
+  }
   if (event.type.startsWith('conversation.') && id) {
     const state = data.conversation;
     if (state && state.id === id) {
@@ -90,7 +96,8 @@ export function applyEvent(qc: QueryClient, event: LiveEvent, refreshLists: () =
     void qc.invalidateQueries({ queryKey: ['timeline'] });
     return;
   }
-  if (event.type === 'presence.changed' || event.type.startsWith('member.') || event.type.startsWith('team.')) void qc.invalidateQueries({ queryKey: keys.members });
+  if (event.type === 'presence.changed' || event.type.startsWith('member.') || event.type.startsWith('team.'))
+    void qc.invalidateQueries({ queryKey: keys.members });
 }
 
 export function LiveProvider({ children }: { children: ReactNode }) {

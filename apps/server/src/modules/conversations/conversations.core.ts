@@ -30,10 +30,14 @@ export function createConversationsCore(deps: ConversationsDeps) {
   const { autocommit } = transactions;
 
   async function toConversations(workspaceId: string, rows: ConversationRow[]): Promise<Conversation[]> {
-    const byId = await customers.getMany(
-      workspaceId,
-      rows.map((r) => r.customer_id),
-    );
+    const ids = rows.map((r) => r.id);
+    const [byId, slaOf] = await Promise.all([
+      customers.getMany(
+        workspaceId,
+        rows.map((r) => r.customer_id),
+      ),
+      deps.sla ? deps.sla.ofConversations(workspaceId, ids) : Promise.resolve(new Map<string, Conversation['sla']>()),
+    ]);
     return rows.map((r) => {
       const customer = byId.get(r.customer_id) ?? {
         id: r.customer_id,
@@ -73,6 +77,7 @@ export function createConversationsCore(deps: ConversationsDeps) {
         resolvedAt: r.resolved_at,
         firstResponseSeconds: r.first_response_seconds === null ? null : Number(r.first_response_seconds),
         resolutionSeconds: r.resolution_seconds === null ? null : Number(r.resolution_seconds),
+        sla: slaOf.get(r.id) ?? null,
       };
     });
   }

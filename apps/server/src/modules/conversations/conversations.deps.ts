@@ -8,6 +8,7 @@ import type { FileStore } from '../../platform/files.js';
 import type { Jobs } from '../../platform/jobs.js';
 import type { CustomersService } from '../customers/customers.service.js';
 import type { InteractionsService } from '../interactions/interactions.service.js';
+import type { SlaView } from '../sla/sla.service.js';
 import type { WorkspacesService } from '../workspaces/workspaces.service.js';
 import type { ConversationsStore } from './conversations.store.js';
 
@@ -25,4 +26,6 @@ export type ConversationsDeps = {
   events: DomainEvents;
   /** Attachments' bytes, under the data folder. */
   files: FileStore;
+  /** Each conversation's SLA (read a page at a time) and the inbox's due order; without it, none. */
+  sla?: SlaView;
 };

@@ -208,9 +208,10 @@ export function createConversationsService(deps: ConversationsDeps) {
     async list(auth: AuthContext, query: ConversationQuery & { limit: number; cursor?: string | undefined }): Promise<Page<Conversation>> {
       requirePermission(auth, 'conversations.read');
       const after = decodeCursor(query.cursor, 2);
-      const byFeeling = query.sort === 'feeling';
+      const byDue = query.sort === 'due' && deps.sla !== undefined;
+      const byFeeling = query.sort === 'feeling' || byDue;
       if (byFeeling && query.q)
-        throw invalid('Search results come in activity order: sort by feeling without q', [{ path: 'querystring.sort', message: 'not with q' }]);
+        throw invalid(`Search results come in activity order: sort by ${query.sort} without q`, [{ path: 'querystring.sort', message: 'not with q' }]);
       if (after && byFeeling !== (typeof after[0] === 'number'))
         throw invalid('The cursor is of another order; start again without it', [{ path: 'cursor', message: 'cursor of another sort' }]);
       const statuses = query.status?.split(',').filter(Boolean);
@@ -231,7 +232,7 @@ export function createConversationsService(deps: ConversationsDeps) {
           ...(query.updatedSince ? { updatedSince: new Date(query.updatedSince).toISOString() } : {}),
           ...(query.q ? { q: query.q } : {}),
           ...(query.feeling ? { customerIn: customers.idsByFeeling(auth.workspaceId, query.feeling) } : {}),
-          ...(byFeeling ? { sortBy: customers.feelingOfConversationCustomer() } : {}),
+          ...(byDue && deps.sla ? { sortBy: deps.sla.dueOrder() } : byFeeling ? { sortBy: customers.feelingOfConversationCustomer() } : {}),
         },
         { after: after ? [String(after[0]), String(after[1])] : null, limit: query.limit },
       );

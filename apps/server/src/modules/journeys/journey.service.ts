@@ -138,6 +138,11 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
       return (await store.getMany(deps.transactions.autocommit, workspaceId, [customerId]))[0] ?? null;
     },
 
+    /** A customer's stage inside the caller's transaction (a log consumer's), or null. */
+    async stageIn(tx: Tx, workspaceId: string, customerId: string): Promise<string | null> {
+      return (await store.getMany(tx, workspaceId, [customerId]))[0]?.stage ?? null;
+    },
+
     async history(workspaceId: string, customerId: string) {
       const rows = await log.stageHistory(workspaceId, customerId);
       return rows.map((r) => {

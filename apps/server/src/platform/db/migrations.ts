@@ -15,6 +15,7 @@ import { m016Surveys } from './migration-016-surveys.js';
 import { m017Topics } from './migration-017-topics.js';
 import { m018InboxAddresses } from './migration-018-inbox-addresses.js';
 import { m019Rules } from './migration-019-rules.js';
+import { m020Sla } from './migration-020-sla.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 export type AnyDb = Kysely<any>;
@@ -306,6 +307,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['017_topics', { up: m017Topics }],
   ['018_inbox_addresses', { up: m018InboxAddresses }],
   ['019_rules', { up: m019Rules }],
+  ['020_sla', { up: m020Sla }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {

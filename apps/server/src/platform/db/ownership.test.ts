@@ -31,6 +31,7 @@ const OWNERS: Record<string, string[]> = {
   widget: ['widget_visitors'],
   surveys: ['surveys', 'survey_sends', 'survey_responses', 'survey_follow_ups', 'survey_secrets'],
   feelings: ['message_phrases'],
+  sla: ['sla_calendars', 'sla_policies', 'sla_conversations', 'sla_metrics'],
   'platform/jobs': ['jobs'],
   'platform/idempotency': ['idempotency_keys'],
   'platform/audit': ['audit_log'],

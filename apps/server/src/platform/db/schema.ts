@@ -459,6 +459,72 @@ export type RuleStateRow = { workspace_id: string; rule_id: string; customer_id:
 export type RuleContactRow = { workspace_id: string; customer_id: string; at: string; source: string; ref: string };
 export type ContactPolicyRow = { workspace_id: string; policy: string; updated_at: string };
 export type RuleSlaBreachRow = { workspace_id: string; conversation_id: string; customer_id: string; at: string };
+/** SLA (migration 020). Instants the sweep compares are epoch milliseconds (bigint on PostgreSQL). */
+export type SlaCalendarRow = {
+  workspace_id: string;
+  id: string;
+  name: string;
+  time_zone: string;
+  always_open: number;
+  /** JSON SlaInterval[]. */
+  hours: string;
+  /** JSON string[] of local dates. */
+  holidays: string;
+  team_id: string | null;
+  is_default: number;
+  created_at: string;
+  updated_at: string;
+};
+export type SlaPolicyRow = {
+  workspace_id: string;
+  id: string;
+  name: string;
+  position: number;
+  enabled: number;
+  conditions: string;
+  targets: string;
+  calendar_id: string | null;
+  warning: string | null;
+  created_at: string;
+  updated_at: string;
+};
+export type SlaConversationRow = {
+  workspace_id: string;
+  conversation_id: string;
+  customer_id: string;
+  policy_id: string | null;
+  /** JSON: the conversation's last known status, priority, category, channel, team and assignee. */
+  state: string;
+  paused_since: string | null;
+  next_due_ms: number | string | null;
+  created_at: string;
+  updated_at: string;
+};
+export type SlaMetricRow = {
+  workspace_id: string;
+  conversation_id: string;
+  metric: string;
+  seq: number;
+  customer_id: string;
+  policy_id: string;
+  /** open → met | breached (decided), or cancelled (no verdict: resolved without a reply, merged). */
+  status: string;
+  paused: number;
+  start_at: string;
+  target_ms: number | string;
+  /** Business time spent paused since the start. */
+  paused_ms: number | string;
+  due_ms: number | string | null;
+  warn_ms: number | string | null;
+  warned_at: string | null;
+  breached_at: string | null;
+  satisfied_at: string | null;
+  decided_at: string | null;
+  outcome: string | null;
+  team_id: string | null;
+  assignee_id: string | null;
+  channel: string;
+};
 export type Database = {
   workspaces: WorkspaceRow;
   users: UserRow;
@@ -510,4 +576,8 @@ export type Database = {
   rule_contacts: RuleContactRow;
   contact_policies: ContactPolicyRow;
   rule_sla_breaches: RuleSlaBreachRow;
+  sla_calendars: SlaCalendarRow;
+  sla_policies: SlaPolicyRow;
+  sla_conversations: SlaConversationRow;
+  sla_metrics: SlaMetricRow;
 };

@@ -7,6 +7,7 @@ import { useConversation, useMessages, useUpdateConversation } from '../../api/q
 import type { Channel, Me, Message } from '../../api/types';
 import { ChannelTag, DeliveryState } from '../../components/channel';
 import { SentimentBadge } from '../../components/feeling';
+import { SlaPanel } from '../../components/sla';
 import { isTyping } from '../../components/keyboard';
 import { can } from '../../api/permissions';
 import { ErrorNotice, PageLoader, QueryError, SkeletonLines } from '../../components/feedback';
@@ -169,6 +170,7 @@ export function ConversationPage({ me }: { me: Me }) {
                   </Anchor>
                 ) : null}
               </Group>
+              <SlaPanel sla={c.sla} />
             </Stack>
             {canWrite ? (
               <Group gap="xs" wrap="nowrap">

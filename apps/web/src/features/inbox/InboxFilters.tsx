@@ -49,13 +49,14 @@ export function InboxFilters(props: {
       <Select
         aria-label="Sort"
         w={180}
-        value={params.get('sort') === 'feeling' && !search ? 'feeling' : 'activity'}
-        onChange={(v) => onFilter('sort', v === 'feeling' ? 'feeling' : null)}
+        value={(params.get('sort') === 'feeling' || params.get('sort') === 'due') && !search ? params.get('sort') : 'activity'}
+        onChange={(v) => onFilter('sort', v === 'feeling' || v === 'due' ? v : null)}
         disabled={search !== ''}
         allowDeselect={false}
         data={[
           { value: 'activity', label: 'Latest activity' },
           { value: 'feeling', label: 'Unhappiest first' },
+          { value: 'due', label: 'Due soonest' },
         ]}
       />
     </Group>

@@ -185,6 +185,9 @@ export function InboxPage({ me }: { me: Me }) {
             <div role="columnheader" className="cell">
               Age
             </div>
+            <div role="columnheader" className="cell">
+              Due
+            </div>
           </div>
         </div>
         {list.isPending ? (

@@ -8,6 +8,7 @@ import type { Conversation } from '../../api/types';
 import { label } from '../../api/types';
 import { age, priorityColor } from '../../components/format';
 import { FeelingBadge } from '../../components/feeling';
+import { DueCell } from '../../components/sla';
 
 export const ROW_HEIGHT = 56;
 
@@ -74,6 +75,9 @@ const Row = memo(function Row({ c, index, start, isActive, isSelected, canWrite,
       </div>
       <div role="cell" className="cell" title={c.lastActivityAt}>
         {age(c.lastActivityAt)}
+      </div>
+      <div role="cell" className="cell">
+        <DueCell sla={c.sla} />
       </div>
     </div>
   );

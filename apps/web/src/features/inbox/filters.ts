@@ -23,6 +23,7 @@ export function filtersFor(view: string, me: Pick<Me, 'role'>, params: URLSearch
   if (q) f.q = q;
   // Search results come in activity order; otherwise the unhappiest customers can come first.
   else if (params.get('sort') === 'feeling') f.sort = 'feeling';
+  else if (params.get('sort') === 'due') f.sort = 'due';
   if (me.role === 'analyst' && view === 'mine') delete f.assignee;
   return f;
 }

@@ -7,6 +7,7 @@ import { CannedSection } from './canned';
 import { ChannelsSection } from './channels';
 import { CustomFieldsSection } from './custom-fields';
 import { MembersSection } from './members';
+import { SlaSection } from './sla';
 import { TeamsSection } from './teams';
 import { TokensSection } from './tokens';
 import { TouchpointsSection } from './touchpoints';
@@ -17,6 +18,7 @@ const SECTIONS = [
   ['members', 'Members'],
   ['teams', 'Teams'],
   ['channels', 'Channels'],
+  ['sla', 'SLA'],
   ['canned', 'Canned responses'],
   ['fields', 'Custom fields'],
   ['tokens', 'API tokens'],
@@ -51,6 +53,9 @@ export default function SettingsPage({ me }: { me: Me }) {
         </Tabs.Panel>
         <Tabs.Panel value="channels" pt="md">
           <ChannelsSection me={me} />
+        </Tabs.Panel>
+        <Tabs.Panel value="sla" pt="md">
+          <SlaSection />
         </Tabs.Panel>
         <Tabs.Panel value="canned" pt="md">
           <CannedSection />

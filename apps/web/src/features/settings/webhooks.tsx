@@ -32,6 +32,8 @@ const EVENT_TYPES = [
   'team.deleted',
   'team.member_added',
   'team.member_removed',
+  'sla.warning',
+  'sla.breached',
 ] as const satisfies readonly DomainEventType[];
 // A type added to the contract and not listed here fails the build.
 const everyTypeListed: [Exclude<DomainEventType, (typeof EVENT_TYPES)[number]>] extends [never] ? true : false = true;
@@ -39,8 +41,8 @@ void everyTypeListed;
 
 const EVENT_OPTIONS = [
   { group: 'All', items: [{ value: '*', label: 'Every event (but interaction.created)' }] },
-  ...['conversation', 'message', 'customer', 'interaction', 'member', 'team'].map((g) => ({
-    group: g.replace(/^./, (c) => c.toUpperCase()),
+  ...['conversation', 'message', 'customer', 'interaction', 'member', 'team', 'sla'].map((g) => ({
+    group: g === 'sla' ? 'SLA' : g.replace(/^./, (c) => c.toUpperCase()),
     items: EVENT_TYPES.filter((t) => t.startsWith(`${g}.`)).map((t) => ({ value: t, label: t })),
   })),
 ];
