@@ -6,6 +6,13 @@ import type { LogEntryRow } from './db/schema.js';
 
 export type LogTable = 'domain_events' | 'ingest_log';
 export type Position = { tx: number; seq: number };
+/** Which entry types a reader takes: every one, only these, or all but these. */
+export type EntryTypes = 'all' | { only: readonly string[] } | { except: readonly string[] };
+/** The domain-events log's high-volume type (ingest writes one per event), left out of the partial indexes. */
+export const FIREHOSE = 'interaction.created';
+/** Whether a reader of these types never takes the firehose (and so may read through the partial indexes). */
+export const skipsFirehose = (types: EntryTypes) =>
+  types !== 'all' && ('only' in types ? !types.only.includes(FIREHOSE) : types.except.includes(FIREHOSE));
 type NewEntry = Omit<LogEntryRow, 'seq' | 'tx'>;
 /** A log row as read back: its position as numbers (pg hands bigints as strings). */
 export type LogEntry = NewEntry & Position;
@@ -26,10 +33,26 @@ export function createLogStore(db: Db, engine: Engine) {
   const pg = engine === 'postgres';
   /** Rows every reader may take: on PostgreSQL only those of transactions older than any still running. */
   const settled = pg ? sql`AND tx < pg_snapshot_xmin(pg_current_snapshot())::text::bigint` : sql``;
-  const after = (p: Position) => (pg ? sql`(tx > ${p.tx} OR (tx = ${p.tx} AND seq > ${p.seq}))` : sql`seq > ${p.seq}`);
+  // After a position. PostgreSQL: a row comparison, which is a range of the (…, tx, seq) indexes
+  // (the equivalent `tx > a OR (tx = a AND seq > b)` was a filter over the whole partition).
+  const after = (p: Position) => (pg ? sql`(tx, seq) > (${p.tx}, ${p.seq})` : sql`seq > ${p.seq}`);
+  // The same within one partition, as a range of (partition, tx, seq): on SQLite `tx` is always
+  // 0 (one writer, log order is seq), which said out loud lets the range start at the position
+  // instead of at the partition's first entry.
+  const afterIn = (p: Position) => (pg ? after(p) : sql`tx = 0 AND seq > ${p.seq}`);
+  const atOrBefore = (p: Position) => (pg ? sql`(tx, seq) <= (${p.tx}, ${p.seq})` : sql`tx = 0 AND seq <= ${p.seq}`);
   const order = pg ? sql`ORDER BY tx, seq` : sql`ORDER BY seq`;
+  const newestFirst = pg ? sql`ORDER BY tx DESC, seq DESC` : sql`ORDER BY seq DESC`;
   // What live streams skip (ingest writes one per event); the same words as the partial indexes'.
   const LIVE = sql`type <> 'interaction.created'`;
+  /** The type filter of a typed read; with the firehose left out, the words the partial indexes carry. */
+  const ofTypes = (types: EntryTypes) => {
+    if (types === 'all') return sql``;
+    const live = skipsFirehose(types) ? sql`AND ${LIVE}` : sql``;
+    if ('only' in types) return types.only.length === 0 ? sql`AND 1 = 0` : sql`${live} AND type IN (${sql.join([...types.only])})`;
+    const rest = types.except.filter((t) => t !== FIREHOSE);
+    return rest.length === 0 ? live : sql`${live} AND type NOT IN (${sql.join(rest)})`;
+  };
 
   return {
     /** Appends entries in the caller's transaction; returns their positions in order. */
@@ -84,7 +107,30 @@ export function createLogStore(db: Db, engine: Engine) {
     async read(ex: Tx | Db, table: LogTable, partition: number, from: Position, limit: number): Promise<LogEntry[]> {
       const res = await sql<
         Record<string, unknown>
-      >`SELECT * FROM ${sql.table(table)} WHERE partition = ${partition} AND ${after(from)} ${settled} ${order} LIMIT ${limit}`.execute(ex);
+      >`SELECT * FROM ${sql.table(table)} WHERE partition = ${partition} AND ${afterIn(from)} ${settled} ${order} LIMIT ${limit}`.execute(ex);
+      return res.rows.map(toEntry);
+    },
+    /**
+     * The position of a partition's last settled entry after `from` (null: none), from the
+     * (partition, tx, seq) index alone: how far a typed reader may pass what it does not read.
+     */
+    async headOf(ex: Tx | Db, table: LogTable, partition: number, from: Position): Promise<Position | null> {
+      const res = await sql<{
+        tx: string | number;
+        seq: string | number;
+      }>`SELECT tx, seq FROM ${sql.table(table)} WHERE partition = ${partition} AND ${afterIn(from)} ${settled} ${newestFirst} LIMIT 1`.execute(ex);
+      const r = res.rows[0];
+      return r ? { tx: Number(r.tx), seq: Number(r.seq) } : null;
+    },
+    /**
+     * A partition's next entries of some types after `from` and up to `to` (a settled position
+     * from headOf, so no settled-rows rule is needed), in log order. Without the firehose, through
+     * the partial index that leaves it out.
+     */
+    async readTyped(ex: Tx | Db, table: LogTable, partition: number, from: Position, to: Position, types: EntryTypes, limit: number): Promise<LogEntry[]> {
+      const index = !pg && table === 'domain_events' && skipsFirehose(types) ? sql`INDEXED BY domain_events_partition_live` : sql``;
+      const res = await sql<Record<string, unknown>>`SELECT * FROM ${sql.table(table)} ${index} WHERE partition = ${partition} ${ofTypes(types)}
+        AND ${afterIn(from)} AND ${atOrBefore(to)} ${order} LIMIT ${limit}`.execute(ex);
       return res.rows.map(toEntry);
     },
     /** A workspace's entries after a position, across partitions (live catch-up). */
@@ -123,17 +169,29 @@ export function createLogStore(db: Db, engine: Engine) {
       return r ? { tx: Number(r.tx), seq: Number(r.seq) } : { tx: 0, seq: 0 };
     },
     cursors: (consumer: string) => db.selectFrom('log_cursors').selectAll().where('consumer', '=', consumer).orderBy('partition').execute(),
-    /** Entries of a partition after a position (at most `cap` counted) and the oldest one's time. */
-    async behind(table: LogTable, partition: number, from: Position, cap: number, workspaceId?: string): Promise<{ count: number; oldest: string | null }> {
-      const mine = workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``;
+    /**
+     * Entries of a partition after a position (at most `cap` counted; of some types only) and the
+     * oldest one's time. A workspace's entries lie in one partition: on SQLite the domain-events
+     * ones are counted in the (workspace_id, seq) index alone.
+     */
+    async behind(
+      table: LogTable,
+      partition: number,
+      from: Position,
+      cap: number,
+      workspaceId?: string,
+      types: EntryTypes = 'all',
+    ): Promise<{ count: number; oldest: string | null }> {
+      const where =
+        workspaceId && !pg && table === 'domain_events'
+          ? sql`workspace_id = ${workspaceId} AND ${after(from)}`
+          : sql`partition = ${partition} ${workspaceId ? sql`AND workspace_id = ${workspaceId}` : sql``} AND ${afterIn(from)}`;
       const n = await sql<{
         n: string | number;
-      }>`SELECT count(*) AS n FROM (SELECT 1 FROM ${sql.table(table)} WHERE partition = ${partition} ${mine} AND ${after(from)} LIMIT ${cap}) behind`.execute(
-        db,
-      );
+      }>`SELECT count(*) AS n FROM (SELECT 1 FROM ${sql.table(table)} WHERE ${where} ${ofTypes(types)} LIMIT ${cap}) behind`.execute(db);
       const first = await sql<{
         created_at: string;
-      }>`SELECT created_at FROM ${sql.table(table)} WHERE partition = ${partition} ${mine} AND ${after(from)} ${order} LIMIT 1`.execute(db);
+      }>`SELECT created_at FROM ${sql.table(table)} WHERE ${where} ${ofTypes(types)} ${order} LIMIT 1`.execute(db);
       return { count: Number(n.rows[0]?.n ?? 0), oldest: first.rows[0]?.created_at ?? null };
     },
     /**
@@ -142,19 +200,14 @@ export function createLogStore(db: Db, engine: Engine) {
      * records how far it trimmed, so a reader resuming from a position there knows it has a gap.
      */
     async trim(table: LogTable, partition: number, upTo: Position | null, before: string): Promise<number> {
-      const upto = upTo === null ? sql`1 = 1` : pg ? sql`(tx < ${upTo.tx} OR (tx = ${upTo.tx} AND seq <= ${upTo.seq}))` : sql`seq <= ${upTo.seq}`;
+      const upto = upTo === null ? sql`1 = 1` : atOrBefore(upTo);
       const edge = await sql<{ tx: string | number; seq: string | number }>`SELECT tx, seq FROM ${sql.table(table)}
-        WHERE partition = ${partition} AND ${upto} AND created_at < ${before} ${settled} ${pg ? sql`ORDER BY tx DESC, seq DESC` : sql`ORDER BY seq DESC`} LIMIT 1`.execute(
-        db,
-      );
+        WHERE partition = ${partition} AND ${upto} AND created_at < ${before} ${settled} ${newestFirst} LIMIT 1`.execute(db);
       const e = edge.rows[0];
       if (!e) return 0;
       const to = { tx: Number(e.tx), seq: Number(e.seq) };
       return db.transaction().execute(async (tx) => {
-        const res =
-          await sql`DELETE FROM ${sql.table(table)} WHERE partition = ${partition} AND ${pg ? sql`(tx < ${to.tx} OR (tx = ${to.tx} AND seq <= ${to.seq}))` : sql`seq <= ${to.seq}`}`.execute(
-            tx,
-          );
+        const res = await sql`DELETE FROM ${sql.table(table)} WHERE partition = ${partition} AND ${atOrBefore(to)}`.execute(tx);
         await tx
           .insertInto('log_trims')
           .values({ log: table, partition, tx: to.tx, seq: to.seq })

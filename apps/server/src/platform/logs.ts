@@ -9,9 +9,10 @@ import type { Logger } from 'pino';
 import type { Clock } from './clock.js';
 import type { Db, Engine, Tx } from './db/database.js';
 import { createTransactions, isRetryable, whenCommitting } from './db/transactions.js';
-import { createLogStore, type LogEntry, type LogTable, type Position } from './log.store.js';
+import { createLogStore, FIREHOSE, type EntryTypes, type LogEntry, type LogTable, type Position } from './log.store.js';
 
-export type { LogEntry, LogTable, Position };
+export type { EntryTypes, LogEntry, LogTable, Position };
+export { FIREHOSE };
 
 export const PARTITIONS = 8;
 
@@ -33,6 +34,14 @@ export type ConsumerSpec = {
   log: LogTable;
   /** Entries per transaction. */
   batch: number;
+  /**
+   * The entry types it handles (default: all), or a function that says so in each batch's
+   * transaction (and for its lag), e.g. from what its settings want at the moment. The others are
+   * never read nor handed to `handle`: the cursor passes them by an index-only range, so `behind`
+   * counts only what it handles, retention goes on, and a consumer that leaves out the
+   * domain-events firehose (`interaction.created`) reads through an index without it.
+   */
+  types?: EntryTypes | ((ex: Tx | Db) => Promise<EntryTypes>);
   /**
    * Applies a batch inside the transaction that moves the cursor past it. May return work to do
    * once that transaction has committed (e.g. warming a cache); a throw rolls both back.
@@ -93,6 +102,28 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
   // partition: other partitions, and so other workspaces, go on).
   const retryAtOf = new Map<string, number>();
 
+  const typesOf = async (c: ConsumerSpec, ex: Tx | Db): Promise<EntryTypes> =>
+    c.types === undefined ? 'all' : typeof c.types === 'function' ? c.types(ex) : c.types;
+
+  /**
+   * The entries a consumer takes next from a partition after `at` (at most `size`), and where its
+   * cursor goes once they are handled (null: nothing to pass). A typed consumer passes the
+   * entries it does not handle up to the partition's last settled one.
+   */
+  async function take(tx: Tx, c: ConsumerSpec, partition: number, at: Position, size: number): Promise<{ entries: LogEntry[]; to: Position | null }> {
+    const types = await typesOf(c, tx);
+    if (types === 'all') {
+      const entries = await store.read(tx, c.log, partition, at, size);
+      const last = entries[entries.length - 1];
+      return { entries, to: last ? { tx: last.tx, seq: last.seq } : null };
+    }
+    const head = await store.headOf(tx, c.log, partition, at);
+    if (!head) return { entries: [], to: null };
+    const entries = await store.readTyped(tx, c.log, partition, at, head, types, size);
+    const last = entries[entries.length - 1];
+    return { entries, to: last && entries.length === size ? { tx: last.tx, seq: last.seq } : head };
+  }
+
   /** One batch of one partition, if its cursor is free; returns the entries handled. */
   async function step(c: ConsumerSpec, partition: number, patient: boolean): Promise<number> {
     const key = `${c.name}\u0000${partition}`;
@@ -111,12 +142,13 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
           afterCommit.length = 0;
           const at = await store.lockCursor(tx, c.name, partition);
           if (!at) return 0;
-          const entries = await store.read(tx, c.log, partition, at, size);
-          if (entries.length === 0) return 0;
-          const after = await c.handle(tx, entries);
-          if (typeof after === 'function') afterCommit.push(after);
-          const last = entries[entries.length - 1] as LogEntry;
-          await store.moveCursor(tx, c.name, partition, { tx: last.tx, seq: last.seq }, clock.nowIso());
+          const { entries, to } = await take(tx, c, partition, at, size);
+          if (!to) return 0;
+          if (entries.length > 0) {
+            const after = await c.handle(tx, entries);
+            if (typeof after === 'function') afterCommit.push(after);
+          }
+          await store.moveCursor(tx, c.name, partition, to, clock.nowIso());
           return entries.length;
         });
       // A deadlock with another writer of the same rows (PostgreSQL picks one side to abort) is
@@ -148,11 +180,12 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
       const reason = err instanceof Error ? err.message : String(err);
       const passed = await transactions.run(async (tx) => {
         const at = await store.lockCursor(tx, c.name, partition);
-        const entry = at ? (await store.read(tx, c.log, partition, at, 1))[0] : undefined;
-        if (!entry) return 0;
-        await c.poison?.(tx, entry, reason);
-        await store.moveCursor(tx, c.name, partition, { tx: entry.tx, seq: entry.seq }, clock.nowIso());
-        return 1;
+        const { entries, to } = at ? await take(tx, c, partition, at, 1) : { entries: [], to: null };
+        if (!to) return 0;
+        const entry = entries[0];
+        if (entry) await c.poison?.(tx, entry, reason);
+        await store.moveCursor(tx, c.name, partition, to, clock.nowIso());
+        return entries.length;
       });
       deps.logger?.error({ err, consumer: c.name, partition }, 'log entry failed six times: recorded as poison and passed');
       failuresOf.delete(key);
@@ -275,10 +308,11 @@ export function createLogs(deps: { db: Db; engine: Engine; clock: Clock; logger?
       const parts = workspaceId ? [partitionOf(workspaceId)] : Array.from({ length: PARTITIONS }, (_, p) => p);
       for (const c of consumers.values()) {
         const cursors = new Map((await store.cursors(c.name)).map((r) => [Number(r.partition), { tx: Number(r.tx), seq: Number(r.seq) }]));
+        const types = await typesOf(c, deps.db);
         let behind = 0;
         let oldest: string | null = null;
         for (const p of parts) {
-          const b = await store.behind(c.log, p, cursors.get(p) ?? { tx: 0, seq: 0 }, LAG_CAP, workspaceId);
+          const b = await store.behind(c.log, p, cursors.get(p) ?? { tx: 0, seq: 0 }, LAG_CAP, workspaceId, types);
           behind += b.count;
           if (b.oldest && (!oldest || b.oldest < oldest)) oldest = b.oldest;
         }

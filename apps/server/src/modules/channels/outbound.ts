@@ -65,6 +65,7 @@ export function createOutbound(deps: { logs: Logs; jobs: Jobs; inboxes: InboxesS
     name: 'channels.outbound',
     log: 'domain_events',
     batch: 500,
+    types: { only: ['message.created'] },
     async handle(tx, entries: LogEntry[]) {
       for (const e of entries) {
         if (e.type !== 'message.created') continue;

@@ -50,6 +50,7 @@ export function createFeelings(deps: {
     name: FEELINGS_CONSUMER,
     log: 'domain_events',
     batch: 500,
+    types: { only: ['message.created'] },
     async handle(tx, entries: LogEntry[]) {
       for (const e of entries) {
         if (e.type !== 'message.created') continue;

@@ -460,7 +460,17 @@ export function createRulesEngine(deps: EngineDeps) {
     return candidates.length > 0 ? record(tx, ws, candidates) : 0;
   }
 
-  deps.logs.define({ name: RULES_CONSUMER, log: 'domain_events', batch: 500, handle, async poison() {} });
+  deps.logs.define({
+    name: RULES_CONSUMER,
+    log: 'domain_events',
+    batch: 500,
+    // The ingest firehose only while some workspace has a rule that reads interactions.
+    types: async (ex) => ({
+      only: [...TYPES].filter((t) => t !== 'interaction.created').concat((await store.anyEnabledOf(ex, ['event', 'absence', 'customer'])) ? ['interaction.created'] : []),
+    }),
+    handle,
+    async poison() {},
+  });
 
   // ---- The sweep ----------------------------------------------------------------------------
   /** Closes windows that ended and starts due schedules; returns how many windows it closed. */

@@ -24,9 +24,9 @@ export function createRulesStore(engine: Engine) {
     /** Enabled rules of these workspaces (a consumer batch's one query). */
     enabledOf: (ex: Ex, workspaceIds: string[]) =>
       workspaceIds.length === 0 ? Promise.resolve([] as RuleRow[]) : ex.selectFrom('rules').selectAll().where('workspace_id', 'in', workspaceIds).where('enabled', '=', 1).execute(),
-    /** Whether any workspace has an enabled rule (none: the consumer skips its batches unread). */
-    async anyEnabled(ex: Ex): Promise<boolean> {
-      return (await ex.selectFrom('rules').select('id').where('enabled', '=', 1).limit(1).executeTakeFirst()) !== undefined;
+    /** Whether any workspace has an enabled rule with one of these triggers (none: the consumer leaves the firehose unread). */
+    async anyEnabledOf(ex: Ex, triggerTypes: string[]): Promise<boolean> {
+      return (await ex.selectFrom('rules').select('id').where('enabled', '=', 1).where('trigger_type', 'in', triggerTypes).limit(1).executeTakeFirst()) !== undefined;
     },
     insert: (ex: Ex, row: RuleRow) => ex.insertInto('rules').values(row).execute(),
     update: (ex: Ex, workspaceId: string, id: string, patch: Partial<RuleRow>) =>

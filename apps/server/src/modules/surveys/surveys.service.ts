@@ -30,6 +30,7 @@ import { newId } from '../../platform/ids.js';
 import type { Jobs } from '../../platform/jobs.js';
 import { parseJsonObject } from '../../platform/json.js';
 import type { LogEntry, Logs } from '../../platform/logs.js';
+import { FIREHOSE } from '../../platform/logs.js';
 import type { Mailer } from '../../platform/mailer.js';
 import type { ConversationsService } from '../conversations/conversations.service.js';
 import type { CustomersService } from '../customers/customers.service.js';
@@ -378,6 +379,10 @@ export function createSurveysService(deps: SurveysDeps) {
     name: SURVEYS_CONSUMER,
     log: 'domain_events',
     batch: 200,
+    // The ingest firehose only while some workspace has a survey it could trigger.
+    types: async (ex) => ({
+      only: ['conversation.status_changed', 'customer.merged', 'customer.deleted', ...((await store.anyEnabledWithTrigger(ex, 'interaction')) ? [FIREHOSE] : [])],
+    }),
     async handle(tx, entries) {
       let scheduled = false;
       // One query per batch for the interaction surveys of its workspaces (interaction.created is the ingest firehose).

@@ -18,6 +18,9 @@ export function createSurveysStore() {
         .executeTakeFirstOrThrow();
       return Number(r.n);
     },
+    /** Whether any workspace has an enabled survey with this kind of trigger. */
+    anyEnabledWithTrigger: async (ex: Ex, triggerType: string) =>
+      (await ex.selectFrom('surveys').select('id').where('trigger_type', '=', triggerType).where('enabled', '=', 1).limit(1).executeTakeFirst()) !== undefined,
     /** Enabled surveys of these workspaces with this kind of trigger (a consumer batch's one query). */
     enabledWithTrigger: (ex: Ex, workspaceIds: string[], triggerType: string) =>
       workspaceIds.length === 0

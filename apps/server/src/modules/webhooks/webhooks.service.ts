@@ -261,6 +261,8 @@ export function createWebhooksService(deps: WebhooksDeps) {
     name: FANOUT_CONSUMER,
     log: 'domain_events',
     batch: 500,
+    // The ingest firehose only while some enabled subscription names it ('*' leaves it out).
+    types: async (ex) => ((await store.anyEnabledWanting(ex, FIRE_HOSE)) ? 'all' : { except: [FIRE_HOSE] }),
     async handle(tx, entries) {
       const workspaceIds = [...new Set(entries.map((e) => e.workspace_id))];
       const subs = (await store.enabledIn(tx, workspaceIds)).map((r) => ({

@@ -19,6 +19,15 @@ export function createWebhooksStore() {
         .executeTakeFirstOrThrow();
       return Number(r.n);
     },
+    /** Whether any workspace has an enabled subscription naming this event type. */
+    anyEnabledWanting: async (ex: Ex, type: string) =>
+      (await ex
+        .selectFrom('webhooks')
+        .select('id')
+        .where('enabled', '=', 1)
+        .where('events', 'like', `%${JSON.stringify(type)}%`)
+        .limit(1)
+        .executeTakeFirst()) !== undefined,
     /** Enabled subscriptions of these workspaces (the fan-out's one query per batch). */
     enabledIn: (ex: Ex, workspaceIds: string[]) =>
       workspaceIds.length === 0

@@ -16,6 +16,7 @@ import { m017Topics } from './migration-017-topics.js';
 import { m018InboxAddresses } from './migration-018-inbox-addresses.js';
 import { m019Rules } from './migration-019-rules.js';
 import { m020Sla } from './migration-020-sla.js';
+import { m023TypedConsumers } from './migration-023-typed-consumers.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 export type AnyDb = Kysely<any>;
@@ -308,6 +309,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['018_inbox_addresses', { up: m018InboxAddresses }],
   ['019_rules', { up: m019Rules }],
   ['020_sla', { up: m020Sla }],
+  ['023_typed_consumers', { up: m023TypedConsumers }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {
