@@ -282,6 +282,11 @@ export async function buildApp(opts: AppOptions) {
     conversations,
     interactions,
     workspaces,
+    // The widget is built just below; a send reaches it only once the app runs.
+    chat: {
+      hasVisitor: (workspaceId, customerId) => widget.hasVisitor(workspaceId, customerId),
+      push: (workspaceId, customerId, survey) => widget.pushSurvey(workspaceId, customerId, survey),
+    },
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
   // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
@@ -301,6 +306,7 @@ export async function buildApp(opts: AppOptions) {
     customers,
     identities,
     ingest: spine.ingest,
+    surveys,
     agentsOnline: (workspaceId) => live?.agentsOnline(workspaceId) ?? 0,
   });
   channels.outbound.registerSender('chat', widget.deliver);
