@@ -118,7 +118,13 @@ const surveyFields = {
     .optional(),
   trigger: ZSurveyTrigger,
   throttleDays: z.number().int().min(0).max(3650).optional().meta({ description: 'a customer is asked at most once per window, across surveys; default 90' }),
-  linkDays: z.number().int().min(1).max(365).optional().meta({ description: 'how long an emailed link (or a survey waiting in the chat) stays valid; default 30' }),
+  linkDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .optional()
+    .meta({ description: 'how long an emailed link (or a survey waiting in the chat) stays valid; default 30' }),
   delivery: ZSurveyDelivery.optional().meta({ description: "email, chat or auto (the trigger conversation's channel); default auto" }),
   followUp: z.boolean().optional().meta({ description: 'a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on' }),
   followUpTeamId: z

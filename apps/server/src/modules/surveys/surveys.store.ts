@@ -90,13 +90,7 @@ export function createSurveysStore() {
             .where('s.expires_at', '>', now)
             .where((eb) =>
               eb.not(
-                eb.exists(
-                  eb
-                    .selectFrom('survey_responses as r')
-                    .select('r.id')
-                    .where('r.workspace_id', '=', workspaceId)
-                    .whereRef('r.send_id', '=', 's.id'),
-                ),
+                eb.exists(eb.selectFrom('survey_responses as r').select('r.id').where('r.workspace_id', '=', workspaceId).whereRef('r.send_id', '=', 's.id')),
               ),
             )
             .orderBy('s.sent_at')

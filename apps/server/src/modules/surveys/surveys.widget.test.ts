@@ -40,7 +40,10 @@ describe.each(engines)('surveys in the chat widget (%s)', (engine) => {
   /** A workspace with a chat inbox and a CSAT survey asked when a conversation is resolved. */
   const setup = async (survey: Record<string, unknown> = {}) => {
     const ws = await newWorkspace(t, unique('Chat surveys '));
-    const inbox = await t.request('POST', '/api/v1/inboxes', { token: ws.token, body: { channel: 'chat', name: 'Help', settings: { allowedOrigins: [SHOP] } } });
+    const inbox = await t.request('POST', '/api/v1/inboxes', {
+      token: ws.token,
+      body: { channel: 'chat', name: 'Help', settings: { allowedOrigins: [SHOP] } },
+    });
     expect(inbox.status).toBe(201);
     const created = await t.request('POST', '/api/v1/surveys', {
       token: ws.token,
@@ -52,8 +55,12 @@ describe.each(engines)('surveys in the chat widget (%s)', (engine) => {
   const as = (token: string, extra: Record<string, string> = {}) => ({ authorization: `Bearer ${token}`, origin: SHOP, ...extra });
   /** A visitor who writes in the chat, and the agent resolving their conversation. */
   const chatAndResolve = async (ws: TestWorkspace, inboxId: string, token?: string) => {
-    const visitorToken = token ?? ((await t.request('POST', `/widget/v1/boot?inbox=${inboxId}`, { body: {}, headers: { origin: SHOP } })).body.visitor.token as string);
-    const sent = await t.request('POST', `/widget/v1/messages?inbox=${inboxId}`, { body: { body: 'My parcel still has not arrived' }, headers: as(visitorToken) });
+    const visitorToken =
+      token ?? ((await t.request('POST', `/widget/v1/boot?inbox=${inboxId}`, { body: {}, headers: { origin: SHOP } })).body.visitor.token as string);
+    const sent = await t.request('POST', `/widget/v1/messages?inbox=${inboxId}`, {
+      body: { body: 'My parcel still has not arrived' },
+      headers: as(visitorToken),
+    });
     expect(sent.status).toBe(201);
     const conversationId = sent.body.conversationId as string;
     expect((await t.request('PATCH', `/api/v1/conversations/${conversationId}`, { token: ws.token, body: { status: 'resolved' } })).status).toBe(200);
@@ -113,7 +120,14 @@ describe.each(engines)('surveys in the chat widget (%s)', (engine) => {
     expect(second.body).toMatchObject({ responseId: first.body.responseId, score: 4, comment: 'The agent was quick, thanks!' });
     const rs = await responses(ws, surveyId);
     expect(rs).toHaveLength(1);
-    expect(rs[0]).toMatchObject({ id: first.body.responseId, score: 4, delivery: 'chat', channel: 'chat', conversationId, comment: 'The agent was quick, thanks!' });
+    expect(rs[0]).toMatchObject({
+      id: first.body.responseId,
+      score: 4,
+      delivery: 'chat',
+      channel: 'chat',
+      conversationId,
+      comment: 'The agent was quick, thanks!',
+    });
     expect(rs[0]?.sentiment.score).toBeGreaterThan(0);
     // On the customer's timeline as one Survey Answered interaction.
     const customerId = rs[0]?.customerId as string;
@@ -210,7 +224,9 @@ describe.each(engines)('surveys in the chat widget (%s)', (engine) => {
     const e = await setup({ delivery: 'email' });
     const boot = await t.request('POST', `/widget/v1/boot?inbox=${e.inboxId}`, { body: {}, headers: { origin: SHOP } });
     const token = boot.body.visitor.token as string;
-    expect((await t.request('POST', `/widget/v1/email?inbox=${e.inboxId}`, { body: { email: `${unique('eli')}@example.com` }, headers: as(token) })).status).toBe(200);
+    expect(
+      (await t.request('POST', `/widget/v1/email?inbox=${e.inboxId}`, { body: { email: `${unique('eli')}@example.com` }, headers: as(token) })).status,
+    ).toBe(200);
     await settle();
     await chatAndResolve(e.ws, e.inboxId, token);
     const mailed = mails.length;
