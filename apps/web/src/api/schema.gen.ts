@@ -5405,8 +5405,13 @@ export type paths = {
                         };
                         /** @description a customer is asked at most once per window, across surveys; default 90 */
                         throttleDays?: number;
-                        /** @description how long an emailed link stays valid; default 30 */
+                        /** @description how long an emailed link (or a survey waiting in the chat) stays valid; default 30 */
                         linkDays?: number;
+                        /**
+                         * @description email, chat or auto (the trigger conversation's channel); default auto
+                         * @enum {string}
+                         */
+                        delivery?: "auto" | "email" | "chat";
                         /** @description a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on */
                         followUp?: boolean;
                         /** @description the team that owns follow-ups when the trigger's conversation had none */
@@ -5892,8 +5897,13 @@ export type paths = {
                         };
                         /** @description a customer is asked at most once per window, across surveys; default 90 */
                         throttleDays?: number;
-                        /** @description how long an emailed link stays valid; default 30 */
+                        /** @description how long an emailed link (or a survey waiting in the chat) stays valid; default 30 */
                         linkDays?: number;
+                        /**
+                         * @description email, chat or auto (the trigger conversation's channel); default auto
+                         * @enum {string}
+                         */
+                        delivery?: "auto" | "email" | "chat";
                         /** @description a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on */
                         followUp?: boolean;
                         /** @description the team that owns follow-ups when the trigger's conversation had none */
@@ -9339,6 +9349,15 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -9434,6 +9453,15 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -9516,6 +9544,15 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -9627,6 +9664,15 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -9724,6 +9770,236 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Surveys waiting for the visitor in the chat (NPS, CSAT, CES), in their language */
+        get: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["WidgetSurvey"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/surveys/{sendId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a survey delivered in the chat (as the survey page would: one response per send, a later answer updates it) */
+        post: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                };
+                header?: never;
+                path: {
+                    sendId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        score: number;
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sendId: string;
+                            responseId: string;
+                            score: number;
+                            comment: string | null;
+                            thanks: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10358,6 +10634,25 @@ export type components = {
                 name: string | null;
             };
         };
+        WidgetSurveyInput: {
+            sendId: string;
+            /** @enum {string} */
+            type: "nps" | "csat" | "ces";
+            title: string;
+            question: string;
+            commentPrompt: string;
+            thanks: string;
+            min: number;
+            max: number;
+            /** @description the label of the lowest rating */
+            low: string;
+            high: string;
+            /** @description the submit button's text */
+            send: string;
+            lang: string;
+            /** @description UTC timestamp, ISO 8601 */
+            expiresAt: string;
+        };
         WidgetBootedInput: {
             visitor: {
                 id: string;
@@ -10378,6 +10673,8 @@ export type components = {
                 conversationId: string | null;
                 data: components["schemas"]["WidgetMessageInput"][];
             };
+            /** @description surveys waiting for an answer in the chat */
+            surveys: components["schemas"]["WidgetSurveyInput"][];
         };
         SurveyInput: {
             id: string;
@@ -10441,6 +10738,11 @@ export type components = {
             };
             throttleDays: number;
             linkDays: number;
+            /**
+             * @description how a send reaches the customer: 'email' (a signed link), 'chat' (inline in the chat widget, nps/csat/ces only), or 'auto' (the channel the trigger's conversation came on: chat for chat conversations, email otherwise)
+             * @enum {string}
+             */
+            delivery: "auto" | "email" | "chat";
             followUp: boolean;
             followUpTeamId: string | null;
             recoverySurveyId: string | null;
@@ -10474,6 +10776,8 @@ export type components = {
             touchpointId: string | null;
             /** @description the follow-up case this recovery survey came after */
             recoveryOf: string | null;
+            /** @description how the survey reached the customer */
+            delivery: ("email" | "chat") | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -11109,6 +11413,25 @@ export type components = {
                 name: string | null;
             };
         };
+        WidgetSurvey: {
+            sendId: string;
+            /** @enum {string} */
+            type: "nps" | "csat" | "ces";
+            title: string;
+            question: string;
+            commentPrompt: string;
+            thanks: string;
+            min: number;
+            max: number;
+            /** @description the label of the lowest rating */
+            low: string;
+            high: string;
+            /** @description the submit button's text */
+            send: string;
+            lang: string;
+            /** @description UTC timestamp, ISO 8601 */
+            expiresAt: string;
+        };
         WidgetBooted: {
             visitor: {
                 id: string;
@@ -11129,6 +11452,8 @@ export type components = {
                 conversationId: string | null;
                 data: components["schemas"]["WidgetMessage"][];
             };
+            /** @description surveys waiting for an answer in the chat */
+            surveys: components["schemas"]["WidgetSurvey"][];
         };
         Survey: {
             id: string;
@@ -11192,6 +11517,11 @@ export type components = {
             };
             throttleDays: number;
             linkDays: number;
+            /**
+             * @description how a send reaches the customer: 'email' (a signed link), 'chat' (inline in the chat widget, nps/csat/ces only), or 'auto' (the channel the trigger's conversation came on: chat for chat conversations, email otherwise)
+             * @enum {string}
+             */
+            delivery: "auto" | "email" | "chat";
             followUp: boolean;
             followUpTeamId: string | null;
             recoverySurveyId: string | null;
@@ -11225,6 +11555,8 @@ export type components = {
             touchpointId: string | null;
             /** @description the follow-up case this recovery survey came after */
             recoveryOf: string | null;
+            /** @description how the survey reached the customer */
+            delivery: ("email" | "chat") | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
