@@ -3,6 +3,7 @@
 // Surveys page of the web app.
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFakeClock } from '../apps/server/src/platform/clock.js';
 import { engines, newWorkspace, unique, type TestApp } from '../apps/server/src/test/harness.js';
 import { openMailbox, type Mailbox } from '../apps/server/src/test/mailbox.js';
 import { launchBrowser, screenshot, seriousA11yViolations, signedIn, startServer } from './support.js';
@@ -20,9 +21,11 @@ describe.each(engines)('surveys on %s', (engine) => {
   let t: TestApp;
   let base: string;
   let mailbox: Mailbox;
+  // Three weeks ago: the later answers come a week apart, so the trend has four weeks to draw.
+  const clock = createFakeClock(new Date(Date.now() - 21 * 86_400_000));
   beforeAll(async () => {
     mailbox = await openMailbox();
-    ({ t, base } = await startServer({ smtpRelayUrl: mailbox.relayUrl, publicUrl: 'https://rapport.example' }, engine));
+    ({ t, base } = await startServer({ clock, sessionDays: 60, smtpRelayUrl: mailbox.relayUrl, publicUrl: 'https://rapport.example' }, engine));
   });
   afterAll(async () => {
     await t?.close();
@@ -74,6 +77,7 @@ describe.each(engines)('surveys on %s', (engine) => {
       [4, 'The agent hung up on me'],
     ];
     for (const [score, comment] of more) {
+      clock.advance(7 * 86_400_000);
       const address = `${unique('more')}@example.com`;
       const c = await t.request('POST', '/api/v1/customers', { token: ws.token, body: { email: address } });
       await t.request('POST', `/api/v1/surveys/${survey.body.id}/send`, { token: ws.token, body: { customerIds: [c.body.id] } });
@@ -89,7 +93,23 @@ describe.each(engines)('surveys on %s', (engine) => {
     // 2 promoters, 1 passive, 1 detractor of 4: NPS 25.
     await owner.page.getByLabel('headline figure').filter({ hasText: '25' }).waitFor();
     await owner.page.getByText('4 / 4').waitFor();
+    // The charts (ECharts, drawn as SVG) are images named for what they show, their figures in a table beside.
+    await owner.page.getByRole('img', { name: 'NPS by week with its 95 % interval' }).waitFor();
+    await owner.page.getByRole('img', { name: 'Answers by score' }).locator('svg path').first().waitFor({ state: 'attached' });
+    const distribution = owner.page.getByRole('table', { name: 'Answers by score' });
+    for (const [score, count] of [
+      [0, 0],
+      [4, 1],
+      [7, 1],
+      [9, 1],
+      [10, 1],
+    ])
+      expect(await distribution.getByRole('row', { name: `${score} ${count}`, exact: true }).count()).toBe(1);
+    const weeks = owner.page.getByRole('table', { name: 'NPS by week' });
+    expect(await weeks.getByRole('row').count()).toBe(5);
+    expect(await seriousA11yViolations(owner.page)).toEqual([]);
     await screenshot(owner.page, 'surveys');
+    if (process.env.E2E_SHOTS) await owner.page.screenshot({ path: `${process.env.E2E_SHOTS}/surveys-${engine}.png`, fullPage: true });
     await owner.context.close();
   });
 });

@@ -237,6 +237,9 @@ export const ZSurveyFigures = z.object({
   nps: z.object({ score: z.number(), promoters: z.number().int(), passives: z.number().int(), detractors: z.number().int(), ci95: ZInterval }).nullable(),
   csat: z.object({ percent: z.number(), satisfied: z.number().int(), ci95: ZInterval }).nullable(),
   ces: z.object({ mean: z.number(), sd: z.number(), ci95: ZInterval }).nullable(),
+  distribution: z
+    .array(z.object({ score: z.number(), count: z.number().int() }))
+    .meta({ description: 'answers per score, lowest first (every point of a fixed scale, zeros included)' }),
   loop: z.object({
     followUps: z.number().int(),
     open: z.number().int(),

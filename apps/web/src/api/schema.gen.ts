@@ -5552,6 +5552,11 @@ export type paths = {
                                         high: number;
                                     };
                                 } | null;
+                                /** @description answers per score, lowest first (every point of a fixed scale, zeros included) */
+                                distribution: {
+                                    score: number;
+                                    count: number;
+                                }[];
                                 loop: {
                                     followUps: number;
                                     open: number;
@@ -5599,6 +5604,11 @@ export type paths = {
                                         high: number;
                                     };
                                 } | null;
+                                /** @description answers per score, lowest first (every point of a fixed scale, zeros included) */
+                                distribution: {
+                                    score: number;
+                                    count: number;
+                                }[];
                                 loop: {
                                     followUps: number;
                                     open: number;
