@@ -268,7 +268,7 @@ export async function buildApp(opts: AppOptions) {
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
   // Text analytics: a consumer of the domain events (customer messages), just behind the write.
-  const feelings = createFeelings({ db, clock, logs, conversations, interactions, customers });
+  const feelings = createFeelings({ db, clock, logs, events, conversations, interactions, customers });
   // Surveys: triggers are a consumer of the domain events; sends and follow-ups are jobs.
   const surveys = createSurveysService({
     store: createSurveysStore(),

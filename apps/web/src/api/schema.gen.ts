@@ -4534,7 +4534,7 @@ export type paths = {
                     "application/json": {
                         /** @description Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them */
                         url: string;
-                        events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+                        events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
                         description?: string;
                         /** @description Also send internal events (notes): off by default, since a note is never meant for the customer side */
                         includeInternal?: boolean;
@@ -4794,7 +4794,7 @@ export type paths = {
                     "application/json": {
                         /** @description Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them */
                         url?: string;
-                        events?: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+                        events?: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
                         description?: string | null;
                         includeInternal?: boolean;
                         /** @description re-enabling clears the reason it was disabled */
@@ -10544,7 +10544,7 @@ export type components = {
         WebhookInput: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -10562,7 +10562,7 @@ export type components = {
         WebhookWithSecretInput: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -11323,7 +11323,7 @@ export type components = {
         Webhook: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -11341,7 +11341,7 @@ export type components = {
         WebhookWithSecret: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
