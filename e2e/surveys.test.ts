@@ -76,18 +76,23 @@ describe.each(engines)('surveys on %s', (engine) => {
       [7, 'Fine, but delivery was slow'],
       [4, 'The agent hung up on me'],
     ];
-    for (const [score, comment] of more) {
-      clock.advance(7 * 86_400_000);
+    /** A new customer is sent the survey and answers it on its page. */
+    const answer = async (score: number, comment: string) => {
       const address = `${unique('more')}@example.com`;
       const c = await t.request('POST', '/api/v1/customers', { token: ws.token, body: { email: address } });
       await t.request('POST', `/api/v1/surveys/${survey.body.id}/send`, { token: ws.token, body: { customerIds: [c.body.id] } });
       await t.rapport.jobs.drain();
       const path = /https:\/\/rapport\.example(\/s\/\S+)\?score=0/.exec(mailbox.to(address)[0]?.text ?? '')?.[1] as string;
       const res = await t.request('POST', path, {
-        raw: new URLSearchParams({ score: String(score), comment }).toString(),
+        raw: new URLSearchParams({ score: String(score), ...(comment ? { comment } : {}) }).toString(),
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
       });
       expect(res.status).toBe(200);
+    };
+    const start = clock.nowMs();
+    for (const [score, comment] of more) {
+      clock.advance(7 * 86_400_000);
+      await answer(score, comment);
     }
     await owner.page.reload();
     // 2 promoters, 1 passive, 1 detractor of 4: NPS 25.
@@ -108,8 +113,33 @@ describe.each(engines)('surveys on %s', (engine) => {
     const weeks = owner.page.getByRole('table', { name: 'NPS by week' });
     expect(await weeks.getByRole('row').count()).toBe(5);
     expect(await seriousA11yViolations(owner.page)).toEqual([]);
-    await screenshot(owner.page, 'surveys');
-    if (process.env.E2E_SHOTS) await owner.page.screenshot({ path: `${process.env.E2E_SHOTS}/surveys-${engine}.png`, fullPage: true });
+    if (process.env.RAPPORT_SCREENSHOTS === '1' || process.env.E2E_SHOTS) {
+      // For the README: a month of answers, a handful a week, broken down by week.
+      const weekly = [
+        [10, 9, 6, 3, 8, 7, 9],
+        [9, 10, 7, 5, 9, 8, 6, 10],
+        [10, 9, 9, 8, 4, 10, 9],
+        [10, 10, 9, 7, 9, 8, 10, 9],
+      ];
+      const said = (score: number, i: number) =>
+        (score >= 9
+          ? ['Solved in one message', 'Great help with my return', 'Quick and friendly', '']
+          : score >= 7
+            ? ['Fine, but it took a while', '']
+            : ['The parcel took two weeks and nobody told me why', 'Nobody called me back'])[i % (score >= 9 ? 4 : 2)] ?? '';
+      for (const [w, scores] of weekly.entries()) {
+        clock.set(new Date(start + w * 7 * 86_400_000 + 3_600_000));
+        for (const [i, score] of scores.entries()) await answer(score, said(score, w + i));
+      }
+      clock.set(new Date(start + 21 * 86_400_000 + 7_200_000));
+      await owner.page.reload();
+      await owner.page.getByLabel('Break down by', { exact: true }).first().click();
+      await owner.page.getByRole('option', { name: 'Week' }).click();
+      await owner.page.getByRole('table', { name: 'Results by period' }).waitFor();
+      await owner.page.mouse.move(0, 0);
+      await screenshot(owner.page, 'surveys');
+      if (process.env.E2E_SHOTS) await owner.page.screenshot({ path: `${process.env.E2E_SHOTS}/surveys-${engine}.png`, fullPage: true });
+    }
     await owner.context.close();
   });
 });

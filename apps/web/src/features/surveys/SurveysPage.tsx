@@ -73,7 +73,13 @@ function trendOption(type: SurveyResults['type'], groups: SurveyResults['groups'
         return `Week of ${p.key}<br>${label} ${p.h.value}${p.h.unit} (95 % ${p.h.low} – ${p.h.high})<br>${p.n} answers`;
       },
     },
-    xAxis: { type: 'category', data: points.map((p) => p.key), boundaryGap: !isBand, ...AXIS },
+    xAxis: {
+      type: 'category',
+      data: points.map((p) => p.key),
+      boundaryGap: !isBand,
+      ...AXIS,
+      axisLabel: { ...AXIS.axisLabel, alignMinLabel: 'left', alignMaxLabel: 'right' },
+    },
     yAxis: { type: 'value', min: scale?.min, max: scale?.max, ...AXIS },
     series: [
       { ...band, name: '95 % low', itemStyle: { color: 'transparent' }, data: points.map((p) => p.h?.low ?? null) },
@@ -152,9 +158,9 @@ export default function SurveysPage() {
     enabled: surveyId !== null,
     queryFn: () => must(api.GET('/api/v1/surveys/results', { params: { query: { surveyId: surveyId ?? '', by, period: 'week', comments: 10 } } })),
   });
-  // Week by week for the trend (the same query when the breakdown is by week).
+  // Week by week for the trend (its own key: it asks no comments).
   const trend = useQuery({
-    queryKey: ['surveys', 'results', surveyId, 'period'],
+    queryKey: ['surveys', 'trend', surveyId],
     enabled: surveyId !== null,
     queryFn: () => must(api.GET('/api/v1/surveys/results', { params: { query: { surveyId: surveyId ?? '', by: 'period', period: 'week', comments: 0 } } })),
   });
