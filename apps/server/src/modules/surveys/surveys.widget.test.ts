@@ -174,7 +174,7 @@ describe.each(engines)('surveys in the chat widget (%s)', (engine) => {
     expect(late.body.detail).toMatch(/expired/);
   });
 
-  it('throttles across channels, follows the language, opens the follow-up for an unhappy chat answer, and keeps email for email conversations', async () => {
+  it('throttles sends in the chat as emailed ones (once per window across surveys), follows the language, opens the follow-up for an unhappy chat answer, and keeps email for email conversations', async () => {
     const { ws, inboxId, surveyId } = await setup({ translations: { fr: { title: 'Votre avis', question: 'Êtes-vous satisfait ?' } } });
     const { token } = await chatAndResolve(ws, inboxId);
     await settle();
@@ -188,12 +188,25 @@ describe.each(engines)('surveys in the chat widget (%s)', (engine) => {
     await settle();
     const convs = await t.request('GET', '/api/v1/conversations?limit=50', { token: ws.token });
     expect(convs.body.data.some((c: { subject: string | null }) => (c.subject ?? '').startsWith('Follow-up: CSAT 1/5'))).toBe(true);
-    // The same customer's next chat, resolved inside the throttle window: not asked again.
+    // The same customer's next chat conversation, resolved inside the throttle window (90 days
+    // across surveys and deliveries): not asked; past the window: asked again, in the chat.
+    const customerId = (await responses(ws, surveyId))[0]?.customerId as string;
     const follow = convs.body.data.find((c: { subject: string | null }) => (c.subject ?? '').startsWith('Follow-up'));
     await t.request('PATCH', `/api/v1/conversations/${follow.id}`, { token: ws.token, body: { status: 'resolved' } });
-    await chatAndResolve(ws, inboxId, token);
-    await settle();
+    const chatAgain = async () => {
+      const c = await t.request('POST', '/api/v1/conversations', {
+        token: ws.token,
+        body: { customer: { id: customerId }, channel: 'chat', subject: 'Again', message: { body: 'One more question', author: 'customer' } },
+      });
+      expect(c.status).toBe(201);
+      expect((await t.request('PATCH', `/api/v1/conversations/${c.body.id}`, { token: ws.token, body: { status: 'resolved' } })).status).toBe(200);
+      await settle();
+    };
+    await chatAgain();
     expect(await pending(inboxId, token)).toEqual([]);
+    clock.advance(91 * DAY);
+    await chatAgain();
+    expect(await pending(inboxId, token)).toHaveLength(1);
     // An email conversation's customer is asked by email under 'auto'.
     const before = mails.length;
     const conv = await t.request('POST', '/api/v1/conversations', {
