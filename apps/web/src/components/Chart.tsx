@@ -20,6 +20,7 @@ export type ChartOption = ComposeOption<BarSeriesOption | LineSeriesOption | Sca
 export type ChartTable = { caption: string; columns: string[]; rows: Array<Array<string | number | null>> };
 
 export type ChartProps = {
+  /** The whole picture (replaced, not merged, when it changes): memoise it, or every render redraws. */
   option: ChartOption;
   /** What the chart shows, as its accessible name ("NPS by week with its 95 % interval"). */
   label: string;
@@ -27,10 +28,12 @@ export type ChartProps = {
   /** A sentence for a chart whose figures a table would not help with. */
   summary?: string;
   height?: number;
+  /** ECharts events by name (`click`, `legendselectchanged`, …), e.g. to drill into a bar: memoise it too. */
+  onEvents?: Record<string, (params: unknown) => void>;
   testId?: string;
 };
 
-export function Chart({ option, label, table, summary, height = 260, testId }: ChartProps) {
+export function Chart({ option, label, table, summary, height = 260, onEvents, testId }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
   const chart = useRef<ECharts | null>(null);
 
@@ -53,6 +56,16 @@ export function Chart({ option, label, table, summary, height = 260, testId }: C
     // notMerge: the option is the whole picture (a series dropped from it leaves the chart).
     chart.current?.setOption({ animation: false, ...option }, { notMerge: true });
   }, [option]);
+
+  useEffect(() => {
+    const c = chart.current;
+    if (!c || !onEvents) return;
+    const handlers = Object.entries(onEvents);
+    for (const [name, fn] of handlers) c.on(name, fn);
+    return () => {
+      for (const [name, fn] of handlers) c.off(name, fn);
+    };
+  }, [onEvents]);
 
   return (
     <figure style={{ margin: 0 }} data-testid={testId}>
