@@ -265,6 +265,13 @@ export function createSurveysService(deps: SurveysDeps) {
 
   const skip = (workspaceId: string, id: string, reason: string) => store.updateSend(autocommit, workspaceId, id, { status: 'skipped', skip_reason: reason });
 
+  /** Was the answer that opened this follow-up case given in the chat? */
+  async function answeredInChat(workspaceId: string, followUpId: string): Promise<boolean> {
+    const followUp = await store.getFollowUp(autocommit, workspaceId, followUpId);
+    const response = followUp ? await store.getResponse(autocommit, workspaceId, followUp.response_id) : undefined;
+    return response?.delivery === 'chat';
+  }
+
   const sendJob = jobs.define(SURVEY_SEND_JOB, ZSendPayload, async (job) => {
     const { workspaceId } = job;
     const send = await store.getSend(autocommit, workspaceId, job.payload.sendId);
@@ -285,9 +292,12 @@ export function createSurveysService(deps: SurveysDeps) {
           touchpoint_id: send.touchpoint_id ?? c.touchpointId,
         });
     }
-    // 'auto' asks on the channel the conversation came on; the chat needs a widget visitor of the customer's.
+    // 'auto' asks on the channel the conversation came on (a recovery survey: the way the unhappy
+    // answer came); the chat needs a widget visitor of the customer's.
     const channel = ctx.channel ?? send.channel;
-    const wantsChat = survey.type !== 'custom' && (survey.delivery === 'chat' || (survey.delivery === 'auto' && channel === 'chat'));
+    const isAutoChat =
+      survey.delivery === 'auto' && (channel === 'chat' || (send.recovery_of !== null && (await answeredInChat(workspaceId, send.recovery_of))));
+    const wantsChat = survey.type !== 'custom' && (survey.delivery === 'chat' || isAutoChat);
     const delivery = wantsChat && (await deps.chat.hasVisitor(workspaceId, customer.id)) ? 'chat' : 'email';
     if (delivery === 'email' && survey.delivery === 'chat') return void (await skip(workspaceId, send.id, 'no_chat_visitor'));
     if (delivery === 'email' && !customer.email) return void (await skip(workspaceId, send.id, 'no_email'));

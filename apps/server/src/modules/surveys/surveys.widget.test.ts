@@ -220,6 +220,42 @@ describe.each(engines)('surveys in the chat widget (%s)', (engine) => {
     expect(mails[mails.length - 1]?.text).toMatch(/http:\/\/rapport\.test\/s\//);
   });
 
+  it('closes the loop in the chat: an unhappy chat answer opens a follow-up case, whose resolution asks the recovery survey in the chat', async () => {
+    const ws = await newWorkspace(t, unique('Chat loop '));
+    const inbox = await t.request('POST', '/api/v1/inboxes', {
+      token: ws.token,
+      body: { channel: 'chat', name: 'Help', settings: { allowedOrigins: [SHOP] } },
+    });
+    const inboxId = inbox.body.id as string;
+    const recovery = await t.request('POST', '/api/v1/surveys', {
+      token: ws.token,
+      body: { name: 'Recovery', type: 'csat', title: 'Did we make it right?', trigger: { type: 'manual' } },
+    });
+    const nps = await t.request('POST', '/api/v1/surveys', {
+      token: ws.token,
+      body: { name: 'NPS', type: 'nps', title: 'NPS', trigger: { type: 'conversation_resolved' }, recoverySurveyId: recovery.body.id },
+    });
+    expect(nps.status).toBe(201);
+    const { token } = await chatAndResolve(ws, inboxId);
+    await settle();
+    const [card] = await pending(inboxId, token);
+    expect(card).toMatchObject({ type: 'nps', min: 0, max: 10 });
+    expect((await answer(inboxId, token, card?.sendId as string, { score: 3, comment: 'The agent hung up on me' })).status).toBe(200);
+    clock.advance(11 * 60_000);
+    await settle();
+    const convs = await t.request('GET', '/api/v1/conversations?limit=50', { token: ws.token });
+    const follow = convs.body.data.find((c: { subject: string | null }) => (c.subject ?? '').startsWith('Follow-up: NPS 3'));
+    expect(follow).toBeDefined();
+    await t.request('PATCH', `/api/v1/conversations/${follow.id}`, { token: ws.token, body: { status: 'resolved' } });
+    await settle();
+    // The follow-up case went by email, but the customer answered in the chat: asked there again.
+    const [again] = await pending(inboxId, token);
+    expect(again).toMatchObject({ type: 'csat', title: 'Did we make it right?' });
+    expect((await answer(inboxId, token, again?.sendId as string, { score: 5 })).status).toBe(200);
+    const results = await t.request('GET', `/api/v1/surveys/results?surveyId=${nps.body.id}`, { token: ws.token });
+    expect(results.body.overall.loop).toMatchObject({ followUps: 1, resolved: 1, recovered: 1 });
+  });
+
   it("delivers 'chat' surveys only in the chat, 'email' ones only by email, and refuses chat for custom surveys", async () => {
     // 'chat' for a customer without a widget visitor: no mail, nothing anywhere.
     const { ws, surveyId } = await setup({ delivery: 'chat', trigger: { type: 'manual' } });
