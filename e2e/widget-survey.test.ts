@@ -71,11 +71,15 @@ describe('survey in the chat widget', () => {
         return conversationId;
       })
       .not.toBe('');
+    // The visitor closes the chat; the agent resolves the conversation.
+    await panel.getByRole('button', { name: 'Close chat' }).click();
     expect((await t.request('PATCH', `/api/v1/conversations/${conversationId}`, { token: ws.token, body: { status: 'resolved' } })).status).toBe(200);
 
-    // Pushed over the widget's socket into the open conversation.
+    // Pushed over the widget's socket: the launcher says a survey waits, the survey is in the conversation.
+    await page.getByRole('button', { name: 'Open chat (1 survey waiting)' }).waitFor({ timeout: 20_000 });
+    await page.getByRole('button', { name: 'Open chat (1 survey waiting)' }).click();
     const form = panel.getByRole('form', { name: 'One quick question' });
-    await form.waitFor({ timeout: 20_000 });
+    await form.waitFor();
     await form.getByRole('group', { name: 'How likely are you to recommend us to a friend or colleague?' }).waitFor();
     expect(await form.getByRole('button', { name: /^Rate \d+ out of 10$/ }).count()).toBe(11);
     // Submitting without a rating asks for one.
@@ -90,6 +94,9 @@ describe('survey in the chat widget', () => {
     await form.getByRole('button', { name: 'Send' }).click();
     await form.getByText('Thank you for your feedback.').waitFor();
     if (process.env.E2E_SHOTS) await page.screenshot({ path: path.join(process.env.E2E_SHOTS, 'widget-survey-thanks.png') });
+    // Answered: nothing waits any more.
+    await panel.getByRole('button', { name: 'Close chat' }).click();
+    await page.getByRole('button', { name: 'Open chat', exact: true }).waitFor();
 
     const res = await t.request('GET', `/api/v1/surveys/${surveyId}/responses`, { token: ws.token });
     expect(res.body.data).toHaveLength(1);
