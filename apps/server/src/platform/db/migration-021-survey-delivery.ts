@@ -5,7 +5,10 @@ import { sql } from 'kysely';
 import type { AnyDb } from './migrations.js';
 
 export async function m021SurveyDelivery(db: AnyDb): Promise<void> {
-  await db.schema.alterTable('surveys').addColumn('delivery', 'text', (c) => c.notNull().defaultTo('auto')).execute();
+  await db.schema
+    .alterTable('surveys')
+    .addColumn('delivery', 'text', (c) => c.notNull().defaultTo('auto'))
+    .execute();
   await db.schema.alterTable('survey_sends').addColumn('delivery', 'text').execute();
   await db.schema.alterTable('survey_responses').addColumn('delivery', 'text').execute();
   await db.schema.createIndex('survey_sends_chat').on('survey_sends').columns(['workspace_id', 'customer_id', 'delivery', 'status']).execute();
