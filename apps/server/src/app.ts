@@ -58,10 +58,17 @@ import { registerWidgetRoutes } from './modules/widget/widget.routes.js';
 import { createWidgetService } from './modules/widget/widget.service.js';
 import { createWidgetStore } from './modules/widget/widget.store.js';
 import { registerSurveyRoutes } from './modules/surveys/surveys.routes.js';
+import { createContactPolicy } from './modules/rules/contact-policy.js';
+import { createRulesEngine } from './modules/rules/engine.js';
+import { registerRulesRoutes } from './modules/rules/rules.routes.js';
+import { createRulesService } from './modules/rules/rules.service.js';
+import { createRulesStore } from './modules/rules/rules.store.js';
 import { createSurveysService } from './modules/surveys/surveys.service.js';
 import { createSurveysStore } from './modules/surveys/surveys.store.js';
 
 export type AppOptions = {
+  /** How often windows and schedules of rules are swept (RAPPORT_SWEEP_INTERVAL_MS). */
+  sweepIntervalMs?: number;
   handle: DbHandle;
   clock?: Clock;
   logger?: FastifyBaseLogger | boolean;
@@ -289,6 +296,43 @@ export async function buildApp(opts: AppOptions) {
     },
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
+  // The proactive engine: a consumer of the domain events, a sweep of windows and schedules, and
+  // jobs that execute firings under the one contact policy.
+  const rulesStore = createRulesStore(engine);
+  const contactPolicy = createContactPolicy({ store: rulesStore, openCountOf: conversations.system.openCountOf });
+  const ruleDeps = {
+    requireTeam: workspaces.requireTeam,
+    requireActiveMember: workspaces.requireActiveMember,
+    workspaceName: async (workspaceId: string) => (await workspaces.adminContacts(workspaceId)).workspaceName,
+  };
+  const rulesEngine = createRulesEngine({
+    store: rulesStore,
+    transactions,
+    clock,
+    jobs,
+    logs,
+    logger: app.log,
+    policy: contactPolicy,
+    customers,
+    journey: spine.journey,
+    interactions,
+    conversations,
+    inboxOf: inboxes.inboxOf,
+    guard: createEgressGuard({ allow: opts.webhookAllowHosts }),
+    surveys,
+    ...ruleDeps,
+  });
+  const rules = createRulesService({
+    store: rulesStore,
+    transactions,
+    clock,
+    policy: contactPolicy,
+    customers,
+    interactions,
+    surveyExists: surveys.exists,
+    poke: () => jobs.poke(),
+    ...ruleDeps,
+  });
   // The chat widget: its sender delivers agent replies on chat inboxes to the visitors' sockets.
   let live: Awaited<ReturnType<typeof registerLiveRoutes>> | null = null;
   const widget = createWidgetService({
@@ -382,6 +426,7 @@ export async function buildApp(opts: AppOptions) {
   registerConversationRoutes(app, { conversations, canned });
   registerWebhookRoutes(app, { webhooks });
   registerSurveyRoutes(app, { surveys });
+  registerRulesRoutes(app, { rules });
   registerFeelingsRoutes(app, { feelings });
   registerChannelRoutes(app, { inboxes, messages: conversations.channels, files });
   const messaging = await installMessagingChannels(app, {
@@ -441,6 +486,7 @@ export async function buildApp(opts: AppOptions) {
     app.addHook('onReady', async () => {
       jobs.start();
       logs.start();
+      rulesEngine.start(opts.sweepIntervalMs ?? 1000);
       const sweep = () =>
         void runHousekeeping(db, clock)
           // Log retention: what every consumer has passed and is older than its log keeps.
@@ -456,6 +502,7 @@ export async function buildApp(opts: AppOptions) {
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
     await email.smtp.close();
+    await rulesEngine.stop();
     await jobs.stop();
     await logs.stop();
     mailTransport?.close();
@@ -471,7 +518,7 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys },
+    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys, rules, rulesEngine },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

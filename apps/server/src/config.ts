@@ -68,6 +68,7 @@ export const ZConfig = z.object({
     .int()
     .min(1024 * 1024)
     .max(2 ** 50),
+  sweepIntervalMs: z.coerce.number({ message: 'must be a number of milliseconds' }).int().min(50).max(3_600_000),
   smtpPort: z
     .string()
     .trim()
@@ -202,6 +203,12 @@ export const SETTINGS: Array<{ key: keyof Config; env: string; flag?: string; de
     env: 'RAPPORT_META_GRAPH_URL',
     default: 'https://graph.facebook.com/v21.0',
     doc: "Meta's Graph API base URL with its version (WhatsApp and Messenger inboxes send through it)",
+  },
+  {
+    key: 'sweepIntervalMs',
+    env: 'RAPPORT_SWEEP_INTERVAL_MS',
+    default: '1000',
+    doc: 'how often rules close absence and idle windows that ended and start due schedules, in milliseconds',
   },
   {
     key: 'webhookAllowHosts',

@@ -131,6 +131,7 @@ async function main(argv: string[]): Promise<number> {
     attachmentsDir: path.join(config.dataDir, 'attachments'),
     attachmentMaxBytes: config.attachmentMaxBytes,
     attachmentQuotaBytes: config.attachmentQuotaBytes,
+    sweepIntervalMs: config.sweepIntervalMs,
     dkim:
       config.dkimDomain && config.dkimSelector && config.dkimPrivateKey
         ? { domain: config.dkimDomain, selector: config.dkimSelector, privateKey: readPrivateKey(config.dkimPrivateKey) }

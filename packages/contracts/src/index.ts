@@ -13,3 +13,4 @@ export * from './feelings.js';
 export * from './widget.js';
 export * from './surveys.js';
 export * from './messaging.js';
+export * from './rules.js';

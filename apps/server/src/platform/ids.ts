@@ -31,6 +31,9 @@ export const ID_PREFIXES = {
   surveySend: 'srs',
   surveyResponse: 'srr',
   surveyFollowUp: 'srf',
+  rule: 'rul',
+  ruleFiring: 'rlf',
+  ruleWait: 'rlw',
 } as const;
 export type IdKind = keyof typeof ID_PREFIXES;
 

@@ -265,6 +265,11 @@ export function createInboxesService(deps: {
       const row = await store.get(workspaceId, id);
       return row ? toRecord(row) : null;
     },
+    /** The workspace's inbox of a channel (its default first), if it has an enabled one. */
+    inboxOf: async (workspaceId: string, channel: string): Promise<InboxRecord | null> => {
+      const row = await store.firstOfChannel(workspaceId, channel);
+      return row ? toRecord(row) : null;
+    },
     /** The workspace's chat inbox (the widget's), if it has an enabled one. */
     chatInboxOf: async (workspaceId: string): Promise<InboxRecord | null> => {
       const row = await store.firstOfChannel(workspaceId, 'chat');

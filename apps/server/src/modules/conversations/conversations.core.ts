@@ -262,7 +262,7 @@ export function createConversationsCore(deps: ConversationsDeps) {
       channel: input.kind === 'reply' ? row.channel : null,
       external_id: input.externalId ?? null,
       html: input.html ?? null,
-      ...(input.kind === 'reply' && input.authorType === 'agent' && row.inbox_id
+      ...(input.kind === 'reply' && (input.authorType === 'agent' || input.authorType === 'bot') && row.inbox_id
         ? { delivery_status: 'queued', delivery_error: null, delivery_attempts: 0, delivery_at: now }
         : {}),
     };

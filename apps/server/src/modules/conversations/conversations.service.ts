@@ -14,6 +14,7 @@ import type { Executor } from '../../platform/db/transactions.js';
 import { createCustomFieldsService, validateCustomFields } from './custom-fields.service.js';
 import { createMessagesService } from './messages.service.js';
 import { createChannelMessages } from './channel-messages.service.js';
+import { createSystemActions } from './system-actions.service.js';
 import { newConversationRow, openedInteraction } from './conversation-rows.js';
 
 export type { ConversationsDeps } from './conversations.deps.js';
@@ -42,6 +43,7 @@ export function createConversationsService(deps: ConversationsDeps) {
   const assignment = createAssignmentService({ ...deps, core });
   const customFields = createCustomFieldsService(deps);
   const channelMessages = createChannelMessages({ ...deps, core });
+  const system = createSystemActions({ ...deps, core });
 
   const service = {
     // GDPR: a person's conversations go with them (the customer privacy workflow calls these).
@@ -367,6 +369,8 @@ export function createConversationsService(deps: ConversationsDeps) {
     setMessageSentiment: store.setMessageSentiment,
     /** The channels' way in and out (inbound messages, delivery state, attachments). */
     channels: channelMessages,
+    /** The company's automations (rules' actions), in the caller's transaction. */
+    system,
     ...assignment,
     ...customFields,
   };

@@ -240,6 +240,28 @@ export function createConversationsStore(db: Db, engine: Engine) {
         .executeTakeFirst();
       return row !== undefined;
     },
+    async openCountOf(tx: Tx | Db, workspaceId: string, customerId: string): Promise<number> {
+      const r = await tx
+        .selectFrom('conversations')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('status', 'in', ['open', 'pending', 'snoozed'])
+        .where('merged_into_id', 'is', null)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
+    latestOpenOf: (tx: Tx | Db, workspaceId: string, customerId: string) =>
+      tx
+        .selectFrom('conversations')
+        .selectAll()
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('status', 'in', ['open', 'pending', 'snoozed'])
+        .where('merged_into_id', 'is', null)
+        .orderBy('last_activity_at', 'desc')
+        .limit(1)
+        .executeTakeFirst(),
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<ConversationRow>) =>

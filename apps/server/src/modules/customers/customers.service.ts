@@ -250,6 +250,18 @@ export function createCustomersService(deps: {
      * (half-life FEELING_HALF_LIFE_DAYS), kept as a decayed sum and weight at the latest message's
      * time. A merged customer's messages count for the survivor.
      */
+    pageRows: (ex: Tx | Executor, workspaceId: string, afterId: string | null, limit: number) => store.pageRows(ex, workspaceId, afterId, limit),
+    /** An automation sets one trait (a rule's action), in the caller's transaction, announced like an agent's edit. */
+    async setTrait(tx: Tx, workspaceId: string, customerId: string, key: string, value: unknown): Promise<boolean> {
+      const row = await resolve(tx, workspaceId, customerId);
+      if (!row) return false;
+      const traits = parseJsonObject(row.traits);
+      if (traits[key] === value) return true;
+      const next: Partial<CustomerRow> = { updated_at: clock.nowIso(), traits: JSON.stringify({ ...traits, [key]: value }) };
+      await store.update(tx, workspaceId, row.id, next);
+      await events.emit(tx, workspaceId, [{ type: 'customer.updated', data: { customer: stateOf({ ...row, ...next }), changed: ['traits'] } }]);
+      return true;
+    },
     async recordFeeling(tx: Tx, workspaceId: string, customerId: string, score: number, at: string): Promise<Customer['feeling']> {
       const row = await resolve(tx, workspaceId, customerId);
       if (!row) return null;

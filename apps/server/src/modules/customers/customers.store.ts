@@ -121,6 +121,12 @@ export function createCustomersStore(db: Db, engine: Engine) {
         .limit(opts.limit + 1)
         .execute();
     },
+    /** Live (unmerged) customers in id order after `afterId` (a scheduled rule's audience, page by page). */
+    pageRows: (ex: Tx | Db, workspaceId: string, afterId: string | null, limit: number) => {
+      let q = ex.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('merged_into_id', 'is', null);
+      if (afterId) q = q.where('id', '>', afterId);
+      return q.orderBy('id').limit(limit).execute();
+    },
     insert: (tx: Tx | Db, row: CustomerRow) => tx.insertInto('customers').values(row).execute(),
     mergedInto: (ex: Tx | Db, workspaceId: string, id: string) =>
       ex.selectFrom('customers').select('id').where('workspace_id', '=', workspaceId).where('merged_into_id', '=', id).execute(),

@@ -36,6 +36,8 @@ export function createInteractionsService(deps: { store: InteractionsStore; cloc
   return {
     listByCustomers: (workspaceId: string, customerIds: string[]) => store.listByCustomers(workspaceId, customerIds),
     /** The analyser's reading on a message's timeline interaction: its score, and its strongest signal or its label. */
+    byIds: store.byIds,
+    anyAfter: store.anyAfter,
     setSentiment: (tx: Tx, workspaceId: string, sourceId: string, sentiment: number, emotion: string) =>
       store.setSentiment(tx, workspaceId, sourceId, sentiment, emotion),
     /** A survey response answered again (one response per send): its properties and comment's sentiment. */

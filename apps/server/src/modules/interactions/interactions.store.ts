@@ -66,6 +66,18 @@ export function createInteractionsStore(db: Db, engine: Engine) {
         .where('workspace_id', '=', workspaceId)
         .where('source_id', '=', sourceId)
         .execute(),
+    /** Interactions by id (a rule's matches need their properties). */
+    byIds: (ex: Tx | Db, workspaceId: string, ids: string[]) =>
+      ids.length === 0 ? Promise.resolve([] as InteractionRow[]) : ex.selectFrom('interactions').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
+    /** Whether the customer had an interaction of this name (or, with `origin`, of this origin and kind) after `since`. */
+    async anyAfter(ex: Tx | Db, workspaceId: string, customerId: string, since: string, until: string, f: { name?: string; kind?: string; origin?: string; conversationId?: string }) {
+      let q = ex.selectFrom('interactions').select('id').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).where('occurred_at', '>', since).where('occurred_at', '<=', until);
+      if (f.name) q = q.where('name', '=', f.name);
+      if (f.kind) q = q.where('kind', '=', f.kind);
+      if (f.origin) q = q.where('origin', '=', f.origin);
+      if (f.conversationId) q = q.where('conversation_id', '=', f.conversationId);
+      return (await q.limit(1).executeTakeFirst()) !== undefined;
+    },
     setSentiment: (tx: Tx, workspaceId: string, sourceId: string, sentiment: number, emotion: string) =>
       tx.updateTable('interactions').set({ sentiment, emotion }).where('workspace_id', '=', workspaceId).where('source_id', '=', sourceId).execute(),
     listByCustomers: (workspaceId: string, customerIds: string[]) =>

@@ -128,6 +128,12 @@ export function createJourneyService(deps: { store: JourneyStore; transactions: 
 
     replay,
 
+    /** Customers' current stages, in the caller's transaction. */
+    async stagesOf(ex: Tx, workspaceId: string, customerIds: string[]): Promise<Map<string, string>> {
+      if (customerIds.length === 0) return new Map();
+      return new Map((await store.getMany(ex, workspaceId, customerIds)).map((r) => [r.customer_id, r.stage]));
+    },
+
     async current(workspaceId: string, customerId: string) {
       return (await store.getMany(deps.transactions.autocommit, workspaceId, [customerId]))[0] ?? null;
     },

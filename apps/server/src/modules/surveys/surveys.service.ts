@@ -501,6 +501,13 @@ export function createSurveysService(deps: SurveysDeps) {
   }
 
   const service = {
+    /** A rule's `send_survey`: one send of an enabled survey to the customer, once per key, in the caller's transaction. */
+    async scheduleFor(tx: Tx, workspaceId: string, surveyId: string, customerId: string, key: string): Promise<string | null> {
+      const row = await store.get(tx, workspaceId, surveyId);
+      if (!row || Number(row.enabled) !== 1) return null;
+      return schedule(tx, workspaceId, surveyId, customerId, key, 0, noContext);
+    },
+    exists: async (workspaceId: string, surveyId: string) => (await store.get(autocommit, workspaceId, surveyId)) !== undefined,
     async list(auth: AuthContext): Promise<Page<Survey>> {
       requirePermission(auth, 'customers.read');
       return { data: (await store.list(autocommit, auth.workspaceId)).map(toSurvey), nextCursor: null };

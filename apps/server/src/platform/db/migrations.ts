@@ -14,6 +14,7 @@ import { m015Feelings } from './migration-015-feelings.js';
 import { m016Surveys } from './migration-016-surveys.js';
 import { m017Topics } from './migration-017-topics.js';
 import { m018InboxAddresses } from './migration-018-inbox-addresses.js';
+import { m019Rules } from './migration-019-rules.js';
 import { m021SurveyDelivery } from './migration-021-survey-delivery.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
@@ -305,6 +306,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['016_surveys', { up: m016Surveys }],
   ['017_topics', { up: m017Topics }],
   ['018_inbox_addresses', { up: m018InboxAddresses }],
+  ['019_rules', { up: m019Rules }],
   ['021_survey_delivery', { up: m021SurveyDelivery }],
 ];
 

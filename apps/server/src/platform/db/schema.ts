@@ -419,6 +419,52 @@ export type SurveyFollowUpRow = {
   resolved_at: string | null;
 };
 export type SurveySecretRow = { workspace_id: string; secret: string; created_at: string };
+export type RuleRow = {
+  workspace_id: string;
+  id: string;
+  name: string;
+  enabled: number;
+  purpose: string;
+  trigger_type: string;
+  trigger: string;
+  conditions: string | null;
+  actions: string;
+  goal: string | null;
+  next_run_at: string | null;
+  created_at: string;
+  updated_at: string;
+};
+export type RuleFiringRow = {
+  workspace_id: string;
+  id: string;
+  rule_id: string;
+  customer_id: string;
+  conversation_id: string | null;
+  fire_key: string;
+  status: string;
+  reason: string | null;
+  facts: string;
+  outcomes: string;
+  run_at: string;
+  created_at: string;
+  fired_at: string | null;
+};
+export type RuleWaitRow = {
+  workspace_id: string;
+  id: string;
+  rule_id: string;
+  customer_id: string;
+  conversation_id: string | null;
+  start_ref: string;
+  correlation: string | null;
+  started_at: string;
+  due_at: string;
+  facts: string;
+};
+export type RuleStateRow = { workspace_id: string; rule_id: string; customer_id: string; matched: number; updated_at: string };
+export type RuleContactRow = { workspace_id: string; customer_id: string; at: string; source: string; ref: string };
+export type ContactPolicyRow = { workspace_id: string; policy: string; updated_at: string };
+export type RuleSlaBreachRow = { workspace_id: string; conversation_id: string; customer_id: string; at: string };
 export type Database = {
   workspaces: WorkspaceRow;
   users: UserRow;
@@ -463,4 +509,11 @@ export type Database = {
   survey_responses: SurveyResponseRow;
   survey_follow_ups: SurveyFollowUpRow;
   survey_secrets: SurveySecretRow;
+  rules: RuleRow;
+  rule_firings: RuleFiringRow;
+  rule_waits: RuleWaitRow;
+  rule_states: RuleStateRow;
+  rule_contacts: RuleContactRow;
+  contact_policies: ContactPolicyRow;
+  rule_sla_breaches: RuleSlaBreachRow;
 };
