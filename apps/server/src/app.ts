@@ -281,7 +281,7 @@ export async function buildApp(opts: AppOptions) {
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
   // Text analytics: a consumer of the domain events (customer messages), just behind the write.
-  const feelings = createFeelings({ db, clock, logs, conversations, interactions, customers });
+  const feelings = createFeelings({ db, clock, logs, events, conversations, interactions, customers });
   // Surveys: triggers are a consumer of the domain events; sends and follow-ups are jobs.
   const surveys = createSurveysService({
     store: createSurveysStore(),
@@ -295,6 +295,11 @@ export async function buildApp(opts: AppOptions) {
     conversations,
     interactions,
     workspaces,
+    // The widget is built just below; a send reaches it only once the app runs.
+    chat: {
+      hasVisitor: (workspaceId, customerId) => widget.hasVisitor(workspaceId, customerId),
+      push: (workspaceId, customerId, survey) => widget.pushSurvey(workspaceId, customerId, survey),
+    },
     publicUrl: opts.publicUrl ?? 'http://localhost:3000',
   });
   // The proactive engine: a consumer of the domain events, a sweep of windows and schedules, and
@@ -363,6 +368,7 @@ export async function buildApp(opts: AppOptions) {
     customers,
     identities,
     ingest: spine.ingest,
+    surveys,
     agentsOnline: (workspaceId) => live?.agentsOnline(workspaceId) ?? 0,
   });
   channels.outbound.registerSender('chat', widget.deliver);

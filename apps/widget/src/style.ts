@@ -27,6 +27,20 @@ input{flex:1;min-width:0;font:inherit;padding:8px 10px;border:1px solid #9ca3af;
 .composer{display:flex;gap:8px;align-items:flex-end;padding:12px;border-top:1px solid #e5e7eb}
 textarea{flex:1;resize:none;font:inherit;padding:9px 11px;border:1px solid #9ca3af;border-radius:10px;max-height:120px}
 .send:disabled{opacity:.6;cursor:default}
+.launcher.badge{position:relative}
+.launcher.badge::after{content:"";position:absolute;top:4px;right:4px;width:14px;height:14px;border-radius:50%;background:#e03131;border:2px solid #fff}
+.msg.survey{white-space:normal;display:flex;flex-direction:column;gap:8px;max-width:100%;align-self:stretch}
+.survey p{margin:0}
+.survey fieldset{border:0;margin:0;padding:0}
+.survey legend{padding:0;margin-bottom:6px}
+.scale{display:flex;gap:3px}
+.scale button{flex:1 1 0;min-width:0;height:34px;padding:0;border:1px solid #9ca3af;border-radius:6px;background:#fff;color:#1f2937}
+.scale button[aria-pressed=true]{background:var(--rp-color);color:var(--rp-ink);border-color:var(--rp-color)}
+.ends{display:flex;justify-content:space-between;font-size:12px;color:#4b5563;margin-top:4px}
+.survey label{display:flex;flex-direction:column;gap:4px;font-size:14px}
+.survey .send{align-self:flex-start}
+.note{margin:0;font-size:13px;color:#b42318}
+.note:empty{display:none}
 @media (max-width:480px){
 :host{right:12px;bottom:12px}
 :host(.open){inset:0;right:0;bottom:0}

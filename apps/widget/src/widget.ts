@@ -1,7 +1,16 @@
 // The Rapport chat widget: one script tag on a customer's site. Plain DOM in an open shadow root
 // (the page's CSS cannot reach it, tests and assistive technology can), talking to /widget/v1/*
 // of the server it was loaded from. Types come from the contracts; no runtime dependency.
-import type { WidgetBooted, WidgetHistory, WidgetMessage, WidgetSent, WidgetServerMessage } from '@rapport/contracts';
+import type {
+  WidgetBooted,
+  WidgetHistory,
+  WidgetMessage,
+  WidgetSent,
+  WidgetServerMessage,
+  WidgetSurvey,
+  WidgetSurveyAnswered,
+  WidgetSurveys,
+} from '@rapport/contracts';
 import { STYLE } from './style.js';
 
 type User = { id: string; hash: string; email?: string; name?: string };
@@ -131,12 +140,19 @@ function render(booted: WidgetBooted) {
   document.body.append(host);
 
   const seen = new Set<string>();
+  let waiting = 0;
+  const badge = () => {
+    launcher.classList.toggle('badge', waiting > 0 && panel.hidden);
+    if (panel.hidden) launcher.setAttribute('aria-label', waiting > 0 ? `Open chat (${waiting} survey waiting)` : 'Open chat');
+  };
+  let answerFn: (sendId: string, score: number, comment: string) => Promise<WidgetSurveyAnswered> = () => Promise.reject(new Error('not ready'));
   const open = (isOpen: boolean) => {
     panel.hidden = !isOpen;
     launcher.setAttribute('aria-expanded', String(isOpen));
     launcher.setAttribute('aria-label', isOpen ? 'Close chat' : 'Open chat');
     launcher.innerHTML = isOpen ? ICON_CLOSE : ICON_CHAT;
     host.classList.toggle('open', isOpen);
+    badge();
     if (isOpen) {
       input.focus();
       log.scrollTop = log.scrollHeight;
@@ -177,6 +193,68 @@ function render(booted: WidgetBooted) {
       log.append(item);
       log.scrollTop = log.scrollHeight;
       return true;
+    },
+    /** A survey delivered in the chat: a rating scale, a comment box and a submit, answered in place. */
+    addSurvey(sv: WidgetSurvey) {
+      if (seen.has(sv.sendId)) return;
+      seen.add(sv.sendId);
+      const fr = sv.lang.startsWith('fr');
+      const form = el('form', { class: 'msg agent survey', 'data-send': sv.sendId, 'aria-label': sv.title, novalidate: '' });
+      const fieldset = el('fieldset');
+      fieldset.append(el('legend', {}, sv.question));
+      const scale = el('div', { class: 'scale' });
+      const note = el('p', { class: 'note', role: 'status' });
+      let score: number | null = null;
+      const buttons: HTMLButtonElement[] = [];
+      for (let n = sv.min; n <= sv.max; n++) {
+        const b = el(
+          'button',
+          { type: 'button', 'aria-pressed': 'false', 'aria-label': fr ? `Note ${n} sur ${sv.max}` : `Rate ${n} out of ${sv.max}` },
+          String(n),
+        );
+        b.addEventListener('click', () => {
+          score = n;
+          note.textContent = '';
+          for (const x of buttons) x.setAttribute('aria-pressed', String(x === b));
+        });
+        buttons.push(b);
+        scale.append(b);
+      }
+      const ends = el('div', { class: 'ends', 'aria-hidden': 'true' });
+      ends.append(el('span', {}, sv.low), el('span', {}, sv.high));
+      fieldset.append(scale, ends);
+      const label = el('label', {}, sv.commentPrompt);
+      const comment = el('textarea', { name: 'comment', rows: '2', maxlength: '5000' });
+      label.append(comment);
+      const submit = el('button', { type: 'submit', class: 'send' }, sv.send);
+      form.append(el('strong', {}, sv.title), fieldset, label, submit, note);
+      form.addEventListener('submit', (e) => {
+        e.preventDefault();
+        if (score === null) {
+          note.textContent = fr ? 'Choisissez une note.' : 'Please choose a rating.';
+          buttons[0]?.focus();
+          return;
+        }
+        submit.disabled = true;
+        answerFn(sv.sendId, score, comment.value.trim()).then(
+          (done) => {
+            form.replaceChildren(el('strong', {}, sv.title), el('p', { role: 'status' }, done.thanks));
+            waiting--;
+            badge();
+          },
+          (err: Error) => {
+            submit.disabled = false;
+            note.textContent = err.message;
+          },
+        );
+      });
+      log.append(form);
+      log.scrollTop = log.scrollHeight;
+      waiting++;
+      badge();
+    },
+    onAnswer(fn: typeof answerFn) {
+      answerFn = fn;
     },
     askEmail(isAsked: boolean) {
       offline.hidden = !isAsked;
@@ -242,6 +320,7 @@ function connect(s: Session) {
       return;
     }
     if (m.type === 'hello') s.agentsOnline = m.agentsOnline;
+    if (m.type === 'survey') ui?.addSurvey(m.survey);
     if (m.type === 'message') {
       ui?.add(m.message);
       socket.send(JSON.stringify({ type: 'seen', messageIds: [m.message.id] }));
@@ -259,6 +338,8 @@ function connect(s: Session) {
 async function catchUp(s: Session) {
   const history = await call<WidgetHistory>(s, 'GET', 'messages').catch(() => null);
   for (const m of history?.data ?? []) ui?.add(m);
+  const surveys = await call<WidgetSurveys>(s, 'GET', 'surveys').catch(() => null);
+  for (const sv of surveys?.data ?? []) ui?.addSurvey(sv);
 }
 
 function trackPage(s: Session) {
@@ -322,6 +403,10 @@ async function boot(opts: BootOptions) {
   session = s;
   ui = render(booted);
   for (const m of booted.history.data) ui.add(m);
+  for (const sv of booted.surveys) ui.addSurvey(sv);
+  ui.onAnswer((sendId, score, comment) =>
+    call<WidgetSurveyAnswered>(s, 'POST', `surveys/${encodeURIComponent(sendId)}`, { score, ...(comment ? { comment } : {}) }),
+  );
   ui.onSend(async (body) => {
     const sent = await call<WidgetSent>(s, 'POST', 'messages', { body });
     ui?.add(sent.message);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { ZIsoTime } from './common.js';
 import { ZCategory, ZChannel, ZPriority, ZStatus } from './conversations.js';
 import { ZSlaMetric } from './sla-state.js';
+import { ZFeeling, ZSentiment } from './feelings.js';
 
 export const DOMAIN_EVENT_VERSION = 1 as const;
 
@@ -75,6 +76,14 @@ export const DOMAIN_EVENTS = {
     /** Where the conversation lives outside (routing for the API channel's receivers). */
     inboxId: z.string().nullable().optional(),
     conversationExternalId: z.string().nullable().optional(),
+  }),
+  /** A customer message read by the analyser (just behind message.created), with the customer's feeling after it. */
+  'message.scored': z.object({
+    messageId: z.string(),
+    conversationId: z.string(),
+    customerId: z.string(),
+    sentiment: ZSentiment,
+    feeling: ZFeeling.nullable().meta({ description: "the customer's feeling score with this message counted; null once the customer is erased" }),
   }),
   'message.delivery_updated': z.object({
     messageId: z.string(),

@@ -16,6 +16,13 @@ export const SURVEY_SCALES: Record<Exclude<SurveyType, 'custom'>, { min: number;
 };
 
 export const MAX_SURVEYS = 100;
+
+export const SURVEY_DELIVERIES = ['auto', 'email', 'chat'] as const;
+export const ZSurveyDelivery = z.enum(SURVEY_DELIVERIES).meta({
+  description:
+    "how a send reaches the customer: 'email' (a signed link), 'chat' (inline in the chat widget, nps/csat/ces only), or 'auto' (the channel the trigger's conversation came on: chat for chat conversations, email otherwise)",
+});
+export type SurveyDelivery = z.infer<typeof ZSurveyDelivery>;
 export const MAX_QUESTIONS = 20;
 export const MAX_OPTIONS = 20;
 export const MAX_MANUAL_SEND = 500;
@@ -111,7 +118,14 @@ const surveyFields = {
     .optional(),
   trigger: ZSurveyTrigger,
   throttleDays: z.number().int().min(0).max(3650).optional().meta({ description: 'a customer is asked at most once per window, across surveys; default 90' }),
-  linkDays: z.number().int().min(1).max(365).optional().meta({ description: 'how long an emailed link stays valid; default 30' }),
+  linkDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .optional()
+    .meta({ description: 'how long an emailed link (or a survey waiting in the chat) stays valid; default 30' }),
+  delivery: ZSurveyDelivery.optional().meta({ description: "email, chat or auto (the trigger conversation's channel); default auto" }),
   followUp: z.boolean().optional().meta({ description: 'a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on' }),
   followUpTeamId: z
     .string()
@@ -129,7 +143,8 @@ const checkCustom = <T extends { type?: SurveyType | undefined; questions?: unkn
 
 export const ZCreateSurvey = z
   .strictObject(surveyFields)
-  .refine(checkCustom, { message: 'custom surveys need questions; other types take none', path: ['questions'] });
+  .refine(checkCustom, { message: 'custom surveys need questions; other types take none', path: ['questions'] })
+  .refine((s) => !(s.type === 'custom' && s.delivery === 'chat'), { message: "custom surveys go by email ('email' or 'auto')", path: ['delivery'] });
 export type CreateSurvey = z.output<typeof ZCreateSurvey>;
 
 export const ZUpdateSurvey = z
@@ -152,6 +167,7 @@ export const ZSurvey = z
     trigger: ZSurveyTrigger,
     throttleDays: z.number().int(),
     linkDays: z.number().int(),
+    delivery: ZSurveyDelivery,
     followUp: z.boolean(),
     followUpTeamId: z.string().nullable(),
     recoverySurveyId: z.string().nullable(),
@@ -191,6 +207,7 @@ export const ZSurveyResponse = z
     channel: z.string().nullable(),
     touchpointId: z.string().nullable(),
     recoveryOf: z.string().nullable().meta({ description: 'the follow-up case this recovery survey came after' }),
+    delivery: z.enum(['email', 'chat']).nullable().meta({ description: 'how the survey reached the customer' }),
     createdAt: ZIsoTime,
     updatedAt: ZIsoTime,
   })
@@ -220,6 +237,9 @@ export const ZSurveyFigures = z.object({
   nps: z.object({ score: z.number(), promoters: z.number().int(), passives: z.number().int(), detractors: z.number().int(), ci95: ZInterval }).nullable(),
   csat: z.object({ percent: z.number(), satisfied: z.number().int(), ci95: ZInterval }).nullable(),
   ces: z.object({ mean: z.number(), sd: z.number(), ci95: ZInterval }).nullable(),
+  distribution: z
+    .array(z.object({ score: z.number(), count: z.number().int() }))
+    .meta({ description: 'answers per score, lowest first (every point of a fixed scale, zeros included)' }),
   loop: z.object({
     followUps: z.number().int(),
     open: z.number().int(),

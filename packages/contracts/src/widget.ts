@@ -62,12 +62,51 @@ export const ZWidgetHistory = z.object({
 });
 export type WidgetHistory = z.infer<typeof ZWidgetHistory>;
 
+/** A survey waiting for the visitor's answer in the chat (NPS, CSAT or CES), in the customer's language. */
+export const ZWidgetSurvey = z
+  .object({
+    sendId: z.string(),
+    type: z.enum(['nps', 'csat', 'ces']),
+    title: z.string(),
+    question: z.string(),
+    commentPrompt: z.string(),
+    thanks: z.string(),
+    min: z.number().int(),
+    max: z.number().int(),
+    low: z.string().meta({ description: 'the label of the lowest rating' }),
+    high: z.string(),
+    send: z.string().meta({ description: "the submit button's text" }),
+    lang: z.string(),
+    expiresAt: ZIsoTime,
+  })
+  .meta({ id: 'WidgetSurvey' });
+export type WidgetSurvey = z.infer<typeof ZWidgetSurvey>;
+
+export const ZWidgetSurveys = z.object({ data: z.array(ZWidgetSurvey) });
+export type WidgetSurveys = z.infer<typeof ZWidgetSurveys>;
+
+export const ZWidgetSurveyParam = z.object({ sendId: id('srs') });
+export const ZWidgetSurveyAnswer = z.strictObject({
+  score: z.number().int().min(0).max(10),
+  comment: z.string().max(WIDGET_MESSAGE_MAX).optional(),
+});
+export type WidgetSurveyAnswer = z.infer<typeof ZWidgetSurveyAnswer>;
+export const ZWidgetSurveyAnswered = z.object({
+  sendId: z.string(),
+  responseId: z.string(),
+  score: z.number().int(),
+  comment: z.string().nullable(),
+  thanks: z.string(),
+});
+export type WidgetSurveyAnswered = z.infer<typeof ZWidgetSurveyAnswered>;
+
 export const ZWidgetBooted = z
   .object({
     visitor: z.object({ id: z.string(), token: z.string(), userId: z.string().nullable(), hasEmail: z.boolean() }),
     inbox: ZWidgetInbox,
     agentsOnline: z.boolean(),
     history: ZWidgetHistory,
+    surveys: z.array(ZWidgetSurvey).meta({ description: 'surveys waiting for an answer in the chat' }),
   })
   .meta({ id: 'WidgetBooted' });
 export type WidgetBooted = z.infer<typeof ZWidgetBooted>;
@@ -101,4 +140,7 @@ export const ZWidgetClientMessage = z.discriminatedUnion('type', [
 export type WidgetClientMessage = z.infer<typeof ZWidgetClientMessage>;
 
 export type WidgetServerMessage =
-  { type: 'hello'; agentsOnline: boolean } | { type: 'message'; conversationId: string; message: WidgetMessage } | { type: 'error'; detail: string };
+  | { type: 'hello'; agentsOnline: boolean }
+  | { type: 'message'; conversationId: string; message: WidgetMessage }
+  | { type: 'survey'; survey: WidgetSurvey }
+  | { type: 'error'; detail: string };

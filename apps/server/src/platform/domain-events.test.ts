@@ -104,6 +104,21 @@ describe.each(engines)('domain events on %s', (engine) => {
     expect(resolved?.data).toMatchObject({ from: 'open', to: 'resolved' });
     const updated = events.find((e) => e.type === 'conversation.updated' && (e.data as { changed: string[] }).changed.includes('priority'));
     expect((updated?.data as { changed: string[] }).changed.sort()).toEqual(['priority', 'status']);
+    // The analyser's reading of a customer message, as the message itself carries it, with the customer's new feeling.
+    const hello = (await ok('GET', `/api/v1/conversations/${first.id}/messages`)).data.find((m: { body: string }) => m.body === 'Hello');
+    const scored = events.filter((e) => e.type === 'message.scored');
+    expect(scored.map((e) => (e.data as { messageId: string }).messageId)).toContain(hello.id);
+    const mine = scored.find((e) => (e.data as { messageId: string }).messageId === hello.id);
+    expect(mine?.data).toMatchObject({
+      conversationId: first.id,
+      customerId: customer.id,
+      sentiment: { score: hello.sentiment.score, label: hello.sentiment.label, signals: hello.sentiment.signals },
+      feeling: { label: expect.any(String), score: expect.any(Number) },
+    });
+    expect(mine?.scope.conversation?.id).toBe(first.id);
+    // Scored once: only customer replies, never agent replies or notes.
+    expect(scored).toHaveLength(2);
+    expect(types.indexOf('message.created')).toBeLessThan(types.indexOf('message.scored'));
     // Nothing of another workspace is in this one's log.
     expect(new Set(entries.map((e) => e.workspace_id))).toEqual(new Set([ws.workspaceId]));
   });

@@ -4534,7 +4534,7 @@ export type paths = {
                     "application/json": {
                         /** @description Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them */
                         url: string;
-                        events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
+                        events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
                         description?: string;
                         /** @description Also send internal events (notes): off by default, since a note is never meant for the customer side */
                         includeInternal?: boolean;
@@ -4794,7 +4794,7 @@ export type paths = {
                     "application/json": {
                         /** @description Where events are POSTed: http or https, at most 2 KB; private, loopback and link-local targets are refused unless the operator allow-lists them */
                         url?: string;
-                        events?: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
+                        events?: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
                         description?: string | null;
                         includeInternal?: boolean;
                         /** @description re-enabling clears the reason it was disabled */
@@ -5405,8 +5405,13 @@ export type paths = {
                         };
                         /** @description a customer is asked at most once per window, across surveys; default 90 */
                         throttleDays?: number;
-                        /** @description how long an emailed link stays valid; default 30 */
+                        /** @description how long an emailed link (or a survey waiting in the chat) stays valid; default 30 */
                         linkDays?: number;
+                        /**
+                         * @description email, chat or auto (the trigger conversation's channel); default auto
+                         * @enum {string}
+                         */
+                        delivery?: "auto" | "email" | "chat";
                         /** @description a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on */
                         followUp?: boolean;
                         /** @description the team that owns follow-ups when the trigger's conversation had none */
@@ -5547,6 +5552,11 @@ export type paths = {
                                         high: number;
                                     };
                                 } | null;
+                                /** @description answers per score, lowest first (every point of a fixed scale, zeros included) */
+                                distribution: {
+                                    score: number;
+                                    count: number;
+                                }[];
                                 loop: {
                                     followUps: number;
                                     open: number;
@@ -5594,6 +5604,11 @@ export type paths = {
                                         high: number;
                                     };
                                 } | null;
+                                /** @description answers per score, lowest first (every point of a fixed scale, zeros included) */
+                                distribution: {
+                                    score: number;
+                                    count: number;
+                                }[];
                                 loop: {
                                     followUps: number;
                                     open: number;
@@ -5892,8 +5907,13 @@ export type paths = {
                         };
                         /** @description a customer is asked at most once per window, across surveys; default 90 */
                         throttleDays?: number;
-                        /** @description how long an emailed link stays valid; default 30 */
+                        /** @description how long an emailed link (or a survey waiting in the chat) stays valid; default 30 */
                         linkDays?: number;
+                        /**
+                         * @description email, chat or auto (the trigger conversation's channel); default auto
+                         * @enum {string}
+                         */
+                        delivery?: "auto" | "email" | "chat";
                         /** @description a detractor (NPS ≤ 6) or CSAT ≤ 2 opens a follow-up case; default on */
                         followUp?: boolean;
                         /** @description the team that owns follow-ups when the trigger's conversation had none */
@@ -6228,6 +6248,1326 @@ export type paths = {
             };
         };
         put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Rules of the workspace, with what each did */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["Rule"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Create a rule: a trigger, conditions and actions */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name: string;
+                        /** @default true */
+                        enabled?: boolean;
+                        /**
+                         * @default marketing
+                         * @enum {string}
+                         */
+                        purpose?: "service" | "marketing";
+                        trigger: {
+                            /** @enum {string} */
+                            type: "event";
+                            match: {
+                                event?: string;
+                                touchpointId?: string;
+                                stage?: string;
+                                where?: components["schemas"]["RuleConditionInput"];
+                            };
+                        } | {
+                            /** @enum {string} */
+                            type: "absence";
+                            after: {
+                                event?: string;
+                                touchpointId?: string;
+                                stage?: string;
+                                where?: components["schemas"]["RuleConditionInput"];
+                            };
+                            expect: {
+                                event?: string;
+                                touchpointId?: string;
+                                stage?: string;
+                                where?: components["schemas"]["RuleConditionInput"];
+                            };
+                            /**
+                             * @description ISO 8601 duration (W, D, H, M, S)
+                             * @example P5D
+                             */
+                            within: string;
+                            correlate?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "customer";
+                            condition: components["schemas"]["RuleConditionInput"];
+                        } | {
+                            /** @enum {string} */
+                            type: "schedule";
+                            cron: string;
+                            /** @default UTC */
+                            timezone?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "conversation";
+                            /** @enum {string} */
+                            on: "created" | "customer_replied" | "status_changed" | "priority_changed" | "idle";
+                            /**
+                             * @description ISO 8601 duration (W, D, H, M, S)
+                             * @example P5D
+                             */
+                            after?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "sla";
+                            /** @enum {string} */
+                            on: "warning" | "breached";
+                            /** @enum {string} */
+                            metric?: "first_response" | "next_response" | "resolution";
+                        };
+                        conditions?: components["schemas"]["RuleConditionInput"];
+                        actions: ({
+                            /** @enum {string} */
+                            type: "open_conversation";
+                            /**
+                             * @default email
+                             * @enum {string}
+                             */
+                            channel?: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
+                            subject: string;
+                            body: string;
+                            teamId?: string;
+                            /** @enum {string} */
+                            priority?: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "send_message";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            assigneeId: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "set_team";
+                            teamId: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            status: "open" | "pending" | "resolved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_category";
+                            /** @enum {string} */
+                            category: "inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            tags: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "set_trait";
+                            key: string;
+                            value: string | number | boolean | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "call_webhook";
+                            /** Format: uri */
+                            url: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "send_survey";
+                            surveyId: string;
+                        })[];
+                        goal?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                201: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rule"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry run of a rule not saved: who would match now and why, its messages rendered, what the contact policy would hold back */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        rule: {
+                            name: string;
+                            /** @default true */
+                            enabled?: boolean;
+                            /**
+                             * @default marketing
+                             * @enum {string}
+                             */
+                            purpose?: "service" | "marketing";
+                            trigger: {
+                                /** @enum {string} */
+                                type: "event";
+                                match: {
+                                    event?: string;
+                                    touchpointId?: string;
+                                    stage?: string;
+                                    where?: components["schemas"]["RuleConditionInput"];
+                                };
+                            } | {
+                                /** @enum {string} */
+                                type: "absence";
+                                after: {
+                                    event?: string;
+                                    touchpointId?: string;
+                                    stage?: string;
+                                    where?: components["schemas"]["RuleConditionInput"];
+                                };
+                                expect: {
+                                    event?: string;
+                                    touchpointId?: string;
+                                    stage?: string;
+                                    where?: components["schemas"]["RuleConditionInput"];
+                                };
+                                /**
+                                 * @description ISO 8601 duration (W, D, H, M, S)
+                                 * @example P5D
+                                 */
+                                within: string;
+                                correlate?: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "customer";
+                                condition: components["schemas"]["RuleConditionInput"];
+                            } | {
+                                /** @enum {string} */
+                                type: "schedule";
+                                cron: string;
+                                /** @default UTC */
+                                timezone?: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "conversation";
+                                /** @enum {string} */
+                                on: "created" | "customer_replied" | "status_changed" | "priority_changed" | "idle";
+                                /**
+                                 * @description ISO 8601 duration (W, D, H, M, S)
+                                 * @example P5D
+                                 */
+                                after?: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "sla";
+                                /** @enum {string} */
+                                on: "warning" | "breached";
+                                /** @enum {string} */
+                                metric?: "first_response" | "next_response" | "resolution";
+                            };
+                            conditions?: components["schemas"]["RuleConditionInput"];
+                            actions: ({
+                                /** @enum {string} */
+                                type: "open_conversation";
+                                /**
+                                 * @default email
+                                 * @enum {string}
+                                 */
+                                channel?: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
+                                subject: string;
+                                body: string;
+                                teamId?: string;
+                                /** @enum {string} */
+                                priority?: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                type: "send_message";
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "add_note";
+                                body: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "assign";
+                                assigneeId: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "set_team";
+                                teamId: string | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "set_priority";
+                                /** @enum {string} */
+                                priority: "low" | "normal" | "high" | "urgent";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_status";
+                                /** @enum {string} */
+                                status: "open" | "pending" | "resolved" | "closed";
+                            } | {
+                                /** @enum {string} */
+                                type: "set_category";
+                                /** @enum {string} */
+                                category: "inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other";
+                            } | {
+                                /** @enum {string} */
+                                type: "add_tags";
+                                tags: string[];
+                            } | {
+                                /** @enum {string} */
+                                type: "set_trait";
+                                key: string;
+                                value: string | number | boolean | null;
+                            } | {
+                                /** @enum {string} */
+                                type: "call_webhook";
+                                /** Format: uri */
+                                url: string;
+                            } | {
+                                /** @enum {string} */
+                                type: "send_survey";
+                                surveyId: string;
+                            })[];
+                            goal?: string;
+                        };
+                        sample?: {
+                            customerId?: string;
+                            event?: {
+                                name?: string;
+                                properties?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            matches: {
+                                customerId: string;
+                                name: string | null;
+                                email: string | null;
+                                why: string[];
+                            }[];
+                            scanned: number;
+                            rendered: {
+                                type: string;
+                                subject?: string;
+                                body: string;
+                            }[];
+                            policy: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rule"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {boolean} */
+                            ok: true;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        options?: never;
+        head?: never;
+        patch: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        name?: string;
+                        /** @default true */
+                        enabled?: boolean;
+                        /**
+                         * @default marketing
+                         * @enum {string}
+                         */
+                        purpose?: "service" | "marketing";
+                        trigger?: {
+                            /** @enum {string} */
+                            type: "event";
+                            match: {
+                                event?: string;
+                                touchpointId?: string;
+                                stage?: string;
+                                where?: components["schemas"]["RuleConditionInput"];
+                            };
+                        } | {
+                            /** @enum {string} */
+                            type: "absence";
+                            after: {
+                                event?: string;
+                                touchpointId?: string;
+                                stage?: string;
+                                where?: components["schemas"]["RuleConditionInput"];
+                            };
+                            expect: {
+                                event?: string;
+                                touchpointId?: string;
+                                stage?: string;
+                                where?: components["schemas"]["RuleConditionInput"];
+                            };
+                            /**
+                             * @description ISO 8601 duration (W, D, H, M, S)
+                             * @example P5D
+                             */
+                            within: string;
+                            correlate?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "customer";
+                            condition: components["schemas"]["RuleConditionInput"];
+                        } | {
+                            /** @enum {string} */
+                            type: "schedule";
+                            cron: string;
+                            /** @default UTC */
+                            timezone?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "conversation";
+                            /** @enum {string} */
+                            on: "created" | "customer_replied" | "status_changed" | "priority_changed" | "idle";
+                            /**
+                             * @description ISO 8601 duration (W, D, H, M, S)
+                             * @example P5D
+                             */
+                            after?: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "sla";
+                            /** @enum {string} */
+                            on: "warning" | "breached";
+                            /** @enum {string} */
+                            metric?: "first_response" | "next_response" | "resolution";
+                        };
+                        conditions?: components["schemas"]["RuleConditionInput"];
+                        actions?: ({
+                            /** @enum {string} */
+                            type: "open_conversation";
+                            /**
+                             * @default email
+                             * @enum {string}
+                             */
+                            channel?: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
+                            subject: string;
+                            body: string;
+                            teamId?: string;
+                            /** @enum {string} */
+                            priority?: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "send_message";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "add_note";
+                            body: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "assign";
+                            assigneeId: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "set_team";
+                            teamId: string | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "set_priority";
+                            /** @enum {string} */
+                            priority: "low" | "normal" | "high" | "urgent";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_status";
+                            /** @enum {string} */
+                            status: "open" | "pending" | "resolved" | "closed";
+                        } | {
+                            /** @enum {string} */
+                            type: "set_category";
+                            /** @enum {string} */
+                            category: "inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other";
+                        } | {
+                            /** @enum {string} */
+                            type: "add_tags";
+                            tags: string[];
+                        } | {
+                            /** @enum {string} */
+                            type: "set_trait";
+                            key: string;
+                            value: string | number | boolean | null;
+                        } | {
+                            /** @enum {string} */
+                            type: "call_webhook";
+                            /** Format: uri */
+                            url: string;
+                        } | {
+                            /** @enum {string} */
+                            type: "send_survey";
+                            surveyId: string;
+                        })[];
+                        goal?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Rule"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        trace?: never;
+    };
+    "/api/v1/rules/{id}/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Dry run of a saved rule */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        sample?: {
+                            customerId?: string;
+                            event?: {
+                                name?: string;
+                                properties?: {
+                                    [key: string]: unknown;
+                                };
+                            };
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            matches: {
+                                customerId: string;
+                                name: string | null;
+                                email: string | null;
+                                why: string[];
+                            }[];
+                            scanned: number;
+                            rendered: {
+                                type: string;
+                                subject?: string;
+                                body: string;
+                            }[];
+                            policy: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/rules/{id}/firings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What a rule did: each firing with the facts that made it fire, its actions, suppressions and what the customer did after */
+        get: {
+            parameters: {
+                query?: {
+                    limit?: number;
+                    cursor?: string;
+                    status?: "pending" | "fired" | "suppressed" | "failed";
+                };
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["RuleFiring"][];
+                            nextCursor: string | null;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/contact-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The one contact policy of proactive messages and surveys */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ContactPolicy"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": components["schemas"]["ContactPolicyInput"];
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["ContactPolicy"];
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
         post?: never;
         delete?: never;
         options?: never;
@@ -10326,6 +11666,15 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -10421,6 +11770,15 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -10503,6 +11861,15 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -10614,6 +11981,15 @@ export type paths = {
                     };
                 };
                 /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
                 413: {
                     headers: {
                         [name: string]: unknown;
@@ -10711,6 +12087,236 @@ export type paths = {
                 };
                 /** @description Default Response */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Surveys waiting for the visitor in the chat (NPS, CSAT, CES), in their language */
+        get: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            data: components["schemas"]["WidgetSurvey"][];
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                429: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/widget/v1/surveys/{sendId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answer a survey delivered in the chat (as the survey page would: one response per send, a later answer updates it) */
+        post: {
+            parameters: {
+                query?: {
+                    workspace?: string;
+                    inbox?: string;
+                };
+                header?: never;
+                path: {
+                    sendId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        score: number;
+                        comment?: string;
+                    };
+                };
+            };
+            responses: {
+                /** @description Default Response */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            sendId: string;
+                            responseId: string;
+                            score: number;
+                            comment: string | null;
+                            thanks: string;
+                        };
+                    };
+                };
+                /** @description Default Response */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Problem"];
+                    };
+                };
+                /** @description Default Response */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -11259,7 +12865,7 @@ export type components = {
         WebhookInput: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -11277,7 +12883,7 @@ export type components = {
         WebhookWithSecretInput: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -11359,6 +12965,25 @@ export type components = {
                 name: string | null;
             };
         };
+        WidgetSurveyInput: {
+            sendId: string;
+            /** @enum {string} */
+            type: "nps" | "csat" | "ces";
+            title: string;
+            question: string;
+            commentPrompt: string;
+            thanks: string;
+            min: number;
+            max: number;
+            /** @description the label of the lowest rating */
+            low: string;
+            high: string;
+            /** @description the submit button's text */
+            send: string;
+            lang: string;
+            /** @description UTC timestamp, ISO 8601 */
+            expiresAt: string;
+        };
         WidgetBootedInput: {
             visitor: {
                 id: string;
@@ -11379,6 +13004,8 @@ export type components = {
                 conversationId: string | null;
                 data: components["schemas"]["WidgetMessageInput"][];
             };
+            /** @description surveys waiting for an answer in the chat */
+            surveys: components["schemas"]["WidgetSurveyInput"][];
         };
         SurveyInput: {
             id: string;
@@ -11442,6 +13069,11 @@ export type components = {
             };
             throttleDays: number;
             linkDays: number;
+            /**
+             * @description how a send reaches the customer: 'email' (a signed link), 'chat' (inline in the chat widget, nps/csat/ces only), or 'auto' (the channel the trigger's conversation came on: chat for chat conversations, email otherwise)
+             * @enum {string}
+             */
+            delivery: "auto" | "email" | "chat";
             followUp: boolean;
             followUpTeamId: string | null;
             recoverySurveyId: string | null;
@@ -11475,6 +13107,8 @@ export type components = {
             touchpointId: string | null;
             /** @description the follow-up case this recovery survey came after */
             recoveryOf: string | null;
+            /** @description how the survey reached the customer */
+            delivery: ("email" | "chat") | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -11512,6 +13146,215 @@ export type components = {
             created: boolean;
             conversation: components["schemas"]["ConversationInput"];
             message: components["schemas"]["MessageInput"];
+        };
+        /** @description An AND/OR/NOT tree of {field, op, value} tests */
+        RuleConditionInput: {
+            field: string;
+            /** @enum {string} */
+            op: "eq" | "neq" | "in" | "not_in" | "contains" | "starts_with" | "exists" | "not_exists" | "gt" | "gte" | "lt" | "lte";
+            value?: (string | number | boolean) | (string | number)[];
+        } | {
+            all: components["schemas"]["RuleConditionInput"][];
+        } | {
+            any: components["schemas"]["RuleConditionInput"][];
+        } | {
+            not: components["schemas"]["RuleConditionInput"];
+        };
+        RuleInput: {
+            id: string;
+            name: string;
+            enabled: boolean;
+            /** @enum {string} */
+            purpose: "service" | "marketing";
+            trigger: {
+                /** @constant */
+                type: "event";
+                match: {
+                    event?: string;
+                    touchpointId?: string;
+                    stage?: string;
+                    where?: components["schemas"]["RuleConditionInput"];
+                };
+            } | {
+                /** @constant */
+                type: "absence";
+                after: {
+                    event?: string;
+                    touchpointId?: string;
+                    stage?: string;
+                    where?: components["schemas"]["RuleConditionInput"];
+                };
+                expect: {
+                    event?: string;
+                    touchpointId?: string;
+                    stage?: string;
+                    where?: components["schemas"]["RuleConditionInput"];
+                };
+                /**
+                 * @description ISO 8601 duration (W, D, H, M, S)
+                 * @example P5D
+                 */
+                within: string;
+                correlate?: string;
+            } | {
+                /** @constant */
+                type: "customer";
+                condition: components["schemas"]["RuleConditionInput"];
+            } | {
+                /** @constant */
+                type: "schedule";
+                cron: string;
+                /** @default UTC */
+                timezone: string;
+            } | {
+                /** @constant */
+                type: "conversation";
+                /** @enum {string} */
+                on: "created" | "customer_replied" | "status_changed" | "priority_changed" | "idle";
+                /**
+                 * @description ISO 8601 duration (W, D, H, M, S)
+                 * @example P5D
+                 */
+                after?: string;
+            } | {
+                /** @constant */
+                type: "sla";
+                /** @enum {string} */
+                on: "warning" | "breached";
+                /** @enum {string} */
+                metric?: "first_response" | "next_response" | "resolution";
+            };
+            conditions: components["schemas"]["RuleConditionInput"] | null;
+            actions: ({
+                /** @constant */
+                type: "open_conversation";
+                /**
+                 * @default email
+                 * @enum {string}
+                 */
+                channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
+                subject: string;
+                body: string;
+                teamId?: string;
+                /** @enum {string} */
+                priority?: "low" | "normal" | "high" | "urgent";
+            } | {
+                /** @constant */
+                type: "send_message";
+                body: string;
+            } | {
+                /** @constant */
+                type: "add_note";
+                body: string;
+            } | {
+                /** @constant */
+                type: "assign";
+                assigneeId: string | null;
+            } | {
+                /** @constant */
+                type: "set_team";
+                teamId: string | null;
+            } | {
+                /** @constant */
+                type: "set_priority";
+                /** @enum {string} */
+                priority: "low" | "normal" | "high" | "urgent";
+            } | {
+                /** @constant */
+                type: "set_status";
+                /** @enum {string} */
+                status: "open" | "pending" | "resolved" | "closed";
+            } | {
+                /** @constant */
+                type: "set_category";
+                /** @enum {string} */
+                category: "inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other";
+            } | {
+                /** @constant */
+                type: "add_tags";
+                tags: string[];
+            } | {
+                /** @constant */
+                type: "set_trait";
+                key: string;
+                value: string | number | boolean | null;
+            } | {
+                /** @constant */
+                type: "call_webhook";
+                /** Format: uri */
+                url: string;
+            } | {
+                /** @constant */
+                type: "send_survey";
+                surveyId: string;
+            })[];
+            goal: string | null;
+            stats: {
+                fired: number;
+                suppressed: number;
+                failed: number;
+                waiting: number;
+            };
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        RuleFiringInput: {
+            id: string;
+            ruleId: string;
+            customerId: string;
+            conversationId: string | null;
+            /** @enum {string} */
+            status: "pending" | "fired" | "suppressed" | "failed";
+            reason: string | null;
+            facts: {
+                [key: string]: unknown;
+            };
+            outcomes: {
+                type: string;
+                ok: boolean;
+                detail: string | null;
+            }[];
+            result: {
+                replied: boolean;
+                contacted: boolean;
+                converted: boolean;
+            } | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            firedAt: string | null;
+            /** @description UTC timestamp, ISO 8601 */
+            runAt: string;
+        };
+        ContactPolicyInput: {
+            /** @default 3 */
+            maxMessages: number;
+            /**
+             * @description ISO 8601 duration (W, D, H, M, S)
+             * @default P7D
+             * @example P5D
+             */
+            period: string;
+            /** @default null */
+            quietHours: {
+                start: string;
+                end: string;
+            } | null;
+            /** @default UTC */
+            timezone: string;
+            /** @default true */
+            suppressWhileOpenConversation: boolean;
+            /** @default true */
+            suppressWhileBreachedSla: boolean;
+            /** @default -0.3 */
+            negativeFeelingBelow: number | null;
+            /**
+             * @description ISO 8601 duration (W, D, H, M, S)
+             * @default P7D
+             * @example P5D
+             */
+            negativeWithin: string;
         };
         /** @description open hours on one weekday, local time of the calendar */
         SlaIntervalInput: {
@@ -12122,7 +13965,7 @@ export type components = {
         Webhook: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -12140,7 +13983,7 @@ export type components = {
         WebhookWithSecret: {
             id: string;
             url: string;
-            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
+            events: ("*" | ("conversation.created" | "conversation.updated" | "conversation.assigned" | "conversation.status_changed" | "conversation.merged" | "message.created" | "message.scored" | "message.delivery_updated" | "customer.created" | "customer.updated" | "customer.merged" | "customer.deleted" | "interaction.created" | "member.invited" | "member.joined" | "member.updated" | "team.created" | "team.updated" | "team.deleted" | "team.member_added" | "team.member_removed" | "sla.warning" | "sla.breached"))[];
             description: string | null;
             includeInternal: boolean;
             enabled: boolean;
@@ -12222,6 +14065,25 @@ export type components = {
                 name: string | null;
             };
         };
+        WidgetSurvey: {
+            sendId: string;
+            /** @enum {string} */
+            type: "nps" | "csat" | "ces";
+            title: string;
+            question: string;
+            commentPrompt: string;
+            thanks: string;
+            min: number;
+            max: number;
+            /** @description the label of the lowest rating */
+            low: string;
+            high: string;
+            /** @description the submit button's text */
+            send: string;
+            lang: string;
+            /** @description UTC timestamp, ISO 8601 */
+            expiresAt: string;
+        };
         WidgetBooted: {
             visitor: {
                 id: string;
@@ -12242,6 +14104,8 @@ export type components = {
                 conversationId: string | null;
                 data: components["schemas"]["WidgetMessage"][];
             };
+            /** @description surveys waiting for an answer in the chat */
+            surveys: components["schemas"]["WidgetSurvey"][];
         };
         Survey: {
             id: string;
@@ -12305,6 +14169,11 @@ export type components = {
             };
             throttleDays: number;
             linkDays: number;
+            /**
+             * @description how a send reaches the customer: 'email' (a signed link), 'chat' (inline in the chat widget, nps/csat/ces only), or 'auto' (the channel the trigger's conversation came on: chat for chat conversations, email otherwise)
+             * @enum {string}
+             */
+            delivery: "auto" | "email" | "chat";
             followUp: boolean;
             followUpTeamId: string | null;
             recoverySurveyId: string | null;
@@ -12338,6 +14207,8 @@ export type components = {
             touchpointId: string | null;
             /** @description the follow-up case this recovery survey came after */
             recoveryOf: string | null;
+            /** @description how the survey reached the customer */
+            delivery: ("email" | "chat") | null;
             /** @description UTC timestamp, ISO 8601 */
             createdAt: string;
             /** @description UTC timestamp, ISO 8601 */
@@ -12375,6 +14246,215 @@ export type components = {
             created: boolean;
             conversation: components["schemas"]["Conversation"];
             message: components["schemas"]["Message"];
+        };
+        /** @description An AND/OR/NOT tree of {field, op, value} tests */
+        RuleCondition: {
+            field: string;
+            /** @enum {string} */
+            op: "eq" | "neq" | "in" | "not_in" | "contains" | "starts_with" | "exists" | "not_exists" | "gt" | "gte" | "lt" | "lte";
+            value?: (string | number | boolean) | (string | number)[];
+        } | {
+            all: components["schemas"]["RuleCondition"][];
+        } | {
+            any: components["schemas"]["RuleCondition"][];
+        } | {
+            not: components["schemas"]["RuleCondition"];
+        };
+        Rule: {
+            id: string;
+            name: string;
+            enabled: boolean;
+            /** @enum {string} */
+            purpose: "service" | "marketing";
+            trigger: {
+                /** @constant */
+                type: "event";
+                match: {
+                    event?: string;
+                    touchpointId?: string;
+                    stage?: string;
+                    where?: components["schemas"]["RuleCondition"];
+                };
+            } | {
+                /** @constant */
+                type: "absence";
+                after: {
+                    event?: string;
+                    touchpointId?: string;
+                    stage?: string;
+                    where?: components["schemas"]["RuleCondition"];
+                };
+                expect: {
+                    event?: string;
+                    touchpointId?: string;
+                    stage?: string;
+                    where?: components["schemas"]["RuleCondition"];
+                };
+                /**
+                 * @description ISO 8601 duration (W, D, H, M, S)
+                 * @example P5D
+                 */
+                within: string;
+                correlate?: string;
+            } | {
+                /** @constant */
+                type: "customer";
+                condition: components["schemas"]["RuleCondition"];
+            } | {
+                /** @constant */
+                type: "schedule";
+                cron: string;
+                /** @default UTC */
+                timezone: string;
+            } | {
+                /** @constant */
+                type: "conversation";
+                /** @enum {string} */
+                on: "created" | "customer_replied" | "status_changed" | "priority_changed" | "idle";
+                /**
+                 * @description ISO 8601 duration (W, D, H, M, S)
+                 * @example P5D
+                 */
+                after?: string;
+            } | {
+                /** @constant */
+                type: "sla";
+                /** @enum {string} */
+                on: "warning" | "breached";
+                /** @enum {string} */
+                metric?: "first_response" | "next_response" | "resolution";
+            };
+            conditions: components["schemas"]["RuleCondition"] | null;
+            actions: ({
+                /** @constant */
+                type: "open_conversation";
+                /**
+                 * @default email
+                 * @enum {string}
+                 */
+                channel: "email" | "chat" | "sms" | "whatsapp" | "messenger" | "social" | "phone" | "api" | "web_form";
+                subject: string;
+                body: string;
+                teamId?: string;
+                /** @enum {string} */
+                priority?: "low" | "normal" | "high" | "urgent";
+            } | {
+                /** @constant */
+                type: "send_message";
+                body: string;
+            } | {
+                /** @constant */
+                type: "add_note";
+                body: string;
+            } | {
+                /** @constant */
+                type: "assign";
+                assigneeId: string | null;
+            } | {
+                /** @constant */
+                type: "set_team";
+                teamId: string | null;
+            } | {
+                /** @constant */
+                type: "set_priority";
+                /** @enum {string} */
+                priority: "low" | "normal" | "high" | "urgent";
+            } | {
+                /** @constant */
+                type: "set_status";
+                /** @enum {string} */
+                status: "open" | "pending" | "resolved" | "closed";
+            } | {
+                /** @constant */
+                type: "set_category";
+                /** @enum {string} */
+                category: "inquiry" | "complaint" | "dispute" | "return_refund" | "technical_support" | "product_locate" | "other";
+            } | {
+                /** @constant */
+                type: "add_tags";
+                tags: string[];
+            } | {
+                /** @constant */
+                type: "set_trait";
+                key: string;
+                value: string | number | boolean | null;
+            } | {
+                /** @constant */
+                type: "call_webhook";
+                /** Format: uri */
+                url: string;
+            } | {
+                /** @constant */
+                type: "send_survey";
+                surveyId: string;
+            })[];
+            goal: string | null;
+            stats: {
+                fired: number;
+                suppressed: number;
+                failed: number;
+                waiting: number;
+            };
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            /** @description UTC timestamp, ISO 8601 */
+            updatedAt: string;
+        };
+        RuleFiring: {
+            id: string;
+            ruleId: string;
+            customerId: string;
+            conversationId: string | null;
+            /** @enum {string} */
+            status: "pending" | "fired" | "suppressed" | "failed";
+            reason: string | null;
+            facts: {
+                [key: string]: unknown;
+            };
+            outcomes: {
+                type: string;
+                ok: boolean;
+                detail: string | null;
+            }[];
+            result: {
+                replied: boolean;
+                contacted: boolean;
+                converted: boolean;
+            } | null;
+            /** @description UTC timestamp, ISO 8601 */
+            createdAt: string;
+            firedAt: string | null;
+            /** @description UTC timestamp, ISO 8601 */
+            runAt: string;
+        };
+        ContactPolicy: {
+            /** @default 3 */
+            maxMessages: number;
+            /**
+             * @description ISO 8601 duration (W, D, H, M, S)
+             * @default P7D
+             * @example P5D
+             */
+            period: string;
+            /** @default null */
+            quietHours: {
+                start: string;
+                end: string;
+            } | null;
+            /** @default UTC */
+            timezone: string;
+            /** @default true */
+            suppressWhileOpenConversation: boolean;
+            /** @default true */
+            suppressWhileBreachedSla: boolean;
+            /** @default -0.3 */
+            negativeFeelingBelow: number | null;
+            /**
+             * @description ISO 8601 duration (W, D, H, M, S)
+             * @default P7D
+             * @example P5D
+             */
+            negativeWithin: string;
         };
         /** @description open hours on one weekday, local time of the calendar */
         SlaInterval: {

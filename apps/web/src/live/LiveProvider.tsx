@@ -16,6 +16,8 @@ export const useLive = () => useContext(Ctx);
 type EventData = {
   conversation?: Partial<Conversation> & { id?: string };
   message?: Partial<Message> & { conversationId?: string; authorId?: string | null };
+  /** message.scored names its conversation at the top level. */
+  conversationId?: string;
 };
 function dataOf(v: unknown): EventData {
   return typeof v === 'object' && v !== null ? (v as EventData) : {};
@@ -70,6 +72,17 @@ export function applyEvent(qc: QueryClient, event: LiveEvent, refreshLists: () =
       list?.map((m) => (m.id === d.messageId ? { ...m, delivery: { status: d.status, error: d.error, attempts: d.attempts, updatedAt: event.at } } : m)),
     );
     void qc.invalidateQueries({ queryKey: keys.messages(conversationId) });
+    return;
+  }
+  if (event.type === 'message.scored') {
+    // The analyser read a customer message: its sentiment, and the customer's feeling in rows and the 360.
+    const conversationId = event.conversationId ?? data.conversationId;
+    if (conversationId) {
+      void qc.invalidateQueries({ queryKey: keys.messages(conversationId) });
+      void qc.invalidateQueries({ queryKey: keys.conversation(conversationId) });
+    }
+    void qc.invalidateQueries({ queryKey: ['customers'] });
+    refreshLists();
     return;
   }
   const id = event.conversationId;

@@ -2,12 +2,13 @@
 // Each customer message (message.created, author customer, kind reply) is read by the analyser
 // (analyser/analyser.ts) just behind the write; in the same transaction as the consumer's cursor
 // its sentiment lands on the message, on the message's timeline interaction and in the
-// customer's feeling score, and its key phrases under their topics — exactly once, across crashes
-// and restarts. Topics answer "what do customers write about, and how do they feel about it".
+// customer's feeling score, its key phrases under their topics, and a `message.scored` domain
+// event (what rules trigger on) — exactly once, across crashes and restarts. Topics answer "what do customers write about, and how do they feel about it".
 import { ZProblem, ZTopics, ZTopicsQuery, type Topics } from '@rapport/contracts';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
 import type { Clock } from '../../platform/clock.js';
 import type { Db, Tx } from '../../platform/db/database.js';
+import { toEnvelope, type DomainEvents } from '../../platform/domain-events.js';
 import { invalid } from '../../platform/errors.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { requireAuth } from '../../platform/http.js';
@@ -24,7 +25,7 @@ const DAY = 86_400_000;
 const MAX_PERIOD_DAYS = 366;
 
 type MessageCreated = {
-  message?: { id?: string; kind?: string; authorType?: string; body?: string; createdAt?: string };
+  message?: { id?: string; conversationId?: string; kind?: string; authorType?: string; body?: string; createdAt?: string };
   customerId?: string;
 };
 
@@ -40,6 +41,7 @@ export function createFeelings(deps: {
   db: Db;
   clock: Clock;
   logs: Logs;
+  events: DomainEvents;
   conversations: Pick<ConversationsService, 'setMessageSentiment'>;
   interactions: Pick<InteractionsService, 'setSentiment'>;
   customers: Pick<CustomersService, 'recordFeeling'>;
@@ -62,7 +64,22 @@ export function createFeelings(deps: {
         if (!(await conversations.setMessageSentiment(tx, e.workspace_id, m.id, reading))) continue;
         const at = m.createdAt ?? e.created_at;
         await interactions.setSentiment(tx, e.workspace_id, m.id, reading.score, reading.signals[0] ?? reading.label);
-        await customers.recordFeeling(tx, e.workspace_id, data.customerId, reading.score, at);
+        const feeling = await customers.recordFeeling(tx, e.workspace_id, data.customerId, reading.score, at);
+        if (m.conversationId)
+          await deps.events.emit(tx, e.workspace_id, [
+            {
+              type: 'message.scored',
+              data: {
+                messageId: m.id,
+                conversationId: m.conversationId,
+                customerId: data.customerId,
+                sentiment: { score: reading.score, label: reading.label, signals: reading.signals },
+                feeling,
+              },
+              // Seen by whoever may see the message (a partner only on their teams' conversations).
+              scope: toEnvelope(e).scope,
+            },
+          ]);
         await store.insertPhrases(
           tx,
           reading.phrases.map((phrase) => ({

@@ -1,5 +1,7 @@
 // The results maths (docs/surveys.md): NPS with the normal interval of the promoter − detractor
 // difference, CSAT with the Wilson score interval, CES mean with Student's t interval.
+import { SURVEY_SCALES } from '@rapport/contracts';
+
 const Z95 = 1.959963984540054;
 
 /** Student's t 97.5 % quantiles for 1–30 degrees of freedom; beyond 30 the normal's 1.96 is close enough (≤ 2 %). */
@@ -126,6 +128,15 @@ function keyOf(r: ResponseLike | SendLike, by: Dimension, period: 'day' | 'week'
   }
 }
 
+/** How many answers gave each score: every point of a fixed scale (zeros included), the scores seen for a custom survey. */
+export function distributionOf(type: string, scores: number[]) {
+  const counts = new Map<number, number>();
+  const scale = type === 'nps' || type === 'csat' || type === 'ces' ? SURVEY_SCALES[type] : null;
+  if (scale) for (let v = scale.min; v <= scale.max; v++) counts.set(v, 0);
+  for (const s of scores) counts.set(s, (counts.get(s) ?? 0) + 1);
+  return [...counts].sort((a, b) => a[0] - b[0]).map(([score, count]) => ({ score, count }));
+}
+
 export function figuresOf(type: string, responses: ResponseLike[], sent: number | null, followUps: FollowUpLike[], comments: number) {
   const scores = responses.map((r) => r.score).filter((s): s is number => s !== null);
   const ids = new Set(responses.map((r) => r.id));
@@ -138,6 +149,7 @@ export function figuresOf(type: string, responses: ResponseLike[], sent: number 
     nps: type === 'nps' ? npsOf(scores) : null,
     csat: type === 'csat' ? csatOf(scores) : null,
     ces: type === 'ces' ? cesOf(scores) : null,
+    distribution: distributionOf(type, scores),
     loop: {
       followUps: loops.length,
       open: loops.filter((f) => f.status === 'open').length,

@@ -13,9 +13,11 @@ import {
   type Survey,
   type SurveyQuestion,
   type SurveyResponse,
+  type SurveyDelivery,
   type SurveyResults,
   type SurveyTrigger,
   type UpdateSurvey,
+  type WidgetSurvey,
 } from '@rapport/contracts';
 import { z } from 'zod';
 import { requirePermission, type AuthContext } from '../../platform/access.js';
@@ -73,8 +75,16 @@ export type SurveysDeps = {
   conversations: Pick<ConversationsService, 'hasOpenConversation' | 'contextOf' | 'openFollowUp'>;
   interactions: Pick<InteractionsService, 'append' | 'setAnswer'>;
   workspaces: Pick<WorkspacesService, 'requireTeam' | 'adminContacts'>;
+  /** The chat widget: whether a customer has a widget visitor, and a push of a survey to their open widgets. */
+  chat: {
+    hasVisitor(workspaceId: string, customerId: string): Promise<boolean>;
+    push(workspaceId: string, customerId: string, survey: WidgetSurvey): Promise<void>;
+  };
   publicUrl: string;
 };
+
+/** Surveys a visitor sees waiting in the chat at once, at most. */
+export const CHAT_PENDING_LIMIT = 5;
 
 function toSurvey(r: SurveyRow): Survey {
   const content = parseJsonObject(r.content) as Partial<Content>;
@@ -92,6 +102,7 @@ function toSurvey(r: SurveyRow): Survey {
     trigger: JSON.parse(r.trigger) as SurveyTrigger,
     throttleDays: Number(r.throttle_days),
     linkDays: Number(r.link_days),
+    delivery: (r.delivery || 'auto') as SurveyDelivery,
     followUp: Number(r.follow_up) === 1,
     followUpTeamId: r.follow_up_team_id,
     recoverySurveyId: r.recovery_survey_id,
@@ -119,6 +130,7 @@ function toResponse(r: SurveyResponseRow, type: Survey['type']): SurveyResponse 
     channel: r.channel,
     touchpointId: r.touchpoint_id,
     recoveryOf: r.recovery_of,
+    delivery: r.delivery === 'chat' || r.delivery === 'email' ? r.delivery : null,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   };
@@ -157,6 +169,26 @@ function parseCustomAnswers(questions: SurveyQuestion[], fields: Record<string, 
     }
   }
   return out;
+}
+
+/** A fixed-type survey as the chat widget shows it, in the customer's language. */
+function chatCard(survey: Survey, sendId: string, lang: string | null, expiresAt: string): WidgetSurvey {
+  const type = survey.type === 'custom' ? 'nps' : survey.type;
+  const t = textsOf(survey, lang);
+  return {
+    sendId,
+    type,
+    title: t.title,
+    question: t.question,
+    commentPrompt: t.commentPrompt,
+    thanks: t.thanks,
+    ...SURVEY_SCALES[type],
+    low: t.chrome.low[type],
+    high: t.chrome.high[type],
+    send: t.chrome.send,
+    lang: t.lang,
+    expiresAt,
+  };
 }
 
 export function createSurveysService(deps: SurveysDeps) {
@@ -221,6 +253,7 @@ export function createSurveysService(deps: SurveysDeps) {
       run_at: new Date(clock.nowMs() + delayMs).toISOString(),
       sent_at: null,
       expires_at: null,
+      delivery: null,
       ...ctx,
       created_at: now,
     };
@@ -233,6 +266,13 @@ export function createSurveysService(deps: SurveysDeps) {
 
   const skip = (workspaceId: string, id: string, reason: string) => store.updateSend(autocommit, workspaceId, id, { status: 'skipped', skip_reason: reason });
 
+  /** Was the answer that opened this follow-up case given in the chat? */
+  async function answeredInChat(workspaceId: string, followUpId: string): Promise<boolean> {
+    const followUp = await store.getFollowUp(autocommit, workspaceId, followUpId);
+    const response = followUp ? await store.getResponse(autocommit, workspaceId, followUp.response_id) : undefined;
+    return response?.delivery === 'chat';
+  }
+
   const sendJob = jobs.define(SURVEY_SEND_JOB, ZSendPayload, async (job) => {
     const { workspaceId } = job;
     const send = await store.getSend(autocommit, workspaceId, job.payload.sendId);
@@ -242,7 +282,26 @@ export function createSurveysService(deps: SurveysDeps) {
     const survey = toSurvey(row);
     const customer = await deps.customers.resolve(autocommit, workspaceId, send.customer_id);
     if (!customer) return void (await skip(workspaceId, send.id, 'customer_gone'));
-    if (!customer.email) return void (await skip(workspaceId, send.id, 'no_email'));
+    const ctx: Partial<SurveySendRow> = {};
+    if (send.conversation_id) {
+      const c = await deps.conversations.contextOf(workspaceId, send.conversation_id);
+      if (c)
+        Object.assign(ctx, {
+          team_id: send.team_id ?? c.teamId,
+          agent_id: send.agent_id ?? c.assigneeId,
+          channel: send.channel ?? c.channel,
+          touchpoint_id: send.touchpoint_id ?? c.touchpointId,
+        });
+    }
+    // 'auto' asks on the channel the conversation came on (a recovery survey: the way the unhappy
+    // answer came); the chat needs a widget visitor of the customer's.
+    const channel = ctx.channel ?? send.channel;
+    const isAutoChat =
+      survey.delivery === 'auto' && (channel === 'chat' || (send.recovery_of !== null && (await answeredInChat(workspaceId, send.recovery_of))));
+    const wantsChat = survey.type !== 'custom' && (survey.delivery === 'chat' || isAutoChat);
+    const delivery = wantsChat && (await deps.chat.hasVisitor(workspaceId, customer.id)) ? 'chat' : 'email';
+    if (delivery === 'email' && survey.delivery === 'chat') return void (await skip(workspaceId, send.id, 'no_chat_visitor'));
+    if (delivery === 'email' && !customer.email) return void (await skip(workspaceId, send.id, 'no_email'));
     // Never while the customer has a case open: wait a day at a time, then give up.
     if (await deps.conversations.hasOpenConversation(workspaceId, customer.id)) {
       if (clock.nowMs() - Date.parse(send.created_at) >= OPEN_CASE_MAX_WAIT_MS) return void (await skip(workspaceId, send.id, 'open_conversation'));
@@ -258,30 +317,28 @@ export function createSurveysService(deps: SurveysDeps) {
       const since = new Date(clock.nowMs() - survey.throttleDays * DAY).toISOString();
       if (await store.lastSentSince(autocommit, workspaceId, customer.id, since)) return void (await skip(workspaceId, send.id, 'throttled'));
     }
-    const ctx: Partial<SurveySendRow> = {};
-    if (send.conversation_id) {
-      const c = await deps.conversations.contextOf(workspaceId, send.conversation_id);
-      if (c)
-        Object.assign(ctx, {
-          team_id: send.team_id ?? c.teamId,
-          agent_id: send.agent_id ?? c.assigneeId,
-          channel: send.channel ?? c.channel,
-          touchpoint_id: send.touchpoint_id ?? c.touchpointId,
-        });
-    }
     const expiresAt = clock.nowMs() + survey.linkDays * DAY;
-    const token = signLink(await secretOf(workspaceId), { workspaceId, surveyId: survey.id, customerId: customer.id, sendId: send.id, expiresAt });
-    const lang = pickLanguage(survey, parseJsonObject(customer.traits), undefined);
-    const { workspaceName } = await deps.workspaces.adminContacts(workspaceId);
-    const mail = surveyEmail(survey, textsOf(survey, lang), `${base}/s/${token}`, workspaceName);
-    await deps.mailer.send({ to: customer.email, ...mail });
-    await store.updateSend(autocommit, workspaceId, send.id, {
+    const sent = {
       ...ctx,
       customer_id: customer.id,
       status: 'sent',
+      delivery,
       sent_at: clock.nowIso(),
       expires_at: new Date(expiresAt).toISOString(),
-    });
+    };
+    const lang = pickLanguage(survey, parseJsonObject(customer.traits), undefined);
+    if (delivery === 'chat') {
+      // Waiting in the widget from now on (fetched on every boot and reconnect); pushed to widgets open now.
+      await store.updateSend(autocommit, workspaceId, send.id, sent);
+      await deps.chat.push(workspaceId, customer.id, chatCard(survey, send.id, lang, sent.expires_at));
+      return;
+    }
+    if (!customer.email) return;
+    const token = signLink(await secretOf(workspaceId), { workspaceId, surveyId: survey.id, customerId: customer.id, sendId: send.id, expiresAt });
+    const { workspaceName } = await deps.workspaces.adminContacts(workspaceId);
+    const mail = surveyEmail(survey, textsOf(survey, lang), `${base}/s/${token}`, workspaceName);
+    await deps.mailer.send({ to: customer.email, ...mail });
+    await store.updateSend(autocommit, workspaceId, send.id, sent);
   });
 
   const followUpJob = jobs.define(SURVEY_FOLLOW_UP_JOB, ZFollowUpPayload, async (job) => {
@@ -478,6 +535,7 @@ export function createSurveysService(deps: SurveysDeps) {
         trigger_type: input.trigger.type,
         throttle_days: input.throttleDays ?? DEFAULT_THROTTLE_DAYS,
         link_days: input.linkDays ?? DEFAULT_LINK_DAYS,
+        delivery: input.delivery ?? 'auto',
         follow_up: input.followUp === false ? 0 : 1,
         follow_up_team_id: input.followUpTeamId ?? null,
         recovery_survey_id: input.recoverySurveyId ?? null,
@@ -500,6 +558,8 @@ export function createSurveysService(deps: SurveysDeps) {
       const questions = patch.questions ?? (patch.type && patch.type !== 'custom' ? null : current.questions);
       if ((type === 'custom') !== (questions !== null && questions !== undefined))
         throw invalid('Custom surveys need questions; other types take none', [{ path: 'questions', message: 'custom surveys only' }]);
+      if (type === 'custom' && (patch.delivery ?? current.delivery) === 'chat')
+        throw invalid("Custom surveys go by email ('email' or 'auto')", [{ path: 'delivery', message: 'not for custom surveys' }]);
       const stored = parseJsonObject(await requireSurvey(autocommit, auth.workspaceId, id).then((r) => r.content)) as Partial<Content>;
       const content = {
         type,
@@ -515,6 +575,7 @@ export function createSurveysService(deps: SurveysDeps) {
       if (patch.trigger !== undefined) Object.assign(set, { trigger: JSON.stringify(patch.trigger), trigger_type: patch.trigger.type });
       if (patch.throttleDays !== undefined) set.throttle_days = patch.throttleDays;
       if (patch.linkDays !== undefined) set.link_days = patch.linkDays;
+      if (patch.delivery !== undefined) set.delivery = patch.delivery;
       if (patch.followUp !== undefined) set.follow_up = patch.followUp ? 1 : 0;
       if (patch.followUpTeamId !== undefined) set.follow_up_team_id = patch.followUpTeamId;
       if (patch.recoverySurveyId !== undefined) set.recovery_survey_id = patch.recoverySurveyId;
@@ -803,6 +864,7 @@ export function createSurveysService(deps: SurveysDeps) {
           stage,
           department,
           recovery_of: send.recovery_of,
+          delivery: send.delivery,
           created_at: now,
         };
         if (await store.insertResponse(tx, fresh)) return fresh;
@@ -826,6 +888,52 @@ export function createSurveysService(deps: SurveysDeps) {
         }
       });
       return row;
+    },
+
+    /** The surveys waiting for these customers (a visitor's customer and those merged into it) in the chat. */
+    async chatSurveys(workspaceId: string, customerIds: string[], acceptLanguage: string | undefined): Promise<WidgetSurvey[]> {
+      const sends = await store.pendingInChat(autocommit, workspaceId, customerIds, clock.nowIso(), CHAT_PENDING_LIMIT);
+      const out: WidgetSurvey[] = [];
+      for (const send of sends) {
+        const row = await store.get(autocommit, workspaceId, send.survey_id);
+        const customer = await deps.customers.resolve(autocommit, workspaceId, send.customer_id);
+        if (!row || !customer || row.type === 'custom' || !send.expires_at) continue;
+        const survey = toSurvey(row);
+        out.push(chatCard(survey, send.id, pickLanguage(survey, parseJsonObject(customer.traits), acceptLanguage), send.expires_at));
+      }
+      return out;
+    },
+
+    /**
+     * An answer from the chat widget to a survey delivered there: the same path as the public page
+     * (one response per send; a later answer updates it), once the send is the visitor's own.
+     */
+    async answerInChat(
+      workspaceId: string,
+      customerIds: string[],
+      sendId: string,
+      input: { score: number; comment?: string | undefined },
+      acceptLanguage: string | undefined,
+    ) {
+      const send = await store.getSend(autocommit, workspaceId, sendId);
+      // Another customer's send, or one not delivered in the chat, is as unknown as a missing one.
+      if (!send || !customerIds.includes(send.customer_id) || send.delivery !== 'chat' || send.status !== 'sent') throw notFound('Survey');
+      if (!send.expires_at || send.expires_at <= clock.nowIso()) throw conflict('This survey has expired');
+      const row = await store.get(autocommit, workspaceId, send.survey_id);
+      const customer = await deps.customers.resolve(autocommit, workspaceId, send.customer_id);
+      if (!row || !customer) throw notFound('Survey');
+      const survey = toSurvey(row);
+      const traits = parseJsonObject(customer.traits);
+      const lang = pickLanguage(survey, traits, acceptLanguage);
+      const response = (await store.getResponseBySend(autocommit, workspaceId, send.id)) ?? null;
+      const saved = await service.answer({ ok: true, survey, send, response, traits }, { score: String(input.score), comment: input.comment }, lang);
+      return {
+        sendId: send.id,
+        responseId: saved.id,
+        score: Number(saved.score),
+        comment: saved.comment,
+        thanks: textsOf(survey, lang).thanks,
+      };
     },
   };
   return service;

@@ -79,6 +79,27 @@ export function createSurveysStore() {
       return q.limit(200_001).execute();
     },
 
+    /** Sends delivered in the chat to these customers, unexpired and not answered yet, oldest first. */
+    pendingInChat: (ex: Ex, workspaceId: string, customerIds: string[], now: string, limit: number) =>
+      customerIds.length === 0
+        ? Promise.resolve([])
+        : ex
+            .selectFrom('survey_sends as s')
+            .selectAll('s')
+            .where('s.workspace_id', '=', workspaceId)
+            .where('s.customer_id', 'in', customerIds)
+            .where('s.delivery', '=', 'chat')
+            .where('s.status', '=', 'sent')
+            .where('s.expires_at', '>', now)
+            .where((eb) =>
+              eb.not(
+                eb.exists(eb.selectFrom('survey_responses as r').select('r.id').where('r.workspace_id', '=', workspaceId).whereRef('r.send_id', '=', 's.id')),
+              ),
+            )
+            .orderBy('s.sent_at')
+            .limit(limit)
+            .execute(),
+
     getResponseBySend: (ex: Ex, workspaceId: string, sendId: string) =>
       ex.selectFrom('survey_responses').selectAll().where('workspace_id', '=', workspaceId).where('send_id', '=', sendId).executeTakeFirst(),
     getResponse: (ex: Ex, workspaceId: string, id: string) =>

@@ -444,6 +444,7 @@ describe.each(engines)('surveys on %s', (engine) => {
     expect(n.body.overall).toMatchObject({ responses: 10, sent: 12, responseRate: 0.8333 });
     expect(n.body.overall.nps).toEqual({ score: 20, promoters: 5, passives: 2, detractors: 3, ci95: { low: -34.03, high: 74.03 } });
     expect(n.body.overall.comments).toHaveLength(3);
+    expect(n.body.overall.distribution.map((d: { count: number }) => d.count)).toEqual([1, 0, 0, 1, 0, 0, 1, 1, 1, 3, 2]);
     expect(n.body.overall.comments[0].comment).toBe('Comment "9", with a comma');
 
     const csat = await createSurvey(ws.token, { type: 'csat', trigger: { type: 'manual' }, throttleDays: 0, followUp: false });
@@ -452,6 +453,8 @@ describe.each(engines)('surveys on %s', (engine) => {
     // 5 of 8 satisfied: 62.5 %, Wilson 95 % interval [30.57, 86.32].
     expect(c.body.overall.csat).toEqual({ percent: 62.5, satisfied: 5, ci95: { low: 30.57, high: 86.32 } });
     expect(c.body.overall.responseRate).toBe(1);
+    // Answers per point of the scale, lowest first, zeros included.
+    expect(c.body.overall.distribution).toEqual([1, 1, 1, 3, 2].map((count, i) => ({ score: i + 1, count })));
 
     const ces = await createSurvey(ws.token, { type: 'ces', trigger: { type: 'manual' }, throttleDays: 0, followUp: false });
     await answerAll(ces.id, [7, 6, 6, 5, 3], 0);

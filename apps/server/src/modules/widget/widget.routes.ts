@@ -18,6 +18,10 @@ import {
   ZWidgetSend,
   ZWidgetSent,
   ZWidgetSocketQuery,
+  ZWidgetSurveyAnswer,
+  ZWidgetSurveyAnswered,
+  ZWidgetSurveyParam,
+  ZWidgetSurveys,
   type WidgetServerMessage,
 } from '@rapport/contracts';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -29,13 +33,13 @@ import { invalid, notFound } from '../../platform/errors.js';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { keepAlive, parseFrame } from '../../platform/socket.js';
 import type { InboxRecord } from '../channels/inboxes.service.js';
-import { WIDGET_PUSH, type WidgetPush, type WidgetService } from './widget.service.js';
+import { WIDGET_PUSH, WIDGET_SURVEY_PUSH, type WidgetPush, type WidgetService, type WidgetSurveyPush } from './widget.service.js';
 
 /** Widget bodies are small: a message is at most 5,000 characters. */
 export const WIDGET_BODY_LIMIT = 32 * 1024;
 const MAX_SOCKETS_PER_VISITOR = 10;
 const tags = ['widget'];
-const errors = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 413: ZProblem, 429: ZProblem };
+const errors = { 400: ZProblem, 401: ZProblem, 403: ZProblem, 404: ZProblem, 409: ZProblem, 413: ZProblem, 429: ZProblem };
 
 function bearer(req: FastifyRequest): string | undefined {
   const h = req.headers.authorization;
@@ -47,6 +51,7 @@ const info = (req: FastifyRequest) => ({
   origin: typeof req.headers.origin === 'string' ? req.headers.origin : undefined,
   host: req.headers.host,
   userAgent: req.headers['user-agent'],
+  acceptLanguage: req.headers['accept-language'],
 });
 
 /** The built bundle, re-read when the file changes (a rebuild needs no restart). */
@@ -73,11 +78,19 @@ export function registerWidgetRoutes(app: FastifyZodInstance, deps: { widget: Wi
   // Sockets of this process by visitor; every process delivers a push to its own.
   const sockets = new Map<string, Set<WebSocket>>();
   const unsubscribe = deps.bus.subscribe((e) => {
-    if (e.type !== WIDGET_PUSH) return;
-    const push = e.data as WidgetPush;
-    const out: WidgetServerMessage = { type: 'message', conversationId: push.conversationId, message: push.message };
+    let visitorIds: string[];
+    let out: WidgetServerMessage;
+    if (e.type === WIDGET_PUSH) {
+      const push = e.data as WidgetPush;
+      visitorIds = push.visitorIds;
+      out = { type: 'message', conversationId: push.conversationId, message: push.message };
+    } else if (e.type === WIDGET_SURVEY_PUSH) {
+      const push = e.data as WidgetSurveyPush;
+      visitorIds = push.visitorIds;
+      out = { type: 'survey', survey: push.survey };
+    } else return;
     const text = JSON.stringify(out);
-    for (const id of push.visitorIds) for (const s of sockets.get(id) ?? []) if (s.readyState === s.OPEN) s.send(text);
+    for (const id of visitorIds) for (const s of sockets.get(id) ?? []) if (s.readyState === s.OPEN) s.send(text);
   });
   app.addHook('onClose', async () => {
     unsubscribe();
@@ -229,6 +242,45 @@ export function registerWidgetRoutes(app: FastifyZodInstance, deps: { widget: Wi
       const [, visitor] = await visitorOf(req, reply, req.query);
       await widget.page(visitor, req.body, info(req));
       return reply.code(202).send({ accepted: true });
+    },
+  );
+
+  app.get(
+    '/widget/v1/surveys',
+    {
+      ...route,
+      schema: {
+        tags,
+        summary: 'Surveys waiting for the visitor in the chat (NPS, CSAT, CES), in their language',
+        security: [{ bearer: [] }],
+        querystring: ZWidgetQuery,
+        response: { 200: ZWidgetSurveys, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const [, visitor] = await visitorOf(req, reply, req.query);
+      reply.header('cache-control', 'no-store');
+      return { data: await widget.surveys(visitor, info(req)) };
+    },
+  );
+
+  app.post(
+    '/widget/v1/surveys/:sendId',
+    {
+      ...route,
+      schema: {
+        tags,
+        summary: 'Answer a survey delivered in the chat (as the survey page would: one response per send, a later answer updates it)',
+        security: [{ bearer: [] }],
+        params: ZWidgetSurveyParam,
+        querystring: ZWidgetQuery,
+        body: ZWidgetSurveyAnswer,
+        response: { 200: ZWidgetSurveyAnswered, ...errors },
+      },
+    },
+    async (req, reply) => {
+      const [, visitor] = await visitorOf(req, reply, req.query);
+      return widget.answerSurvey(visitor, req.params.sendId, req.body, info(req));
     },
   );
 

@@ -4,7 +4,17 @@
 // client source (add-only). Agent replies reach them through the `chat` sender: pushed to the
 // visitor's sockets on every process (the bus), mailed when no socket of theirs is open.
 import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
-import type { WidgetBoot, WidgetBooted, WidgetHistory, WidgetMessage, WidgetPage, WidgetSent } from '@rapport/contracts';
+import type {
+  WidgetBoot,
+  WidgetBooted,
+  WidgetHistory,
+  WidgetMessage,
+  WidgetPage,
+  WidgetSent,
+  WidgetSurvey,
+  WidgetSurveyAnswer,
+  WidgetSurveyAnswered,
+} from '@rapport/contracts';
 import type { Audit } from '../../platform/audit.js';
 import type { Bus } from '../../platform/bus.js';
 import type { Clock } from '../../platform/clock.js';
@@ -24,10 +34,13 @@ import type { CustomersService } from '../customers/customers.service.js';
 import type { IdentitiesService } from '../identity/identities.service.js';
 import type { IngestService } from '../ingest/ingest.service.js';
 import type { IngestPrincipal } from '../ingest/write-keys.service.js';
+import type { SurveysService } from '../surveys/surveys.service.js';
 import type { WidgetStore } from './widget.store.js';
 
 /** Bus event of an agent reply for visitors' sockets (every process delivers to its own). */
 export const WIDGET_PUSH = 'widget.push';
+/** Bus event of a survey delivered in the chat, for the customer's visitors' sockets. */
+export const WIDGET_SURVEY_PUSH = 'widget.survey';
 /** A socket proves it is open at least this often (the server pings every 30 s). */
 export const ONLINE_MS = 75_000;
 const HISTORY_LIMIT = 200;
@@ -35,9 +48,16 @@ const HISTORY_LIMIT = 200;
 export const IDLE_VISITOR_DAYS = 30;
 
 export type WidgetPush = { inboxId: string; visitorIds: string[]; conversationId: string; message: WidgetMessage };
+export type WidgetSurveyPush = { visitorIds: string[]; survey: WidgetSurvey };
 export type WidgetChatSettings = { allowedOrigins: string[]; color: string; greeting: string; requireIdentity: boolean };
 type Logger = { warn(obj: object, msg: string): void };
-type RequestInfo = { ip: string | null; origin?: string | undefined; host?: string | undefined; userAgent?: string | undefined };
+type RequestInfo = {
+  ip: string | null;
+  origin?: string | undefined;
+  host?: string | undefined;
+  userAgent?: string | undefined;
+  acceptLanguage?: string | undefined;
+};
 
 /** hex HMAC-SHA256 of the user id with the inbox identity secret (what the site's back end computes). */
 export const widgetUserHash = (secret: string, userId: string) => createHmac('sha256', secret).update(userId).digest('hex');
@@ -88,6 +108,7 @@ export function createWidgetService(deps: {
   customers: CustomersService;
   identities: IdentitiesService;
   ingest: IngestService;
+  surveys: Pick<SurveysService, 'chatSurveys' | 'answerInChat'>;
   /** Members with the live stream open (modules/live). */
   agentsOnline: (workspaceId: string) => number;
 }) {
@@ -103,6 +124,7 @@ export function createWidgetService(deps: {
     emailPerVisitor: limiter(5, 3_600_000),
     pagePerVisitor: limiter(120, 60_000),
     seenPerVisitor: limiter(120, 60_000),
+    surveyPerVisitor: limiter(20, 60_000),
   };
   function take(l: RateLimiter, key: string, what: string) {
     const wait = l.retryAfter(key);
@@ -135,6 +157,17 @@ export function createWidgetService(deps: {
     const owner = await identities.ownerOf(autocommit, v.workspace_id, id.kind, id.value);
     if (!owner) return null;
     return (await customers.resolve(autocommit, v.workspace_id, owner))?.id ?? null;
+  }
+
+  /** The visitor's customer and those merged into it (whose surveys they may answer); none before they have one. */
+  async function customerIdsOf(v: WidgetVisitorRow): Promise<string[]> {
+    const id = await customerOf(v);
+    return id ? [id, ...(await customers.mergedInto(autocommit, v.workspace_id, id))] : [];
+  }
+
+  async function surveysOf(v: WidgetVisitorRow, acceptLanguage: string | undefined): Promise<WidgetSurvey[]> {
+    const ids = await customerIdsOf(v);
+    return ids.length === 0 ? [] : deps.surveys.chatSurveys(v.workspace_id, ids, acceptLanguage);
   }
 
   /** The visitor a token names, on this inbox; 401 for anything else (nothing says which part was wrong). */
@@ -304,7 +337,33 @@ export function createWidgetService(deps: {
         },
         agentsOnline: deps.agentsOnline(inbox.workspaceId) > 0,
         history: await history(visitor, null),
+        surveys: await surveysOf(visitor, req.acceptLanguage),
       };
+    },
+
+    /** Surveys waiting for the visitor's answer in the chat. */
+    surveys: (v: WidgetVisitorRow, req: RequestInfo) => surveysOf(v, req.acceptLanguage),
+
+    /** The visitor answers a survey delivered in the chat: recorded as the public page records an answer. */
+    async answerSurvey(v: WidgetVisitorRow, sendId: string, body: WidgetSurveyAnswer, req: RequestInfo): Promise<WidgetSurveyAnswered> {
+      take(limits.surveyPerVisitor, v.id, 'survey answers');
+      const ids = await customerIdsOf(v);
+      if (ids.length === 0) throw notFound('Survey');
+      return deps.surveys.answerInChat(v.workspace_id, ids, sendId, body, req.acceptLanguage);
+    },
+
+    /** Does the customer (or one merged into it) use the chat widget? */
+    async hasVisitor(workspaceId: string, customerId: string): Promise<boolean> {
+      const ids = [customerId, ...(await customers.mergedInto(autocommit, workspaceId, customerId))];
+      return (await store.ofCustomersAnywhere(workspaceId, ids)).length > 0;
+    },
+
+    /** A survey just delivered in the chat: to the customer's open widgets (the others fetch it when they boot or reconnect). */
+    async pushSurvey(workspaceId: string, customerId: string, survey: WidgetSurvey): Promise<void> {
+      const ids = [customerId, ...(await customers.mergedInto(autocommit, workspaceId, customerId))];
+      const visitors = await store.ofCustomersAnywhere(workspaceId, ids);
+      const push: WidgetSurveyPush = { visitorIds: visitors.map((x) => x.id), survey };
+      if (push.visitorIds.length > 0) deps.bus.publish({ workspaceId, type: WIDGET_SURVEY_PUSH, data: push });
     },
 
     async send(inbox: InboxRecord, v: WidgetVisitorRow, body: string, req: RequestInfo): Promise<WidgetSent> {

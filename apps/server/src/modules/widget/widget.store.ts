@@ -22,6 +22,18 @@ export function createWidgetStore(db: Db) {
             .orderBy('last_seen_at', 'desc')
             .limit(100)
             .execute(),
+    /** Visitors of these customers on any chat inbox of the workspace (where a survey in the chat can reach them). */
+    ofCustomersAnywhere: (workspaceId: string, customerIds: string[]) =>
+      customerIds.length === 0
+        ? Promise.resolve([])
+        : db
+            .selectFrom('widget_visitors')
+            .selectAll()
+            .where('workspace_id', '=', workspaceId)
+            .where('customer_id', 'in', customerIds)
+            .orderBy('last_seen_at', 'desc')
+            .limit(100)
+            .execute(),
     /** Anonymous visitors who never wrote (no customer) and have not been seen since `before`. */
     async pruneIdle(before: string): Promise<number> {
       const r = await db.deleteFrom('widget_visitors').where('customer_id', 'is', null).where('last_seen_at', '<', before).executeTakeFirst();

@@ -17,6 +17,7 @@ import { m018InboxAddresses } from './migration-018-inbox-addresses.js';
 import { m019Rules } from './migration-019-rules.js';
 import { m020Sla } from './migration-020-sla.js';
 import { m023TypedConsumers } from './migration-023-typed-consumers.js';
+import { m021SurveyDelivery } from './migration-021-survey-delivery.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run against an evolving schema
 export type AnyDb = Kysely<any>;
@@ -310,6 +311,7 @@ export const migrations: Array<[string, EngineMigration]> = [
   ['019_rules', { up: m019Rules }],
   ['020_sla', { up: m020Sla }],
   ['023_typed_consumers', { up: m023TypedConsumers }],
+  ['021_survey_delivery', { up: m021SurveyDelivery }],
 ];
 
 export async function migrate(db: Db, engine: Engine): Promise<string[]> {

@@ -350,6 +350,8 @@ export type SurveyRow = {
   follow_up_team_id: string | null;
   recovery_survey_id: string | null;
   enabled: number;
+  /** 'email' | 'chat' | 'auto' (the channel the trigger's conversation came on). */
+  delivery: string;
   created_at: string;
   updated_at: string;
 };
@@ -372,6 +374,8 @@ export type SurveySendRow = {
   touchpoint_id: string | null;
   stage: string | null;
   recovery_of: string | null;
+  /** How it went once sent: 'email' | 'chat'. */
+  delivery: string | null;
   created_at: string;
 };
 export type SurveyResponseRow = {
@@ -394,6 +398,8 @@ export type SurveyResponseRow = {
   stage: string | null;
   department: string | null;
   recovery_of: string | null;
+  /** 'email' | 'chat': how the send it answers was delivered. */
+  delivery: string | null;
   created_at: string;
   updated_at: string;
 };

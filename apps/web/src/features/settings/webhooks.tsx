@@ -19,6 +19,7 @@ const EVENT_TYPES = [
   'conversation.merged',
   'message.created',
   'message.delivery_updated',
+  'message.scored',
   'customer.created',
   'customer.updated',
   'customer.merged',

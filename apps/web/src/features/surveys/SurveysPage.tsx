@@ -1,12 +1,14 @@
 // Survey results for analysts and leads: the headline figure with its 95 % interval, counts,
-// response rate and the closed loop, a breakdown by a dimension (each group's score drawn with its
-// interval), and the latest verbatim comments beside the scores.
-import { useState } from 'react';
+// response rate and the closed loop, the score week by week with its interval as a band, how the
+// answers spread over the scale, a breakdown by a dimension (each group's score with its interval),
+// and the latest verbatim comments beside the scores. Charts are ECharts (components/Chart).
+import { useCallback, useMemo, useState } from 'react';
 import { Anchor, Badge, Card, Group, Select, SimpleGrid, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import type { SurveyFigures, SurveyResults } from '@rapport/contracts';
 import { api, must } from '../../api/client';
 import { useMembers, useTeams, useTouchpoints } from '../../api/queries';
+import { Chart, type ChartOption } from '../../components/Chart';
 import { ErrorNotice, SkeletonLines } from '../../components/feedback';
 import { dateTime } from '../../components/format';
 
@@ -29,16 +31,119 @@ function headline(type: SurveyResults['type'], f: SurveyFigures) {
   return null;
 }
 
-/** One score and its interval on a horizontal scale (an accessible SVG: its title says the figures). */
-function IntervalBar({ h }: { h: NonNullable<ReturnType<typeof headline>> }) {
-  const x = (v: number) => 4 + ((Math.min(h.max, Math.max(h.min, v)) - h.min) / (h.max - h.min)) * 192;
-  return (
-    <svg width="200" height="18" role="img" aria-label={`${h.value}${h.unit}, 95 % interval ${h.low} to ${h.high}`}>
-      <line x1="4" x2="196" y1="9" y2="9" stroke="#dee2e6" strokeWidth="2" />
-      <line x1={x(h.low)} x2={x(h.high)} y1="9" y2="9" stroke="#748ffc" strokeWidth="6" strokeLinecap="round" />
-      <circle cx={x(h.value)} cy="9" r="5" fill="#364fc7" />
-    </svg>
-  );
+type Headline = NonNullable<ReturnType<typeof headline>>;
+const INK = '#364fc7';
+const BAND = 'rgba(116, 143, 252, 0.28)';
+const AXIS = { axisLabel: { color: '#495057' }, axisLine: { lineStyle: { color: '#adb5bd' } } };
+const round1 = (v: number) => Math.round(v * 10) / 10;
+
+/** Colours of scores (bars and badges), each dark enough for white text on it (WCAG AA). */
+const NEUTRAL = '#5c636a';
+const GOOD = '#23702f';
+/** The colour of a score's bar: NPS detractors, passives and promoters; the unhappy and happy ends of CSAT and CES. */
+function scoreColor(type: SurveyResults['type'], score: number): string {
+  if (type === 'nps') return score >= 9 ? GOOD : score <= 6 ? '#c92a2a' : NEUTRAL;
+  if (type === 'csat') return score >= 4 ? GOOD : score <= 2 ? '#c92a2a' : NEUTRAL;
+  if (type === 'ces') return score >= 5 ? GOOD : score <= 3 ? '#c92a2a' : NEUTRAL;
+  return '#3b5bdb';
+}
+
+/**
+ * The score period by period, its 95 % interval a band around it (a transparent low line, then the
+ * width stacked on it); a single period has no band to draw, so its interval is a floating bar.
+ */
+function trendOption(type: SurveyResults['type'], groups: SurveyResults['groups'], scale: Headline | null): ChartOption {
+  const points = groups.map((g) => ({ key: g.key ?? '', n: g.responses, h: headline(type, g) }));
+  const isBand = points.length > 1;
+  const label = scale?.label ?? 'Score';
+  const band = {
+    stack: 'ci',
+    stackStrategy: 'all' as const,
+    tooltip: { show: false },
+    ...(isBand ? { type: 'line' as const, symbol: 'none', lineStyle: { opacity: 0 } } : { type: 'bar' as const, barWidth: 28 }),
+  };
+  return {
+    grid: { left: 64, right: 40, top: 16, bottom: 32 },
+    tooltip: {
+      trigger: 'axis',
+      formatter: (params: unknown) => {
+        const index = Array.isArray(params) ? Number((params[0] as { dataIndex?: number } | undefined)?.dataIndex ?? 0) : 0;
+        const p = points[index];
+        if (!p?.h) return `${p?.key ?? ''}: no answers`;
+        return `Week of ${p.key}<br>${label} ${p.h.value}${p.h.unit} (95 % ${p.h.low} – ${p.h.high})<br>${p.n} answers`;
+      },
+    },
+    xAxis: {
+      type: 'category',
+      data: points.map((p) => p.key),
+      boundaryGap: !isBand,
+      ...AXIS,
+      axisLabel: { ...AXIS.axisLabel, alignMinLabel: 'left', alignMaxLabel: 'right' },
+    },
+    yAxis: { type: 'value', min: scale?.min, max: scale?.max, ...AXIS },
+    series: [
+      { ...band, name: '95 % low', itemStyle: { color: 'transparent' }, data: points.map((p) => p.h?.low ?? null) },
+      {
+        ...band,
+        name: '95 % interval',
+        itemStyle: { color: BAND },
+        ...(isBand ? { areaStyle: { color: BAND } } : {}),
+        data: points.map((p) => (p.h ? round1(p.h.high - p.h.low) : null)),
+      },
+      {
+        name: label,
+        type: 'line',
+        symbolSize: 8,
+        symbol: 'circle',
+        itemStyle: { color: INK },
+        lineStyle: { width: 2.5 },
+        data: points.map((p) => p.h?.value ?? null),
+      },
+    ],
+  };
+}
+
+function distributionOption(type: SurveyResults['type'], distribution: SurveyResults['overall']['distribution']): ChartOption {
+  return {
+    grid: { left: 40, right: 16, top: 16, bottom: 32 },
+    tooltip: { trigger: 'axis' },
+    xAxis: { type: 'category', data: distribution.map((d) => String(d.score)), ...AXIS },
+    yAxis: { type: 'value', minInterval: 1, ...AXIS },
+    series: [{ name: 'Answers', type: 'bar', data: distribution.map((d) => ({ value: d.count, itemStyle: { color: scoreColor(type, d.score) } })) }],
+  };
+}
+
+/** Each group's interval as a floating bar (a transparent base up to the low end, then the width), its score a dot. */
+function groupsOption(rows: Array<{ name: string; h: Headline | null }>, scale: Headline | null): ChartOption {
+  const shown = rows.filter((r) => r.h !== null);
+  return {
+    grid: { left: 120, right: 24, top: 8, bottom: 28 },
+    tooltip: { trigger: 'item' },
+    xAxis: { type: 'value', min: scale?.min, max: scale?.max, ...AXIS },
+    yAxis: { type: 'category', data: shown.map((r) => r.name), inverse: true, ...AXIS },
+    series: [
+      {
+        type: 'bar',
+        stack: 'ci',
+        stackStrategy: 'all',
+        silent: true,
+        itemStyle: { color: 'transparent' },
+        data: shown.map((r) => r.h?.low ?? 0),
+        barWidth: 12,
+      },
+      {
+        name: '95 % interval',
+        type: 'bar',
+        stack: 'ci',
+        stackStrategy: 'all',
+        itemStyle: { color: BAND, borderRadius: 6 },
+        data: shown.map((r) => (r.h ? round1(r.h.high - r.h.low) : 0)),
+        barWidth: 12,
+        tooltip: { show: false },
+      },
+      { name: scale?.label ?? 'Score', type: 'scatter', symbolSize: 11, itemStyle: { color: INK }, data: shown.map((r) => r.h?.value ?? null) },
+    ],
+  };
 }
 
 const pct = (v: number | null) => (v === null ? '—' : `${Math.round(v * 1000) / 10} %`);
@@ -53,19 +158,34 @@ export default function SurveysPage() {
     enabled: surveyId !== null,
     queryFn: () => must(api.GET('/api/v1/surveys/results', { params: { query: { surveyId: surveyId ?? '', by, period: 'week', comments: 10 } } })),
   });
+  // Week by week for the trend (its own key: it asks no comments).
+  const trend = useQuery({
+    queryKey: ['surveys', 'trend', surveyId],
+    enabled: surveyId !== null,
+    queryFn: () => must(api.GET('/api/v1/surveys/results', { params: { query: { surveyId: surveyId ?? '', by: 'period', period: 'week', comments: 0 } } })),
+  });
   const teams = useTeams();
   const members = useMembers();
   const touchpoints = useTouchpoints();
-  const nameOf = (key: string | null) => {
-    if (key === null) return 'None';
-    if (by === 'team') return teams.data?.find((t) => t.id === key)?.name ?? key;
-    if (by === 'agent') return members.data?.find((m) => m.userId === key)?.name ?? key;
-    if (by === 'touchpoint') return touchpoints.data?.find((t) => t.id === key)?.name ?? key;
-    return key;
-  };
+  const nameOf = useCallback(
+    (key: string | null) => {
+      if (key === null) return 'None';
+      if (by === 'team') return teams.data?.find((t) => t.id === key)?.name ?? key;
+      if (by === 'agent') return members.data?.find((m) => m.userId === key)?.name ?? key;
+      if (by === 'touchpoint') return touchpoints.data?.find((t) => t.id === key)?.name ?? key;
+      return key;
+    },
+    [by, teams.data, members.data, touchpoints.data],
+  );
 
   const r = results.data;
   const top = r ? headline(r.type, r.overall) : null;
+  const t = trend.data;
+  const groupRows = useMemo(() => (r ? r.groups.map((g) => ({ name: nameOf(g.key), h: headline(r.type, g) })) : []), [r, nameOf]);
+  const trendChart = useMemo(() => (t ? trendOption(t.type, t.groups, headline(t.type, t.overall)) : null), [t]);
+  const distributionChart = useMemo(() => (r ? distributionOption(r.type, r.overall.distribution) : null), [r]);
+  const groupsChart = useMemo(() => (r ? groupsOption(groupRows, top) : null), [r, groupRows, top]);
+  const byLabel = DIMENSIONS.find((d) => d.value === by)?.label ?? by;
   return (
     <Stack>
       <Title order={1} size="h3">
@@ -105,13 +225,10 @@ export default function SurveysPage() {
                 {top ? `${top.value}${top.unit}` : r.overall.responses}
               </Text>
               {top ? (
-                <>
-                  <IntervalBar h={top} />
-                  <Text size="xs" c="dimmed">
-                    95 % interval {top.low} – {top.high}
-                    {top.unit}
-                  </Text>
-                </>
+                <Text size="xs" c="dimmed">
+                  95 % interval {top.low} – {top.high}
+                  {top.unit}
+                </Text>
               ) : null}
             </Card>
             <Card withBorder>
@@ -148,10 +265,63 @@ export default function SurveysPage() {
             </Card>
           </SimpleGrid>
 
+          <SimpleGrid cols={{ base: 1, md: 2 }}>
+            <Card withBorder>
+              <Title order={2} size="h5">
+                {top?.label ?? 'Score'} by week
+              </Title>
+              <Text size="xs" c="dimmed">
+                The band is the 95 % interval.
+              </Text>
+              {t && trendChart ? (
+                <Chart
+                  testId="chart-trend"
+                  option={trendChart}
+                  label={`${top?.label ?? 'Score'} by week with its 95 % interval`}
+                  table={{
+                    caption: `${top?.label ?? 'Score'} by week`,
+                    columns: ['Week', 'Score', '95 % low', '95 % high', 'Responses'],
+                    rows: t.groups.map((g) => {
+                      const h = headline(t.type, g);
+                      return [g.key, h?.value ?? null, h?.low ?? null, h?.high ?? null, g.responses];
+                    }),
+                  }}
+                />
+              ) : (
+                <SkeletonLines label="Loading the trend" />
+              )}
+            </Card>
+            <Card withBorder>
+              <Title order={2} size="h5">
+                Answers by score
+              </Title>
+              <Text size="xs" c="dimmed">
+                {r.type === 'nps' ? 'Detractors 0–6 in red, passives 7–8 in grey, promoters 9–10 in green.' : 'How the answers spread over the scale.'}
+              </Text>
+              {distributionChart ? (
+                <Chart
+                  testId="chart-distribution"
+                  option={distributionChart}
+                  label="Answers by score"
+                  table={{ caption: 'Answers by score', columns: ['Score', 'Answers'], rows: r.overall.distribution.map((d) => [d.score, d.count]) }}
+                />
+              ) : null}
+            </Card>
+          </SimpleGrid>
+
           <Title order={2} size="h4">
-            By {DIMENSIONS.find((d) => d.value === by)?.label.toLowerCase()}
+            By {byLabel.toLowerCase()}
           </Title>
           {r.groups.length === 0 ? <Text c="dimmed">No responses in this period.</Text> : null}
+          {groupsChart && groupRows.some((g) => g.h) ? (
+            <Chart
+              testId="chart-groups"
+              option={groupsChart}
+              height={Math.max(120, 44 + groupRows.filter((g) => g.h).length * 34)}
+              label={`${top?.label ?? 'Score'} by ${byLabel.toLowerCase()} with 95 % intervals`}
+              summary={`The table below lists each ${byLabel.toLowerCase()}'s score and interval.`}
+            />
+          ) : null}
           {r.groups.length > 0 ? (
             <Table striped aria-label={`Results by ${by}`}>
               <Table.Thead>
@@ -172,7 +342,7 @@ export default function SurveysPage() {
                     <Table.Tr key={g.key ?? 'none'}>
                       <Table.Td>{nameOf(g.key)}</Table.Td>
                       <Table.Td>{h ? `${h.value}${h.unit}` : '—'}</Table.Td>
-                      <Table.Td>{h ? <IntervalBar h={h} /> : null}</Table.Td>
+                      <Table.Td>{h ? `${h.low} – ${h.high}${h.unit}` : '—'}</Table.Td>
                       <Table.Td>{g.responses}</Table.Td>
                       <Table.Td>{pct(g.responseRate)}</Table.Td>
                       <Table.Td>
@@ -198,13 +368,7 @@ export default function SurveysPage() {
             {r.overall.comments.map((c) => (
               <Card withBorder component="li" key={c.responseId} padding="sm">
                 <Group gap="xs">
-                  <Badge
-                    color={
-                      c.score !== null && headline(r.type, r.overall)?.label === 'NPS' ? (c.score >= 9 ? 'green' : c.score <= 6 ? 'red' : 'gray') : 'indigo'
-                    }
-                  >
-                    {c.score ?? '—'}
-                  </Badge>
+                  <Badge color={c.score === null ? NEUTRAL : scoreColor(r.type, c.score)}>{c.score ?? '—'}</Badge>
                   <Text size="xs" c="dimmed">
                     {dateTime(c.at)}
                   </Text>
