@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ZSentiment, ZSentimentLabel } from './feelings.js';
 import { CHANNELS, CATEGORIES, STATUSES, PRIORITIES, CUSTOM_FIELD_TYPES } from './values.js';
-import { ZIsoTime } from './common.js';
+import { ZIsoTime, ZProblem } from './common.js';
 import { ZCustomer } from './customers.js';
 
 export const ZChannel = z.enum(CHANNELS);
@@ -171,8 +171,25 @@ export const ZCreateMessage = z.strictObject({
   body: z.string().min(1).max(100_000),
   kind: z.enum(['reply', 'note']).default('reply'),
   author: z.enum(['agent', 'customer']).default('agent'),
+  afterMessageId: z
+    .string()
+    .min(1)
+    .max(64)
+    .optional()
+    .meta({
+      description:
+        'the last message its author saw: when a newer reply (an agent\'s, a bot\'s or the customer\'s) exists, the API answers 409 listing them, unless force is true',
+    }),
+  force: z.boolean().optional().meta({ description: 'send even though newer replies exist since afterMessageId' }),
 });
 export type CreateMessage = z.input<typeof ZCreateMessage>;
+
+/** 409 of a reply written against an older state of the thread: the replies its author has not seen. */
+export const ZCollisionProblem = ZProblem.extend({
+  newerMessages: z.array(ZMessage).optional().meta({ description: 'a collision: the replies after afterMessageId, oldest first (at most 20)' }),
+  newerCount: z.number().int().optional().meta({ description: 'a collision: how many replies came after afterMessageId' }),
+}).meta({ id: 'CollisionProblem' });
+export type CollisionProblem = z.infer<typeof ZCollisionProblem>;
 
 export const ZMergeConversations = z.strictObject({
   conversationId: z.string().min(1).max(64).meta({ description: 'the conversation merged into this one' }),

@@ -242,6 +242,27 @@ export function createConversationsStore(db: Db, engine: Engine) {
     },
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
+    /**
+     * The conversation, locked until the transaction ends on PostgreSQL (SQLite's one writer holds
+     * the database already): two replies checked against the thread go one after the other.
+     */
+    getForUpdate: (tx: Tx, workspaceId: string, id: string) => {
+      const q = tx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id);
+      return (engine === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+    },
+    /** Customer-visible replies of a conversation after one of its messages, oldest first, and how many there are. */
+    async repliesAfter(tx: Tx | Db, workspaceId: string, conversationId: string, afterId: string, limit: number) {
+      const base = tx
+        .selectFrom('messages')
+        .where('workspace_id', '=', workspaceId)
+        .where('conversation_id', '=', conversationId)
+        .where('kind', '=', 'reply')
+        .where('author_type', '<>', 'system')
+        .where('id', '>', afterId);
+      const rows = await base.selectAll().orderBy('id').limit(limit).execute();
+      const count = rows.length < limit ? rows.length : Number((await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst())?.n ?? 0);
+      return { rows, count };
+    },
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<ConversationRow>) =>
       tx.updateTable('conversations').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     /** Sets the assignee only if nobody holds the conversation: the loser of a race changes nothing. */
