@@ -3536,7 +3536,10 @@ export type paths = {
             };
         };
         put?: never;
-        /** Reply (customer-visible) or add an internal note */
+        /**
+         * Reply (customer-visible) or add an internal note
+         * @description With afterMessageId (the last message the author saw), a reply or note written while someone else replied answers 409 with the newer replies, unless force is true.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3560,6 +3563,10 @@ export type paths = {
                          * @enum {string}
                          */
                         author?: "agent" | "customer";
+                        /** @description the last message its author saw: when a newer reply (an agent's, a bot's or the customer's) exists, the API answers 409 listing them, unless force is true */
+                        afterMessageId?: string;
+                        /** @description send even though newer replies exist since afterMessageId */
+                        force?: boolean;
                     };
                 };
             };
@@ -3615,7 +3622,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Problem"];
+                        "application/json": components["schemas"]["CollisionProblem"];
                     };
                 };
                 /** @description Default Response */
@@ -10013,6 +10020,22 @@ export type components = {
             firstResponseSeconds: number | null;
             resolutionSeconds: number | null;
         };
+        CollisionProblemInput: {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description a collision: the replies after afterMessageId, oldest first (at most 20) */
+            newerMessages?: components["schemas"]["MessageInput"][];
+            /** @description a collision: how many replies came after afterMessageId */
+            newerCount?: number;
+        };
         CustomFieldInput: {
             id: string;
             key: string;
@@ -10763,6 +10786,22 @@ export type components = {
             resolvedAt: string | null;
             firstResponseSeconds: number | null;
             resolutionSeconds: number | null;
+        };
+        CollisionProblem: {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description a collision: the replies after afterMessageId, oldest first (at most 20) */
+            newerMessages?: components["schemas"]["Message"][];
+            /** @description a collision: how many replies came after afterMessageId */
+            newerCount?: number;
         };
         CustomField: {
             id: string;

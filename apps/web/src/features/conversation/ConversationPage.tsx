@@ -188,7 +188,7 @@ export function ConversationPage({ me }: { me: Me }) {
           <Presence conversationId={id} me={me} />
           <Thread conversationId={id} channel={c.channel} />
           {canWrite && !c.mergedIntoId ? (
-            <Composer ref={composer} conversationId={id} onTyping={() => live.send({ type: 'typing', conversationId: id })} />
+            <Composer ref={composer} conversationId={id} selfId={me.user.id} onTyping={() => live.send({ type: 'typing', conversationId: id })} />
           ) : null}
           {!canWrite ? (
             <Text size="sm" c="dimmed">
