@@ -130,9 +130,23 @@ export const ZCreateConversation = z.strictObject({
 });
 export type CreateConversation = z.input<typeof ZCreateConversation>;
 
+const timeZone = z.string().min(1).max(64).meta({ description: "the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there)" });
+export const ZSnoozePreset = z
+  .discriminatedUnion('until', [
+    z.strictObject({ until: z.enum(['later_today', 'tomorrow', 'next_monday']), timeZone }),
+    z.strictObject({
+      until: z.literal('date'),
+      date: z.iso.date().meta({ description: 'YYYY-MM-DD: wakes at 9:00 that day' }),
+      timeZone,
+    }),
+  ])
+  .meta({ id: 'SnoozePreset', description: 'later_today: in 3 hours; tomorrow and next_monday: 9:00 in timeZone; date: 9:00 that day' });
+export type SnoozePreset = z.infer<typeof ZSnoozePreset>;
+
 export const ZUpdateConversation = z.strictObject({
   status: ZStatus.optional(),
   snoozedUntil: isoDate.nullable().optional(),
+  snooze: ZSnoozePreset.optional().meta({ description: 'snooze with a preset instead of snoozedUntil (sets status snoozed)' }),
   priority: ZPriority.optional(),
   category: ZCategory.optional(),
   subject: z.string().trim().max(500).nullable().optional(),
@@ -171,15 +185,10 @@ export const ZCreateMessage = z.strictObject({
   body: z.string().min(1).max(100_000),
   kind: z.enum(['reply', 'note']).default('reply'),
   author: z.enum(['agent', 'customer']).default('agent'),
-  afterMessageId: z
-    .string()
-    .min(1)
-    .max(64)
-    .optional()
-    .meta({
-      description:
-        'the last message its author saw: when a newer reply (an agent\'s, a bot\'s or the customer\'s) exists, the API answers 409 listing them, unless force is true',
-    }),
+  afterMessageId: z.string().min(1).max(64).optional().meta({
+    description:
+      "the last message its author saw: when a newer reply (an agent's, a bot's or the customer's) exists, the API answers 409 listing them, unless force is true",
+  }),
   force: z.boolean().optional().meta({ description: 'send even though newer replies exist since afterMessageId' }),
 });
 export type CreateMessage = z.input<typeof ZCreateMessage>;

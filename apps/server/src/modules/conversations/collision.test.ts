@@ -55,7 +55,9 @@ describe.each(engines)('reply collisions on %s', (engine) => {
       body: { body: 'Let me check for you.', afterMessageId: first.body.id },
     });
     expect(again.status).toBe(409);
-    expect(again.body.newerMessages.map((m: { author: { type: string; name: string } }) => [m.author.type, m.author.name])).toEqual([['customer', 'Lan Nguyen']]);
+    expect(again.body.newerMessages.map((m: { author: { type: string; name: string } }) => [m.author.type, m.author.name])).toEqual([
+      ['customer', 'Lan Nguyen'],
+    ]);
 
     // Send anyway.
     const forced = await t.request('POST', `/api/v1/conversations/${conv.id}/messages`, {
@@ -87,7 +89,10 @@ describe.each(engines)('reply collisions on %s', (engine) => {
       expect(res.status).toBe(400);
       expect(res.body.errors).toEqual([{ path: 'body.afterMessageId', message: 'not a message of this conversation' }]);
     }
-    const hidden = await t.request('POST', `/api/v1/conversations/${foreign.id}/messages`, { token: ws.token, body: { body: 'x', afterMessageId: foreignMsg } });
+    const hidden = await t.request('POST', `/api/v1/conversations/${foreign.id}/messages`, {
+      token: ws.token,
+      body: { body: 'x', afterMessageId: foreignMsg },
+    });
     expect(hidden.status).toBe(404);
     const bad = await t.request('POST', `/api/v1/conversations/${a.id}/messages`, { token: ws.token, body: { body: 'x', force: 'yes' } });
     expect(bad.status).toBe(400);

@@ -43,7 +43,9 @@ export function createMessagesService(deps: ConversationsDeps & { core: Conversa
         if (input.afterMessageId) {
           const seen = await store.messageById(tx, auth.workspaceId, input.afterMessageId);
           if (!seen || seen.conversation_id !== id)
-            throw invalid('afterMessageId names no message of this conversation', [{ path: 'body.afterMessageId', message: 'not a message of this conversation' }]);
+            throw invalid('afterMessageId names no message of this conversation', [
+              { path: 'body.afterMessageId', message: 'not a message of this conversation' },
+            ]);
           if (!input.force) {
             const newer = await store.repliesAfter(tx, auth.workspaceId, id, seen.id, MAX_NEWER);
             if (newer.count > 0) return { collision: newer };
