@@ -3061,6 +3061,7 @@ export type paths = {
                         /** @enum {string} */
                         status?: "open" | "pending" | "snoozed" | "resolved" | "closed";
                         snoozedUntil?: string | null;
+                        snooze?: components["schemas"]["SnoozePresetInput"];
                         /** @enum {string} */
                         priority?: "low" | "normal" | "high" | "urgent";
                         /** @enum {string} */
@@ -10020,6 +10021,23 @@ export type components = {
             firstResponseSeconds: number | null;
             resolutionSeconds: number | null;
         };
+        /** @description later_today: in 3 hours; tomorrow and next_monday: 9:00 in timeZone; date: 9:00 that day */
+        SnoozePresetInput: {
+            /** @enum {string} */
+            until: "later_today" | "tomorrow" | "next_monday";
+            /** @description the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there) */
+            timeZone: string;
+        } | {
+            /** @constant */
+            until: "date";
+            /**
+             * Format: date
+             * @description YYYY-MM-DD: wakes at 9:00 that day
+             */
+            date: string;
+            /** @description the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there) */
+            timeZone: string;
+        };
         CollisionProblemInput: {
             type: string;
             title: string;
@@ -10786,6 +10804,23 @@ export type components = {
             resolvedAt: string | null;
             firstResponseSeconds: number | null;
             resolutionSeconds: number | null;
+        };
+        /** @description later_today: in 3 hours; tomorrow and next_monday: 9:00 in timeZone; date: 9:00 that day */
+        SnoozePreset: {
+            /** @enum {string} */
+            until: "later_today" | "tomorrow" | "next_monday";
+            /** @description the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there) */
+            timeZone: string;
+        } | {
+            /** @constant */
+            until: "date";
+            /**
+             * Format: date
+             * @description YYYY-MM-DD: wakes at 9:00 that day
+             */
+            date: string;
+            /** @description the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there) */
+            timeZone: string;
         };
         CollisionProblem: {
             type: string;

@@ -128,6 +128,8 @@ export function InboxPage({ me }: { me: Me }) {
       'Enter',
       (e) => {
         if (e.target instanceof HTMLElement && e.target.closest('#main button, #main a, [role="checkbox"]')) return;
+        // Focus left on a sidebar link after choosing a view: Enter opens the row, not the link again.
+        if (e.target instanceof HTMLElement && e.target.closest('a')) e.preventDefault();
         open(current);
       },
       { preventDefault: false },
