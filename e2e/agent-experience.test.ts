@@ -129,9 +129,9 @@ describe.each(engines)('agent experience on %s', (engine) => {
     await screenshot(o.page, 'inbox-search');
     await search('kim@osei', ['Size swap']);
     await search(`#${kim.number}`, ['Size swap']);
-    expect(await rows.first().locator('mark').first().textContent()).toBe(String(kim.number));
+    await expect.poll(() => rows.first().locator('mark').first().textContent(), { timeout: 10_000 }).toBe(String(kim.number));
     await search('zipper', ['Broken zipper']);
-    expect(await rows.first().getByTestId('row-snippet').locator('mark').textContent()).toBe('zipper');
+    await expect.poll(() => rows.first().getByTestId('row-snippet').locator('mark').first().textContent(), { timeout: 10_000 }).toBe('zipper');
     await o.context.close();
   });
 
