@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ZSentiment, ZSentimentLabel } from './feelings.js';
 import { CHANNELS, CATEGORIES, STATUSES, PRIORITIES, CUSTOM_FIELD_TYPES } from './values.js';
-import { ZIsoTime } from './common.js';
+import { ZIsoTime, ZProblem } from './common.js';
 import { ZCustomer } from './customers.js';
 import { ZConversationSla } from './sla-state.js';
 
@@ -132,9 +132,23 @@ export const ZCreateConversation = z.strictObject({
 });
 export type CreateConversation = z.input<typeof ZCreateConversation>;
 
+const timeZone = z.string().min(1).max(64).meta({ description: "the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there)" });
+export const ZSnoozePreset = z
+  .discriminatedUnion('until', [
+    z.strictObject({ until: z.enum(['later_today', 'tomorrow', 'next_monday']), timeZone }),
+    z.strictObject({
+      until: z.literal('date'),
+      date: z.iso.date().meta({ description: 'YYYY-MM-DD: wakes at 9:00 that day' }),
+      timeZone,
+    }),
+  ])
+  .meta({ id: 'SnoozePreset', description: 'later_today: in 3 hours; tomorrow and next_monday: 9:00 in timeZone; date: 9:00 that day' });
+export type SnoozePreset = z.infer<typeof ZSnoozePreset>;
+
 export const ZUpdateConversation = z.strictObject({
   status: ZStatus.optional(),
   snoozedUntil: isoDate.nullable().optional(),
+  snooze: ZSnoozePreset.optional().meta({ description: 'snooze with a preset instead of snoozedUntil (sets status snoozed)' }),
   priority: ZPriority.optional(),
   category: ZCategory.optional(),
   subject: z.string().trim().max(500).nullable().optional(),
@@ -173,8 +187,20 @@ export const ZCreateMessage = z.strictObject({
   body: z.string().min(1).max(100_000),
   kind: z.enum(['reply', 'note']).default('reply'),
   author: z.enum(['agent', 'customer']).default('agent'),
+  afterMessageId: z.string().min(1).max(64).optional().meta({
+    description:
+      "the last message its author saw: when a newer reply (an agent's, a bot's or the customer's) exists, the API answers 409 listing them, unless force is true",
+  }),
+  force: z.boolean().optional().meta({ description: 'send even though newer replies exist since afterMessageId' }),
 });
 export type CreateMessage = z.input<typeof ZCreateMessage>;
+
+/** 409 of a reply written against an older state of the thread: the replies its author has not seen. */
+export const ZCollisionProblem = ZProblem.extend({
+  newerMessages: z.array(ZMessage).optional().meta({ description: 'a collision: the replies after afterMessageId, oldest first (at most 20)' }),
+  newerCount: z.number().int().optional().meta({ description: 'a collision: how many replies came after afterMessageId' }),
+}).meta({ id: 'CollisionProblem' });
+export type CollisionProblem = z.infer<typeof ZCollisionProblem>;
 
 export const ZMergeConversations = z.strictObject({
   conversationId: z.string().min(1).max(64).meta({ description: 'the conversation merged into this one' }),

@@ -34,6 +34,8 @@ export class AppError extends Error {
     message: string,
     readonly errors?: FieldError[],
     readonly headers?: Record<string, string>,
+    /** Members the problem's type adds to the body (RFC 9457 §3.2), e.g. the replies a collision names. */
+    readonly extensions?: Record<string, unknown>,
   ) {
     super(message);
     this.name = 'AppError';
@@ -44,7 +46,7 @@ export class AppError extends Error {
 export const notFound = (what: string, detail?: string) => new AppError('NOT_FOUND', detail ?? `${what} not found`);
 export const forbidden = (detail = 'Your role does not allow this action') => new AppError('FORBIDDEN', detail);
 export const invalid = (detail: string, errors?: FieldError[]) => new AppError('INVALID', detail, errors);
-export const conflict = (detail: string) => new AppError('CONFLICT', detail);
+export const conflict = (detail: string, extensions?: Record<string, unknown>) => new AppError('CONFLICT', detail, undefined, undefined, extensions);
 /** 401; `challenge` becomes WWW-Authenticate (e.g. `Bearer`). */
 export const unauthenticated = (detail: string, challenge?: string) =>
   new AppError('UNAUTHENTICATED', detail, undefined, challenge ? { 'www-authenticate': challenge } : undefined);

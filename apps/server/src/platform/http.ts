@@ -45,6 +45,7 @@ export type Problem = {
   type?: string;
   errors?: FieldError[] | undefined;
   headers?: Record<string, string> | undefined;
+  extensions?: Record<string, unknown> | undefined;
 };
 
 /** Every RFC 9457 problem body Rapport sends goes through here. */
@@ -54,6 +55,7 @@ export function problem(reply: FastifyReply, p: Problem) {
     .code(p.status)
     .type('application/problem+json')
     .send({
+      ...(p.extensions ?? {}),
       type: p.type ?? 'about:blank',
       title: p.title,
       status: p.status,
@@ -64,8 +66,16 @@ export function problem(reply: FastifyReply, p: Problem) {
     });
 }
 
-export function sendProblem(reply: FastifyReply, code: AppErrorCode, detail: string, errors?: FieldError[], headers?: Record<string, string>) {
+export function sendProblem(
+  reply: FastifyReply,
+  code: AppErrorCode,
+  detail: string,
+  errors?: FieldError[],
+  headers?: Record<string, string>,
+  extensions?: Record<string, unknown>,
+) {
   return problem(reply, {
+    extensions,
     status: statusOf[code],
     title: titleOf[code],
     type: PROBLEM_BASE + code.toLowerCase().replaceAll('_', '-'),
@@ -86,7 +96,7 @@ const fastifyCodes: Record<string, AppErrorCode> = {
 
 export function installErrorHandling(app: FastifyInstance) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof AppError) return sendProblem(reply, err.code, err.message, err.errors, err.headers);
+    if (err instanceof AppError) return sendProblem(reply, err.code, err.message, err.errors, err.headers, err.extensions);
     if (hasZodFastifySchemaValidationErrors(err)) {
       const errors = err.validation.map((v) => ({
         path: [err.validationContext, ...String(v.instancePath).split('/').filter(Boolean)].filter(Boolean).join('.'),

@@ -3061,6 +3061,7 @@ export type paths = {
                         /** @enum {string} */
                         status?: "open" | "pending" | "snoozed" | "resolved" | "closed";
                         snoozedUntil?: string | null;
+                        snooze?: components["schemas"]["SnoozePresetInput"];
                         /** @enum {string} */
                         priority?: "low" | "normal" | "high" | "urgent";
                         /** @enum {string} */
@@ -3536,7 +3537,10 @@ export type paths = {
             };
         };
         put?: never;
-        /** Reply (customer-visible) or add an internal note */
+        /**
+         * Reply (customer-visible) or add an internal note
+         * @description With afterMessageId (the last message the author saw), a reply or note written while someone else replied answers 409 with the newer replies, unless force is true.
+         */
         post: {
             parameters: {
                 query?: never;
@@ -3560,6 +3564,10 @@ export type paths = {
                          * @enum {string}
                          */
                         author?: "agent" | "customer";
+                        /** @description the last message its author saw: when a newer reply (an agent's, a bot's or the customer's) exists, the API answers 409 listing them, unless force is true */
+                        afterMessageId?: string;
+                        /** @description send even though newer replies exist since afterMessageId */
+                        force?: boolean;
                     };
                 };
             };
@@ -3615,7 +3623,7 @@ export type paths = {
                         [name: string]: unknown;
                     };
                     content: {
-                        "application/json": components["schemas"]["Problem"];
+                        "application/json": components["schemas"]["CollisionProblem"];
                     };
                 };
                 /** @description Default Response */
@@ -12620,6 +12628,39 @@ export type components = {
             /** @description due times of the SLA policy that applies (docs/sla.md); null when none does */
             sla: components["schemas"]["ConversationSlaInput"] | null;
         };
+        /** @description later_today: in 3 hours; tomorrow and next_monday: 9:00 in timeZone; date: 9:00 that day */
+        SnoozePresetInput: {
+            /** @enum {string} */
+            until: "later_today" | "tomorrow" | "next_monday";
+            /** @description the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there) */
+            timeZone: string;
+        } | {
+            /** @constant */
+            until: "date";
+            /**
+             * Format: date
+             * @description YYYY-MM-DD: wakes at 9:00 that day
+             */
+            date: string;
+            /** @description the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there) */
+            timeZone: string;
+        };
+        CollisionProblemInput: {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description a collision: the replies after afterMessageId, oldest first (at most 20) */
+            newerMessages?: components["schemas"]["MessageInput"][];
+            /** @description a collision: how many replies came after afterMessageId */
+            newerCount?: number;
+        };
         CustomFieldInput: {
             id: string;
             key: string;
@@ -13719,6 +13760,39 @@ export type components = {
             resolutionSeconds: number | null;
             /** @description due times of the SLA policy that applies (docs/sla.md); null when none does */
             sla: components["schemas"]["ConversationSla"] | null;
+        };
+        /** @description later_today: in 3 hours; tomorrow and next_monday: 9:00 in timeZone; date: 9:00 that day */
+        SnoozePreset: {
+            /** @enum {string} */
+            until: "later_today" | "tomorrow" | "next_monday";
+            /** @description the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there) */
+            timeZone: string;
+        } | {
+            /** @constant */
+            until: "date";
+            /**
+             * Format: date
+             * @description YYYY-MM-DD: wakes at 9:00 that day
+             */
+            date: string;
+            /** @description the agent's IANA time zone, e.g. Europe/Berlin (presets wake at 9:00 there) */
+            timeZone: string;
+        };
+        CollisionProblem: {
+            type: string;
+            title: string;
+            status: number;
+            detail?: string;
+            instance?: string;
+            requestId?: string;
+            errors?: {
+                path: string;
+                message: string;
+            }[];
+            /** @description a collision: the replies after afterMessageId, oldest first (at most 20) */
+            newerMessages?: components["schemas"]["Message"][];
+            /** @description a collision: how many replies came after afterMessageId */
+            newerCount?: number;
         };
         CustomField: {
             id: string;

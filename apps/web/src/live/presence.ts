@@ -57,3 +57,15 @@ export function useViewers(conversationId: string, selfId: string | undefined): 
   const now = Date.now();
   return [...(map.get(conversationId)?.values() ?? [])].filter((v) => v.userId !== selfId && now - v.seenAt < VIEWING_TTL_MS);
 }
+
+/** Every conversation someone else is viewing now, with their names (the inbox rows show them). */
+export function useViewersByConversation(selfId: string | undefined): ReadonlyMap<string, string> {
+  const map = useSyncExternalStore(subscribe, () => state);
+  const now = Date.now();
+  const out = new Map<string, string>();
+  for (const [conversationId, viewers] of map) {
+    const names = [...viewers.values()].filter((v) => v.userId !== selfId && now - v.seenAt < VIEWING_TTL_MS).map((v) => v.userName);
+    if (names.length > 0) out.set(conversationId, names.join(', '));
+  }
+  return out;
+}

@@ -2,6 +2,7 @@ import {
   ZBulkConversations,
   ZBulkResult,
   ZCannedResponse,
+  ZCollisionProblem,
   ZConversation,
   ZConversationQuery,
   ZCreateCannedResponse,
@@ -116,9 +117,11 @@ export function registerConversationRoutes(app: FastifyZodInstance, deps: { conv
       schema: {
         tags: ['conversations'],
         summary: 'Reply (customer-visible) or add an internal note',
+        description:
+          'With afterMessageId (the last message the author saw), a reply or note written while someone else replied answers 409 with the newer replies, unless force is true.',
         params: ZIdParam,
         body: ZCreateMessage,
-        response: { 201: ZMessage, ...errors },
+        response: { 201: ZMessage, ...errors, 409: ZCollisionProblem },
       },
     },
     async (req, reply) => reply.code(201).send(await conversations.addMessage(requireAuth(req), req.params.id, req.body)),

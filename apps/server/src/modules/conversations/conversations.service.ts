@@ -16,11 +16,34 @@ import { createMessagesService } from './messages.service.js';
 import { createChannelMessages } from './channel-messages.service.js';
 import { createSystemActions } from './system-actions.service.js';
 import { newConversationRow, openedInteraction } from './conversation-rows.js';
+import { isTimeZone, snoozeUntil } from './snooze.js';
 
 export type { ConversationsDeps } from './conversations.deps.js';
 export { AUTO_ASSIGN_JOB, UNSNOOZE_JOB } from './conversations.core.js';
 export { toCustomField, validateCustomFields } from './custom-fields.service.js';
 export { toMessage } from './messages.mappers.js';
+
+/** A search adds the conversations of at most this many matching customers. */
+const MAX_CUSTOMER_HITS = 50;
+
+/** The conversation number a search names: "30", "#30", or a prefixed form such as "F-30". */
+export function numberIn(q: string): number | undefined {
+  const m = /^(?:[a-z]{1,3}-?|#)?(\d{1,9})$/i.exec(q.trim());
+  return m?.[1] ? Number(m[1]) : undefined;
+}
+
+/** A snooze preset turned into the status and time it stands for. */
+function withSnoozePreset(input: UpdateInput, nowMs: number): UpdateInput {
+  const { snooze, ...rest } = input;
+  if (!snooze) return input;
+  if (input.snoozedUntil !== undefined) throw invalid('Give snooze or snoozedUntil, not both', [{ path: 'body.snooze', message: 'not with snoozedUntil' }]);
+  if (input.status !== undefined && input.status !== 'snoozed')
+    throw invalid('A snooze sets the status to snoozed', [{ path: 'body.status', message: 'must be snoozed or absent with snooze' }]);
+  if (!isTimeZone(snooze.timeZone)) throw invalid(`Unknown time zone ${snooze.timeZone}`, [{ path: 'body.snooze.timeZone', message: 'unknown time zone' }]);
+  const until = snoozeUntil(snooze, nowMs, snooze.timeZone);
+  if (until === null) throw invalid('That date has passed: choose a day after today', [{ path: 'body.snooze.date', message: 'in the past' }]);
+  return { ...rest, status: 'snoozed', snoozedUntil: new Date(until).toISOString() };
+}
 
 export function createConversationsService(deps: ConversationsDeps) {
   const { store, clock, jobs, audit, customers, workspaces, interactions } = deps;
@@ -142,8 +165,9 @@ export function createConversationsService(deps: ConversationsDeps) {
     async get(auth: AuthContext, id: string): Promise<Conversation> {
       return toConversation(await requireVisible(auth, id));
     },
-    async update(auth: AuthContext, id: string, input: UpdateInput): Promise<Conversation> {
+    async update(auth: AuthContext, id: string, patchIn: UpdateInput): Promise<Conversation> {
       requirePermission(auth, 'conversations.write');
+      const input = withSnoozePreset(patchIn, clock.nowMs());
       const before = await requireVisible(auth, id);
       if (before.merged_into_id) throw conflict(`This conversation was merged into ${before.merged_into_id}`);
       if (input.teamId !== undefined) await checkTeam(auth, input.teamId);
@@ -217,6 +241,9 @@ export function createConversationsService(deps: ConversationsDeps) {
       const statuses = query.status?.split(',').filter(Boolean);
       const bad = statuses?.filter((s) => !['open', 'pending', 'snoozed', 'resolved', 'closed'].includes(s));
       if (bad && bad.length > 0) throw invalid(`Unknown status ${bad.join(', ')}`, [{ path: 'querystring.status', message: 'unknown status' }]);
+      // A search also finds customers by name, email or phone, and a conversation by its number.
+      const number = query.q ? numberIn(query.q) : undefined;
+      const alsoCustomerIds = query.q && query.q.length >= 2 ? await customers.idsMatching(auth.workspaceId, query.q, MAX_CUSTOMER_HITS) : [];
       const rows = await store.list(
         auth.workspaceId,
         conversationScope(auth),
@@ -230,7 +257,7 @@ export function createConversationsService(deps: ConversationsDeps) {
           ...(query.priority ? { priority: query.priority } : {}),
           ...(query.customerId ? { customerId: query.customerId } : {}),
           ...(query.updatedSince ? { updatedSince: new Date(query.updatedSince).toISOString() } : {}),
-          ...(query.q ? { q: query.q } : {}),
+          ...(query.q ? { q: query.q, alsoCustomerIds, ...(number === undefined ? {} : { alsoNumber: number }) } : {}),
           ...(query.feeling ? { customerIn: customers.idsByFeeling(auth.workspaceId, query.feeling) } : {}),
           ...(byDue && deps.sla ? { sortBy: deps.sla.dueOrder() } : byFeeling ? { sortBy: customers.feelingOfConversationCustomer() } : {}),
         },

@@ -16,6 +16,10 @@ export type ConversationFilter = {
   customerId?: string;
   updatedSince?: string;
   q?: string;
+  /** With q: conversations of these customers (their name, email or phone matched) match too. */
+  alsoCustomerIds?: string[];
+  /** With q: the conversation of this number matches too ("#30", "F-30"). */
+  alsoNumber?: number;
   /** A subquery of customer ids, written by the customers module (e.g. customers by feeling). */
   customerIn?: RawBuilder<unknown>;
   /** Order by this per-row value, ascending, instead of latest activity (e.g. the customer's feeling). */
@@ -264,6 +268,28 @@ export function createConversationsStore(db: Db, engine: Engine) {
         .executeTakeFirst(),
     get: (tx: Tx | Db, workspaceId: string, id: string) =>
       tx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
+    /**
+     * The conversation, locked until the transaction ends on PostgreSQL (SQLite's one writer holds
+     * the database already): two replies checked against the thread go one after the other.
+     */
+    getForUpdate: (tx: Tx, workspaceId: string, id: string) => {
+      const q = tx.selectFrom('conversations').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id);
+      return (engine === 'postgres' ? q.forUpdate() : q).executeTakeFirst();
+    },
+    /** Customer-visible replies of a conversation after one of its messages, oldest first, and how many there are. */
+    async repliesAfter(tx: Tx | Db, workspaceId: string, conversationId: string, afterId: string, limit: number) {
+      const base = tx
+        .selectFrom('messages')
+        .where('workspace_id', '=', workspaceId)
+        .where('conversation_id', '=', conversationId)
+        .where('kind', '=', 'reply')
+        .where('author_type', '<>', 'system')
+        .where('id', '>', afterId);
+      const rows = await base.selectAll().orderBy('id').limit(limit).execute();
+      const count =
+        rows.length < limit ? rows.length : Number((await base.select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirst())?.n ?? 0);
+      return { rows, count };
+    },
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<ConversationRow>) =>
       tx.updateTable('conversations').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     /** Sets the assignee only if nobody holds the conversation: the loser of a race changes nothing. */
@@ -487,54 +513,84 @@ export function createConversationsStore(db: Db, engine: Engine) {
         return q.selectAll().select(by.as('sort_value')).orderBy(by).orderBy('id').limit(want).execute();
       }
       if (!f.q) return ordered(filtered(), opts.after, want).selectAll().execute();
-      const search = await searchOf(f.q);
-      if (!search) return [];
-      const fromIndex = (after: [string, string] | null, limit: number) =>
-        ordered(filtered().where(search.matches(workspaceId)), after, limit)
-          .selectAll()
-          .execute();
-      if (engine === 'postgres') return fromIndex(opts.after, want);
-      const matching = await search.matchingRows();
-      if (matching <= searchTuning.indexFirstCap) return fromIndex(opts.after, want);
-
-      // The walk reads keys only; the page's rows are read once it is known.
-      const found: string[] = [];
-      let after = opts.after;
-      let walked = 0;
-      const { firstChunk, maxChunk, costPerMatch, costPerConversation } = searchTuning;
-      // Walking costs at most what reading every match would (then it reads them): never more than twice the better of the two.
-      const walkBudget = Math.max(searchTuning.walkBudget, Math.floor((matching * costPerMatch) / costPerConversation));
-      let chunk = firstChunk;
-      let exhausted = false;
-      walk: while (walked < walkBudget) {
-        const keys = await ordered(filtered(), after, chunk).select(['id', 'last_activity_at']).execute();
-        walked += keys.length;
-        const hits = keys.length === 0 ? new Set<string>() : await search.hitsAmong(workspaceId, keys);
-        for (const k of keys) {
-          if (!hits.has(k.id)) continue;
-          found.push(k.id);
-          if (found.length === want) break walk;
-        }
-        if (keys.length < chunk) {
-          exhausted = true;
-          break;
-        }
-        const last = keys[keys.length - 1]!;
-        after = [last.last_activity_at, last.id];
-        // What the page still needs at the density seen so far; once a third of the budget is
-        // walked (a sample worth trusting), a page that would not fit in it is read from the index.
-        const needed = Math.ceil(((want - found.length) / ((found.length + 1) / walked)) * 1.25);
-        if (walked * 3 >= walkBudget && needed > walkBudget - walked) break;
-        chunk = Math.min(maxChunk, walkBudget - walked, Math.max(firstChunk, needed));
-      }
-      const rest = found.length === want || exhausted ? [] : await fromIndex(after, want - found.length);
-      const rows =
-        found.length === 0
-          ? []
-          : await ordered(filtered().where('id', 'in', found), null, found.length)
+      // Conversations of matching customers, or of the number asked for, join the text's matches:
+      // both in activity order after the same position, merged into one page.
+      const customerIds = f.alsoCustomerIds ?? [];
+      const number = f.alsoNumber;
+      const [direct, text] = await Promise.all([
+        customerIds.length > 0 || number !== undefined
+          ? ordered(
+              filtered().where((eb) =>
+                eb.or([
+                  ...(customerIds.length > 0 ? [eb('customer_id', 'in', customerIds)] : []),
+                  ...(number !== undefined ? [eb('number', '=', number)] : []),
+                ]),
+              ),
+              opts.after,
+              want,
+            )
               .selectAll()
-              .execute();
-      return [...rows, ...rest];
+              .execute()
+          : Promise.resolve([]),
+        searchText(f.q, want),
+      ]);
+      if (direct.length === 0) return text;
+      const byId = new Map([...text, ...direct].map((r) => [r.id, r]));
+      return [...byId.values()]
+        .sort((a, b) => (a.last_activity_at === b.last_activity_at ? (a.id < b.id ? 1 : -1) : a.last_activity_at < b.last_activity_at ? 1 : -1))
+        .slice(0, want);
+
+      /** The page of conversations whose messages or subject hold the words. */
+      async function searchText(q: string, want: number) {
+        const search = await searchOf(q);
+        if (!search) return [];
+        const fromIndex = (after: [string, string] | null, limit: number) =>
+          ordered(filtered().where(search.matches(workspaceId)), after, limit)
+            .selectAll()
+            .execute();
+        if (engine === 'postgres') return fromIndex(opts.after, want);
+        const matching = await search.matchingRows();
+        if (matching <= searchTuning.indexFirstCap) return fromIndex(opts.after, want);
+
+        // The walk reads keys only; the page's rows are read once it is known.
+        const found: string[] = [];
+        let after = opts.after;
+        let walked = 0;
+        const { firstChunk, maxChunk, costPerMatch, costPerConversation } = searchTuning;
+        // Walking costs at most what reading every match would (then it reads them): never more than twice the better of the two.
+        const walkBudget = Math.max(searchTuning.walkBudget, Math.floor((matching * costPerMatch) / costPerConversation));
+        let chunk = firstChunk;
+        let exhausted = false;
+        walk: while (walked < walkBudget) {
+          const keys = await ordered(filtered(), after, chunk).select(['id', 'last_activity_at']).execute();
+          walked += keys.length;
+          const hits = keys.length === 0 ? new Set<string>() : await search.hitsAmong(workspaceId, keys);
+          for (const k of keys) {
+            if (!hits.has(k.id)) continue;
+            found.push(k.id);
+            if (found.length === want) break walk;
+          }
+          if (keys.length < chunk) {
+            exhausted = true;
+            break;
+          }
+          const last = keys[keys.length - 1]!;
+          after = [last.last_activity_at, last.id];
+          // What the page still needs at the density seen so far; once a third of the budget is
+          // walked (a sample worth trusting), a page that would not fit in it is read from the index.
+          const needed = Math.ceil(((want - found.length) / ((found.length + 1) / walked)) * 1.25);
+          if (walked * 3 >= walkBudget && needed > walkBudget - walked) break;
+          chunk = Math.min(maxChunk, walkBudget - walked, Math.max(firstChunk, needed));
+        }
+        const rest = found.length === want || exhausted ? [] : await fromIndex(after, want - found.length);
+        const rows =
+          found.length === 0
+            ? []
+            : await ordered(filtered().where('id', 'in', found), null, found.length)
+                .selectAll()
+                .execute();
+        return [...rows, ...rest];
+      }
     },
     /** Active, online members of a team with room under their capacity, least recently assigned first. */
     /** Open and pending conversations per assignee (round-robin's capacity check). */

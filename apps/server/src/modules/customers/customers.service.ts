@@ -312,6 +312,8 @@ export function createCustomersService(deps: {
       });
     },
 
+    /** Customers whose name, email or phone contains `q`, as ids (the inbox search adds their conversations). */
+    idsMatching: (workspaceId: string, q: string, limit: number) => store.idsMatching(workspaceId, q, limit),
     async list(auth: AuthContext, q: { q?: string | undefined; limit: number; cursor?: string | undefined }): Promise<Page<Customer>> {
       requirePermission(auth, 'customers.read');
       const after = decodeCursor(q.cursor, 2);

@@ -1,10 +1,10 @@
 // SQL for customers, the merge log and organizations (B2B accounts from group calls) with their
 // members. Identities belong to the identity module; a merge's other rows move through their
 // owners (workflows/merge-customers.ts), which is why the merge parts here are statements.
-import { sql } from 'kysely';
+import { sql, type ExpressionBuilder } from 'kysely';
 import type { Db, Engine, Tx } from '../../platform/db/database.js';
 import { bulkInsert, inValues, type BulkInsert } from '../../platform/db/bulk-insert.js';
-import type { CustomerRow, OrganizationRow } from '../../platform/db/schema.js';
+import type { CustomerRow, Database, OrganizationRow } from '../../platform/db/schema.js';
 import { caseMap, statement, type Statement } from '../../platform/db/statements.js';
 
 const CUSTOMER_INSERT: BulkInsert<CustomerRow> = {
@@ -19,6 +19,17 @@ function chunks<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Name, email or phone containing the text, case-insensitive; phone numbers compared without spaces. */
+const matchesText = (q: string) => {
+  const like = `%${q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return (eb: ExpressionBuilder<Database, 'customers'>) =>
+    eb.or([
+      eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
+      eb('email', 'like', sql<string>`${like} escape '\\'`),
+      eb(sql`replace(phone, ' ', '')`, 'like', sql`${like.replaceAll(' ', '')} escape '\\'`),
+    ]);
+};
 
 export function createCustomersStore(db: Db, engine: Engine) {
   return {
@@ -144,18 +155,21 @@ export function createCustomersStore(db: Db, engine: Engine) {
       ids.length === 0 ? Promise.resolve([]) : db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('id', 'in', ids).execute(),
     update: (tx: Tx | Db, workspaceId: string, id: string, patch: Partial<CustomerRow>) =>
       tx.updateTable('customers').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
+    /** Ids of up to `limit` customers whose name, email or phone contains `q` (the inbox's search by customer). */
+    idsMatching: async (workspaceId: string, q: string, limit: number) =>
+      (
+        await db
+          .selectFrom('customers')
+          .select('id')
+          .where('workspace_id', '=', workspaceId)
+          .where('merged_into_id', 'is', null)
+          .where(matchesText(q))
+          .limit(limit)
+          .execute()
+      ).map((r) => r.id),
     list: (workspaceId: string, opts: { q?: string | undefined; after: [string, string] | null; limit: number }) => {
       let query = db.selectFrom('customers').selectAll().where('workspace_id', '=', workspaceId).where('merged_into_id', 'is', null);
-      if (opts.q) {
-        const like = `%${opts.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-        query = query.where((eb) =>
-          eb.or([
-            eb(sql`lower(name)`, 'like', sql`${like} escape '\\'`),
-            eb('email', 'like', sql<string>`${like} escape '\\'`),
-            eb(sql`replace(phone, ' ', '')`, 'like', sql`${like.replaceAll(' ', '')} escape '\\'`),
-          ]),
-        );
-      }
+      if (opts.q) query = query.where(matchesText(opts.q));
       if (opts.after) {
         const [u, id] = opts.after;
         query = query.where((eb) => eb.or([eb('updated_at', '<', u), eb.and([eb('updated_at', '=', u), eb('id', '<', id)])]));

@@ -302,6 +302,13 @@ export function createLiveService(deps: {
       sub.release();
       if (subscribers.has(sub)) {
         for (const s of held) if ((last === null || s.message.cursor === null || s.message.cursor > last) && canReceive(sub.auth, s.event)) sub.send(s.message);
+        // Who is already viewing what it may see (the inbox shows it on each row).
+        for (const s of subscribers) {
+          if (s === sub || s.auth.workspaceId !== sub.auth.workspaceId || s.auth.userId === sub.auth.userId) continue;
+          for (const [conversationId, teamId] of s.viewing)
+            if (canReceive(sub.auth, { workspaceId: s.auth.workspaceId, conversation: { id: conversationId, teamId } }))
+              sub.send(presence(s, 'presence.viewing', conversationId));
+        }
         // Credentials changed while it connected: prove them again now.
         if (sub.isStale) reverify(sub, [], true);
       }

@@ -307,6 +307,16 @@ describe.each(engines)('live stream (%s)', (engine) => {
     b.send({ type: 'viewing', conversationId: conv.id });
     await a.waitFor(isPresence('presence.viewing', conv.id));
     await b.waitFor((m): m is LivePresence => isPresence('presence.viewing', conv.id)(m) && m.userId === ada.userId);
+    // A stream opened later (an inbox) is told at once who views what it may see; the partner is not.
+    const c = await open(`token=${ws.token}`);
+    expect(await c.waitFor((m): m is LivePresence => isPresence('presence.viewing', conv.id)(m) && m.userId === ada.userId)).toMatchObject({
+      userName: 'Ada Agent',
+    });
+    await c.waitFor((m): m is LivePresence => isPresence('presence.viewing', conv.id)(m) && m.userId === ben.userId);
+    await c.close();
+    const p2 = await open(`token=${partner.token}`);
+    await p2.waitFor(isHello);
+    await p2.close();
     b.send({ type: 'typing', conversationId: conv.id });
     expect(await a.waitFor(isPresence('presence.typing', conv.id))).toMatchObject({ userId: ben.userId });
     await b.close();
@@ -316,6 +326,7 @@ describe.each(engines)('live stream (%s)', (engine) => {
     p.send({ type: 'viewing', conversationId: conv.id });
     expect((await p.waitFor((m): m is Extract<LiveServerMessage, { kind: 'error' }> => m.kind === 'error')).detail).toMatch(/not found/i);
     expect(p.messages.some((m) => m.kind === 'presence')).toBe(false);
+    expect(p2.messages.some((m) => m.kind === 'presence')).toBe(false);
     p.send({ type: 'nonsense' });
     await expect.poll(() => p.messages.filter((m) => m.kind === 'error').length).toBe(2);
   });

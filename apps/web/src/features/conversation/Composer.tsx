@@ -1,14 +1,35 @@
 // Reply or internal note; typing "/" opens the canned responses, filled in for this conversation.
 import { useImperativeHandle, useMemo, useRef, useState, type Ref } from 'react';
-import { Button, Group, Paper, SegmentedControl, Stack, Text, Textarea, UnstyledButton } from '@mantine/core';
-import { useCanned, useRenderCanned, useSendMessage } from '../../api/queries';
+import { Alert, Button, Group, Paper, SegmentedControl, Stack, Text, Textarea, UnstyledButton } from '@mantine/core';
+import { ApiError } from '../../api/client';
+import { useCanned, useMessages, useRenderCanned, useSendMessage } from '../../api/queries';
+import type { Message } from '../../api/types';
 import { ErrorNotice } from '../../components/feedback';
 
 export type ComposerHandle = { focus(kind: 'reply' | 'note'): void };
 
 const SLASH = /(^|\s)\/([\w-]*)$/;
 
-export function Composer({ conversationId, onTyping, ref }: { conversationId: string; onTyping: () => void; ref?: Ref<ComposerHandle> }) {
+/** The replies a 409 names (a collision problem), or null for any other error. */
+function newerOf(err: unknown): Message[] | null {
+  if (!(err instanceof ApiError) || err.status !== 409 || !err.problem || !('newerMessages' in err.problem)) return null;
+  const newer: unknown = err.problem.newerMessages;
+  return Array.isArray(newer) ? newer.filter((m): m is Message => typeof m === 'object' && m !== null && 'id' in m && 'body' in m) : null;
+}
+
+const isReplyBySomeoneElse = (m: Message, selfId: string) => m.kind === 'reply' && m.author.type !== 'system' && !(m.author.type === 'agent' && m.author.id === selfId);
+
+export function Composer({
+  conversationId,
+  selfId,
+  onTyping,
+  ref,
+}: {
+  conversationId: string;
+  selfId: string;
+  onTyping: () => void;
+  ref?: Ref<ComposerHandle>;
+}) {
   const [kind, setKind] = useState<'reply' | 'note'>('reply');
   const [body, setBody] = useState('');
   const [caret, setCaret] = useState(0);
@@ -19,6 +40,17 @@ export function Composer({ conversationId, onTyping, ref }: { conversationId: st
   const send = useSendMessage(conversationId);
   const canned = useCanned();
   const render = useRenderCanned();
+  const thread = useMessages(conversationId);
+  // The last message on screen when the author started writing: the reply is sent "after" it, and
+  // the server refuses it (409) if someone replied since. `collision` holds what the server named.
+  const [seenId, setSeenId] = useState<string | null>(null);
+  const [collision, setCollision] = useState<Message[] | null>(null);
+  const latestId = thread.data?.at(-1)?.id ?? null;
+  const arrived = useMemo(
+    () => (seenId ? (thread.data ?? []).filter((m) => m.id > seenId && isReplyBySomeoneElse(m, selfId)) : []),
+    [thread.data, seenId, selfId],
+  );
+  const newer = collision ?? arrived;
 
   useImperativeHandle(ref, () => ({
     focus(k) {
@@ -54,11 +86,33 @@ export function Composer({ conversationId, onTyping, ref }: { conversationId: st
     }
   };
 
-  const submit = async () => {
+  const submit = async (force = false) => {
     if (!body.trim()) return;
-    await send.mutateAsync({ body, kind });
+    const afterMessageId = seenId ?? latestId;
+    try {
+      await send.mutateAsync({ body, kind, ...(afterMessageId ? { afterMessageId } : {}), ...(force ? { force: true } : {}) });
+    } catch (err) {
+      const named = newerOf(err);
+      if (named) {
+        setCollision(named);
+        send.reset();
+        return;
+      }
+      throw err;
+    }
     setBody('');
     setCaret(0);
+    setSeenId(null);
+    setCollision(null);
+  };
+
+  /** "Review": the new replies become what the author has seen; the draft stays for another look. */
+  const review = () => {
+    setSeenId(latestId);
+    setCollision(null);
+    const items = document.querySelectorAll('[data-testid="message"]');
+    items[items.length - 1]?.scrollIntoView({ block: 'center' });
+    textarea.current?.focus();
   };
 
   return (
@@ -92,7 +146,13 @@ export function Composer({ conversationId, onTyping, ref }: { conversationId: st
               value={body}
               aria-controls={menuOpen ? 'canned-list' : undefined}
               onChange={(e) => {
-                setBody(e.currentTarget.value);
+                const value = e.currentTarget.value;
+                if (!body.trim() && value.trim()) setSeenId(latestId);
+                else if (!value.trim()) {
+                  setSeenId(null);
+                  setCollision(null);
+                }
+                setBody(value);
                 setCaret(e.currentTarget.selectionStart);
                 setDismissed(false);
                 setHighlight(0);
@@ -162,6 +222,33 @@ export function Composer({ conversationId, onTyping, ref }: { conversationId: st
               </Paper>
             ) : null}
           </div>
+          {newer.length > 0 && body.trim() ? (
+            <Alert color="orange" variant="light" role="alert" data-testid="collision" title="New reply since you started typing" p="xs">
+              <Stack gap={6}>
+                {newer.slice(-3).map((m) => (
+                  <Text size="sm" key={m.id} lineClamp={2}>
+                    <Text span fw={600} size="sm">
+                      {m.author.type === 'customer' ? `${m.author.name ?? 'Customer'} (customer)` : (m.author.name ?? 'A colleague')}:
+                    </Text>{' '}
+                    {m.body}
+                  </Text>
+                ))}
+                {newer.length > 3 ? (
+                  <Text size="xs" c="dimmed">
+                    and {newer.length - 3} more
+                  </Text>
+                ) : null}
+                <Group gap="xs">
+                  <Button size="xs" variant="default" onClick={review}>
+                    Review
+                  </Button>
+                  <Button size="xs" color="orange" loading={send.isPending} onClick={() => void submit(true).catch(() => undefined)}>
+                    Send anyway
+                  </Button>
+                </Group>
+              </Stack>
+            </Alert>
+          ) : null}
           {send.isError ? <ErrorNotice error={send.error} title="Not sent" /> : null}
           {render.isError ? <ErrorNotice error={render.error} title="The canned response could not be inserted" /> : null}
           <Group justify="space-between">

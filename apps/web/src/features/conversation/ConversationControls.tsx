@@ -93,7 +93,8 @@ export function ConversationControls({ conversation: c, me }: { conversation: Co
           allowDeselect={false}
           disabled={readOnly}
           value={c.status}
-          data={STATUSES.map((s) => ({ value: s, label: label(s) }))}
+          // Snoozing needs a time: the Snooze menu above asks for it.
+          data={STATUSES.filter((s) => s !== 'snoozed' || c.status === 'snoozed').map((s) => ({ value: s, label: label(s) }))}
           onChange={(v) => {
             const status = oneOf(STATUSES, v);
             if (status) save({ status });

@@ -18,6 +18,7 @@ import { Composer, type ComposerHandle } from './Composer';
 import { ConversationControls } from './ConversationControls';
 import { CustomerPanel } from './CustomerPanel';
 import { MessageBody } from './MessageBody';
+import { SnoozeMenu } from './SnoozeMenu';
 
 /** One message; `channel` is the conversation's, for messages written before channels were recorded. */
 const MessageItem = memo(function MessageItem({ m, channel }: { m: Message; channel: Channel }) {
@@ -174,6 +175,12 @@ export function ConversationPage({ me }: { me: Me }) {
             </Stack>
             {canWrite ? (
               <Group gap="xs" wrap="nowrap">
+                {c.status === 'snoozed' && c.snoozedUntil ? (
+                  <Text size="xs" c="dimmed" data-testid="snoozed-until">
+                    Snoozed until {dateTime(c.snoozedUntil)}
+                  </Text>
+                ) : null}
+                {c.status !== 'resolved' && c.status !== 'closed' ? <SnoozeMenu busy={update.isPending} onSnooze={(snooze) => update.mutate({ snooze })} /> : null}
                 {c.status !== 'resolved' ? (
                   <Button size="xs" onClick={() => update.mutate({ status: 'resolved' })} loading={update.isPending}>
                     Resolve
@@ -190,7 +197,7 @@ export function ConversationPage({ me }: { me: Me }) {
           <Presence conversationId={id} me={me} />
           <Thread conversationId={id} channel={c.channel} />
           {canWrite && !c.mergedIntoId ? (
-            <Composer ref={composer} conversationId={id} onTyping={() => live.send({ type: 'typing', conversationId: id })} />
+            <Composer ref={composer} conversationId={id} selfId={me.user.id} onTyping={() => live.send({ type: 'typing', conversationId: id })} />
           ) : null}
           {!canWrite ? (
             <Text size="sm" c="dimmed">

@@ -1,6 +1,6 @@
 // The inbox: views, filters and search over a virtualised, cursor-paged list, with bulk actions
 // and keyboard shortcuts. Rows stay fast at tens of thousands of conversations.
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { Checkbox, Group, Stack, Text, Title } from '@mantine/core';
 import { useDebouncedValue, useHotkeys } from '@mantine/hooks';
 import { useNavigate, useSearchParams } from 'react-router-dom';
@@ -14,6 +14,9 @@ import { BulkBar } from './BulkBar';
 import { filtersFor, viewTitle } from './filters';
 import { InboxFilters } from './InboxFilters';
 import { InboxRows } from './InboxRows';
+import { COLUMNS, GRID_TEMPLATE } from './columns';
+import { isTyping } from '../../components/keyboard';
+import { useViewersByConversation } from '../../live/presence';
 
 export function InboxPage({ me }: { me: Me }) {
   const [params, setParams] = useSearchParams();
@@ -29,15 +32,47 @@ export function InboxPage({ me }: { me: Me }) {
   const canWrite = can(me.role, 'write');
 
   const rows = useMemo(() => list.data?.pages.flatMap((p) => p.data) ?? [], [list.data]);
-  const [active, setActive] = useState(0);
+  // The highlight follows a conversation, not a position: rows arriving, leaving or reordering
+  // move it with its row. When its row leaves the view, the one now at its place takes it.
+  const [activeId, setActiveId] = useState<string | null>(null);
+  const lastActiveIndex = useRef(0);
+  const found = activeId ? rows.findIndex((r) => r.id === activeId) : -1;
+  const active = found >= 0 ? found : Math.min(lastActiveIndex.current, Math.max(rows.length - 1, 0));
+  const current = rows[active];
+  useEffect(() => {
+    lastActiveIndex.current = active;
+    if (current && current.id !== activeId) setActiveId(current.id);
+  }, [active, current, activeId]);
   const [selected, setSelected] = useState<Set<string>>(new Set());
+  const tableRef = useRef<HTMLDivElement>(null);
+  const viewers = useViewersByConversation(me.user.id);
   const [bulkMessage, setBulkMessage] = useState<string | null>(null);
   const searchRef = useRef<HTMLInputElement>(null);
 
   useEffect(() => {
     setSelected(new Set());
-    setActive(0);
+    setActiveId(null);
+    lastActiveIndex.current = 0;
   }, [filters]);
+
+  // The rows' grid comes from the column list (columns.tsx).
+  useLayoutEffect(() => tableRef.current?.style.setProperty('--inbox-columns', GRID_TEMPLATE), []);
+
+  // After choosing a view or a filter the keys act on the list again (Enter opens the highlighted row).
+  useEffect(() => {
+    if (!(document.activeElement instanceof HTMLInputElement)) tableRef.current?.focus({ preventScroll: true });
+  }, [view, params]);
+
+  // Esc leaves any field of the page and gives the keys back to the list.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== 'Escape' || !isTyping(e)) return;
+      if (e.target instanceof HTMLElement) e.target.blur();
+      tableRef.current?.focus({ preventScroll: true });
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
 
   const names = useMemo(() => new Map((members.data ?? []).map((m) => [m.userId, m.name])), [members.data]);
 
@@ -82,15 +117,19 @@ export function InboxPage({ me }: { me: Me }) {
   );
 
   // Shortcuts (the ? sheet lists them): ignored while typing in a field, and with modifiers.
-  const move = (to: number) => setActive(Math.max(0, Math.min(rows.length - 1, to)));
-  const current = rows[active];
+  const move = (to: number) => {
+    const next = rows[Math.max(0, Math.min(rows.length - 1, to))];
+    if (next) setActiveId(next.id);
+  };
   useHotkeys([
     ['j', () => move(active + 1)],
     ['k', () => move(active - 1)],
     [
       'Enter',
       (e) => {
-        if (e.target instanceof HTMLElement && e.target.closest('button, a, [role="checkbox"]')) return;
+        if (e.target instanceof HTMLElement && e.target.closest('#main button, #main a, [role="checkbox"]')) return;
+        // Focus left on a sidebar link after choosing a view: Enter opens the row, not the link again.
+        if (e.target instanceof HTMLElement && e.target.closest('a')) e.preventDefault();
         open(current);
       },
       { preventDefault: false },
@@ -147,9 +186,12 @@ export function InboxPage({ me }: { me: Me }) {
 
       <div
         role="table"
+        ref={tableRef}
+        tabIndex={-1}
+        data-testid="inbox-table"
         aria-label={`${title} conversations`}
         aria-rowcount={rows.length + 1}
-        style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8 }}
+        style={{ display: 'flex', flexDirection: 'column', flex: 1, minHeight: 0, border: '1px solid var(--mantine-color-gray-3)', borderRadius: 8, outline: 'none' }}
       >
         <div role="rowgroup">
           <div role="row" aria-rowindex={1} className="row row-head">
@@ -164,30 +206,11 @@ export function InboxPage({ me }: { me: Me }) {
                 />
               ) : null}
             </div>
-            <div role="columnheader" className="cell">
-              Customer
-            </div>
-            <div role="columnheader" className="cell">
-              Subject
-            </div>
-            <div role="columnheader" className="cell">
-              Channel
-            </div>
-            <div role="columnheader" className="cell">
-              Category
-            </div>
-            <div role="columnheader" className="cell">
-              Priority
-            </div>
-            <div role="columnheader" className="cell">
-              Assignee
-            </div>
-            <div role="columnheader" className="cell">
-              Age
-            </div>
-            <div role="columnheader" className="cell">
-              Due
-            </div>
+            {COLUMNS.map((col) => (
+              <div role="columnheader" className="cell" key={col.key} data-col={col.key}>
+                {col.header}
+              </div>
+            ))}
           </div>
         </div>
         {list.isPending ? (
@@ -205,13 +228,15 @@ export function InboxPage({ me }: { me: Me }) {
         ) : (
           <InboxRows
             rows={rows}
-            active={active}
+            activeId={current?.id ?? null}
             selected={selected}
             canWrite={canWrite}
+            q={q}
+            viewers={viewers}
             assigneeName={assigneeName}
             onOpen={open}
             onToggle={onToggle}
-            onActivate={setActive}
+            onActivate={setActiveId}
             onNearEnd={onNearEnd}
           />
         )}

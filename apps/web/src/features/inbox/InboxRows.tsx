@@ -1,14 +1,11 @@
 // The virtualised rows of the inbox. Kept apart from the page (filters, bulk bar) so that a
 // scroll re-renders only this, and rows are plain elements memoised by their data: scrolling
-// mounts the few rows that come into view and leaves the rest alone.
+// mounts the few rows that come into view and leaves the rest alone. The highlight is a
+// conversation id, never a position: rows arriving above it move it down with its conversation.
 import { memo, useEffect, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { Link } from 'react-router-dom';
 import type { Conversation } from '../../api/types';
-import { label } from '../../api/types';
-import { age, priorityColor } from '../../components/format';
-import { FeelingBadge } from '../../components/feeling';
-import { DueCell } from '../../components/sla';
+import { COLUMNS } from './columns';
 
 export const ROW_HEIGHT = 56;
 
@@ -20,12 +17,15 @@ type RowProps = {
   isSelected: boolean;
   canWrite: boolean;
   assignee: string | null;
+  viewers: string | null;
+  q: string;
   onOpen: (c: Conversation) => void;
   onToggle: (id: string) => void;
-  onActivate: (index: number) => void;
+  onActivate: (id: string) => void;
 };
 
-const Row = memo(function Row({ c, index, start, isActive, isSelected, canWrite, assignee, onOpen, onToggle, onActivate }: RowProps) {
+const Row = memo(function Row({ c, index, start, isActive, isSelected, canWrite, assignee, viewers, q, onOpen, onToggle, onActivate }: RowProps) {
+  const ctx = { assignee, viewers, q, onFocusRow: () => onActivate(c.id) };
   return (
     <div
       role="row"
@@ -38,76 +38,52 @@ const Row = memo(function Row({ c, index, start, isActive, isSelected, canWrite,
       style={{ transform: `translateY(${start}px)` }}
       onClick={(e) => {
         if (e.target instanceof HTMLElement && e.target.closest('input, a, button')) return;
-        onActivate(index);
+        onActivate(c.id);
         onOpen(c);
       }}
     >
-      <div role="cell">
+      <div role="cell" data-col="check">
         {canWrite ? (
           <input type="checkbox" className="row-check" aria-label={`Select conversation ${c.number}`} checked={isSelected} onChange={() => onToggle(c.id)} />
         ) : null}
       </div>
-      <div role="cell" className="cell">
-        <div className="line strong">{c.customer.name ?? c.customer.email ?? 'Unknown'}</div>
-        <div className="line sub">
-          {c.customer.feeling && c.customer.feeling.label !== 'neutral' ? <FeelingBadge feeling={c.customer.feeling} compact /> : null} {c.customer.email ?? ''}
+      {COLUMNS.map((col) => (
+        <div role="cell" key={col.key} data-col={col.key} className={col.className ? col.className(c, ctx) : 'cell'}>
+          {col.cell(c, ctx)}
         </div>
-      </div>
-      <div role="cell" className="cell">
-        <Link to={`/conversations/${c.id}`} className={c.status === 'open' ? 'line subject strong' : 'line subject'} onFocus={() => onActivate(index)}>
-          #{c.number} {c.subject ?? '(no subject)'}
-        </Link>
-        <div className="line sub">{c.lastMessagePreview ?? ''}</div>
-      </div>
-      <div role="cell" className="cell">
-        {label(c.channel)}
-      </div>
-      <div role="cell" className="cell">
-        {label(c.category)}
-      </div>
-      <div role="cell" className="cell">
-        <span className="pill" style={{ background: priorityColor[c.priority] }}>
-          {c.priority}
-        </span>
-      </div>
-      <div role="cell" className={assignee ? 'cell' : 'cell sub'}>
-        {assignee ?? 'Unassigned'}
-      </div>
-      <div role="cell" className="cell" title={c.lastActivityAt}>
-        {age(c.lastActivityAt)}
-      </div>
-      <div role="cell" className="cell">
-        <DueCell sla={c.sla} />
-      </div>
+      ))}
     </div>
   );
 });
 
 export function InboxRows(props: {
   rows: Conversation[];
-  active: number;
+  activeId: string | null;
   selected: ReadonlySet<string>;
   canWrite: boolean;
+  q: string;
+  viewers: ReadonlyMap<string, string>;
   assigneeName: (id: string | null) => string | null;
   onOpen: (c: Conversation) => void;
   onToggle: (id: string) => void;
-  onActivate: (index: number) => void;
+  onActivate: (id: string) => void;
   onNearEnd: () => void;
 }) {
-  const { rows, active, selected, canWrite, assigneeName, onOpen, onToggle, onActivate, onNearEnd } = props;
+  const { rows, activeId, selected, canWrite, q, viewers, assigneeName, onOpen, onToggle, onActivate, onNearEnd } = props;
   const parentRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => parentRef.current, estimateSize: () => ROW_HEIGHT, overscan: 8 });
   const items = virtualizer.getVirtualItems();
   const lastIndex = items[items.length - 1]?.index ?? 0;
+  const active = activeId ? rows.findIndex((r) => r.id === activeId) : -1;
 
   useEffect(() => {
     if (rows.length > 0 && lastIndex >= rows.length - 20) onNearEnd();
   }, [lastIndex, rows.length, onNearEnd]);
 
-  // The keyboard moves `active`; keep it in view.
+  // Keep the highlighted conversation in view, wherever arrivals moved it.
   useEffect(() => {
-    if (active < rows.length) virtualizer.scrollToIndex(active, { align: 'auto' });
-  }, [active, rows.length, virtualizer]);
+    if (active >= 0) virtualizer.scrollToIndex(active, { align: 'auto' });
+  }, [active, virtualizer]);
 
   return (
     <div ref={parentRef} role="rowgroup" className="rows" data-testid="inbox-list">
@@ -121,10 +97,12 @@ export function InboxRows(props: {
               c={c}
               index={item.index}
               start={item.start}
-              isActive={item.index === active}
+              isActive={c.id === activeId}
               isSelected={selected.has(c.id)}
               canWrite={canWrite}
               assignee={assigneeName(c.assigneeId)}
+              viewers={viewers.get(c.id) ?? null}
+              q={q}
               onOpen={onOpen}
               onToggle={onToggle}
               onActivate={onActivate}

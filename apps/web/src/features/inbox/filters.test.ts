@@ -26,6 +26,12 @@ describe('inbox filters', () => {
     expect(filtersFor('all', agent, url('channel=carrier-pigeon&priority=whenever'), '')).toEqual({ status: 'open,pending' });
   });
 
+  it('searches every status unless one is chosen', () => {
+    expect(filtersFor('mine', agent, url(), 'nguyen')).toEqual({ assignee: 'me', q: 'nguyen' });
+    expect(filtersFor('all', agent, url('status=pending'), 'nguyen')).toEqual({ status: 'pending', q: 'nguyen' });
+    expect(filtersFor('status:resolved', agent, url(), 'nguyen')).toEqual({ status: 'resolved', q: 'nguyen' });
+  });
+
   it('gives an analyst, who owns no conversations, every conversation under "mine"', () => {
     expect(filtersFor('mine', analyst, url(), '')).toEqual({ status: 'open,pending' });
   });

@@ -20,7 +20,11 @@ export function filtersFor(view: string, me: Pick<Me, 'role'>, params: URLSearch
   if (priority) f.priority = priority;
   const feeling = oneOf(SENTIMENT_LABELS, params.get('feeling'));
   if (feeling) f.feeling = feeling;
-  if (q) f.q = q;
+  if (q) {
+    f.q = q;
+    // A search looks through every status unless a status is chosen (view or filter).
+    if (!status && !view.startsWith('status:')) delete f.status;
+  }
   // Search results come in activity order; otherwise the unhappiest customers can come first.
   else if (params.get('sort') === 'feeling') f.sort = 'feeling';
   else if (params.get('sort') === 'due') f.sort = 'due';
