@@ -23,7 +23,7 @@ async function main() {
       subject: `Case ${i}`,
       category: 'inquiry',
       priority: 'normal',
-      status: i % 3 === 0 ? 'resolved' : 'open',
+      status: i % 3 === 0 ? 'pending' : 'open',
       origin: 'reactive',
       message: { body: `My ${WORDS[i % WORDS.length]} question number ${i}`, author: 'customer' },
     });

@@ -66,9 +66,16 @@ export type Condition = ConditionLeaf | { all: Condition[] } | { any: Condition[
 
 // A recursive tree: an AND (`all`), an OR (`any`), a NOT, or a leaf. Its size and depth are
 // bounded (validated on save with the field types), so evaluating one is linear and small.
-export const ZCondition: z.ZodType<Condition> = z.lazy(() =>
-  z.union([ZConditionLeaf, z.strictObject({ all: z.array(ZCondition).min(1).max(20) }), z.strictObject({ any: z.array(ZCondition).min(1).max(20) }), z.strictObject({ not: ZCondition })]),
-).meta({ id: 'RuleCondition', description: 'An AND/OR/NOT tree of {field, op, value} tests' });
+export const ZCondition: z.ZodType<Condition> = z
+  .lazy(() =>
+    z.union([
+      ZConditionLeaf,
+      z.strictObject({ all: z.array(ZCondition).min(1).max(20) }),
+      z.strictObject({ any: z.array(ZCondition).min(1).max(20) }),
+      z.strictObject({ not: ZCondition }),
+    ]),
+  )
+  .meta({ id: 'RuleCondition', description: 'An AND/OR/NOT tree of {field, op, value} tests' });
 
 const ZMatch = z.strictObject({
   event: z.string().min(1).max(200).optional(),
@@ -131,7 +138,10 @@ export const ZRuleAction = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('add_tags'), tags: ZTags }),
   z.strictObject({
     type: z.literal('set_trait'),
-    key: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+    key: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,64}$/)
+      .refine((k) => !['__proto__', 'constructor', 'prototype'].includes(k), 'a reserved name'),
     value: z.union([z.string().max(500), z.number(), z.boolean(), z.null()]),
   }),
   z.strictObject({ type: z.literal('call_webhook'), url: z.url({ protocol: /^https?$/ }).max(2000) }),

@@ -44,7 +44,8 @@ function leafErrors(leaf: ConditionLeaf, path: string, allowed: ReadonlySet<stri
   if (ORDERED.has(leaf.op)) {
     if (type === 'string' || type === 'list') return [{ path: `${path}.op`, message: `${leaf.field} is text: ${leaf.op} needs a number or a time` }];
     if (type === 'number' && typeof v !== 'number') return [{ path: `${path}.value`, message: `${leaf.field} is a number` }];
-    if (type === 'time' && (typeof v !== 'string' || Number.isNaN(Date.parse(v)))) return [{ path: `${path}.value`, message: `${leaf.field} is a time: give an ISO 8601 timestamp` }];
+    if (type === 'time' && (typeof v !== 'string' || Number.isNaN(Date.parse(v))))
+      return [{ path: `${path}.value`, message: `${leaf.field} is a time: give an ISO 8601 timestamp` }];
     if (type === 'any' && typeof v !== 'number' && (typeof v !== 'string' || Number.isNaN(Date.parse(v))))
       return [{ path: `${path}.value`, message: `${leaf.op} needs a number or an ISO 8601 time` }];
     return [];
@@ -145,7 +146,10 @@ export function evaluate(cond: Condition, facts: Facts, why?: string[]): boolean
   if ('any' in cond) return cond.any.some((c) => evaluate(c, facts, why));
   if ('not' in cond) return !evaluate(cond.not, facts, undefined);
   const ok = test(cond, facts);
-  if (ok && why && why.length < 20) why.push(`${cond.field} ${cond.op.replace('_', ' ')}${cond.value === undefined ? '' : ` ${show(cond.value)}`} (is ${show(read(facts, cond.field) ?? null)})`);
+  if (ok && why && why.length < 20)
+    why.push(
+      `${cond.field} ${cond.op.replace('_', ' ')}${cond.value === undefined ? '' : ` ${show(cond.value)}`} (is ${show(read(facts, cond.field) ?? null)})`,
+    );
   return ok;
 }
 

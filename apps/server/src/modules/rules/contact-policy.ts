@@ -34,10 +34,7 @@ export function quietUntil(policy: ContactPolicy, zone: string, atMs: number): s
   return until.toUTC().toISO() as string;
 }
 
-export function createContactPolicy(deps: {
-  store: RulesStore;
-  openCountOf: (tx: Tx, workspaceId: string, customerId: string) => Promise<number>;
-}) {
+export function createContactPolicy(deps: { store: RulesStore; openCountOf: (tx: Tx, workspaceId: string, customerId: string) => Promise<number> }) {
   const { store } = deps;
 
   async function get(tx: Tx | Parameters<RulesStore['getPolicy']>[0], workspaceId: string): Promise<ContactPolicy> {

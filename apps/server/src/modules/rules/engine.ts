@@ -174,7 +174,12 @@ export function createRulesEngine(deps: EngineDeps) {
   });
 
   const webhookJob = jobs.define(RULES_WEBHOOK_JOB, z.object({ firingId: z.string(), ruleId: z.string(), url: z.string(), body: z.string() }), async (job) => {
-    const r = await sendAttempt(deps.guard, job.payload.url, { 'content-type': 'application/json', 'webhook-id': job.payload.firingId, 'user-agent': 'Rapport-Rules/1' }, job.payload.body);
+    const r = await sendAttempt(
+      deps.guard,
+      job.payload.url,
+      { 'content-type': 'application/json', 'webhook-id': job.payload.firingId, 'user-agent': 'Rapport-Rules/1' },
+      job.payload.body,
+    );
     if (!r.ok && !r.refused) throw new Error(`webhook answered ${r.status ?? r.error ?? 'nothing'}`);
     if (r.refused) deps.logger?.warn({ firingId: job.payload.firingId, error: r.error }, 'rule webhook refused by the egress guard');
   });
@@ -184,17 +189,32 @@ export function createRulesEngine(deps: EngineDeps) {
     if (!row || Number(row.enabled) !== 1) return;
     const rule = parseRule(row);
     let after: string | null = null;
-    for (let seen = 0; seen < SCHEDULE_AUDIENCE_CAP; ) {
+    for (let seen = 0; seen < SCHEDULE_AUDIENCE_CAP;) {
       const done = await transactions.run(async (tx) => {
         const page = await deps.customers.pageRows(tx, job.workspaceId, after, 500);
         if (page.length === 0) return true;
         after = page[page.length - 1]!.id;
         seen += page.length;
-        const stages = await deps.journey.stagesOf(tx, job.workspaceId, page.map((c) => c.id));
+        const stages = await deps.journey.stagesOf(
+          tx,
+          job.workspaceId,
+          page.map((c) => c.id),
+        );
         const candidates: Candidate[] = [];
         for (const c of page) {
-          const customer = customerFacts(c, { stage: stages.get(c.id) ?? null, openConversations: rootsOf(rule.conditions).has('customer.openConversations') ? await deps.conversations.system.openCountOf(tx, job.workspaceId, c.id) : 0 });
-          candidates.push({ rule, customerId: c.id, conversationId: null, key: `s:${job.payload.tick}`, facts: { trigger: `schedule ${job.payload.tick}`, customer } });
+          const customer = customerFacts(c, {
+            stage: stages.get(c.id) ?? null,
+            openConversations: rootsOf(rule.conditions).has('customer.openConversations')
+              ? await deps.conversations.system.openCountOf(tx, job.workspaceId, c.id)
+              : 0,
+          });
+          candidates.push({
+            rule,
+            customerId: c.id,
+            conversationId: null,
+            key: `s:${job.payload.tick}`,
+            facts: { trigger: `schedule ${job.payload.tick}`, customer },
+          });
         }
         await record(tx, job.workspaceId, candidates);
         return page.length < 500;
@@ -267,7 +287,8 @@ export function createRulesEngine(deps: EngineDeps) {
       }
       if (e.type === 'sla.breached') {
         const d = JSON.parse(e.data) as { conversationId?: string; customerId?: string; at?: string };
-        if (d.conversationId && d.customerId) await store.markBreach(tx, { workspace_id: e.workspace_id, conversation_id: d.conversationId, customer_id: d.customerId, at: d.at ?? e.created_at });
+        if (d.conversationId && d.customerId)
+          await store.markBreach(tx, { workspace_id: e.workspace_id, conversation_id: d.conversationId, customer_id: d.customerId, at: d.at ?? e.created_at });
       }
       if (e.type === 'conversation.status_changed') {
         const d = JSON.parse(e.data) as { to?: string; conversation?: { id: string } };
@@ -328,11 +349,23 @@ export function createRulesEngine(deps: EngineDeps) {
           const t = r.trigger;
           if (t.type === 'event') {
             if (!whereOk(t.match)) continue;
-            candidates.push({ rule: r, customerId: i.customerId, conversationId: i.conversationId, key: `i:${i.id}`, facts: { trigger: `${i.name} at ${i.occurredAt}`, event, customer: customer?.facts } });
+            candidates.push({
+              rule: r,
+              customerId: i.customerId,
+              conversationId: i.conversationId,
+              key: `i:${i.id}`,
+              facts: { trigger: `${i.name} at ${i.occurredAt}`, event, customer: customer?.facts },
+            });
           } else if (t.type === 'absence') {
             const correlation = t.correlate !== undefined ? (props[t.correlate] === undefined ? null : String(props[t.correlate])) : undefined;
             if (matchesHead(t.expect, i) && whereOk(t.expect))
-              await store.clearWaits(tx, { workspaceId: ws, ruleId: r.row.id, customerId: i.customerId, at: i.occurredAt, ...(correlation !== undefined ? { correlation } : {}) });
+              await store.clearWaits(tx, {
+                workspaceId: ws,
+                ruleId: r.row.id,
+                customerId: i.customerId,
+                at: i.occurredAt,
+                ...(correlation !== undefined ? { correlation } : {}),
+              });
             if (matchesHead(t.after, i) && whereOk(t.after)) {
               const within = (durationSeconds(t.within) ?? 0) * 1000;
               const wait: RuleWaitRow = {
@@ -387,11 +420,23 @@ export function createRulesEngine(deps: EngineDeps) {
               if (t.on === 'idle') {
                 if (!('message' in convKey) || !convKey.message) {
                   if (convKey.on === 'status_changed' && (facts.status === 'resolved' || facts.status === 'closed'))
-                    await store.clearWaits(tx, { workspaceId: ws, ruleId: r.row.id, customerId: conversation.customer_id, conversationId: conversation.id, at: clock.nowIso() });
+                    await store.clearWaits(tx, {
+                      workspaceId: ws,
+                      ruleId: r.row.id,
+                      customerId: conversation.customer_id,
+                      conversationId: conversation.id,
+                      at: clock.nowIso(),
+                    });
                   continue;
                 }
                 const m = convKey.message;
-                await store.clearWaits(tx, { workspaceId: ws, ruleId: r.row.id, customerId: conversation.customer_id, conversationId: conversation.id, at: m.createdAt });
+                await store.clearWaits(tx, {
+                  workspaceId: ws,
+                  ruleId: r.row.id,
+                  customerId: conversation.customer_id,
+                  conversationId: conversation.id,
+                  at: m.createdAt,
+                });
                 await store.insertWaits(tx, [
                   {
                     workspace_id: ws,
@@ -433,7 +478,8 @@ export function createRulesEngine(deps: EngineDeps) {
         customerId ??
         (e.type.startsWith('customer.') ? ((data.customer as { id?: string } | undefined)?.id ?? null) : null) ??
         (typeof data.customerId === 'string' ? data.customerId : null) ??
-        ((data.conversation as { customerId?: string } | undefined)?.customerId ?? null);
+        (data.conversation as { customerId?: string } | undefined)?.customerId ??
+        null;
       const touches = (roots: Set<string>) => {
         if (e.type.startsWith('customer.')) return true;
         if (e.type === 'interaction.created') return roots.has('customer.stage');
@@ -443,16 +489,42 @@ export function createRulesEngine(deps: EngineDeps) {
       };
       const due = custRules.filter((r) => touches(rootsOf(r.trigger.condition)));
       if (target && due.length > 0) {
-        const customer = await loadCustomer(tx, ws, target, due.map((r) => ({ ...r, conditions: r.trigger.condition })));
+        const customer = await loadCustomer(
+          tx,
+          ws,
+          target,
+          due.map((r) => ({ ...r, conditions: r.trigger.condition })),
+        );
         if (customer) {
-          const states = await store.states(tx, ws, due.map((r) => r.row.id), [customer.row.id]);
+          const states = await store.states(
+            tx,
+            ws,
+            due.map((r) => r.row.id),
+            [customer.row.id],
+          );
           for (const r of due) {
             const why: string[] = [];
             const now = evaluate(r.trigger.condition, { customer: customer.facts }, why) ? 1 : 0;
             const before = states.get(`${r.row.id}\u0000${customer.row.id}`) ?? 0;
-            if (now !== before) await store.setState(tx, { workspace_id: ws, rule_id: r.row.id, customer_id: customer.row.id, matched: now, updated_at: clock.nowIso() });
+            if (now !== before)
+              await store.setState(tx, { workspace_id: ws, rule_id: r.row.id, customer_id: customer.row.id, matched: now, updated_at: clock.nowIso() });
+            // Rules whose actions flip each other's conditions (set_trait) stop at the cap, as on conversations.
+            if (
+              now === 1 &&
+              before === 0 &&
+              (await store.recentFiringsOfCustomer(tx, ws, customer.row.id, addMs(clock.nowIso(), -600_000))) >= CONVERSATION_FIRING_CAP
+            ) {
+              deps.logger?.warn({ workspaceId: ws, customerId: customer.row.id, ruleId: r.row.id }, 'rules keep firing on one customer: held back');
+              continue;
+            }
             if (now === 1 && before === 0)
-              candidates.push({ rule: r, customerId: customer.row.id, conversationId: null, key: `c:${position}`, facts: { trigger: `became true: ${why.join('; ')}`, customer: customer.facts } });
+              candidates.push({
+                rule: r,
+                customerId: customer.row.id,
+                conversationId: null,
+                key: `c:${position}`,
+                facts: { trigger: `became true: ${why.join('; ')}`, customer: customer.facts },
+              });
           }
         }
       }
@@ -466,7 +538,9 @@ export function createRulesEngine(deps: EngineDeps) {
     batch: 500,
     // The ingest firehose only while some workspace has a rule that reads interactions.
     types: async (ex) => ({
-      only: [...TYPES].filter((t) => t !== 'interaction.created').concat((await store.anyEnabledOf(ex, ['event', 'absence', 'customer'])) ? ['interaction.created'] : []),
+      only: [...TYPES]
+        .filter((t) => t !== 'interaction.created')
+        .concat((await store.anyEnabledOf(ex, ['event', 'absence', 'customer'])) ? ['interaction.created'] : []),
     }),
     handle,
     async poison() {},
@@ -480,7 +554,9 @@ export function createRulesEngine(deps: EngineDeps) {
       const n = await transactions.run(async (tx) => {
         const due = await store.dueWaits(tx, clock.nowIso(), SWEEP_BATCH);
         if (due.length === 0) return 0;
-        const rules = new Map((await store.enabledOf(tx, [...new Set(due.map((w) => w.workspace_id))])).map((r) => [`${r.workspace_id}\u0000${r.id}`, parseRule(r)]));
+        const rules = new Map(
+          (await store.enabledOf(tx, [...new Set(due.map((w) => w.workspace_id))])).map((r) => [`${r.workspace_id}\u0000${r.id}`, parseRule(r)]),
+        );
         const byWs = new Map<string, Candidate[]>();
         for (const w of due) {
           const rule = rules.get(`${w.workspace_id}\u0000${w.rule_id}`);
@@ -495,7 +571,10 @@ export function createRulesEngine(deps: EngineDeps) {
             const conv = await deps.conversations.system.rowOf(tx, w.workspace_id, w.conversation_id);
             if (conv) facts.conversation = conversationFacts(conv);
           }
-          byWs.set(w.workspace_id, [...(byWs.get(w.workspace_id) ?? []), { rule, customerId: w.customer_id, conversationId: w.conversation_id, key: `w:${w.id}`, facts }]);
+          byWs.set(w.workspace_id, [
+            ...(byWs.get(w.workspace_id) ?? []),
+            { rule, customerId: w.customer_id, conversationId: w.conversation_id, key: `w:${w.id}`, facts },
+          ]);
         }
         for (const [ws, list] of byWs) await record(tx, ws, list);
         await store.deleteWaits(tx, due);
@@ -504,15 +583,24 @@ export function createRulesEngine(deps: EngineDeps) {
       closed += n;
       if (n < SWEEP_BATCH) break;
     }
-    await transactions.run(async (tx) => {
-      for (const row of await store.dueSchedules(tx, clock.nowIso(), 100)) {
-        const rule = parseRule(row);
-        if (rule.trigger.type !== 'schedule' || !row.next_run_at) continue;
-        const tick = row.next_run_at;
-        if (!(await store.advanceSchedule(tx, row.workspace_id, row.id, tick, nextRun(rule.trigger, clock.nowMs())))) continue;
-        await scheduleJob.enqueue(tx, { workspaceId: row.workspace_id, payload: { ruleId: row.id, tick }, idempotencyKey: `rules-schedule:${row.id}:${tick}` });
-      }
-    });
+    // Every due schedule, a hundred per transaction, so that no workspace's schedules crowd out another's.
+    for (let more = true; more;) {
+      more = await transactions.run(async (tx) => {
+        const due = await store.dueSchedules(tx, clock.nowIso(), 100);
+        for (const row of due) {
+          const rule = parseRule(row);
+          if (rule.trigger.type !== 'schedule' || !row.next_run_at) continue;
+          const tick = row.next_run_at;
+          if (!(await store.advanceSchedule(tx, row.workspace_id, row.id, tick, nextRun(rule.trigger, clock.nowMs())))) continue;
+          await scheduleJob.enqueue(tx, {
+            workspaceId: row.workspace_id,
+            payload: { ruleId: row.id, tick },
+            idempotencyKey: `rules-schedule:${row.id}:${tick}`,
+          });
+        }
+        return due.length === 100;
+      });
+    }
     if (closed > 0) jobs.poke();
     return closed;
   }
@@ -552,17 +640,27 @@ export function createRulesEngine(deps: EngineDeps) {
       if (!customer) return { status: 'suppressed', reason: 'the customer is gone' };
       const contacts = rule.actions.some((a) => CONTACT_ACTIONS.has(a.type));
       if (contacts) {
-        const verdict = await deps.policy.check(tx, workspaceId, customer, rule.row.purpose === 'service' ? 'service' : 'marketing', clock.nowMs());
+        // A survey is never service: it waits for the case to close like any marketing message.
+        const purpose = rule.actions.some((a) => a.type === 'send_survey') ? 'survey' : rule.row.purpose === 'service' ? 'service' : 'marketing';
+        const verdict = await deps.policy.check(tx, workspaceId, customer, purpose, clock.nowMs());
         if (!verdict.ok) {
           if ('deferUntil' in verdict) {
             await store.updateFiring(tx, workspaceId, firingId, { run_at: verdict.deferUntil, reason: verdict.reason });
-            await executeJob.enqueue(tx, { workspaceId, payload: { firingIds: [firingId] }, idempotencyKey: `rules-exec:${firingId}:${verdict.deferUntil}`, runAt: verdict.deferUntil, maxAttempts: 8 });
+            await executeJob.enqueue(tx, {
+              workspaceId,
+              payload: { firingIds: [firingId] },
+              idempotencyKey: `rules-exec:${firingId}:${verdict.deferUntil}`,
+              runAt: verdict.deferUntil,
+              maxAttempts: 8,
+            });
             return { status: 'deferred', deferUntil: verdict.deferUntil };
           }
           return { status: 'suppressed', reason: verdict.reason };
         }
       }
-      let conv: ConversationRow | null = firing.conversation_id ? ((await deps.conversations.system.rowOf(tx, workspaceId, firing.conversation_id)) ?? null) : null;
+      let conv: ConversationRow | null = firing.conversation_id
+        ? ((await deps.conversations.system.rowOf(tx, workspaceId, firing.conversation_id)) ?? null)
+        : null;
       const scope = () => ({
         customer: customerFacts(customer, {}),
         event: facts.event ?? {},
@@ -641,7 +739,15 @@ export function createRulesEngine(deps: EngineDeps) {
                 firingId,
                 ruleId: rule.row.id,
                 url: a.url,
-                body: JSON.stringify({ type: 'rule.fired', rule: { id: rule.row.id, name: rule.row.name }, firingId, customerId: customer.id, conversationId: conv?.id ?? null, facts, at: clock.nowIso() }),
+                body: JSON.stringify({
+                  type: 'rule.fired',
+                  rule: { id: rule.row.id, name: rule.row.name },
+                  firingId,
+                  customerId: customer.id,
+                  conversationId: conv?.id ?? null,
+                  facts,
+                  at: clock.nowIso(),
+                }),
               },
               idempotencyKey: `rules-webhook:${firingId}:${n}`,
               maxAttempts: 6,
@@ -676,7 +782,13 @@ export function createRulesEngine(deps: EngineDeps) {
           properties: { ruleId: rule.row.id, rule: rule.row.name, firingId, actions: outcomes.map((o) => o.type) },
         },
       ]);
-      await store.updateFiring(tx, workspaceId, firingId, { status: 'fired', reason: null, outcomes: JSON.stringify(outcomes), fired_at: now, conversation_id: conv?.id ?? null });
+      await store.updateFiring(tx, workspaceId, firingId, {
+        status: 'fired',
+        reason: null,
+        outcomes: JSON.stringify(outcomes),
+        fired_at: now,
+        conversation_id: conv?.id ?? null,
+      });
       return { status: 'fired' };
     });
     if (result.status === 'suppressed' || result.status === 'failed') await finish(result.status, result.reason ?? '');

@@ -1,16 +1,4 @@
-import {
-  ZContactPolicy,
-  ZFiringsQuery,
-  ZIdParam,
-  ZOk,
-  ZPreviewResult,
-  ZProblem,
-  ZRule,
-  ZRuleFiring,
-  ZRuleInput,
-  ZRulePatch,
-  page,
-} from '@rapport/contracts';
+import { ZContactPolicy, ZFiringsQuery, ZIdParam, ZOk, ZPreviewResult, ZProblem, ZRule, ZRuleFiring, ZRuleInput, ZRulePatch, page } from '@rapport/contracts';
 import { z } from 'zod';
 import type { FastifyZodInstance } from '../../platform/fastify.js';
 import { requireAuth } from '../../platform/http.js';
@@ -29,12 +17,17 @@ export function registerRulesRoutes(app: FastifyZodInstance, deps: { rules: Rule
   const tags = ['rules'];
   const read = 'settings.read' as const;
   const write = 'settings.manage' as const;
-  app.get('/api/v1/rules', { config: { access: read }, schema: { tags, summary: 'Rules of the workspace, with what each did', response: { 200: page(ZRule), ...errors } } }, async (req) =>
-    rules.list(requireAuth(req)),
+  app.get(
+    '/api/v1/rules',
+    { config: { access: read }, schema: { tags, summary: 'Rules of the workspace, with what each did', response: { 200: page(ZRule), ...errors } } },
+    async (req) => rules.list(requireAuth(req)),
   );
   app.post(
     '/api/v1/rules',
-    { config: { access: write }, schema: { tags, summary: 'Create a rule: a trigger, conditions and actions', body: ZRuleInput, response: { 201: ZRule, ...errors } } },
+    {
+      config: { access: write },
+      schema: { tags, summary: 'Create a rule: a trigger, conditions and actions', body: ZRuleInput, response: { 201: ZRule, ...errors } },
+    },
     async (req, reply) => reply.code(201).send(await rules.create(requireAuth(req), req.body)),
   );
   app.post(
@@ -53,8 +46,10 @@ export function registerRulesRoutes(app: FastifyZodInstance, deps: { rules: Rule
   app.get('/api/v1/rules/:id', { config: { access: read }, schema: { tags, params: ZIdParam, response: { 200: ZRule, ...errors } } }, async (req) =>
     rules.get(requireAuth(req), req.params.id),
   );
-  app.patch('/api/v1/rules/:id', { config: { access: write }, schema: { tags, params: ZIdParam, body: ZRulePatch, response: { 200: ZRule, ...errors } } }, async (req) =>
-    rules.update(requireAuth(req), req.params.id, req.body),
+  app.patch(
+    '/api/v1/rules/:id',
+    { config: { access: write }, schema: { tags, params: ZIdParam, body: ZRulePatch, response: { 200: ZRule, ...errors } } },
+    async (req) => rules.update(requireAuth(req), req.params.id, req.body),
   );
   app.delete('/api/v1/rules/:id', { config: { access: write }, schema: { tags, params: ZIdParam, response: { 200: ZOk, ...errors } } }, async (req) =>
     rules.remove(requireAuth(req), req.params.id),
@@ -63,7 +58,13 @@ export function registerRulesRoutes(app: FastifyZodInstance, deps: { rules: Rule
     '/api/v1/rules/:id/preview',
     {
       config: { access: read },
-      schema: { tags, summary: 'Dry run of a saved rule', params: ZIdParam, body: z.strictObject({ sample: ZSample }).optional(), response: { 200: ZPreviewResult, ...errors } },
+      schema: {
+        tags,
+        summary: 'Dry run of a saved rule',
+        params: ZIdParam,
+        body: z.strictObject({ sample: ZSample }).optional(),
+        response: { 200: ZPreviewResult, ...errors },
+      },
     },
     async (req) => rules.preview(requireAuth(req), { sample: req.body?.sample }, req.params.id),
   );
@@ -83,7 +84,10 @@ export function registerRulesRoutes(app: FastifyZodInstance, deps: { rules: Rule
   );
   app.get(
     '/api/v1/contact-policy',
-    { config: { access: read }, schema: { tags, summary: 'The one contact policy of proactive messages and surveys', response: { 200: ZContactPolicy, ...errors } } },
+    {
+      config: { access: read },
+      schema: { tags, summary: 'The one contact policy of proactive messages and surveys', response: { 200: ZContactPolicy, ...errors } },
+    },
     async (req) => rules.getPolicy(requireAuth(req)),
   );
   app.put(

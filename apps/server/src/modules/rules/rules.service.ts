@@ -61,7 +61,11 @@ export function createRulesService(deps: {
     const t = r.trigger;
     if (r.conditions) errors.push(...validateCondition(r.conditions, 'conditions', rootsFor(t)));
     if (t.type === 'customer') errors.push(...validateCondition(t.condition, 'trigger.condition', new Set(['customer'])));
-    for (const [name, m] of t.type === 'event' ? [['match', t.match] as const] : t.type === 'absence' ? [['after', t.after] as const, ['expect', t.expect] as const] : [])
+    for (const [name, m] of t.type === 'event'
+      ? [['match', t.match] as const]
+      : t.type === 'absence'
+        ? [['after', t.after] as const, ['expect', t.expect] as const]
+        : [])
       if (m.where) errors.push(...validateCondition(m.where, `trigger.${name}.where`, new Set(['event'])));
     if (t.type === 'absence' && !t.after.event && !t.after.touchpointId && !t.after.stage)
       errors.push({ path: 'trigger.after', message: 'name the event, touchpoint or stage that starts the window' });
@@ -86,7 +90,8 @@ export function createRulesService(deps: {
       if (teamId) await deps.requireTeam(workspaceId, teamId).catch(() => errors.push({ path: `actions.${n}.teamId`, message: 'no such team' }));
       if (a.type === 'assign' && a.assigneeId)
         await deps.requireActiveMember(workspaceId, a.assigneeId).catch(() => errors.push({ path: `actions.${n}.assigneeId`, message: 'no such member' }));
-      if (a.type === 'send_survey' && !(await deps.surveyExists(workspaceId, a.surveyId))) errors.push({ path: `actions.${n}.surveyId`, message: 'no such survey' });
+      if (a.type === 'send_survey' && !(await deps.surveyExists(workspaceId, a.surveyId)))
+        errors.push({ path: `actions.${n}.surveyId`, message: 'no such survey' });
       const convOnly = ['assign', 'set_team', 'set_priority', 'set_status', 'set_category', 'add_tags', 'send_message', 'add_note'];
       if (convOnly.includes(a.type) && !rootsFor(t).has('conversation') && !r.actions.some((x) => x.type === 'open_conversation'))
         if (a.type !== 'send_message' && a.type !== 'add_note')
@@ -131,7 +136,8 @@ export function createRulesService(deps: {
     let result: RuleFiring['result'] = null;
     if (r.status === 'fired' && r.fired_at) {
       const until = new Date(Math.min(clock.nowMs(), Date.parse(r.fired_at) + WEEK)).toISOString();
-      const f = (x: Parameters<typeof deps.interactions.anyAfter>[5]) => deps.interactions.anyAfter(autocommit, workspaceId, r.customer_id, r.fired_at as string, until, x);
+      const f = (x: Parameters<typeof deps.interactions.anyAfter>[5]) =>
+        deps.interactions.anyAfter(autocommit, workspaceId, r.customer_id, r.fired_at as string, until, x);
       result = {
         replied: r.conversation_id ? await f({ name: 'Message Received', conversationId: r.conversation_id }) : false,
         contacted: await f({ kind: 'conversation', origin: 'customer' }),
@@ -154,7 +160,11 @@ export function createRulesService(deps: {
     };
   }
 
-  async function preview(auth: AuthContext, r: Parsed, sample: { customerId?: string | undefined; event?: { name?: string; properties?: Record<string, unknown> } | undefined }) {
+  async function preview(
+    auth: AuthContext,
+    r: Parsed,
+    sample: { customerId?: string | undefined; event?: { name?: string; properties?: Record<string, unknown> } | undefined },
+  ) {
     const ws = auth.workspaceId;
     const t = r.trigger;
     const matches: Array<{ customerId: string; name: string | null; email: string | null; why: string[] }> = [];
@@ -288,20 +298,44 @@ export function createRulesService(deps: {
       requirePermission(auth, 'settings.read');
       const rule = await requireRule(auth, id);
       const after = decodeCursor(q.cursor, 1);
-      const rows = await store.listFirings(autocommit, auth.workspaceId, id, { status: q.status, beforeId: after ? String(after[0]) : undefined, limit: q.limit + 1 });
+      const rows = await store.listFirings(autocommit, auth.workspaceId, id, {
+        status: q.status,
+        beforeId: after ? String(after[0]) : undefined,
+        limit: q.limit + 1,
+      });
       const items = await Promise.all(rows.map((r) => toFiring(auth.workspaceId, r, rule.goal)));
-      return toPage(items, q.limit, (f) => [f.id], (f) => f);
+      return toPage(
+        items,
+        q.limit,
+        (f) => [f.id],
+        (f) => f,
+      );
     },
-    async preview(auth: AuthContext, input: { rule?: RuleInput | undefined; sample?: { customerId?: string; event?: { name?: string; properties?: Record<string, unknown> } } | undefined }, id?: string) {
+    async preview(
+      auth: AuthContext,
+      input: { rule?: RuleInput | undefined; sample?: { customerId?: string; event?: { name?: string; properties?: Record<string, unknown> } } | undefined },
+      id?: string,
+    ) {
       requirePermission(auth, 'settings.read');
       let r: Parsed;
       if (id) {
         const row = await requireRule(auth, id);
         const p = parseRule(row);
-        r = { name: row.name, enabled: Number(row.enabled) === 1, purpose: row.purpose as Parsed['purpose'], trigger: p.trigger, actions: p.actions, ...(p.conditions ? { conditions: p.conditions } : {}) };
+        r = {
+          name: row.name,
+          enabled: Number(row.enabled) === 1,
+          purpose: row.purpose as Parsed['purpose'],
+          trigger: p.trigger,
+          actions: p.actions,
+          ...(p.conditions ? { conditions: p.conditions } : {}),
+        };
       } else {
         const parsed = ZRuleInput.safeParse(input.rule);
-        if (!parsed.success) throw invalid('The rule is not valid', parsed.error.issues.slice(0, 50).map((i) => ({ path: ['rule', ...i.path].join('.'), message: i.message })));
+        if (!parsed.success)
+          throw invalid(
+            'The rule is not valid',
+            parsed.error.issues.slice(0, 50).map((i) => ({ path: ['rule', ...i.path].join('.'), message: i.message })),
+          );
         r = parsed.data;
         await validate(auth.workspaceId, r);
       }

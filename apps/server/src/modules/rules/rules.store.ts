@@ -16,23 +16,33 @@ export function createRulesStore(engine: Engine) {
   const pg = engine === 'postgres';
   return {
     list: (ex: Ex, workspaceId: string) => ex.selectFrom('rules').selectAll().where('workspace_id', '=', workspaceId).orderBy('id').execute(),
-    get: (ex: Ex, workspaceId: string, id: string) => ex.selectFrom('rules').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
+    get: (ex: Ex, workspaceId: string, id: string) =>
+      ex.selectFrom('rules').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     async count(ex: Ex, workspaceId: string): Promise<number> {
-      const r = await ex.selectFrom('rules').select((eb) => eb.fn.countAll().as('n')).where('workspace_id', '=', workspaceId).executeTakeFirstOrThrow();
+      const r = await ex
+        .selectFrom('rules')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .executeTakeFirstOrThrow();
       return Number(r.n);
     },
     /** Enabled rules of these workspaces (a consumer batch's one query). */
     enabledOf: (ex: Ex, workspaceIds: string[]) =>
-      workspaceIds.length === 0 ? Promise.resolve([] as RuleRow[]) : ex.selectFrom('rules').selectAll().where('workspace_id', 'in', workspaceIds).where('enabled', '=', 1).execute(),
+      workspaceIds.length === 0
+        ? Promise.resolve([] as RuleRow[])
+        : ex.selectFrom('rules').selectAll().where('workspace_id', 'in', workspaceIds).where('enabled', '=', 1).execute(),
     /** Whether any workspace has an enabled rule with one of these triggers (none: the consumer leaves the firehose unread). */
     async anyEnabledOf(ex: Ex, triggerTypes: string[]): Promise<boolean> {
-      return (await ex.selectFrom('rules').select('id').where('enabled', '=', 1).where('trigger_type', 'in', triggerTypes).limit(1).executeTakeFirst()) !== undefined;
+      return (
+        (await ex.selectFrom('rules').select('id').where('enabled', '=', 1).where('trigger_type', 'in', triggerTypes).limit(1).executeTakeFirst()) !== undefined
+      );
     },
     insert: (ex: Ex, row: RuleRow) => ex.insertInto('rules').values(row).execute(),
     update: (ex: Ex, workspaceId: string, id: string, patch: Partial<RuleRow>) =>
       ex.updateTable('rules').set(patch).where('workspace_id', '=', workspaceId).where('id', '=', id).execute(),
     async delete(ex: Ex, workspaceId: string, id: string) {
-      for (const table of ['rule_waits', 'rule_states'] as const) await ex.deleteFrom(table).where('workspace_id', '=', workspaceId).where('rule_id', '=', id).execute();
+      for (const table of ['rule_waits', 'rule_states'] as const)
+        await ex.deleteFrom(table).where('workspace_id', '=', workspaceId).where('rule_id', '=', id).execute();
       await ex.deleteFrom('rules').where('workspace_id', '=', workspaceId).where('id', '=', id).execute();
     },
     /** Scheduled rules whose next run is due. */
@@ -83,6 +93,16 @@ export function createRulesStore(engine: Engine) {
         .executeTakeFirstOrThrow();
       return Number(r.n);
     },
+    async recentFiringsOfCustomer(ex: Ex, workspaceId: string, customerId: string, since: string): Promise<number> {
+      const r = await ex
+        .selectFrom('rule_firings')
+        .select((eb) => eb.fn.countAll().as('n'))
+        .where('workspace_id', '=', workspaceId)
+        .where('customer_id', '=', customerId)
+        .where('created_at', '>', since)
+        .executeTakeFirstOrThrow();
+      return Number(r.n);
+    },
     /** A firing, locked for its execution on PostgreSQL. */
     lockFiring(ex: Ex, workspaceId: string, id: string) {
       const q = ex.selectFrom('rule_firings').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id);
@@ -125,7 +145,10 @@ export function createRulesStore(engine: Engine) {
           .execute();
     },
     /** Clears a customer's (or a conversation's) windows of a rule that started at or before `at`. */
-    async clearWaits(ex: Ex, w: { workspaceId: string; ruleId: string; customerId: string; conversationId?: string | null; at: string; correlation?: string | null }) {
+    async clearWaits(
+      ex: Ex,
+      w: { workspaceId: string; ruleId: string; customerId: string; conversationId?: string | null; at: string; correlation?: string | null },
+    ) {
       let q = ex
         .deleteFrom('rule_waits')
         .where('workspace_id', '=', w.workspaceId)
@@ -145,7 +168,8 @@ export function createRulesStore(engine: Engine) {
     async deleteWaits(ex: Ex, rows: Array<Pick<RuleWaitRow, 'workspace_id' | 'id'>>) {
       const byWs = new Map<string, string[]>();
       for (const r of rows) byWs.set(r.workspace_id, [...(byWs.get(r.workspace_id) ?? []), r.id]);
-      for (const [ws, ids] of byWs) for (const part of chunks(ids)) await ex.deleteFrom('rule_waits').where('workspace_id', '=', ws).where('id', 'in', part).execute();
+      for (const [ws, ids] of byWs)
+        for (const part of chunks(ids)) await ex.deleteFrom('rule_waits').where('workspace_id', '=', ws).where('id', 'in', part).execute();
     },
     waitsOfRule: (ex: Ex, workspaceId: string, ruleId: string, limit: number) =>
       ex.selectFrom('rule_waits').selectAll().where('workspace_id', '=', workspaceId).where('rule_id', '=', ruleId).orderBy('due_at').limit(limit).execute(),
@@ -168,7 +192,8 @@ export function createRulesStore(engine: Engine) {
         .onConflict((oc) => oc.columns(['workspace_id', 'rule_id', 'customer_id']).doUpdateSet({ matched: row.matched, updated_at: row.updated_at }))
         .execute(),
 
-    insertContact: (ex: Ex, row: { workspace_id: string; customer_id: string; at: string; source: string; ref: string }) => ex.insertInto('rule_contacts').values(row).execute(),
+    insertContact: (ex: Ex, row: { workspace_id: string; customer_id: string; at: string; source: string; ref: string }) =>
+      ex.insertInto('rule_contacts').values(row).execute(),
     async contactsSince(ex: Ex, workspaceId: string, customerId: string, since: string): Promise<number> {
       const r = await ex
         .selectFrom('rule_contacts')
@@ -197,8 +222,13 @@ export function createRulesStore(engine: Engine) {
       ex.deleteFrom('rule_sla_breaches').where('workspace_id', '=', workspaceId).where('conversation_id', '=', conversationId).execute(),
     async hasBreach(ex: Ex, workspaceId: string, customerId: string): Promise<boolean> {
       return (
-        (await ex.selectFrom('rule_sla_breaches').select('conversation_id').where('workspace_id', '=', workspaceId).where('customer_id', '=', customerId).limit(1).executeTakeFirst()) !==
-        undefined
+        (await ex
+          .selectFrom('rule_sla_breaches')
+          .select('conversation_id')
+          .where('workspace_id', '=', workspaceId)
+          .where('customer_id', '=', customerId)
+          .limit(1)
+          .executeTakeFirst()) !== undefined
       );
     },
 

@@ -86,8 +86,13 @@ describe.each(engines)('rules on %s', (engine) => {
     expect(list.body.data).toHaveLength(1);
     return list.body.data[0] as { id: string };
   };
-  const conversationsOf = async (ws: TestWorkspace, customerId: string) =>
-    { const res = await t.request("GET", `/api/v1/conversations?customerId=${customerId}&status=open,pending,snoozed,resolved,closed&limit=50`, { token: ws.token }); if (res.status !== 200) throw new Error(res.text); return res.body.data as Array<Record<string, any>>; };
+  const conversationsOf = async (ws: TestWorkspace, customerId: string) => {
+    const res = await t.request('GET', `/api/v1/conversations?customerId=${customerId}&status=open,pending,snoozed,resolved,closed&limit=50`, {
+      token: ws.token,
+    });
+    if (res.status !== 200) throw new Error(res.text);
+    return res.body.data as Array<Record<string, any>>;
+  };
   const setPolicy = async (ws: TestWorkspace, policy: Record<string, unknown>) => {
     const res = await t.request('PUT', '/api/v1/contact-policy', { token: ws.token, body: policy });
     expect(res.status).toBe(200);
@@ -143,7 +148,11 @@ describe.each(engines)('rules on %s', (engine) => {
     if (engine !== 'postgres') return; // a second process needs a database both can reach
     const ws = await newWorkspace(t, 'Rules restart');
     const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site' } })).body.key;
-    const rule = await createRule(ws, { name: 'Welcome', trigger: { type: 'event', match: { event: 'Signed Up' } }, actions: [{ type: 'set_trait', key: 'welcomed', value: true }] });
+    const rule = await createRule(ws, {
+      name: 'Welcome',
+      trigger: { type: 'event', match: { event: 'Signed Up' } },
+      actions: [{ type: 'set_trait', key: 'welcomed', value: true }],
+    });
     const user = unique('u');
     await track(key, user, 'Signed Up', {}, { email: `${user}@example.com` });
     // The consumer recorded the firing; this process stops before its job runs.
@@ -162,7 +171,9 @@ describe.each(engines)('rules on %s', (engine) => {
       expect(f.map((x) => x.status)).toEqual(['fired']);
       const customer = await customerOf(ws, `${user}@example.com`);
       expect((await t.request('GET', `/api/v1/customers/${customer.id}`, { token: ws.token })).body.traits.welcomed).toBe(true);
-      const timeline = (await t.request('GET', `/api/v1/customers/${customer.id}/timeline?limit=100`, { token: ws.token })).body.data as Array<{ name: string }>;
+      const timeline = (await t.request('GET', `/api/v1/customers/${customer.id}/timeline?limit=100`, { token: ws.token })).body.data as Array<{
+        name: string;
+      }>;
       expect(timeline.filter((i) => i.name === 'Rule Fired')).toHaveLength(1);
     } finally {
       await other.app.close();
@@ -253,7 +264,10 @@ describe.each(engines)('rules on %s', (engine) => {
       name: 'Tag urgent replies',
       trigger: { type: 'conversation', on: 'customer_replied' },
       conditions: { field: 'conversation.priority', op: 'eq', value: 'urgent' },
-      actions: [{ type: 'add_tags', tags: ['needs-eyes'] }, { type: 'set_team', teamId: null }],
+      actions: [
+        { type: 'add_tags', tags: ['needs-eyes'] },
+        { type: 'set_team', teamId: null },
+      ],
     });
     const idler = await createRule(a, {
       name: 'Idle',
@@ -275,7 +289,9 @@ describe.each(engines)('rules on %s', (engine) => {
     await settle();
     const idle = await firings(a, idler.id);
     expect(idle).toHaveLength(1);
-    const notes = (await t.request('GET', `/api/v1/conversations/${conv.id}/messages?limit=50`, { token: a.token })).body.data.filter((m: { kind: string }) => m.kind === 'note');
+    const notes = (await t.request('GET', `/api/v1/conversations/${conv.id}/messages?limit=50`, { token: a.token })).body.data.filter(
+      (m: { kind: string }) => m.kind === 'note',
+    );
     expect(notes.map((n: { body: string }) => n.body)).toEqual([`No message on #${conv.number} for two hours.`]);
     expect((await t.request('GET', `/api/v1/conversations/${conv.id}`, { token: a.token })).body.tags).toContain('needs-eyes');
   });
@@ -305,7 +321,11 @@ describe.each(engines)('rules on %s', (engine) => {
     await settle();
     let f = await firings(ws, rule.id);
     expect(f).toHaveLength(1);
-    expect(f[0]).toMatchObject({ status: 'pending', runAt: new Date(Date.parse(clock.nowIso().slice(0, 10) + 'T12:00:00Z')).toISOString(), reason: expect.stringContaining('quiet hours') });
+    expect(f[0]).toMatchObject({
+      status: 'pending',
+      runAt: new Date(Date.parse(clock.nowIso().slice(0, 10) + 'T12:00:00Z')).toISOString(),
+      reason: expect.stringContaining('quiet hours'),
+    });
     clock.advance(3 * HOUR + 1000);
     await settle();
     f = await firings(ws, rule.id);
@@ -316,7 +336,8 @@ describe.each(engines)('rules on %s', (engine) => {
     await settle();
     f = await firings(ws, rule.id);
     expect(f[0]).toMatchObject({ status: 'suppressed', reason: 'suppressed: the customer has a conversation open' });
-    for (const c of await conversationsOf(ws, customer.id)) await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: ws.token, body: { status: 'resolved' } });
+    for (const c of await conversationsOf(ws, customer.id))
+      await t.request('PATCH', `/api/v1/conversations/${c.id}`, { token: ws.token, body: { status: 'resolved' } });
     await track(key, u, 'Feature Used');
     await settle();
     f = await firings(ws, rule.id);
@@ -350,7 +371,10 @@ describe.each(engines)('rules on %s', (engine) => {
     // With a default it previews and renders.
     const ok = await t.request('POST', '/api/v1/rules/preview', {
       token: a.token,
-      body: { rule: { ...body, actions: [{ ...body.actions[0], body: 'Dear {{ customer.name | default: "customer" }}, ends soon.' }] }, sample: { customerId: c.id } },
+      body: {
+        rule: { ...body, actions: [{ ...body.actions[0], body: 'Dear {{ customer.name | default: "customer" }}, ends soon.' }] },
+        sample: { customerId: c.id },
+      },
     });
     expect(ok.status).toBe(200);
     expect(ok.body.rendered).toEqual([{ type: 'open_conversation', subject: 'Your trial', body: 'Dear customer, ends soon.' }]);
@@ -375,7 +399,9 @@ describe.each(engines)('rules on %s', (engine) => {
     });
     expect(res.status).toBe(200);
     expect(res.body.scanned).toBe(2);
-    expect(res.body.matches).toEqual([{ customerId: expect.any(String), name: 'Gil', email: `${gold}@example.com`, why: ['customer.traits.tier eq "gold" (is "gold")'] }]);
+    expect(res.body.matches).toEqual([
+      { customerId: expect.any(String), name: 'Gil', email: `${gold}@example.com`, why: ['customer.traits.tier eq "gold" (is "gold")'] },
+    ]);
     expect(res.body.rendered[0].subject).toBe('Hello Gil');
   });
 
@@ -413,7 +439,10 @@ describe.each(engines)('rules on %s', (engine) => {
       [{ ...base, conditions: { field: 'customer.nope', op: 'eq', value: 'x' } }, 'conditions.field'],
       [{ ...base, conditions: { field: 'conversation.status', op: 'eq', value: 'open' } }, 'conditions.field'],
       [{ ...base, conditions: { not: { not: { not: { not: { not: { field: 'customer.name', op: 'exists' } } } } } } }, 'conditions.not.not.not.not.not'],
-      [{ ...base, actions: [{ type: 'open_conversation', channel: 'email', subject: 'x', body: '{% for i in (1..100000) %}x{% endfor %}' }] }, 'actions.0.body'],
+      [
+        { ...base, actions: [{ type: 'open_conversation', channel: 'email', subject: 'x', body: '{% for i in (1..100000) %}x{% endfor %}' }] },
+        'actions.0.body',
+      ],
       [{ ...base, actions: [{ type: 'open_conversation', channel: 'email', subject: '{{ process.env }}', body: 'x' }] }, 'actions.0.subject'],
       [{ ...base, trigger: { type: 'schedule', cron: 'every day', timezone: 'UTC' } }, 'trigger.cron'],
       [{ ...base, trigger: { type: 'schedule', cron: '* * * * * *', timezone: 'UTC' } }, 'trigger.cron'],
@@ -426,13 +455,59 @@ describe.each(engines)('rules on %s', (engine) => {
       const res = await t.request('POST', '/api/v1/rules', { token: a.token, body });
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.headers['content-type']).toContain('application/problem+json');
-      expect(res.body.errors.map((e: { path: string }) => e.path), JSON.stringify(body)).toContain(path);
+      expect(
+        res.body.errors.map((e: { path: string }) => e.path),
+        JSON.stringify(body),
+      ).toContain(path);
     }
     // A tree wider than the bound is refused by its schema.
     const wide = { any: Array.from({ length: 21 }, () => ({ field: 'customer.name', op: 'exists' })) };
     expect((await t.request('POST', '/api/v1/rules', { token: a.token, body: { ...base, conditions: wide } })).status).toBe(400);
-    expect((await t.request('POST', '/api/v1/rules', { token: a.token, body: { ...base, trigger: { type: 'absence', after: { event: 'A' }, expect: { event: 'B' }, within: 'P400D' } } })).status).toBe(400);
+    expect(
+      (
+        await t.request('POST', '/api/v1/rules', {
+          token: a.token,
+          body: { ...base, trigger: { type: 'absence', after: { event: 'A' }, expect: { event: 'B' }, within: 'P400D' } },
+        })
+      ).status,
+    ).toBe(400);
     expect((await t.request('POST', '/api/v1/rules', { token: a.token, raw: '{"name":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
+  });
+
+  it('review: two rules that flip each other’s trait stop at the cap instead of firing forever', async () => {
+    const ws = await newWorkspace(t, 'Rules loop');
+    const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site' } })).body.key;
+    const on = await createRule(ws, { name: 'On', trigger: { type: 'customer', condition: { field: 'customer.traits.x', op: 'eq', value: 0 } }, actions: [{ type: 'set_trait', key: 'x', value: 1 }] });
+    const off = await createRule(ws, { name: 'Off', trigger: { type: 'customer', condition: { field: 'customer.traits.x', op: 'eq', value: 1 } }, actions: [{ type: 'set_trait', key: 'x', value: 0 }] });
+    const u = unique('loop');
+    await identify(key, u, { email: `${u}@example.com`, x: 0 });
+    for (let i = 0; i < 40; i++) await settle();
+    const total = (await firings(ws, on.id)).length + (await firings(ws, off.id)).length;
+    expect(total).toBeGreaterThan(2);
+    expect(total).toBeLessThanOrEqual(21);
+  });
+
+  it('review: a survey sent by a rule marked service still waits while the customer has a case open', async () => {
+    const ws = await newWorkspace(t, 'Rules survey');
+    const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site' } })).body.key;
+    const survey = await t.request('POST', '/api/v1/surveys', { token: ws.token, body: { name: 'NPS', type: 'nps', title: 'How likely…', trigger: { type: 'manual' } } });
+    expect(survey.status).toBe(201);
+    const rule = await createRule(ws, { name: 'Survey', purpose: 'service', trigger: { type: 'event', match: { event: 'Order Delivered' } }, actions: [{ type: 'send_survey', surveyId: survey.body.id }] });
+    const email = `${unique('sv')}@example.com`;
+    await newConversation(t, ws.token, { customer: { email } });
+    const c = await customerOf(ws, email);
+    await t.request('POST', '/v1/track', { headers: basic(key), body: { userId: unique('x'), event: 'Order Delivered', context: { traits: { email } }, timestamp: clock.nowIso(), messageId: unique('m') } });
+    await settle();
+    const f = await firings(ws, rule.id);
+    expect(f).toHaveLength(1);
+    expect(f[0]).toMatchObject({ customerId: c.id, status: 'suppressed', reason: 'suppressed: the customer has a conversation open' });
+  });
+
+  it('review: refuses a trait key that names the prototype', async () => {
+    for (const k of ['__proto__', 'constructor', 'prototype']) {
+      const res = await t.request('POST', '/api/v1/rules', { token: a.token, body: { name: 'x', trigger: { type: 'event', match: { event: 'E' } }, actions: [{ type: 'set_trait', key: k, value: 1 }] } });
+      expect(res.status).toBe(400);
+    }
   });
 
   it('keeps rules to their workspace and their managers', async () => {
@@ -449,7 +524,14 @@ describe.each(engines)('rules on %s', (engine) => {
     }
     expect((await t.request('GET', '/api/v1/rules', { token: b.token })).body.data.map((r: { id: string }) => r.id)).not.toContain(rule.id);
     const agent = await newMember(t, a, 'agent');
-    expect((await t.request('POST', '/api/v1/rules', { token: agent.token, body: { name: 'x', trigger: { type: 'event', match: { event: 'E' } }, actions: [{ type: 'set_trait', key: 'k', value: 1 }] } })).status).toBe(403);
+    expect(
+      (
+        await t.request('POST', '/api/v1/rules', {
+          token: agent.token,
+          body: { name: 'x', trigger: { type: 'event', match: { event: 'E' } }, actions: [{ type: 'set_trait', key: 'k', value: 1 }] },
+        })
+      ).status,
+    ).toBe(403);
     expect((await t.request('PUT', '/api/v1/contact-policy', { token: agent.token, body: { maxMessages: 100 } })).status).toBe(403);
     expect((await t.request('GET', `/api/v1/rules/${rule.id}`, { token: agent.token })).status).toBe(200);
     // Another workspace's customer as a preview sample is not found either.

@@ -33,7 +33,8 @@ function parse(source: string): Parsed {
   const templates = engine.parse(source);
   const outputs: Parsed['outputs'] = [];
   for (const t of templates) {
-    if (t instanceof Tag) throw new TemplateError(`tags such as {% ${(t as { name?: string }).name ?? ''} %} are not allowed: use {{ variable | filter }} only`);
+    if (t instanceof Tag)
+      throw new TemplateError(`tags such as {% ${(t as { name?: string }).name ?? ''} %} are not allowed: use {{ variable | filter }} only`);
     if (t instanceof Output) {
       const filters = ((t as unknown as { value: { filters: Array<{ name: string }> } }).value.filters ?? []).map((f) => f.name);
       outputs.push({ vars: engine.globalFullVariablesSync([t]), hasDefault: filters.includes('default') });

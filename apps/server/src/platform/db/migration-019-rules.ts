@@ -46,6 +46,7 @@ export async function m019Rules(db: AnyDb, _engine: Engine): Promise<void> {
   // Exactly once: one firing per rule, customer and what triggered it (an interaction, a window, a tick).
   await db.schema.createIndex('rule_firings_key').unique().on('rule_firings').columns(['workspace_id', 'rule_id', 'customer_id', 'fire_key']).execute();
   await db.schema.createIndex('rule_firings_conversation').on('rule_firings').columns(['workspace_id', 'conversation_id', 'created_at']).execute();
+  await db.schema.createIndex('rule_firings_customer').on('rule_firings').columns(['workspace_id', 'customer_id', 'created_at']).execute();
   await db.schema.createIndex('rule_firings_list').on('rule_firings').columns(['workspace_id', 'rule_id', 'id']).execute();
   await db.schema
     .createTable('rule_waits')
