@@ -477,8 +477,16 @@ describe.each(engines)('rules on %s', (engine) => {
   it('review: two rules that flip each other’s trait stop at the cap instead of firing forever', async () => {
     const ws = await newWorkspace(t, 'Rules loop');
     const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site' } })).body.key;
-    const on = await createRule(ws, { name: 'On', trigger: { type: 'customer', condition: { field: 'customer.traits.x', op: 'eq', value: 0 } }, actions: [{ type: 'set_trait', key: 'x', value: 1 }] });
-    const off = await createRule(ws, { name: 'Off', trigger: { type: 'customer', condition: { field: 'customer.traits.x', op: 'eq', value: 1 } }, actions: [{ type: 'set_trait', key: 'x', value: 0 }] });
+    const on = await createRule(ws, {
+      name: 'On',
+      trigger: { type: 'customer', condition: { field: 'customer.traits.x', op: 'eq', value: 0 } },
+      actions: [{ type: 'set_trait', key: 'x', value: 1 }],
+    });
+    const off = await createRule(ws, {
+      name: 'Off',
+      trigger: { type: 'customer', condition: { field: 'customer.traits.x', op: 'eq', value: 1 } },
+      actions: [{ type: 'set_trait', key: 'x', value: 0 }],
+    });
     const u = unique('loop');
     await identify(key, u, { email: `${u}@example.com`, x: 0 });
     for (let i = 0; i < 40; i++) await settle();
@@ -490,13 +498,24 @@ describe.each(engines)('rules on %s', (engine) => {
   it('review: a survey sent by a rule marked service still waits while the customer has a case open', async () => {
     const ws = await newWorkspace(t, 'Rules survey');
     const key = (await t.request('POST', '/api/v1/write-keys', { token: ws.token, body: { name: 'site' } })).body.key;
-    const survey = await t.request('POST', '/api/v1/surveys', { token: ws.token, body: { name: 'NPS', type: 'nps', title: 'How likely…', trigger: { type: 'manual' } } });
+    const survey = await t.request('POST', '/api/v1/surveys', {
+      token: ws.token,
+      body: { name: 'NPS', type: 'nps', title: 'How likely…', trigger: { type: 'manual' } },
+    });
     expect(survey.status).toBe(201);
-    const rule = await createRule(ws, { name: 'Survey', purpose: 'service', trigger: { type: 'event', match: { event: 'Order Delivered' } }, actions: [{ type: 'send_survey', surveyId: survey.body.id }] });
+    const rule = await createRule(ws, {
+      name: 'Survey',
+      purpose: 'service',
+      trigger: { type: 'event', match: { event: 'Order Delivered' } },
+      actions: [{ type: 'send_survey', surveyId: survey.body.id }],
+    });
     const email = `${unique('sv')}@example.com`;
     await newConversation(t, ws.token, { customer: { email } });
     const c = await customerOf(ws, email);
-    await t.request('POST', '/v1/track', { headers: basic(key), body: { userId: unique('x'), event: 'Order Delivered', context: { traits: { email } }, timestamp: clock.nowIso(), messageId: unique('m') } });
+    await t.request('POST', '/v1/track', {
+      headers: basic(key),
+      body: { userId: unique('x'), event: 'Order Delivered', context: { traits: { email } }, timestamp: clock.nowIso(), messageId: unique('m') },
+    });
     await settle();
     const f = await firings(ws, rule.id);
     expect(f).toHaveLength(1);
@@ -505,7 +524,10 @@ describe.each(engines)('rules on %s', (engine) => {
 
   it('review: refuses a trait key that names the prototype', async () => {
     for (const k of ['__proto__', 'constructor', 'prototype']) {
-      const res = await t.request('POST', '/api/v1/rules', { token: a.token, body: { name: 'x', trigger: { type: 'event', match: { event: 'E' } }, actions: [{ type: 'set_trait', key: k, value: 1 }] } });
+      const res = await t.request('POST', '/api/v1/rules', {
+        token: a.token,
+        body: { name: 'x', trigger: { type: 'event', match: { event: 'E' } }, actions: [{ type: 'set_trait', key: k, value: 1 }] },
+      });
       expect(res.status).toBe(400);
     }
   });

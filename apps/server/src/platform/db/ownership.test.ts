@@ -32,6 +32,7 @@ const OWNERS: Record<string, string[]> = {
   surveys: ['surveys', 'survey_sends', 'survey_responses', 'survey_follow_ups', 'survey_secrets'],
   feelings: ['message_phrases'],
   sla: ['sla_calendars', 'sla_policies', 'sla_conversations', 'sla_metrics'],
+  rules: ['rules', 'rule_firings', 'rule_waits', 'rule_states', 'rule_contacts', 'contact_policies', 'rule_sla_breaches'],
   'platform/jobs': ['jobs'],
   'platform/idempotency': ['idempotency_keys'],
   'platform/audit': ['audit_log'],
