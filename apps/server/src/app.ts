@@ -503,20 +503,21 @@ export async function buildApp(opts: AppOptions) {
 
   let housekeeping: NodeJS.Timeout | null = null;
   let sweeper: NodeJS.Timeout | null = null;
+  let sweeping: Promise<unknown> | null = null;
   if (opts.runWorker) {
     app.addHook('onReady', async () => {
       jobs.start();
       logs.start();
-      rulesEngine.start(opts.sweepIntervalMs ?? 1000);
-      // Due timers (SLA warnings and breaches); a sweep still running is not started twice.
-      let sweeping = false;
+      // Due timers, one sweep for both: SLA warnings and breaches first (rules act on them), then
+      // rules' absence and idle windows and schedules; a sweep still running is not started twice.
       sweeper = setInterval(() => {
         if (sweeping) return;
-        sweeping = true;
-        sla
+        sweeping = sla
           .sweep()
           .catch((err: unknown) => app.log.error({ err }, 'SLA sweep failed'))
-          .finally(() => (sweeping = false));
+          .then(() => rulesEngine.sweep())
+          .catch((err: unknown) => app.log.error({ err }, 'rules sweep failed'))
+          .finally(() => (sweeping = null));
       }, opts.sweepIntervalMs ?? 1000);
       sweeper.unref();
       const sweep = () =>
@@ -534,8 +535,8 @@ export async function buildApp(opts: AppOptions) {
   app.addHook('onClose', async () => {
     if (housekeeping) clearInterval(housekeeping);
     if (sweeper) clearInterval(sweeper);
+    await sweeping;
     await email.smtp.close();
-    await rulesEngine.stop();
     await jobs.stop();
     await logs.stop();
     mailTransport?.close();
@@ -551,7 +552,24 @@ export async function buildApp(opts: AppOptions) {
     jobs,
     logs,
     audit,
-    services: { workspaces, customers, conversations, canned, interactions, spine, channels, email, webhooks, widget, messaging, feelings, surveys, rules, rulesEngine, sla },
+    services: {
+      workspaces,
+      customers,
+      conversations,
+      canned,
+      interactions,
+      spine,
+      channels,
+      email,
+      webhooks,
+      widget,
+      messaging,
+      feelings,
+      surveys,
+      rules,
+      rulesEngine,
+      sla,
+    },
   };
 }
 export type Rapport = Awaited<ReturnType<typeof buildApp>>;

@@ -608,7 +608,7 @@ export function createRulesEngine(deps: EngineDeps) {
   // ---- Execution ----------------------------------------------------------------------------
   async function execute(workspaceId: string, firingId: string): Promise<void> {
     const { autocommit } = transactions;
-    const firing = await store.lockFiring(autocommit, workspaceId, firingId);
+    const firing = await store.getFiring(autocommit, workspaceId, firingId);
     if (!firing || firing.status !== 'pending' || firing.run_at > clock.nowIso()) return;
     const row = await store.get(autocommit, workspaceId, firing.rule_id);
     const finish = (status: 'suppressed' | 'failed', reason: string) =>
@@ -795,29 +795,9 @@ export function createRulesEngine(deps: EngineDeps) {
     jobs.poke();
   }
 
-  let timer: NodeJS.Timeout | null = null;
-  let sweeping: Promise<unknown> | null = null;
   return {
     sweep,
     execute,
-    /** Sweeps every `intervalMs` (RAPPORT_SWEEP_INTERVAL_MS) until stopped. */
-    start(intervalMs: number) {
-      if (timer) return;
-      timer = setInterval(() => {
-        if (sweeping) return;
-        sweeping = sweep()
-          .catch((err) => deps.logger?.error({ err }, 'rules sweep failed'))
-          .finally(() => {
-            sweeping = null;
-          });
-      }, intervalMs);
-      timer.unref?.();
-    },
-    async stop() {
-      if (timer) clearInterval(timer);
-      timer = null;
-      await sweeping;
-    },
   };
 }
 export type RulesEngine = ReturnType<typeof createRulesEngine>;

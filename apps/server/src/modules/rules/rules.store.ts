@@ -103,6 +103,8 @@ export function createRulesStore(engine: Engine) {
         .executeTakeFirstOrThrow();
       return Number(r.n);
     },
+    getFiring: (ex: Ex, workspaceId: string, id: string) =>
+      ex.selectFrom('rule_firings').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id).executeTakeFirst(),
     /** A firing, locked for its execution on PostgreSQL. */
     lockFiring(ex: Ex, workspaceId: string, id: string) {
       const q = ex.selectFrom('rule_firings').selectAll().where('workspace_id', '=', workspaceId).where('id', '=', id);
