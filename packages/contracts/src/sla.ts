@@ -45,7 +45,7 @@ const calendarFields = {
   alwaysOpen: z.boolean().meta({ description: '24/7: business time is wall-clock time (hours and holidays must be empty)' }),
   hours: z.array(ZSlaInterval).max(MAX_CALENDAR_INTERVALS),
   holidays: z.array(ZHoliday).max(MAX_HOLIDAYS).meta({ description: 'local dates on which the calendar is closed all day' }),
-  teamId: z.string().max(64).nullable().meta({ description: 'the team whose conversations use this calendar (one calendar per team); null for none' }),
+  teamId: z.string().min(1).max(64).nullable().meta({ description: 'the team whose conversations use this calendar (one calendar per team); null for none' }),
   isDefault: z.boolean().meta({ description: "the workspace's default calendar (at most one)" }),
 };
 
@@ -93,7 +93,7 @@ export const ZSlaConditions = z
     priority: z.array(ZPriority).min(1).max(4).optional(),
     category: z.array(ZCategory).min(1).max(7).optional(),
     channel: z.array(ZChannel).min(1).max(9).optional(),
-    teamId: z.array(z.string().max(64)).min(1).max(20).optional().meta({ description: 'team ids; "none" matches a conversation without a team' }),
+    teamId: z.array(z.string().min(1).max(64)).min(1).max(20).optional().meta({ description: 'team ids; "none" matches a conversation without a team' }),
     stage: z.array(z.string().min(1).max(64)).min(1).max(20).optional().meta({ description: "the customer's journey stage" }),
     traits: z
       .array(z.strictObject({ key: z.string().min(1).max(100), in: z.array(ZTraitValue).min(1).max(20) }))
@@ -124,7 +124,7 @@ const policyFields = {
   enabled: z.boolean(),
   conditions: ZSlaConditions,
   targets: ZSlaTargets,
-  calendarId: z.string().max(64).nullable().meta({ description: "null: the team's calendar, else the workspace default, else 24/7" }),
+  calendarId: z.string().min(1).max(64).nullable().meta({ description: "null: the team's calendar, else the workspace default, else 24/7" }),
   warning: ZSlaWarning.nullable(),
 };
 

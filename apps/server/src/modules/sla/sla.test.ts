@@ -92,6 +92,9 @@ describe.each(engines)('SLA policies on %s', (engine) => {
       ['/api/v1/sla/policies', { name: 'x', targets: { resolution: 'P400D' } }],
       ['/api/v1/sla/policies', { name: 'x', targets: { firstResponse: 'PT1H' }, warning: { percent: 120 } }],
       ['/api/v1/sla/policies', { name: 'x', targets: { firstResponse: 'PT1H' }, conditions: { priority: ['whenever'] } }],
+      // Review finding: an empty id is not "none" (it used to pass the reference checks).
+      ['/api/v1/sla/policies', { name: 'x', targets: { firstResponse: 'PT1H' }, calendarId: '' }],
+      ['/api/v1/sla/calendars', { name: 'x', timeZone: 'UTC', hours: [{ day: 'mon', from: '09:00', to: '17:00' }], teamId: '' }],
     ] as const) {
       const res = await req(a, 'POST', url, body);
       expect(res.status, `${url} ${JSON.stringify(body)}: ${res.text}`).toBe(400);
