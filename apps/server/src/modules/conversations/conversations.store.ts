@@ -141,6 +141,19 @@ export function createConversationsStore(db: Db, engine: Engine) {
     };
   };
 
+  /** A customer's conversations still open (open, pending or snoozed). */
+  async function openCountOf(tx: Tx | Db, workspaceId: string, customerId: string): Promise<number> {
+    const r = await tx
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('workspace_id', '=', workspaceId)
+      .where('customer_id', '=', customerId)
+      .where('status', 'in', ['open', 'pending', 'snoozed'])
+      .where('merged_into_id', 'is', null)
+      .executeTakeFirstOrThrow();
+    return Number(r.n);
+  }
+
   return {
     /**
      * On SQLite writers queue for one lock anyway, so the conversation number is taken inside the
@@ -232,28 +245,9 @@ export function createConversationsStore(db: Db, engine: Engine) {
         .executeTakeFirst();
       return r !== undefined;
     },
+    openCountOf,
     async hasOpenConversation(workspaceId: string, customerId: string): Promise<boolean> {
-      const row = await db
-        .selectFrom('conversations')
-        .select('id')
-        .where('workspace_id', '=', workspaceId)
-        .where('customer_id', '=', customerId)
-        .where('status', 'in', ['open', 'pending', 'snoozed'])
-        .where('merged_into_id', 'is', null)
-        .limit(1)
-        .executeTakeFirst();
-      return row !== undefined;
-    },
-    async openCountOf(tx: Tx | Db, workspaceId: string, customerId: string): Promise<number> {
-      const r = await tx
-        .selectFrom('conversations')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('workspace_id', '=', workspaceId)
-        .where('customer_id', '=', customerId)
-        .where('status', 'in', ['open', 'pending', 'snoozed'])
-        .where('merged_into_id', 'is', null)
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
+      return (await openCountOf(db, workspaceId, customerId)) > 0;
     },
     latestOpenOf: (tx: Tx | Db, workspaceId: string, customerId: string) =>
       tx

@@ -455,7 +455,7 @@ export function createRulesEngine(deps: EngineDeps) {
               }
               if (t.on !== convKey.on) continue;
             } else continue;
-            if ((await store.recentFiringsOfConversation(tx, ws, conversation.id, addMs(clock.nowIso(), -600_000))) >= CONVERSATION_FIRING_CAP) {
+            if ((await store.recentFirings(tx, ws, { conversationId: conversation.id }, addMs(clock.nowIso(), -600_000))) >= CONVERSATION_FIRING_CAP) {
               deps.logger?.warn({ workspaceId: ws, conversationId: conversation.id, ruleId: r.row.id }, 'rules keep firing on one conversation: held back');
               continue;
             }
@@ -512,7 +512,7 @@ export function createRulesEngine(deps: EngineDeps) {
             if (
               now === 1 &&
               before === 0 &&
-              (await store.recentFiringsOfCustomer(tx, ws, customer.row.id, addMs(clock.nowIso(), -600_000))) >= CONVERSATION_FIRING_CAP
+              (await store.recentFirings(tx, ws, { customerId: customer.row.id }, addMs(clock.nowIso(), -600_000))) >= CONVERSATION_FIRING_CAP
             ) {
               deps.logger?.warn({ workspaceId: ws, customerId: customer.row.id, ruleId: r.row.id }, 'rules keep firing on one customer: held back');
               continue;

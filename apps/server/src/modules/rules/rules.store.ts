@@ -83,24 +83,16 @@ export function createRulesStore(engine: Engine) {
       }
       return inserted;
     },
-    async recentFiringsOfConversation(ex: Ex, workspaceId: string, conversationId: string, since: string): Promise<number> {
-      const r = await ex
+    /** Firings since `since` about one conversation or one customer (the loop guard's count). */
+    async recentFirings(ex: Ex, workspaceId: string, of: { conversationId: string } | { customerId: string }, since: string): Promise<number> {
+      const q = ex
         .selectFrom('rule_firings')
         .select((eb) => eb.fn.countAll().as('n'))
         .where('workspace_id', '=', workspaceId)
-        .where('conversation_id', '=', conversationId)
-        .where('created_at', '>', since)
-        .executeTakeFirstOrThrow();
-      return Number(r.n);
-    },
-    async recentFiringsOfCustomer(ex: Ex, workspaceId: string, customerId: string, since: string): Promise<number> {
-      const r = await ex
-        .selectFrom('rule_firings')
-        .select((eb) => eb.fn.countAll().as('n'))
-        .where('workspace_id', '=', workspaceId)
-        .where('customer_id', '=', customerId)
-        .where('created_at', '>', since)
-        .executeTakeFirstOrThrow();
+        .where('created_at', '>', since);
+      const r = await (
+        'conversationId' in of ? q.where('conversation_id', '=', of.conversationId) : q.where('customer_id', '=', of.customerId)
+      ).executeTakeFirstOrThrow();
       return Number(r.n);
     },
     getFiring: (ex: Ex, workspaceId: string, id: string) =>
